@@ -1,0 +1,1 @@
+"""Checks: small units with stable codes that register themselves (see registry)."""

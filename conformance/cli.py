@@ -1,0 +1,48 @@
+"""The ``conformance`` command: discovers subcommands in ``conformance.commands``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from conformance.errors import ConformanceError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import conformance.commands as pkg
+
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="DICOM conformance engine driven by the standard's own tables.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+        add = getattr(module, "add_parser", None)
+        if add is not None:
+            sp = add(sub)
+            sp.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except ConformanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Runtime engine: traversal, findings, reports, the Validator."""
