@@ -43,8 +43,8 @@ def progress(description: str, total: float | None = None, *,
         yield _Null()
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, DownloadColumn, Progress as RichProgress,
-                               TextColumn, TimeRemainingColumn)
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as RichProgress
 
     cols = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
     if "download" in description.lower():
