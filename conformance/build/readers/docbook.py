@@ -1,0 +1,206 @@
+"""Shared DocBook plumbing for the part readers: identify a part, stream its tables.
+
+Every reader streams with ``lxml.etree.iterparse`` and clears what it has read, so
+that a 45 MB PS3.3 builds with bounded memory. Parsing is tolerant (``recover``)
+because real parts carry defects (duplicate ``xml:id``s); truncation is still an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from conformance.errors import SourceError
+
+DB = "http://docbook.org/ns/docbook"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_Q = "{%s}" % DB
+
+_SUBTITLE_RE = re.compile(r"DICOM\s+PS\s*3\.(\d+)\s+(\d{4}[a-z]?)", re.I)
+
+
+def q(local: str) -> str:
+    """Qualified DocBook tag name: ``q("table")`` -> ``{ns}table``."""
+    return _Q + local
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """What a part file says about itself."""
+
+    path: Path
+    part: int
+    edition: str
+    subtitle: str
+    sha256: str
+    size: int
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def identify(path: Path, expected_part: int | None = None) -> PartInfo:
+    """Read the head of a part: a DocBook ``book`` whose subtitle names part and edition.
+
+    Raises SourceError naming the file when it is missing, not DocBook, or another part.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    subtitle = None
+    root_seen = False
+    try:
+        for event, el in etree.iterparse(str(path), events=("start", "end"), recover=False,
+                                         huge_tree=True):
+            if event == "start" and not root_seen:
+                root_seen = True
+                if el.tag != q("book"):
+                    raise SourceError(f"{path}: not a DocBook book (root element {el.tag!r})")
+            elif event == "end" and el.tag == q("subtitle"):
+                subtitle = " ".join("".join(el.itertext()).split())
+                break
+            elif event == "end" and el.tag in (q("chapter"), q("section")):
+                break
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"{path}: not well-formed XML ({exc})") from None
+    if not root_seen:
+        raise SourceError(f"{path}: empty file")
+    m = _SUBTITLE_RE.search(subtitle or "")
+    if not m:
+        raise SourceError(f"{path}: no '<subtitle>DICOM PS3.N EDITION ...' found")
+    part, edition = int(m.group(1)), m.group(2)
+    if expected_part is not None and part != expected_part:
+        raise SourceError(f"{path}: is PS3.{part}, expected PS3.{expected_part}")
+    return PartInfo(path, part, edition, subtitle or "", sha256_of(path), path.stat().st_size)
+
+
+def iter_elements(path: Path, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Yield each complete element whose local name is in ``tags``, then free it.
+
+    Nested matches are yielded innermost first; an element is cleared once its
+    outermost match has been yielded, so memory stays bounded. Parsing recovers from
+    validity defects (NEMA's parts have duplicate ``xml:id``s) but a truncated or
+    broken file raises SourceError naming the file and line.
+    """
+    path = Path(path)
+    check_complete(path)
+    wanted = {q(t) for t in tags}
+    context = etree.iterparse(str(path), events=("end",), tag=list(wanted), recover=True,
+                              huge_tree=True)
+    for _event, el in context:
+        yield el
+        parent = el.getparent()
+        if parent is not None and _inside_wanted(parent, wanted):
+            continue  # an enclosing match still needs it
+        el.clear(keep_tail=True)
+        while el.getprevious() is not None:
+            del el.getparent()[0]
+    fatal = [e for e in context.error_log if e.level_name == "FATAL"]
+    if fatal:
+        e = fatal[0]
+        raise SourceError(f"{path}:{e.line}: XML error ({e.message}); the file may be truncated")
+
+
+def _inside_wanted(el: etree._Element, wanted: set[str]) -> bool:
+    while el is not None:
+        if el.tag in wanted:
+            return True
+        el = el.getparent()
+    return False
+
+
+def check_complete(path: Path) -> None:
+    """A NEMA part ends with ``</book>``; anything else was cut short."""
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 256))
+        tail = f.read().rstrip()
+    if not tail.endswith(b"</book>"):
+        raise SourceError(f"{path}: truncated (does not end with </book>, {size} bytes)")
+
+
+def duplicate_ids(path: Path) -> list[tuple[str, int]]:
+    """``(xml:id, line)`` of every id defined more than once, in document order."""
+    seen: set[str] = set()
+    dups: list[tuple[str, int]] = []
+    for _event, el in etree.iterparse(str(path), events=("start",), recover=True,
+                                      huge_tree=True):
+        ident = el.get(XML_ID)
+        if ident is not None:
+            if ident in seen:
+                dups.append((ident, el.sourceline or 0))
+            else:
+                seen.add(ident)
+    return dups
+
+
+def text_of(el: etree._Element | None) -> str:
+    """All text below ``el`` with whitespace folded; xrefs rendered as their target id."""
+    if el is None:
+        return ""
+    parts: list[str] = []
+    _collect(el, parts)
+    return " ".join("".join(parts).split())
+
+
+def _collect(el: etree._Element, out: list[str]) -> None:
+    if el.tag == q("xref"):
+        out.append(_xref_text(el))
+    elif el.text:
+        out.append(el.text)
+    if el.tag != q("xref"):
+        for child in el:
+            _collect(child, out)
+            if child.tail:
+                out.append(child.tail)
+    for block in ("para", "listitem", "note", "entry", "td", "th"):
+        if el.tag == q(block):
+            out.append(" ")
+            break
+
+
+def _xref_text(el: etree._Element) -> str:
+    """An xref has no text: render ``table_C.7-1`` as ``Table C.7-1``, ``sect_C.7`` as ``Section C.7``."""
+    link = el.get("linkend", "")
+    for prefix, word in (("table_", "Table "), ("sect_", "Section "), ("figure_", "Figure "),
+                         ("chapter_", "Chapter "), ("biblio_", "")):
+        if link.startswith(prefix):
+            return word + link[len(prefix):]
+    return link
+
+
+def paras(cell: etree._Element) -> list[str]:
+    """The text of each ``para`` in a table cell, in order (notes included)."""
+    out = [text_of(p) for p in cell.iter(q("para"))]
+    return [t for t in out if t]
+
+
+def caption_of(table: etree._Element) -> str:
+    return text_of(table.find(q("caption")))
+
+
+def rows_of(table: etree._Element) -> Iterator[list[etree._Element]]:
+    """The body rows of an HTML-style DocBook table as lists of ``td`` cells."""
+    body = table.find(q("tbody"))
+    for tr in (body if body is not None else table).iter(q("tr")):
+        yield [c for c in tr if c.tag in (q("td"), q("th"))]
+
+
+def label_of(el: etree._Element) -> str | None:
+    """``xml:id="table_C.7-1"`` -> ``"C.7-1"``; sections likewise."""
+    ident = el.get(XML_ID) or ""
+    for prefix in ("table_", "sect_", "chapter_"):
+        if ident.startswith(prefix):
+            return ident[len(prefix):]
+    return el.get("label")
