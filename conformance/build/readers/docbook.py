@@ -204,3 +204,130 @@ def label_of(el: etree._Element) -> str | None:
         if ident.startswith(prefix):
             return ident[len(prefix):]
     return el.get("label")
+
+
+# --- Repairs of known byte-level defects (appended for PS3.6) -------------------------
+
+# NEMA's PS3.6 2013 spells one zero-width space as the literal markup "<200b>" (line
+# 84747), which is not XML: even a recovering parser stops there and loses the rest.
+KNOWN_DEFECTS: tuple[tuple[bytes, bytes], ...] = ((b"<200b>", b"&#x200B;"),)
+
+
+class _RepairingReader:
+    """A binary file wrapper that rewrites known defects on the fly and counts them."""
+
+    def __init__(self, path: Path, defects: tuple[tuple[bytes, bytes], ...]) -> None:
+        self._f = Path(path).open("rb")  # noqa: SIM115 - closed by close()
+        self._defects = defects
+        self._keep = max((len(bad) for bad, _ in defects), default=1) - 1
+        self._carry = b""
+        self.repairs = 0
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size and size > 0 else 1 << 16
+        while True:
+            chunk = self._f.read(want)
+            data = self._carry + chunk
+            self._carry = b""
+            if chunk and self._keep:
+                # hold back a tail that may be a defect cut by the chunk boundary
+                start = data.rfind(b"<", max(0, len(data) - self._keep))
+                if start != -1:
+                    data, self._carry = data[:start], data[start:]
+            if data or not chunk:
+                break  # an empty result must mean end of file, never a held-back tail
+        for bad, good in self._defects:
+            self.repairs += data.count(bad)
+            data = data.replace(bad, good)
+        return data
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def iter_elements_repaired(path: Path, tags: tuple[str, ...], repairs: list[int] | None = None,
+                           defects: tuple[tuple[bytes, bytes], ...] = KNOWN_DEFECTS,
+                           ) -> Iterator[etree._Element]:
+    """Like ``iter_elements`` but first rewrites ``defects`` in the byte stream.
+
+    The number of rewrites is appended to ``repairs`` (when given) once parsing ends,
+    so that the caller can record an anomaly.
+    """
+    path = Path(path)
+    check_complete(path)
+    wanted = {q(t) for t in tags}
+    reader = _RepairingReader(path, defects)
+    try:
+        context = etree.iterparse(reader, events=("end",), tag=list(wanted), recover=True,
+                                  huge_tree=True)
+        for _event, el in context:
+            yield el
+            parent = el.getparent()
+            if parent is not None and _inside_wanted(parent, wanted):
+                continue
+            el.clear(keep_tail=True)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+    finally:
+        reader.close()
+    if repairs is not None:
+        repairs.append(reader.repairs)
+    fatal = [e for e in context.error_log if e.level_name == "FATAL"]
+    if fatal:
+        e = fatal[0]
+        raise SourceError(f"{path}:{e.line}: XML error ({e.message}); the file may be truncated")
+
+
+# --- Small generic helpers for the readers (appended) --------------------------------
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def clean_text(text: str) -> str:
+    """Drop zero-width characters (NEMA puts U+200B inside names and UIDs), fold spaces."""
+    return " ".join(text.translate(_INVISIBLE).replace("\u00a0", " ").split())
+
+
+def render_text(el: etree._Element | None) -> str:
+    """Like ``text_of`` but also renders what NEMA leaves empty or positional.
+
+    ``olink`` (a link into another part, no text) becomes ``PS3.4`` or ``PS3.3 Section
+    A.3``; ``superscript`` becomes ``^32`` (so ``2<superscript>32</superscript>`` reads
+    ``2^32``). Zero-width characters are dropped. The element itself is not modified.
+    """
+    if el is None:
+        return ""
+    import copy
+
+    el = copy.deepcopy(el)
+    for link in el.iter(q("olink")):
+        if not "".join(link.itertext()).strip():
+            link.text = olink_text(link)
+    for sup in el.iter(q("superscript")):
+        sup.text = "^" + (sup.text or "")
+    return clean_text(text_of(el))
+
+
+def olink_text(link: etree._Element) -> str:
+    """``<olink targetdoc="PS3.3" targetptr="sect_A.3"/>`` -> ``PS3.3 Section A.3``."""
+    doc = link.get("targetdoc", "")
+    ptr = link.get("targetptr", "")
+    if not ptr or ptr == doc:
+        return doc
+    return f"{doc} {_xref_text(etree.Element(q('xref'), linkend=ptr))}".strip()
+
+
+def header_of(table: etree._Element) -> list[str]:
+    """Texts of the last header row of a table (cleaned; links rendered)."""
+    head = table.find(q("thead"))
+    if head is None:
+        return []
+    rows = list(head.iter(q("tr")))
+    if not rows:
+        return []
+    return [render_text(c) for c in rows[-1] if c.tag in (q("th"), q("td"))]
+
+
+def anomaly(part: int, kind: str, table: str | None, row: int | None, detail: str) -> dict:
+    """One entry of ``anomalies.json`` (see docs/CONTRACTS.md)."""
+    return {"part": part, "kind": kind, "table": table, "row": row, "detail": detail}
