@@ -280,7 +280,7 @@ def iter_elements_repaired(path: Path, tags: tuple[str, ...], repairs: list[int]
 
 # --- Small generic helpers for the readers (appended) --------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
 def clean_text(text: str) -> str:
