@@ -1,0 +1,378 @@
+"""Reader of the dicom-standard JSON (Innolitics, PyPI ``dicom-standard``, MIT licence).
+
+The package is an HTML scrape of the NEMA web edition of PS3.3 (plus the PS3.6 data
+dictionary and the PS3.4 Storage SOP Classes). This reader turns it into the same raw
+tables the DocBook PS3.3 reader produces (docs/CONTRACTS.md), so compile and write are
+shared. Its two jobs beyond re-shaping: undo the package's inline expansion of macros
+(``dsj_macros``) and pull condition text, enums and item counts out of the description
+HTML (``dsj_text``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from conformance.build.readers.dsj_macros import Fold, FoldStats, Row, build_tree, fold_tables
+from conformance.build.readers.dsj_text import (
+    clean,
+    condition_of,
+    condition_text,
+    enums_of,
+    items_of,
+    parse_cell,
+)
+from conformance.errors import SourceError
+from conformance.ids import slug
+from conformance.tags import TagPattern, parse_tag
+
+EDITION = "2020-dicom-standard-json"
+SOURCE = "dicom-standard"
+FILES = ("ciods.json", "modules.json", "macros.json", "ciod_to_modules.json",
+         "ciod_to_fg_macros.json", "module_to_attributes.json", "macro_to_attributes.json",
+         "attributes.json", "sops.json")
+TYPES = frozenset({"1", "1C", "2", "2C", "3"})
+_REF_RE = re.compile(r"/(?:sect|chapter)_([^/#]+)\.html(?:#table_([^#]+))?$")
+_PROHIBITION = re.compile(r"\bshall\s+not\s+be\s+present\b", re.I)
+_REQUIRED = re.compile(r"\brequired\s+(?:if|when|only)\b", re.I)
+
+Anomalies = list[dict]
+
+
+def anomaly(anomalies: Anomalies, kind: str, table: str | None, row: str | None,
+            detail: str, part: int = 3) -> None:
+    anomalies.append({"part": part, "kind": kind, "table": table, "row": row, "detail": detail})
+
+
+def reference_of(url: str | None) -> dict | None:
+    """``.../part03/sect_A.3.3.html#table_A.3-1`` -> ``{"part": 3, "section": "A.3.3", ...}``."""
+    if not url:
+        return None
+    m = _REF_RE.search(url)
+    if not m:
+        return None
+    return {"part": 3, "section": m.group(1), "table": m.group(2)}
+
+
+def load_json(folder: Path, name: str) -> list[Any]:
+    """One package file as a list of records; SourceError when missing or malformed."""
+    path = Path(folder) / name
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file (is {folder} a dicom-standard data folder?)")
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: not valid JSON ({exc}); the file may be truncated") from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise SourceError(f"{path}: expected a JSON list of objects")
+    return data
+
+
+def _need(path: str, rec: dict, *keys: str) -> None:
+    missing = [k for k in keys if k not in rec]
+    if missing:
+        raise SourceError(f"{path}: record without {', '.join(missing)}: {str(rec)[:120]}")
+
+
+def source_info(folder: Path) -> dict:
+    """Manifest ``parts`` entry for the package folder.
+
+    ``sha256`` is the hash of the lines ``<sha256 of file>  <name>`` of the files read, in
+    the order of ``FILES`` (like ``sha256sum`` output), so one digest pins the whole set.
+    """
+    folder = Path(folder)
+    lines = []
+    for name in FILES:
+        path = folder / name
+        if not path.is_file():
+            raise SourceError(f"{path}: no such file")
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
+    return {"edition": EDITION, "sha256": hashlib.sha256("".join(lines).encode()).hexdigest(),
+            "file": str(folder), "package": f"{SOURCE} {package_version()}",
+            "files": dict(zip(FILES, (ln.split()[0] for ln in lines), strict=True))}
+
+
+def package_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(SOURCE)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class _Dictionary:
+    """Tag -> PS3.6 row of the package, exact tags first, then masks like ``60xx3000``."""
+
+    def __init__(self, elements: dict[str, dict]) -> None:
+        self.exact = {t: e for t, e in elements.items() if "x" not in t}
+        self.masks = [(TagPattern.of(t), e) for t, e in elements.items() if "x" in t]
+
+    def get(self, tag: str) -> dict | None:
+        if tag in self.exact:
+            return self.exact[tag]
+        if "x" in tag:
+            return next((e for p, e in self.masks if p.text == tag), None)
+        value = int(tag, 16)
+        return next((e for p, e in self.masks if p.matches(value)), None)
+
+
+def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
+                             stats: FoldStats | None = None) -> dict:
+    """Raw tables of the package folder: iods, modules, macros, sop_classes, elements, uids.
+
+    ``uids`` is empty: the package has no UID registry (take PS3.6's from DocBook).
+    Anomalies (package defects, unknown types, unresolved ids) are appended to
+    ``anomalies``; only a missing or malformed file raises SourceError. ``stats``, when
+    given, receives how many rows were folded into how many includes.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SourceError(f"{folder}: no such folder")
+    elements = read_elements(folder, anomalies)
+    tables, folded = read_tables(folder, _Dictionary(elements), anomalies)
+    if stats is not None:
+        stats.__dict__.update(folded.__dict__)
+    iods = read_iods(folder, tables, anomalies)
+    sops = read_sop_classes(folder, iods, anomalies)
+    return {"iods": iods, "modules": tables["module"], "macros": tables["macro"],
+            "sop_classes": sops, "elements": elements, "uids": {}}
+
+
+def read_elements(folder: Path, anomalies: Anomalies) -> dict[str, dict]:
+    """``attributes.json`` (the PS3.6 data dictionary) -> contract dictionary elements."""
+    out: dict[str, dict] = {}
+    for rec in load_json(folder, "attributes.json"):
+        _need("attributes.json", rec, "tag", "name", "keyword", "valueRepresentation",
+              "valueMultiplicity", "retired")
+        tag = parse_tag(rec["tag"])
+        if tag is None:
+            anomaly(anomalies, "bad_tag", "attributes", rec["tag"], "unparsable tag", part=6)
+            continue
+        vr = clean(rec["valueRepresentation"] or "")
+        if vr and not re.fullmatch(r"[A-Z]{2}(?: or [A-Z]{2})*", vr):
+            anomaly(anomalies, "vr_verbatim", "attributes", tag, f"VR {vr!r} kept verbatim",
+                    part=6)
+        if not rec["name"]:
+            anomaly(anomalies, "no_name", "attributes", tag, "dictionary row without a name",
+                    part=6)
+        if tag in out:
+            anomaly(anomalies, "duplicate_tag", "attributes", tag, "listed twice", part=6)
+        out[tag] = {"tag": tag, "name": clean(rec["name"]), "keyword": rec["keyword"] or "",
+                    "vr": vr, "vm": clean(rec["valueMultiplicity"] or ""),
+                    "retired": rec["retired"] == "Y"}
+    return out
+
+
+def _grouped(folder: Path, name: str, key: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for rec in load_json(folder, name):
+        _need(name, rec, key, "path", "tag", "type", "description")
+        groups[rec[key]].append(rec)
+    return groups
+
+
+def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies
+                ) -> tuple[dict[str, dict[str, dict]], FoldStats]:
+    """Module and macro tables with the macro expansion folded back into includes."""
+    heads = {"module": load_json(folder, "modules.json"),
+             "macro": load_json(folder, "macros.json")}
+    rows = {"module": _grouped(folder, "module_to_attributes.json", "moduleId"),
+            "macro": _grouped(folder, "macro_to_attributes.json", "macroId")}
+    info: dict[str, dict[str, dict]] = {"module": {}, "macro": {}}
+    for kind, recs in heads.items():
+        for rec in recs:
+            _need(f"{kind}s.json", rec, "id", "name")
+            info[kind][rec["id"]] = rec
+        for orphan in sorted(set(rows[kind]) - set(info[kind])):
+            anomaly(anomalies, "unknown_table", orphan, None,
+                    f"{kind} rows for an id not in {kind}s.json; dropped")
+    trees: dict[tuple[str, str], list[Row]] = {
+        (kind, tid): build_tree(rows[kind].get(tid, []))
+        for kind in ("module", "macro") for tid in info[kind]}
+    macro_trees = {tid: trees[("macro", tid)] for tid in info["macro"]}
+    stats = fold_tables(trees, macro_trees, frozenset(k for k in trees if k[0] == "macro"))
+    tables: dict[str, dict[str, dict]] = {"module": {}, "macro": {}}
+    for (kind, tid), top in trees.items():
+        rec = info[kind][tid]
+        ctx = _TableContext(kind, tid, dictionary, info["macro"], anomalies)
+        tables[kind][tid] = {"id": tid, "name": clean(rec["name"]), "kind": kind,
+                             "reference": reference_of(rec.get("linkToStandard")),
+                             "attributes": [ctx.node(n) for n in top]}
+        ctx.check_types(top)
+    return tables, stats
+
+
+class _TableContext:
+    """Turns the folded tree of one table into contract Nodes, noting anomalies."""
+
+    def __init__(self, kind: str, tid: str, dictionary: _Dictionary,
+                 macro_info: dict[str, dict], anomalies: Anomalies) -> None:
+        self.kind = kind
+        self.tid = tid
+        self.dictionary = dictionary
+        self.macro_info = macro_info
+        self.anomalies = anomalies
+
+    def note(self, kind: str, row: str | None, detail: str) -> None:
+        anomaly(self.anomalies, kind, self.tid, row, detail)
+
+    def node(self, n: Row | Fold) -> dict:
+        if isinstance(n, Fold):
+            return self.include(n.macro)
+        return self.attribute(n)
+
+    def include(self, macro_id: str) -> dict:
+        rec = self.macro_info[macro_id]
+        ref = reference_of(rec.get("linkToStandard")) or {}
+        label = f"Table {ref['table']} " if ref.get("table") else ""
+        # the package drops the include row, so its wording is rebuilt from the macro's name
+        text = f'Include {label}"{clean(rec["name"])} Macro Attributes"'
+        return {"kind": "include", "include": {"kind": "macro", "id": macro_id},
+                "condition": None, "text": text}
+
+    def attribute(self, n: Row) -> dict:
+        raw = n.raw
+        path = raw["path"]
+        tag = parse_tag(raw["tag"]) or parse_tag(n.seg[:4] + "," + n.seg[4:])
+        if tag is None:
+            self.note("bad_tag", path, f"unparsable tag {raw['tag']!r}")
+            tag = n.seg.upper()
+        entry = self.dictionary.get(tag)
+        if entry is None:
+            self.note("unknown_tag", path, f"{tag} is not in the package's data dictionary")
+        text, blocks = parse_cell(raw["description"] or "")
+        type_ = self.type_of(raw, path)
+        cond_text = condition_text(blocks, conditional=type_ in ("1C", "2C"))
+        condition = None
+        if type_ in ("1C", "2C"):
+            condition = condition_of(cond_text, type_)
+            if condition is None:
+                self.note("condition_missing", path, f"type {type_} without a condition sentence")
+        elif type_ in ("1", "2") and _REQUIRED.search(cond_text):
+            self.note("condition_on_unconditional", path,
+                      f"type {type_} row with condition wording: {cond_text[:80]}")
+        elif (type_ == "3" and _PROHIBITION.search(cond_text)) or (type_ == "" and cond_text):
+            # a type 3 row may still be forbidden under a condition; a row without a Type
+            # keeps its wording so that nothing written in the table is lost
+            condition = condition_of(cond_text, type_)
+        is_seq = bool(n.children) or (entry is not None and entry["vr"] == "SQ")
+        return {"kind": "attribute", "name": entry["name"] if entry else "", "tag": tag,
+                "type": type_, "description": text, "condition": condition,
+                "enums": enums_of(blocks), "items": items_of(blocks) if is_seq else None,
+                "children": [self.node(c) for c in n.children]}
+
+    def type_of(self, raw: dict, path: str) -> str:
+        t = (raw.get("type") or "").strip()
+        if t in TYPES:
+            return t
+        if t == "None":
+            # the printed table has no Type column (normalized/service tables of PS3.3
+            # C.2-C.4 and the print tables): "no type" is the honest reading
+            if _REQUIRED.search(clean(raw.get("description") or "")):
+                self.note("type_missing", path,
+                          "no Type in the package but the description has 'Required if'")
+            return ""
+        self.note("type_unknown", path, f"type {t!r} not one of 1, 1C, 2, 2C, 3")
+        return ""
+
+    def check_types(self, top: list[Row | Fold]) -> None:
+        """A table's own rows either all have a Type or none do; a mix is a scrape defect."""
+        own = _own_rows(top)
+        typed = [n for n in own if n.raw.get("type") != "None"]
+        if typed and len(typed) != len(own):
+            for n in own:
+                if n.raw.get("type") == "None":
+                    self.note("type_missing", n.raw["path"],
+                              "no Type while other rows of the table have one")
+
+
+def _own_rows(nodes: list[Row | Fold]) -> list[Row]:
+    out: list[Row] = []
+    for n in nodes:
+        if isinstance(n, Row):
+            out.append(n)
+            out.extend(_own_rows(n.children))
+    return out
+
+
+def read_iods(folder: Path, tables: dict[str, dict[str, dict]],
+              anomalies: Anomalies) -> dict[str, dict]:
+    """``ciods.json`` + module and functional-group usage -> contract IODs."""
+    iods: dict[str, dict] = {}
+    for rec in load_json(folder, "ciods.json"):
+        _need("ciods.json", rec, "id", "name")
+        iods[rec["id"]] = {"id": rec["id"], "name": clean(rec["name"]),
+                           "reference": reference_of(rec.get("linkToStandard")),
+                           "modules": [], "functional_groups": []}
+    for rec in load_json(folder, "ciod_to_modules.json"):
+        _need("ciod_to_modules.json", rec, "ciodId", "moduleId", "usage")
+        iod = _iod_for(iods, rec, "ciod_to_modules", anomalies)
+        if iod is None:
+            continue
+        mid = rec["moduleId"]
+        if mid not in tables["module"]:
+            anomaly(anomalies, "unknown_module", iod["id"], mid, "module not in modules.json")
+        usage, condition = _usage(rec, iod["id"], mid, anomalies)
+        iod["modules"].append({"ie": clean(rec.get("informationEntity") or ""), "module": mid,
+                               "usage": usage, "condition": condition})
+    for rec in load_json(folder, "ciod_to_fg_macros.json"):
+        _need("ciod_to_fg_macros.json", rec, "ciodId", "macroId", "usage")
+        iod = _iod_for(iods, rec, "ciod_to_fg_macros", anomalies)
+        if iod is None:
+            continue
+        mid = rec["macroId"]
+        if mid not in tables["macro"]:
+            anomaly(anomalies, "unknown_macro", iod["id"], mid, "FG macro not in macros.json")
+        usage, condition = _usage(rec, iod["id"], mid, anomalies)
+        iod["functional_groups"].append({"macro": mid, "usage": usage, "condition": condition})
+    return iods
+
+
+def _iod_for(iods: dict[str, dict], rec: dict, where: str, anomalies: Anomalies) -> dict | None:
+    iod = iods.get(rec["ciodId"])
+    if iod is None:
+        anomaly(anomalies, "unknown_iod", rec["ciodId"], None, f"{where} names an unknown IOD")
+    return iod
+
+
+def _usage(rec: dict, iod_id: str, row: str, anomalies: Anomalies) -> tuple[str, dict | None]:
+    usage = (rec["usage"] or "").strip()
+    text = clean(rec.get("conditionalStatement") or "")
+    if usage not in ("M", "C", "U"):
+        anomaly(anomalies, "usage_unknown", iod_id, row, f"usage {usage!r}")
+    if usage == "C" and not text:
+        anomaly(anomalies, "condition_missing", iod_id, row, "usage C without a condition")
+    if usage != "C" and text:
+        anomaly(anomalies, "condition_on_unconditional", iod_id, row,
+                f"usage {usage} with a condition: {text[:80]}")
+    if usage == "C" and text:
+        condition = condition_of(text, "")
+        return usage, condition
+    return usage, None
+
+
+def read_sop_classes(folder: Path, iods: dict[str, dict],
+                     anomalies: Anomalies) -> dict[str, dict]:
+    """``sops.json`` (PS3.4 Storage SOP Classes) -> contract SOP classes."""
+    out: dict[str, dict] = {}
+    for rec in load_json(folder, "sops.json"):
+        _need("sops.json", rec, "id", "name")
+        uid = rec["id"].strip()
+        iod_name = clean(rec.get("ciod") or "") or None
+        iod_id = slug(iod_name) if iod_name else None
+        if iod_id is not None and iod_id not in iods:
+            anomaly(anomalies, "unknown_iod", "sops", uid, f"IOD {iod_name!r} not in ciods.json",
+                    part=4)
+            iod_id = None
+        ref = iods[iod_id]["reference"] if iod_id else None
+        out[uid] = {"uid": uid, "name": clean(rec["name"]), "iod": iod_id, "iod_name": iod_name,
+                    "reference": ref,
+                    # the package lists current Storage SOP Classes only
+                    "retired": False}
+    return out
