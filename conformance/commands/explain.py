@@ -1,0 +1,177 @@
+"""``conformance explain IOD``: an IOD's modules, or one module's attribute tree.
+
+With ``--module`` the tree has every include expanded in place; each row says which
+table it comes from (``from``), so a row of the Code Sequence Macro shows as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import UsageError
+from conformance.ids import slug, strip_caption
+from conformance.standard import Standard, load_standard
+
+MAX_DEPTH = 12  # PS3.3 nests sequences ~6 deep; deeper means an include cycle
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "explain", help="show an IOD's modules or a module's attributes from the standard",
+        description="IOD by name (\"CT Image\"), id (ct-image) or SOP Class UID.")
+    p.add_argument("iod", metavar="IOD")
+    p.add_argument("--standard", metavar="DIR", type=Path,
+                   help="build folder (default: the bundled standard)")
+    p.add_argument("--module", metavar="NAME",
+                   help="show this module's attribute tree (name or id), includes expanded")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    std = load_standard(args.standard)
+    iod_id = std.find_iod(args.iod)
+    if iod_id is None:
+        raise UsageError(f"no IOD matches {args.iod!r} in the standard at {std.path} "
+                         f"(edition {std.edition})")
+    iod = std.iod(iod_id)
+    if args.module:
+        data = explain_module(std, iod, args.module)
+        text = format_module(data)
+    else:
+        data = explain_iod(std, iod)
+        text = format_iod(data)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def explain_iod(std: Standard, iod: dict[str, Any]) -> dict[str, Any]:
+    """The IOD with each module's name, IE, usage and condition."""
+    modules = []
+    for row in iod.get("modules", []):
+        modules.append({"ie": row.get("ie"), "module": row["module"],
+                        "name": _table_name(std, "module", row["module"]),
+                        "usage": row.get("usage"), "condition": row.get("condition")})
+    groups = []
+    for row in iod.get("functional_groups", []):
+        groups.append({"macro": row["macro"], "name": _table_name(std, "macro", row["macro"]),
+                       "usage": row.get("usage"), "condition": row.get("condition")})
+    return {"standard": {"path": str(std.path), "edition": std.edition},
+            "iod": {"id": iod["id"], "name": iod.get("name"), "reference": iod.get("reference")},
+            "sop_classes": sorted(uid for uid, s in std.sop_classes.items()
+                                  if s.get("iod") == iod["id"]),
+            "modules": modules, "functional_groups": groups}
+
+
+def _table_name(std: Standard, kind: str, table_id: str) -> str | None:
+    return std.table(kind, table_id).get("name") if std.has_table(kind, table_id) else None
+
+
+def explain_module(std: Standard, iod: dict[str, Any], name: str) -> dict[str, Any]:
+    """One table's attribute rows, includes expanded, each with its provenance."""
+    kind, table_id = _resolve_table(std, iod, name)
+    table = std.table(kind, table_id)
+    rows = list(expand(std, table.get("attributes", []), f"{kind}:{table_id}", 0, ()))
+    return {"standard": {"path": str(std.path), "edition": std.edition},
+            "iod": {"id": iod["id"], "name": iod.get("name")},
+            "table": {"kind": kind, "id": table_id, "name": table.get("name"),
+                      "reference": table.get("reference")},
+            "rows": rows}
+
+
+def _resolve_table(std: Standard, iod: dict[str, Any], name: str) -> tuple[str, str]:
+    key = slug(strip_caption(name))
+    for row in iod.get("modules", []):
+        if key == row["module"] or key == slug(_table_name(std, "module", row["module"]) or ""):
+            return "module", row["module"]
+    for row in iod.get("functional_groups", []):
+        if key == row["macro"] or key == slug(_table_name(std, "macro", row["macro"]) or ""):
+            return "macro", row["macro"]
+    for kind in ("module", "macro"):
+        if std.has_table(kind, key):
+            return kind, key
+    raise UsageError(f"no module or macro {name!r} in IOD {iod['id']} or in the standard at "
+                     f"{std.path}")
+
+
+def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
+           stack: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Rows of ``nodes`` in order; include rows are followed by the included table's rows."""
+    for node in nodes:
+        if node.get("kind") == "include":
+            inc = node.get("include", {})
+            ref = f"{inc.get('kind')}:{inc.get('id')}"
+            row = {"kind": "include", "depth": depth, "from": source, "include": ref,
+                   "text": node.get("text"), "condition": node.get("condition")}
+            if ref in stack or len(stack) >= MAX_DEPTH:
+                row["error"] = "include cycle"
+                yield row
+                continue
+            if not std.has_table(str(inc.get("kind")), str(inc.get("id"))):
+                row["error"] = "not in this build"
+                yield row
+                continue
+            included = std.table(str(inc.get("kind")), str(inc.get("id")))
+            row["name"] = included.get("name")
+            yield row
+            yield from expand(std, included.get("attributes", []), ref, depth,
+                              (*stack, source))
+        else:
+            yield {"kind": "attribute", "depth": depth, "from": source,
+                   "name": node.get("name"), "tag": node.get("tag"), "type": node.get("type"),
+                   "condition": node.get("condition"), "items": node.get("items"),
+                   "enums": node.get("enums") or []}
+            yield from expand(std, node.get("children") or [], source, depth + 1, stack)
+
+
+def format_iod(data: dict[str, Any]) -> str:
+    iod = data["iod"]
+    ref = iod.get("reference") or {}
+    out = [f"{iod['name']} IOD ({iod['id']}), PS3.{ref.get('part') or 3} "
+           f"{ref.get('section') or ''} {('table ' + ref['table']) if ref.get('table') else ''}"
+           .rstrip(),
+           f"standard: {data['standard']['edition']} ({data['standard']['path']})"]
+    if data["sop_classes"]:
+        out.append("SOP classes: " + ", ".join(data["sop_classes"]))
+    out.append("")
+    width = max([len(m["ie"] or "") for m in data["modules"]] + [2])
+    for m in data["modules"]:
+        out.append(f"{(m['ie'] or ''):<{width}}  {m['usage'] or '':<2} "
+                   f"{m['name'] or '(missing) ' + m['module']}")
+        if m["condition"]:
+            out.append(f"{'':<{width}}     {m['condition']['text']}")
+    if data["functional_groups"]:
+        out += ["", "Functional group macros:"]
+        for g in data["functional_groups"]:
+            out.append(f"  {g['usage'] or '':<2} {g['name'] or '(missing) ' + g['macro']}")
+            if g["condition"]:
+                out.append(f"     {g['condition']['text']}")
+    return "\n".join(out) + "\n"
+
+
+def format_module(data: dict[str, Any]) -> str:
+    t = data["table"]
+    out = [f"{t['name']} ({t['kind']} {t['id']}) in {data['iod']['name']} IOD, "
+           f"standard {data['standard']['edition']}", ""]
+    for row in data["rows"]:
+        indent = ">" * row["depth"]
+        origin = f"  [{row['from']}]" if row["from"] != f"{t['kind']}:{t['id']}" else ""
+        if row["kind"] == "include":
+            what = row.get("name") or row["include"]
+            note = f" ({row['error']})" if row.get("error") else ""
+            out.append(f"{indent}Include {what}{note}{origin}")
+        else:
+            tag = row["tag"] or ""
+            out.append(f"{indent}{row['name']}  ({tag[:4]},{tag[4:]})  type {row['type'] or '-'}"
+                       f"{origin}")
+        if row.get("condition"):
+            out.append(f"{' ' * (len(indent) + 4)}{row['condition']['text']}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,268 @@
+"""Lazy, cached loader of a build folder (``standard_data/`` or any ``conformance build --out``).
+
+Each file is read on first use, as ``NAME.json`` or ``NAME.json.gz``. When the build
+wrote ``tables.zip`` (one member per module/macro table) single tables are read from it
+without parsing all of ``modules.json``, which keeps loading one IOD cheap. Nothing here
+validates against the schemas: that is the build's and the tests' job, and the runtime
+must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conformance.errors import StandardDataError
+from conformance.ids import slug, strip_caption
+from conformance.standard.dictionary import Dictionary
+
+if TYPE_CHECKING:
+    import zipfile
+
+TABLES_ZIP = "tables.zip"
+_CACHE: dict[Path, Standard] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def bundled_path() -> Path | None:
+    """The bundled build folder, or None when this installation has none.
+
+    Looked for, in order: package data ``conformance/_bundled/`` (how a wheel would
+    carry it) and ``<repo>/standard_data`` next to the package (a source checkout or
+    an editable install).
+    """
+    import conformance
+
+    pkg = Path(conformance.__file__).resolve().parent
+    for candidate in (pkg / "_bundled", pkg.parent / "standard_data"):
+        if _find(candidate, "manifest") is not None:
+            return candidate
+    return None
+
+
+def load_standard(path: str | Path | None = None) -> Standard:
+    """The Standard of build folder ``path`` (None: the bundled one), cached per resolved path."""
+    if path is None:
+        found = bundled_path()
+        if found is None:
+            raise StandardDataError(
+                "no bundled standard in this installation; build one with "
+                "'conformance build ... --out DIR' and pass it as --standard DIR")
+        path = found
+    folder = Path(path).expanduser().resolve()
+    with _CACHE_LOCK:
+        std = _CACHE.get(folder)
+        if std is None:
+            std = Standard(folder)
+            _CACHE[folder] = std
+    return std
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / f"{name}.json", folder / f"{name}.json.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_json(folder: Path, name: str, *, required: bool = True) -> Any:
+    """Parse ``NAME.json`` or ``NAME.json.gz`` of ``folder``; StandardDataError if broken."""
+    file = _find(folder, name)
+    if file is None:
+        if required:
+            raise StandardDataError(f"{folder}: {name}.json missing (not a complete build)")
+        return None
+    try:
+        if file.suffix == ".gz":
+            import gzip  # lazily: most loads never need it
+
+            with gzip.open(file, "rb") as f:
+                return json.loads(f.read())
+        return json.loads(file.read_bytes())
+    except (OSError, EOFError, ValueError) as exc:
+        raise StandardDataError(f"{file}: unreadable ({exc})") from None
+
+
+class Standard:
+    """One build of the standard; every table is loaded on first use and then kept."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise StandardDataError(f"{self.path}: no such standard folder")
+        manifest = read_json(self.path, "manifest")
+        _check_manifest(self.path, manifest)
+        self.manifest: dict[str, Any] = manifest
+        self.edition: str = manifest["edition"]
+        self._lock = threading.RLock()
+        self._data: dict[str, Any] = {}
+        self._tables: dict[tuple[str, str], dict[str, Any]] = {}
+        self._zip: zipfile.ZipFile | None = None
+        self._zip_checked = False
+        self._iod_names: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Standard({str(self.path)!r}, edition={self.edition!r})"
+
+    # -- files ---------------------------------------------------------------------------
+
+    def _file(self, name: str, *, required: bool = True) -> Any:
+        if name not in self._data:
+            with self._lock:
+                if name not in self._data:
+                    self._data[name] = read_json(self.path, name, required=required)
+        return self._data[name]
+
+    def _section(self, name: str, key: str) -> Any:
+        doc = self._file(name)
+        if not isinstance(doc, dict) or key not in doc:
+            raise StandardDataError(f"{self.path}: {name}.json has no {key!r}")
+        return doc[key]
+
+    @property
+    def iods(self) -> dict[str, dict[str, Any]]:
+        return self._section("iods", "iods")
+
+    @property
+    def modules(self) -> dict[str, dict[str, Any]]:
+        return self._section("modules", "modules")
+
+    @property
+    def macros(self) -> dict[str, dict[str, Any]]:
+        return self._section("modules", "macros")
+
+    @property
+    def sop_classes(self) -> dict[str, dict[str, Any]]:
+        return self._section("sop_classes", "sop_classes")
+
+    @property
+    def vrs(self) -> dict[str, dict[str, Any]]:
+        return self._section("vrs", "vrs")
+
+    @property
+    def anomalies(self) -> list[dict[str, Any]]:
+        doc = self._file("anomalies", required=False)
+        return [] if doc is None else doc.get("anomalies", [])
+
+    @property
+    def deidentification(self) -> list[dict[str, Any]] | None:
+        doc = self._file("deidentification", required=False)
+        return None if doc is None else doc.get("attributes")
+
+    @property
+    def dictionary(self) -> Dictionary:
+        if "_dictionary" not in self._data:
+            doc = self._file("dictionary")
+            with self._lock:
+                if "_dictionary" not in self._data:
+                    self._data["_dictionary"] = Dictionary(doc.get("elements", {}),
+                                                           doc.get("uids", {}))
+        return self._data["_dictionary"]
+
+    # -- look-ups ------------------------------------------------------------------------
+
+    def iod(self, iod_id: str) -> dict[str, Any]:
+        """The IOD ``iod_id``; StandardDataError if this build has no such IOD."""
+        found = self.iods.get(iod_id)
+        if found is None:
+            raise StandardDataError(f"{self.path}: no IOD {iod_id!r} in this build")
+        return found
+
+    def find_iod(self, name_or_uid_or_id: str) -> str | None:
+        """IOD id from an id (``ct-image``), a name (``CT Image``) or a SOP Class UID."""
+        text = name_or_uid_or_id.strip()
+        iods = self.iods
+        if text in iods:
+            return text
+        if text[:1].isdigit() and "." in text:
+            return self.iod_for_sop_class(text)
+        key = slug(strip_caption(text))
+        if key in iods:
+            return key
+        if self._iod_names is None:
+            self._iod_names = {slug(i.get("name", "")): k for k, i in iods.items()}
+        return self._iod_names.get(key)
+
+    def iod_for_sop_class(self, uid: str) -> str | None:
+        sop = self.sop_classes.get(uid)
+        return None if sop is None else sop.get("iod")
+
+    def module(self, module_id: str) -> dict[str, Any]:
+        return self.table("module", module_id)
+
+    def macro(self, macro_id: str) -> dict[str, Any]:
+        return self.table("macro", macro_id)
+
+    def table(self, kind: str, table_id: str) -> dict[str, Any]:
+        """A module or macro table; StandardDataError if unknown."""
+        if kind not in ("module", "macro"):
+            raise StandardDataError(f"unknown table kind {kind!r} (module or macro)")
+        key = (kind, table_id)
+        found = self._tables.get(key)
+        if found is not None:
+            return found
+        group = "modules" if kind == "module" else "macros"
+        if "modules" in self._data or self._tables_zip() is None:
+            found = self._section("modules", group).get(table_id)
+        else:
+            found = self._zip_member(f"{group}/{table_id}.json")
+        if found is None:
+            raise StandardDataError(f"{self.path}: no {kind} {table_id!r} in this build")
+        self._tables[key] = found
+        return found
+
+    def has_table(self, kind: str, table_id: str) -> bool:
+        try:
+            self.table(kind, table_id)
+        except StandardDataError:
+            return False
+        return True
+
+    # -- tables.zip ------------------------------------------------------------------------
+
+    def _tables_zip(self) -> zipfile.ZipFile | None:
+        if not self._zip_checked:
+            with self._lock:
+                if not self._zip_checked:
+                    file = self.path / TABLES_ZIP
+                    if file.is_file():
+                        import zipfile
+
+                        try:
+                            self._zip = zipfile.ZipFile(file)
+                        except (OSError, zipfile.BadZipFile) as exc:
+                            raise StandardDataError(f"{file}: unreadable ({exc})") from None
+                    self._zip_checked = True
+        return self._zip
+
+    def _zip_member(self, member: str) -> dict[str, Any] | None:
+        import zipfile
+        import zlib
+
+        archive = self._tables_zip()
+        assert archive is not None
+        # ZipFile reads are not thread-safe on one handle.
+        with self._lock:
+            try:
+                data = archive.read(member)
+            except KeyError:
+                return None
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                raise StandardDataError(f"{self.path / TABLES_ZIP}: {member}: {exc}") from None
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise StandardDataError(f"{self.path / TABLES_ZIP}: {member}: {exc}") from None
+
+
+def _check_manifest(folder: Path, manifest: Any) -> None:
+    if not isinstance(manifest, dict):
+        raise StandardDataError(f"{folder}: manifest.json is not an object")
+    if manifest.get("format") != 1:
+        raise StandardDataError(
+            f"{folder}: manifest format {manifest.get('format')!r} is not supported (1)")
+    for key, kind in (("edition", str), ("parts", dict), ("counts", dict)):
+        if not isinstance(manifest.get(key), kind):
+            raise StandardDataError(f"{folder}: manifest.json lacks a valid {key!r}")
