@@ -1,0 +1,126 @@
+"""Attribute presence by Type (PS3.5 Section 7.4; PS3.3 module and macro tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from conformance.checks.registry import dataset_check
+from conformance.engine.context import CheckContext
+from conformance.engine.finding import Finding
+from conformance.engine.values import element, is_empty
+from conformance.engine.walk import Bound, bound_attributes
+
+_CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",
+          "type2c-missing", "not-allowed", "condition-not-checked")
+
+
+class _Run:
+    """State of one pass: condition-not-checked is reported once per requirement row."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.noted: set[int] = set()
+
+    def finding(self, b: Bound, code: str, severity: str, message: str) -> Finding:
+        return self.ctx.finding(code, severity, message, where=b.where, tag=b.tag,  # type: ignore[arg-type]
+                                module=b.owner_id,
+                                reference=self.ctx.reference(b.attr.reference))
+
+    def not_checked(self, b: Bound, cond: Mapping[str, Any], what: str) -> Iterator[Finding]:
+        key = id(cond)
+        if key in self.noted:
+            return
+        self.noted.add(key)
+        why = f" ({cond['error']})" if cond.get("error") else ""
+        yield self.finding(b, "condition-not-checked", "info",
+                           f"{what} could not be checked: condition not evaluated{why}: "
+                           f"{cond.get('text', '')!r} {b.label(self.ctx)}")
+
+    def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
+        if not cond or cond.get("expr") is None:
+            return None
+        return self.ctx.evaluate(cond["expr"], b.eval_context(self.ctx))
+
+
+@dataset_check(*_CODES, reference="PS3.5 7.4")
+def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
+    """PS3.5 Section 7.4 (Data Element Type): Type 1 present with a value, Type 2 present
+    (may be empty), Type 1C/2C likewise when their condition holds and not present when
+    it does not and the table says so; Type 3 rows that "shall not be present if" a
+    condition holds. Applied to every present module (PS3.3 Annex C) and, recursively,
+    to every item of present sequences."""
+    run = _Run(ctx)
+    for b in bound_attributes(ctx):
+        yield from _check(run, b)
+
+
+def _check(run: _Run, b: Bound) -> Iterator[Finding]:
+    a = b.attr
+    for guard in a.guards:
+        r = run.decide(b, guard)
+        if r is False:
+            return
+        if r is None:
+            yield from run.not_checked(b, guard, "Included macro")
+            return
+    t = a.type
+    if a.fg_macro is not None:
+        # Whether a functional group sits in the Shared or Per-frame item is the
+        # functional-group check's business; here only a present one's value matters.
+        if b.present and t == "1" and is_empty(element(b.item, b.tag)):
+            yield run.finding(b, "type1-empty", "error",
+                              f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
+        return
+    if t == "1":
+        if not b.present:
+            yield run.finding(b, "type1-missing", "error",
+                              f"Missing attribute Type 1 Required {b.label(run.ctx)}")
+        elif is_empty(element(b.item, b.tag)):
+            yield run.finding(b, "type1-empty", "error",
+                              f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
+    elif t == "2":
+        if not b.present:
+            yield run.finding(b, "type2-missing", "error",
+                              f"Missing attribute Type 2 Required {b.label(run.ctx)}")
+    elif t in ("1C", "2C"):
+        yield from _conditional(run, b, t)
+    elif a.condition and b.present:
+        cond = a.condition
+        r = run.decide(b, cond)
+        if r is True:
+            yield run.finding(b, "not-allowed", "error",
+                              f"Attribute present when condition forbids it: "
+                              f"{cond.get('text', '')!r} Type {t or '3'} Optional "
+                              f"{b.label(run.ctx)}")
+        elif r is None:
+            yield from run.not_checked(b, cond, "Type 3 attribute")
+
+
+def _conditional(run: _Run, b: Bound, t: str) -> Iterator[Finding]:
+    cond = b.attr.condition or {}
+    otherwise = cond.get("otherwise")
+    forbidden = cond.get("forbidden_if")
+    if (b.present and isinstance(forbidden, Mapping) and "op" in forbidden
+            and run.ctx.evaluate(forbidden, b.eval_context(run.ctx)) is True):
+        yield run.finding(b, "not-allowed", "error",
+                          f"Attribute present when condition forbids it: "
+                          f"{cond.get('text', '')!r} Type {t} Conditional {b.label(run.ctx)}")
+        return
+    r = run.decide(b, cond)
+    if r is True:
+        if not b.present:
+            yield run.finding(b, f"type{t.lower()}-missing", "error",
+                              f"Missing attribute Type {t} Conditional {b.label(run.ctx)}")
+        elif t == "1C" and is_empty(element(b.item, b.tag)):
+            yield run.finding(b, "type1c-empty", "error",
+                              "Empty attribute (no value) Type 1C Conditional "
+                              f"{b.label(run.ctx)}")
+    elif r is False:
+        if b.present and otherwise == "not_allowed":
+            yield run.finding(b, "not-allowed", "error",
+                              "Attribute present when condition unsatisfied (which may not "
+                              f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "
+                              f"{cond.get('text', '')!r}")
+    elif not b.present or otherwise == "not_allowed":
+        yield from run.not_checked(b, cond, f"Type {t} attribute")

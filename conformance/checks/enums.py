@@ -1,0 +1,65 @@
+"""Enumerated Values and Defined Terms of attributes (PS3.5 Section 6.2; PS3.3 Annex C)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from conformance.checks.registry import dataset_check
+from conformance.engine.context import CheckContext
+from conformance.engine.finding import Finding
+from conformance.engine.requirements import EnumSpec
+from conformance.engine.values import element, values_of
+from conformance.engine.walk import bound_attributes
+
+_SHOW = 12
+
+
+def _allowed(spec: EnumSpec, value: Any) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) in spec.numbers or str(value) in spec.values
+    text = str(value).strip(" \x00")
+    return text in spec.values
+
+
+def _listing(spec: EnumSpec) -> str:
+    shown = ", ".join(spec.listed[:_SHOW])
+    return shown + (f", ... ({len(spec.listed)} in all)" if len(spec.listed) > _SHOW else "")
+
+
+@dataset_check("enum-value", "defined-term", reference="PS3.5 6.2; PS3.3 Annex C")
+def enumerations(ctx: CheckContext) -> Iterator[Finding]:
+    """PS3.3 module tables give Enumerated Values (only these are allowed: error) and
+    Defined Terms (others may be used but should be registered: warning), per value
+    index ("Value 1 shall be ..."); PS3.5 Section 6.2 (Value Representation) defines the
+    terms."""
+    for b in bound_attributes(ctx):
+        a = b.attr
+        if not b.present or not a.enums:
+            continue
+        elem = element(b.item, b.tag)
+        if elem is None or elem.VR == "SQ":
+            continue
+        vals = values_of(elem)
+        if not vals:
+            continue
+        for spec in a.enums:
+            if spec.index is None:
+                targets = list(enumerate(vals, 1))
+            elif len(vals) >= spec.index:
+                targets = [(spec.index, vals[spec.index - 1])]
+            else:
+                continue
+            for n, v in targets:
+                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v):
+                    continue
+                enumerated = spec.kind == "enumerated"
+                yield ctx.finding(
+                    "enum-value" if enumerated else "defined-term",
+                    "error" if enumerated else "warning",
+                    f"Unrecognized {'enumerated value' if enumerated else 'defined term'} "
+                    f"<{str(v).strip()}> for value {n} of attribute <{a.name}> "
+                    f"{b.label(ctx)}; {'allowed' if enumerated else 'defined'}: "
+                    f"{_listing(spec)}",
+                    where=b.where, tag=b.tag, module=b.owner_id,
+                    reference=ctx.reference(a.reference))

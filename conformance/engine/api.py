@@ -1,0 +1,163 @@
+"""The library API: ``validate`` one dataset, or a ``Validator`` for many."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from pydicom.dataset import Dataset
+
+from conformance.checks.registry import CheckInfo, discover
+from conformance.engine import standard_access
+from conformance.engine.context import CheckContext
+from conformance.engine.finding import Finding
+from conformance.engine.input import Loaded, load
+from conformance.engine.report import Report, Suppression
+from conformance.engine.requirements import requirements_for
+from conformance.engine.traversal import internal_error, traverse
+from conformance.errors import UsageError
+
+__all__ = ["Report", "RulePack", "Validator", "validate"]
+
+
+@runtime_checkable
+class RulePack(Protocol):
+    """What ``rules=`` accepts: findings from extra rules, and codes to switch off."""
+
+    disabled_codes: Mapping[str, str]  # code -> reason shown in the report
+
+    def evaluate(self, ctx: CheckContext) -> Iterable[Finding]: ...
+
+
+def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | None]:
+    """SOP Class UID from the dataset, else the File Meta's Media Storage SOP Class UID."""
+    for holder, tag, source in ((ds, 0x00080016, "dataset"), (meta, 0x00020002, "file_meta")):
+        if holder is None:
+            continue
+        try:
+            elem = holder.get(tag)
+        except Exception:  # unparsable value: the value checks report it
+            continue
+        if elem is not None and elem.value:
+            value = elem.value[0] if not isinstance(elem.value, str) else elem.value
+            return str(value).strip(" \x00"), source
+    return None, None
+
+
+class Validator:
+    """Loads the standard once and validates many datasets.
+
+    Thread-safe: per-dataset state lives in a fresh ``CheckContext``; the standard and
+    the compiled IOD requirements are read-only and cached under a lock. Picklable: it
+    pickles its configuration (standard path, rules, IOD, options) and re-creates
+    itself, so process pools can use it.
+    """
+
+    def __init__(self, standard: Any = None, rules: Iterable[RulePack] = (),
+                 iod: str | None = None, options: Mapping[str, Any] | None = None) -> None:
+        self._config = (standard, tuple(rules), iod, dict(options or {}))
+        self.standard = standard_access.load(standard)
+        self.rules: tuple[RulePack, ...] = tuple(rules)
+        for r in self.rules:
+            if not isinstance(r, RulePack):
+                raise UsageError(f"rules: {r!r} has no evaluate(ctx) / disabled_codes")
+        self.options: dict[str, Any] = dict(options or {})
+        self.iod_override: str | None = None
+        if iod is not None:
+            found = self.standard.find_iod(str(iod))
+            if found is None:
+                raise UsageError(f"--iod {iod!r}: no IOD with that name, id or SOP Class UID "
+                                 f"in the standard ({self.standard.edition})")
+            self.iod_override = found
+        checks = sorted(discover().values(), key=lambda c: c.name)
+        self._dataset_checks: tuple[CheckInfo, ...] = tuple(
+            c for c in checks if c.kind == "dataset")
+        self._element_checks: tuple[CheckInfo, ...] = tuple(
+            c for c in checks if c.kind == "element")
+        self._disabled: dict[str, str] = {}
+        for r in self.rules:
+            self._disabled.update(r.disabled_codes)
+
+    # -- pickling: configuration only, caches are rebuilt --------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        standard, rules, iod, options = self._config
+        if standard is not None and not isinstance(standard, str):
+            standard = standard_access.standard_path(self.standard)
+        return {"standard": standard, "rules": rules, "iod": iod, "options": options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["standard"], state["rules"], state["iod"],  # type: ignore[misc]
+                      state["options"])
+
+    # -- validation --------------------------------------------------------------------
+    def _summary(self) -> dict[str, Any]:
+        path = getattr(self.standard, "path", None)
+        return {"edition": getattr(self.standard, "edition", None),
+                "path": str(path) if path is not None else None}
+
+    def validate(self, obj: Any, path: str | None = None) -> Report:
+        """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
+        loaded = load(obj, path)
+        if loaded.dataset is None:
+            return self._unreadable(loaded)
+        ctx = self.context(loaded)
+        findings: list[Finding] = []
+        for check in self._dataset_checks:
+            try:
+                findings.extend(check.fn(ctx))
+            except Exception as exc:  # one broken check must not stop validation
+                findings.append(internal_error(ctx, check, exc))
+        traverse(ctx, self._element_checks, findings)
+        for pack in self.rules:
+            try:
+                findings.extend(pack.evaluate(ctx))
+            except Exception as exc:
+                findings.append(ctx.finding(
+                    "internal-error", "error",
+                    f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
+        kept, suppressed = self._suppress(findings)
+        req = ctx.requirements
+        return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
+                      iod_name=req.name if req is not None else None, findings=kept,
+                      standard=self._summary(), suppressed=suppressed)
+
+    def context(self, loaded: Loaded) -> CheckContext:
+        """The CheckContext for a parsed input (IOD resolved, requirements compiled)."""
+        assert loaded.dataset is not None
+        ds = loaded.dataset
+        uid, source = _sop_class(ds, loaded.file_meta)
+        iod = self.iod_override
+        if iod is None and uid:
+            iod = self.standard.iod_for_sop_class(uid)
+        return CheckContext(
+            dataset=ds, standard=self.standard, file_meta=loaded.file_meta,
+            preamble=loaded.facts.preamble, facts=loaded.facts, path=loaded.path, iod=iod,
+            requirements=requirements_for(self.standard, iod) if iod else None,
+            sop_class_uid=uid, sop_class_source=source, iod_override=self.iod_override,
+            options=self.options,
+        )
+
+    def _unreadable(self, loaded: Loaded) -> Report:
+        f = Finding(code="unreadable", severity="error",
+                    message=f"cannot read the input: {loaded.error}")
+        kept, suppressed = self._suppress([f])
+        return Report(path=loaded.path, sop_class_uid=None, iod=None, iod_name=None,
+                      findings=kept, standard=self._summary(), suppressed=suppressed)
+
+    def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
+        if not self._disabled:
+            return findings, []
+        kept: list[Finding] = []
+        counts: dict[str, int] = {}
+        for f in findings:
+            if f.code in self._disabled:
+                counts[f.code] = counts.get(f.code, 0) + 1
+            else:
+                kept.append(f)
+        return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
+
+
+def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack] = (),
+             iod: str | None = None) -> Report:
+    """Validate one dataset (Dataset, path, bytes or binary file object)."""
+    return Validator(standard, rules, iod).validate(obj)

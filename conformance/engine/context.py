@@ -1,0 +1,114 @@
+"""The per-dataset context every check receives, and the helpers checks share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydicom.dataset import Dataset, FileMetaDataset
+
+from conformance.engine.conditions import evaluate as _evaluate
+from conformance.engine.finding import Finding, Reference, Severity
+from conformance.engine.input import ReadFacts
+from conformance.engine.path import ElementPath, keyword_of
+from conformance.engine.requirements import IodReq
+
+_MISSING = object()
+
+
+@dataclass(eq=False)
+class CheckContext:
+    """One dataset under validation: inputs, standard, compiled IOD, shared caches.
+
+    Built per validation and used by one thread only; the standard and ``requirements``
+    it points to are shared read-only.
+    """
+
+    dataset: Dataset
+    standard: Any
+    file_meta: FileMetaDataset | None = None
+    preamble: bytes | None = None
+    facts: ReadFacts = field(default_factory=ReadFacts)
+    path: str | None = None
+    iod: str | None = None
+    requirements: IodReq | None = None
+    sop_class_uid: str | None = None
+    sop_class_source: str | None = None  # "dataset" | "file_meta" | None
+    iod_override: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    # -- dictionary helpers -------------------------------------------------------
+    def keyword(self, tag: int) -> str:
+        """Keyword from the standard's dictionary, else pydicom's, else ``(gggg,eeee)``."""
+        kw = self._kw_cache().get(tag, _MISSING)
+        if kw is _MISSING:
+            kw = ""
+            if tag >> 16 & 1 == 0:
+                entry = self.standard.dictionary.get(tag)
+                kw = entry.keyword if entry is not None else ""
+            kw = kw or keyword_of(tag)
+            self._kw_cache()[tag] = kw
+        return kw  # type: ignore[return-value]
+
+    def _kw_cache(self) -> dict[int, object]:
+        c = self.cache.get("_kw")
+        if c is None:
+            c = self.cache["_kw"] = {}
+        return c
+
+    def name(self, tag: int) -> str:
+        """Attribute name from the standard's dictionary (empty when unknown)."""
+        entry = self.standard.dictionary.get(tag) if tag >> 16 & 1 == 0 else None
+        return entry.name if entry is not None else ""
+
+    # -- paths ----------------------------------------------------------------------
+    def path_of(self, where: ElementPath | None, tag: int | None = None) -> tuple[str, str]:
+        """(``(0040,0275)[0].(0040,0007)``, ``RequestAttributesSequence[0]...``) of an element.
+
+        ``where`` is the element's own path, or with ``tag`` the path of the sequence item
+        that holds it (None for top level).
+        """
+        if tag is not None:
+            where = ElementPath(where, tag)
+        if where is None:
+            return "", ""
+        return where.render(), where.render_keywords(self.keyword)
+
+    # -- findings -------------------------------------------------------------------
+    def reference(self, ref: Mapping[str, Any] | None, part: int = 3) -> Reference:
+        """A finding reference from a table reference, with the standard's edition."""
+        edition = getattr(self.standard, "edition", None)
+        if not ref:
+            return Reference(edition=edition, part=part)
+        return Reference(edition=edition, part=ref.get("part") or part,
+                         section=ref.get("section"), table=ref.get("table"))
+
+    def finding(self, code: str, severity: Severity, message: str, *,
+                where: ElementPath | None = None, tag: int | None = None,
+                module: str | None = None, reference: Reference | None = None) -> Finding:
+        """A standard finding at ``where`` (the element path) or ``where`` + ``tag``."""
+        el = ElementPath(where, tag) if tag is not None else where
+        path, kw_path = self.path_of(el)
+        t = el.tag if el is not None else None
+        return Finding(
+            code=code, severity=severity, message=message,
+            tag=f"{t:08X}" if t is not None else None,
+            keyword=self.keyword(t) if t is not None else None,
+            path=path, keyword_path=kw_path, module=module, iod=self.iod,
+            reference=reference,
+        )
+
+    # -- conditions -----------------------------------------------------------------
+    def evaluate(self, expr: Mapping[str, Any] | None, ectx: Any) -> bool | None:
+        """Three-valued evaluation of a condition ``expr`` (None: cannot decide)."""
+        if expr is None:
+            return None
+        return _evaluate(expr, ectx)
+
+    def module_present(self) -> Callable[[str, str], bool | None]:
+        """The ``module_present`` callback conditions use (see presence.py)."""
+        from conformance.engine.presence import module_present_fn
+
+        return module_present_fn(self)

@@ -1,0 +1,159 @@
+"""Turn the caller's input (Dataset, path, bytes, file object) into a Dataset.
+
+The input is never modified: paths and bytes are parsed into a new Dataset, a file
+object is read from its current position and its position restored, and a Dataset is
+used as given. Anything pydicom cannot parse becomes an ``Unreadable`` result with the
+reason, never an exception (PS3.10 7.1: preamble, ``DICM`` prefix, File Meta).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+
+from conformance.errors import InputError
+
+# Groups a dataset without preamble may plausibly start with (PS3.10 7.1 allows files
+# written without File Meta by old implementations; anything else is not DICOM).
+_PLAUSIBLE_FIRST_GROUPS = frozenset({0x0000, 0x0002, 0x0004, 0x0008})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFacts:
+    """What the reader saw before and while parsing (for the file-meta checks)."""
+
+    preamble: bytes | None = None
+    has_dicm_prefix: bool | None = None
+    size: int | None = None
+    is_little_endian: bool | None = None
+    is_implicit_vr: bool | None = None
+    transfer_syntax_uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A parsed dataset, or the reason it could not be parsed."""
+
+    dataset: Dataset | None
+    file_meta: FileMetaDataset | None
+    facts: ReadFacts
+    path: str | None
+    error: str | None = None
+
+
+def _source_name(obj: Any) -> str | None:
+    if isinstance(obj, (str, os.PathLike)):
+        return os.fspath(obj)
+    name = getattr(obj, "name", None)
+    return name if isinstance(name, str) else None
+
+
+def load(obj: Any, path: str | None = None) -> Loaded:
+    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``."""
+    if isinstance(obj, Dataset):
+        return _from_dataset(obj, path)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return _parse(bytes(obj), path)
+    if isinstance(obj, (str, os.PathLike)):
+        p = Path(obj)
+        name = path or os.fspath(obj)
+        try:
+            data = p.read_bytes()
+        except IsADirectoryError:
+            return _unreadable(name, "is a directory")
+        except FileNotFoundError:
+            return _unreadable(name, "no such file")
+        except OSError as exc:
+            return _unreadable(name, f"cannot read: {exc.strerror or exc}")
+        return _parse(data, name)
+    if hasattr(obj, "read"):
+        name = path or _source_name(obj)
+        try:
+            start = obj.tell() if obj.seekable() else None
+            data = obj.read()
+            if start is not None:
+                obj.seek(start)
+        except (OSError, ValueError) as exc:
+            return _unreadable(name, f"cannot read stream: {exc}")
+        if isinstance(data, str):
+            raise InputError("file object must be opened in binary mode")
+        return _parse(bytes(data), name)
+    raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
+                     "a path, bytes or a binary file object")
+
+
+def _unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+    return Loaded(None, None, facts or ReadFacts(), path, reason)
+
+
+def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
+    meta = getattr(ds, "file_meta", None)
+    preamble = ds.preamble if isinstance(ds, FileDataset) else None
+    name = path or (ds.filename if isinstance(ds, FileDataset)
+                    and isinstance(ds.filename, str) else None)
+    ts = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
+    facts = ReadFacts(preamble=preamble, has_dicm_prefix=None,
+                      is_little_endian=ds.original_encoding[1] if ds.original_encoding[1]
+                      is not None else None,
+                      is_implicit_vr=ds.original_encoding[0],
+                      transfer_syntax_uid=str(ts) if ts else None)
+    return Loaded(ds, meta, facts, name)
+
+
+def _parse(data: bytes, path: str | None) -> Loaded:
+    size = len(data)
+    if size == 0:
+        return _unreadable(path, "empty file", ReadFacts(size=0))
+    dicm = data[128:132] == b"DICM" if size >= 132 else False
+    preamble = data[:128] if dicm else None
+    try:
+        ds = dcmread(io.BytesIO(data), force=True)
+    except Exception as exc:  # pydicom raises many types for malformed input
+        reason = str(exc) or type(exc).__name__
+        return _unreadable(path, f"not a readable DICOM file: {reason}",
+                           ReadFacts(preamble=preamble, has_dicm_prefix=dicm, size=size))
+    meta = ds.file_meta if len(ds.file_meta) else None
+    ts = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
+    facts = ReadFacts(preamble=preamble, has_dicm_prefix=dicm, size=size,
+                      is_little_endian=ds.original_encoding[1],
+                      is_implicit_vr=ds.original_encoding[0],
+                      transfer_syntax_uid=str(ts) if ts else None)
+    if len(ds) == 0:
+        reason = ("no data elements after the File Meta Information (truncated?)"
+                  if meta is not None else "no DICOM data elements")
+        return _unreadable(path, reason, facts)
+    truncated = _truncated_tail(ds)
+    if truncated:
+        return _unreadable(path, truncated, facts)
+    if not dicm and meta is None:
+        first = next(iter(ds.keys())) >> 16
+        if first not in _PLAUSIBLE_FIRST_GROUPS:
+            return _unreadable(path, "not DICOM: no 'DICM' prefix and no plausible first "
+                               f"element (group {first:04X})", facts)
+    return Loaded(ds, meta, facts, path)
+
+
+def _truncated_tail(ds: Dataset) -> str | None:
+    """pydicom keeps a short read silently; the last element shows a truncated file."""
+    last = next(reversed(ds.keys()), None)
+    if last is None:
+        return None
+    raw = ds.get_item(last)
+    value = getattr(raw, "value", None)
+    length = getattr(raw, "length", None)
+    if (isinstance(value, bytes) and isinstance(length, int) and length != 0xFFFFFFFF
+            and len(value) < length):
+        return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "
+                f"{length} bytes but the file holds {len(value)}")
+    return None
+
+
+def stream_name(fp: IO[bytes]) -> str | None:
+    """Name of a file object, if it has one."""
+    return _source_name(fp)

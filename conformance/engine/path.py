@@ -1,0 +1,79 @@
+"""Element paths: where an element sits, rendered by tag and by keyword."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from pydicom.datadict import keyword_for_tag
+
+
+@lru_cache(maxsize=8192)
+def keyword_of(tag: int) -> str:
+    """Keyword from pydicom's dictionary; private/unknown tags render as ``(gggg,eeee)``."""
+    kw = keyword_for_tag(tag) if tag >> 16 & 1 == 0 else ""
+    return kw or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+class ElementPath:
+    """An immutable path: a chain of (tag, item index) steps, cheap to extend.
+
+    ``index`` is the item index of the step's sequence that leads further down, so
+    ``RequestAttributesSequence[0].ScheduledProcedureStepDescription`` is two steps:
+    ``(0x00400275, 0)`` then ``(0x00400007, None)``.
+    """
+
+    __slots__ = ("parent", "tag", "index", "depth")
+
+    def __init__(self, parent: ElementPath | None, tag: int, index: int | None = None) -> None:
+        self.parent = parent
+        self.tag = tag
+        self.index = index
+        self.depth: int = 0 if parent is None else parent.depth + 1
+
+    def child(self, tag: int) -> ElementPath:
+        """The path of ``tag`` inside item ``self.index`` of this sequence."""
+        return ElementPath(self, tag)
+
+    def item(self, index: int) -> ElementPath:
+        """This sequence step, pointing into item ``index``."""
+        return ElementPath(self.parent, self.tag, index)
+
+    def steps(self) -> list[tuple[int, int | None]]:
+        out: list[tuple[int, int | None]] = []
+        node: ElementPath | None = self
+        while node is not None:
+            out.append((node.tag, node.index))
+            node = node.parent
+        out.reverse()
+        return out
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"ElementPath({self.render()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ElementPath) and self.steps() == other.steps()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.steps()))
+
+    def render(self) -> str:
+        """``(0040,0275)[0].(0040,0007)``."""
+        return ".".join(
+            f"({t >> 16:04X},{t & 0xFFFF:04X})" + ("" if i is None else f"[{i}]")
+            for t, i in self.steps()
+        )
+
+    def render_keywords(self, lookup: Callable[[int], str] = keyword_of) -> str:
+        """``RequestAttributesSequence[0].ScheduledProcedureStepDescription``."""
+        return ".".join(
+            lookup(t) + ("" if i is None else f"[{i}]") for t, i in self.steps()
+        )
+
+
+def item_path(parent: ElementPath | None, tag: int) -> ElementPath:
+    """Path of ``tag`` in the dataset that ``parent`` points into (top level if None)."""
+    return ElementPath(parent, tag)

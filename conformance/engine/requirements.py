@@ -1,0 +1,266 @@
+"""Compiled requirements of an IOD: modules, attribute trees, functional groups.
+
+Built once per (standard, IOD) from the build folder tables (PS3.3 Annex A IOD tables,
+Annex C module tables, macro tables) and cached; the trees are immutable so threads
+share them. Include rows are expanded in place; each attribute keeps the chain of
+macros it came through (``via``) and the conditions of the include rows (``guards``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.errors import StandardDataError
+
+# PS3.3 C.7.6.16: the two sequences whose items hold the functional group macros.
+SHARED_FG = 0x52009229
+PER_FRAME_FG = 0x52009230
+FG_CONTAINERS = (SHARED_FG, PER_FRAME_FG)
+_MAX_DEPTH = 24
+_HEX_VALUE = re.compile(r"^([0-9A-Fa-f]+)H$")
+
+
+@dataclass(frozen=True, slots=True)
+class EnumSpec:
+    """Enumerated values or defined terms for one value index (None: every value)."""
+
+    kind: str  # "enumerated" | "defined"
+    index: int | None
+    values: frozenset[str]
+    numbers: frozenset[float]
+    listed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AttrReq:
+    """One attribute row with its includes expanded below it."""
+
+    tag: int
+    mask: int  # 0xFFFFFFFF unless the table tag has x digits (repeating groups)
+    tag_text: str
+    name: str
+    type: str
+    condition: Mapping[str, Any] | None
+    enums: tuple[EnumSpec, ...]
+    items: tuple[int, int | None] | None
+    children: tuple[AttrReq, ...]
+    table_kind: str
+    table_id: str
+    table_name: str
+    reference: Mapping[str, Any] | None
+    via: tuple[str, ...] = ()
+    guards: tuple[Mapping[str, Any], ...] = ()
+    fg_macro: str | None = None  # set on the top attributes of a functional group macro
+
+    @property
+    def exact(self) -> bool:
+        return self.mask == 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModuleReq:
+    """A module of an IOD with its usage and compiled attributes."""
+
+    id: str
+    name: str
+    ie: str
+    usage: str
+    condition: Mapping[str, Any] | None
+    reference: Mapping[str, Any] | None
+    attrs: tuple[AttrReq, ...]
+    presence_tags: frozenset[int]
+    presence_masks: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FunctionalGroupReq:
+    """A functional group macro of a multi-frame IOD (PS3.3 C.7.6.16)."""
+
+    macro: str
+    name: str
+    usage: str
+    condition: Mapping[str, Any] | None
+    reference: Mapping[str, Any] | None
+    attrs: tuple[AttrReq, ...]
+    tags: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IodReq:
+    """Everything the checks need about one IOD."""
+
+    id: str
+    name: str
+    reference: Mapping[str, Any] | None
+    modules: tuple[ModuleReq, ...]
+    functional_groups: tuple[FunctionalGroupReq, ...]
+    top_tags: frozenset[int]
+    top_masks: tuple[tuple[int, int], ...]
+    anomalies: tuple[str, ...]
+
+    def module(self, module_id: str) -> ModuleReq | None:
+        for m in self.modules:
+            if m.id == module_id:
+                return m
+        return None
+
+
+def _number(text: str) -> float | None:
+    m = _HEX_VALUE.match(text)
+    if m:
+        return float(int(m.group(1), 16))
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _enums(raw: list[dict[str, Any]] | None) -> tuple[EnumSpec, ...]:
+    out = []
+    for e in raw or ():
+        values = tuple(str(v).strip() for v in e.get("values", ()))
+        numbers = frozenset(n for n in (_number(v) for v in values) if n is not None)
+        out.append(EnumSpec(e.get("kind", "defined"), e.get("value_index"),
+                            frozenset(values), numbers, values))
+    return tuple(out)
+
+
+def _tag_mask(text: str) -> tuple[int, int]:
+    mask = int("".join("0" if c in "xX" else "F" for c in text), 16)
+    return int(text.replace("x", "0").replace("X", "0"), 16), mask
+
+
+class _Compiler:
+    def __init__(self, std: Any, iod_id: str) -> None:
+        self.std = std
+        self.iod = std.iod(iod_id)
+        self.anomalies: list[str] = []
+        self.fg_attrs: tuple[AttrReq, ...] = ()
+
+    def table(self, kind: str, table_id: str) -> dict[str, Any] | None:
+        try:
+            return self.std.table(kind, table_id)
+        except StandardDataError as exc:
+            self.anomalies.append(str(exc))
+            return None
+
+    def nodes(self, nodes: list[dict[str, Any]], table: dict[str, Any], via: tuple[str, ...],
+              guards: tuple[Mapping[str, Any], ...], stack: tuple[str, ...],
+              fg_macro: str | None = None) -> list[AttrReq]:
+        out: list[AttrReq] = []
+        for node in nodes:
+            if node.get("kind") == "include":
+                inc = node.get("include") or {}
+                key = f"{inc.get('kind')}:{inc.get('id')}"
+                if key in stack or len(stack) > _MAX_DEPTH:
+                    self.anomalies.append(f"include cycle at {key} in {table.get('id')}")
+                    continue
+                sub = self.table(inc.get("kind", "macro"), inc.get("id", ""))
+                if sub is None:
+                    continue
+                g = guards + ((node["condition"],) if node.get("condition") else ())
+                out.extend(self.nodes(sub.get("attributes", []), sub,
+                                      via + (sub.get("name", sub.get("id", "")),), g,
+                                      stack + (key,), fg_macro))
+                continue
+            tag_text = node.get("tag") or ""
+            if len(tag_text) != 8:
+                self.anomalies.append(f"row without tag in {table.get('id')}: {node.get('name')}")
+                continue
+            tag, mask = _tag_mask(tag_text)
+            items = node.get("items")
+            children: tuple[AttrReq, ...]
+            if tag in FG_CONTAINERS and self.iod.get("functional_groups"):
+                children = self.fg_attrs
+            else:
+                children = tuple(self.nodes(node.get("children") or [], table, via, (), stack))
+            out.append(AttrReq(
+                tag=tag, mask=mask, tag_text=tag_text, name=node.get("name", ""),
+                type=(node.get("type") or "3").upper(), condition=node.get("condition"),
+                enums=_enums(node.get("enums")),
+                items=(int(items.get("min") or 0), items.get("max")) if items else None,
+                children=children, table_kind=table.get("kind", "module"),
+                table_id=table.get("id", ""), table_name=table.get("name", ""),
+                reference=table.get("reference"), via=via, guards=guards, fg_macro=fg_macro,
+            ))
+        return out
+
+    def functional_groups(self) -> tuple[FunctionalGroupReq, ...]:
+        out = []
+        for fg in self.iod.get("functional_groups") or []:
+            macro = self.table("macro", fg.get("macro", ""))
+            if macro is None:
+                continue
+            attrs = tuple(self.nodes(macro.get("attributes", []), macro, (), (),
+                                     (f"macro:{macro.get('id')}",), fg_macro=macro.get("id")))
+            out.append(FunctionalGroupReq(
+                macro=macro.get("id", ""), name=macro.get("name", ""),
+                usage=(fg.get("usage") or "U").upper()[:1], condition=fg.get("condition"),
+                reference=macro.get("reference"), attrs=attrs,
+                tags=frozenset(a.tag for a in attrs if a.exact)))
+        return tuple(out)
+
+    def compile(self) -> IodReq:
+        fgs = self.functional_groups()
+        self.fg_attrs = tuple(a for fg in fgs for a in fg.attrs)
+        mods: list[tuple[dict[str, Any], dict[str, Any], list[AttrReq]]] = []
+        for use in self.iod.get("modules", []):
+            mod = self.table("module", use.get("module", ""))
+            if mod is None:
+                continue
+            attrs = self.nodes(mod.get("attributes", []), mod, (), (),
+                               (f"module:{mod.get('id')}",))
+            mods.append((use, mod, attrs))
+        # A tag that a mandatory module defines says nothing about whether an optional
+        # module is present (e.g. shared Image Pixel attributes), so presence of C/U
+        # modules is judged from the tags they do not share with M modules.
+        mandatory = {a.tag for use, _, attrs in mods
+                     if (use.get("usage") or "").upper().startswith("M") for a in attrs}
+        modules = []
+        top: set[int] = set()
+        masks: set[tuple[int, int]] = set()
+        for use, mod, attrs in mods:
+            exact = {a.tag for a in attrs if a.exact}
+            mmasks = tuple(sorted({(a.tag, a.mask) for a in attrs if not a.exact}))
+            top |= exact
+            masks |= set(mmasks)
+            usage = (use.get("usage") or "U").upper()[:1]
+            own = exact if usage == "M" else (exact - mandatory or exact)
+            modules.append(ModuleReq(
+                id=mod.get("id", ""), name=mod.get("name", ""), ie=use.get("ie") or "",
+                usage=usage, condition=use.get("condition"), reference=mod.get("reference"),
+                attrs=tuple(attrs), presence_tags=frozenset(own), presence_masks=mmasks))
+        return IodReq(
+            id=self.iod.get("id", ""), name=self.iod.get("name", ""),
+            reference=self.iod.get("reference"), modules=tuple(modules),
+            functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
+            anomalies=tuple(self.anomalies))
+
+
+_CACHE: dict[tuple[int, str], tuple[Any, IodReq]] = {}
+_LOCK = threading.Lock()
+
+
+def requirements_for(std: Any, iod_id: str) -> IodReq:
+    """The compiled requirements of ``iod_id`` (compiled once per standard, then shared)."""
+    key = (id(std), iod_id)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is std:
+        return hit[1]
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is std:
+            return hit[1]
+        compiled = _Compiler(std, iod_id).compile()
+        # Holding ``std`` keeps id(std) from being reused by another object.
+        _CACHE[key] = (std, compiled)
+        return compiled
+
+
+def matches_masks(tag: int, masks: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``tag`` matches one of ``(value, mask)``."""
+    return any(tag & mask == value for value, mask in masks)

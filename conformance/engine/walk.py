@@ -1,0 +1,137 @@
+"""Bind the compiled attribute trees to a dataset: one entry per (attribute, item).
+
+The dataset checks (types, item counts, enumerations) all iterate this one list,
+so the requirement tree is matched against the dataset only once per validation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from conformance.conditions.context import EvalContext
+from conformance.engine.path import ElementPath
+from conformance.engine.presence import frame_items, module_presence
+from conformance.engine.requirements import (
+    PER_FRAME_FG,
+    SHARED_FG,
+    AttrReq,
+    FunctionalGroupReq,
+    ModuleReq,
+)
+
+if TYPE_CHECKING:
+    from conformance.engine.context import CheckContext
+
+
+class Bound:
+    """An attribute requirement applied to one dataset or sequence item."""
+
+    __slots__ = ("attr", "tag", "item", "parents", "where", "owner", "present", "frame",
+                 "index", "sequence")
+
+    def __init__(self, attr: AttrReq, tag: int, item: Dataset, parents: tuple[Dataset, ...],
+                 where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,
+                 present: bool, frame: tuple[Dataset, ...] | None, index: int | None,
+                 sequence: Sequence | None) -> None:
+        self.attr = attr
+        self.tag = tag
+        self.item = item
+        self.parents = parents
+        self.where = where  # path of the item holding the attribute (None: top level)
+        self.owner = owner
+        self.present = present
+        self.frame = frame
+        self.index = index
+        self.sequence = sequence
+
+    def path(self) -> ElementPath:
+        return ElementPath(self.where, self.tag)
+
+    @property
+    def owner_id(self) -> str:
+        o = self.owner
+        return o.id if isinstance(o, ModuleReq) else o.macro
+
+    def label(self, ctx: CheckContext) -> str:
+        """dciodvfy-style location ``Element=<Keyword> Module=<table>``; the table is the
+        innermost module or macro the row is written in (dciodvfy names macros too)."""
+        a = self.attr
+        macro = a.via[-1] if a.via else (a.table_name if a.table_kind == "macro" else None)
+        text = f"Element=<{ctx.keyword(self.tag)}> Module=<{macro or self.owner.name}>"
+        if macro and macro != self.owner.name:
+            text += f" (in {self.owner.name})"
+        return text
+
+    def eval_context(self, ctx: CheckContext) -> EvalContext:
+        _, per_frame = frame_items(ctx)
+        return EvalContext(
+            item=self.item, root=ctx.dataset, parents=self.parents,
+            frame_items=self.frame, all_frames=per_frame or None,
+            item_index=self.index, sequence=self.sequence,
+            module_present=ctx.module_present(),
+        )
+
+
+def bound_attributes(ctx: CheckContext) -> list[Bound]:
+    """Every requirement of the present modules, bound to the items it applies to."""
+    got = ctx.cache.get("bound")
+    if got is not None:
+        return got
+    out: list[Bound] = []
+    req = ctx.requirements
+    if req is not None:
+        presence = module_presence(ctx)
+        shared, _ = frame_items(ctx)
+        for m in req.modules:
+            if presence.get(m.id):
+                _bind(out, m.attrs, ctx.dataset, (), None, m, None, None, None, shared)
+    ctx.cache["bound"] = out
+    return out
+
+
+def _groups(item: Dataset, attr: AttrReq) -> list[int]:
+    gmask, gvalue = attr.mask >> 16, attr.tag >> 16
+    # keys(), not the Dataset itself: iterating a Dataset converts every element.
+    return sorted({k >> 16 for k in item.keys() if (k >> 16) & gmask == gvalue})  # noqa: SIM118
+
+
+def _bind(out: list[Bound], attrs: tuple[AttrReq, ...], item: Dataset,
+          parents: tuple[Dataset, ...], where: ElementPath | None,
+          owner: ModuleReq | FunctionalGroupReq, frame: tuple[Dataset, ...] | None,
+          index: int | None, sequence: Sequence | None, shared: Dataset | None) -> None:
+    keys = item.keys()
+    for a in attrs:
+        if not a.exact:
+            if a.mask & 0xFFFF != 0xFFFF:
+                continue  # element-number masks name families, not required attributes
+            for g in _groups(item, a):
+                tag = g << 16 | a.tag & 0xFFFF
+                out.append(Bound(a, tag, item, parents, where, owner, tag in keys, frame,
+                                 index, sequence))
+            continue
+        present = a.tag in keys
+        out.append(Bound(a, a.tag, item, parents, where, owner, present, frame, index,
+                         sequence))
+        if not present or not a.children:
+            continue
+        try:
+            elem = item[a.tag]
+        except Exception:  # unparsable sequence: reported by the traversal
+            continue
+        if elem.VR != "SQ" or not elem.value:
+            continue
+        seq = elem.value
+        base = ElementPath(where, a.tag)
+        inner = parents + (item,)
+        for i, sub in enumerate(seq):
+            if not isinstance(sub, Dataset):
+                continue
+            f = frame
+            if a.tag == SHARED_FG and not parents:
+                f = (sub,)
+            elif a.tag == PER_FRAME_FG and not parents:
+                f = (shared, sub) if shared is not None else (sub,)
+            _bind(out, a.children, sub, inner, base.item(i), owner, f, i, seq, shared)
