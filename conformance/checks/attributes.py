@@ -118,6 +118,13 @@ def _conditional(run: _Run, b: Bound, t: str) -> Iterator[Finding]:
                               f"{b.label(run.ctx)}")
     elif r is False:
         if b.present and otherwise == "not_allowed":
+            may = cond.get("may_if")
+            if isinstance(may, Mapping) and "op" in may:
+                allowed = run.ctx.evaluate(may, b.eval_context(run.ctx))
+                if allowed is None:
+                    yield from run.not_checked(b, cond, f"Type {t} attribute")
+                if allowed is not False:
+                    return
             yield run.finding(b, "not-allowed", "error",
                               "Attribute present when condition unsatisfied (which may not "
                               f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "

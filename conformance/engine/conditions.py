@@ -55,6 +55,13 @@ def _datasets(ref: Mapping[str, Any], ctx: EvalContext) -> Iterable[Dataset]:
         return (ctx.root,)
     if scope == "frame":
         return ctx.frame_items or (ctx.item,)
+    if scope == "nearest":
+        # The innermost of item, enclosing items, root that holds the attribute.
+        tag = int(ref["tag"], 16)
+        for ds in (ctx.item, *reversed(ctx.parents), ctx.root):
+            if tag in ds:
+                return (ds,)
+        return ()
     if scope == "any_frame":
         return ctx.all_frames or ctx.frame_items or (ctx.item,)
     return ()

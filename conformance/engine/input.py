@@ -128,14 +128,14 @@ def _parse(data: bytes, path: str | None) -> Loaded:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")
         return _unreadable(path, reason, facts)
-    truncated = _truncated_tail(ds)
-    if truncated:
-        return _unreadable(path, truncated, facts)
     if not dicm and meta is None:
         first = next(iter(ds.keys())) >> 16
         if first not in _PLAUSIBLE_FIRST_GROUPS:
             return _unreadable(path, "not DICOM: no 'DICM' prefix and no plausible first "
                                f"element (group {first:04X})", facts)
+    truncated = _truncated_tail(ds)
+    if truncated:
+        return _unreadable(path, truncated, facts)
     return Loaded(ds, meta, facts, path)
 
 
