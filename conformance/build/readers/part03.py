@@ -20,13 +20,13 @@ from conformance.build.readers.docbook import (
     XML_ID,
     anomaly,
     duplicate_ids,
-    header_of,
     iter_elements,
     q,
 )
 from conformance.build.readers.part03_cells import (
     cells_of,
     grid_rows,
+    header_cells,
     parse_tag_cell,
     parse_type,
     parse_usage,
@@ -45,6 +45,7 @@ from conformance.build.readers.part03_text import (
     prose_of,
     render,
 )
+from conformance.errors import SourceError
 from conformance.ids import slug, strip_caption
 
 PART = 3
@@ -87,6 +88,8 @@ def read_part03(path: Path, anomalies: list[dict], *,
     ``skipped`` (``reason`` says why). Raises SourceError for a missing or truncated file.
     """
     reader = _Reader(Path(path))
+    if not reader.path.is_file():
+        raise SourceError(f"{reader.path}: no such file")
     for el in iter_elements(reader.path, ("table", "title", "para")):
         if el.tag == q("table"):
             reader.on_table(el)
@@ -115,6 +118,8 @@ class _Reader:
         self.anomalies: list[dict] = []
         self.inventory: list[dict] = []
         self.seen_tables: set[str] = set()
+        # (kind, id) -> table of the other kind that an IOD row names in its place
+        self.wrappers: dict[tuple[str, str], _Attr] = {}
 
     # --- streaming callbacks -----------------------------------------------------------
 
@@ -138,7 +143,7 @@ class _Reader:
             return
         if label:
             self.seen_tables.add(label)
-        header = [h.lower() for h in header_of(el)]
+        header = [h.lower() for h in header_cells(el)]
         if header[:1] == ["ie"] and "usage" in header and len(header) == 4:
             self._iod_table(el, label, caption, entry)
         elif header[:1] == ["functional group macro"] and "usage" in header:
@@ -148,7 +153,7 @@ class _Reader:
         else:
             entry["reason"] = ("no header row" if not header else
                                "not an IOD, functional group or attribute table (header: "
-                               + " | ".join(header_of(el)) + ")")
+                               + " | ".join(header_cells(el)) + ")")
 
     # --- IOD and functional group tables -----------------------------------------------
 
@@ -225,6 +230,9 @@ class _Reader:
             else:
                 node["include"] = {"kind": found.kind, "id": found.id}
         iods = self._finish_iods()
+        for (kind, ident), attr in self.wrappers.items():
+            ns = modules if kind == "module" else macros
+            ns.setdefault(ident, _wrapper(kind, attr))
         resolve = Resolver(self.titles)
         for t in (*modules.values(), *macros.values()):
             _resolve_nodes(t["attributes"], resolve)
@@ -301,7 +309,9 @@ class _Reader:
                 self.anomalies.append(anomaly(
                     PART, "module-is-macro" if prefer == "module" else "macro-is-module",
                     table or None, row,
-                    f"{name!r}: section {ref} holds {best.kind} table {best.label}"))
+                    f"{name!r}: section {ref} holds {best.kind} table {best.label}; "
+                    f"a {prefer} {best.id!r} that includes it is added"))
+                self.wrappers.setdefault((prefer, best.id), best)
             return best.id
         self.anomalies.append(anomaly(
             PART, "unresolved-module-reference", table or None, row,
@@ -419,6 +429,15 @@ class _TableRows:
                       f"{node['name']} {node['tag']}: the rows that follow are not at "
                       f"'{'>' * (sq_level + 1)}' level")
         self.pending = None
+
+
+def _wrapper(kind: str, attr: _Attr) -> dict:
+    """A table of ``kind`` that only includes ``attr`` (an IOD names a macro as module)."""
+    return {"id": attr.id, "name": attr.name, "kind": kind,
+            "reference": dict(attr.table["reference"]),
+            "attributes": [{"kind": "include", "include": {"kind": attr.kind, "id": attr.id},
+                            "condition": None,
+                            "text": f"Include Table {attr.label} (added by the reader)"}]}
 
 
 def table_name(caption: str) -> str:

@@ -6,7 +6,8 @@ import re
 
 from lxml import etree
 
-from conformance.build.readers.docbook import clean_text, q
+from conformance.build.readers.docbook import q
+from conformance.build.readers.part03_text import clean_text, plain_marks, render
 from conformance.tags import parse_tag
 
 TYPES = frozenset({"1", "1C", "2", "2C", "3"})
@@ -56,6 +57,13 @@ def parse_usage(text: str) -> tuple[str, str]:
     if not m:
         return "", text
     return m.group(1).upper(), m.group(2).strip()
+
+
+def header_cells(table: etree._Element) -> list[str]:
+    """Texts of the last header row of a table."""
+    head = table.find(q("thead"))
+    rows = list(head.iter(q("tr"))) if head is not None else []
+    return [plain_marks(render(c)) for c in cells_of(rows[-1])] if rows else []
 
 
 def cells_of(tr: etree._Element) -> list[etree._Element]:
