@@ -158,30 +158,35 @@ def resolve_sop_classes(sops: dict[str, Any], iods: dict[str, Any], uids: dict[s
                         ) -> dict[str, Any]:
     """Point each SOP class at an IOD of this build (``iod: None`` when absent).
 
-    Tried in order: the reader's ``iod`` id, the IOD whose PS3.3 section the PS3.4
-    reference names, the slug of ``iod_name``. ``retired`` is also taken from the UID
-    registry, where PS3.6 marks retired SOP classes.
+    Tried in order: the reader's ``iod`` id, the slug of ``iod_name``, then the PS3.4
+    reference: the IOD whose PS3.3 section lies in the referenced section's subtree
+    (``conformance.build.readers.part04.resolve_iods``). ``retired`` is also taken from
+    the UID registry, where PS3.6 marks retired SOP classes.
     """
-    by_section = {}
-    for iod_id, iod in iods.items():
-        section = (iod.get("reference") or {}).get("section")
-        if section:
-            by_section.setdefault(section, iod_id)
     by_name = {slug(iod.get("name", "")): iod_id for iod_id, iod in iods.items()}
     out = {}
     for uid, sop in sorted(sops.items()):
         new = dict(sop)
         new.setdefault("uid", uid)
+        new.setdefault("reference", None)
         iod_name = sop.get("iod_name")
-        candidates = [sop.get("iod"),
-                      by_section.get(((sop.get("reference") or {}).get("section")) or ""),
-                      by_name.get(slug(strip_caption(iod_name))) if iod_name else None]
+        candidates = [sop.get("iod"), by_name.get(slug(strip_caption(iod_name))) if iod_name
+                      else None]
         new["iod"] = next((c for c in candidates if c and c in iods), None)
         new["iod_name"] = iod_name
-        new.setdefault("reference", None)
         registry = uids.get(uid) or {}
         new["retired"] = bool(sop.get("retired")) or bool(registry.get("retired"))
         out[uid] = new
+    unresolved = {uid: sop for uid, sop in out.items() if sop["iod"] is None}
+    if unresolved and iods:
+        from conformance.build.readers.part04 import resolve_iods
+
+        # Its anomalies (SOP classes whose IOD is not in this build) are expected for an
+        # excerpt and already visible as ``iod: null``.
+        resolve_iods(unresolved, iods, [])
+        for sop in unresolved.values():
+            if sop["iod"] is not None and sop["iod"] not in iods:
+                sop["iod"] = None
     return out
 
 
