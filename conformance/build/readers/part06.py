@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from lxml import etree
+
 from conformance.build.readers.docbook import (
     anomaly,
     caption_of,
@@ -101,7 +103,7 @@ def read_part06(path: Path, anomalies: list[dict]) -> dict:
     return {"elements": dict(sorted(elements.items())), "uids": dict(sorted(uids.items()))}
 
 
-def _read_elements(table, header: list[str], label: str, out: dict[str, dict],
+def _read_elements(table: etree._Element, header: list[str], label: str, out: dict[str, dict],
                    anomalies: list[dict]) -> None:
     i_name = _column(header, "name")
     i_kw = _column(header, "keyword")
@@ -146,7 +148,7 @@ def _read_elements(table, header: list[str], label: str, out: dict[str, dict],
         out[tag] = entry
 
 
-def _read_uids(table, header: list[str], label: str, out: dict[str, dict],
+def _read_uids(table: etree._Element, header: list[str], label: str, out: dict[str, dict],
                anomalies: list[dict]) -> None:
     i_uid = _column(header, "uid value")
     i_name = _column(header, "uid name")
@@ -162,7 +164,7 @@ def _read_uids(table, header: list[str], label: str, out: dict[str, dict],
         if not _UID_RE.fullmatch(uid):
             anomalies.append(anomaly(PART, "bad-uid", label, n, f"{uid!r} is not a UID"))
             continue
-        name = clean_text(texts[i_name])
+        name = clean_text(texts[i_name]) if i_name is not None else ""
         keyword = clean_text(texts[i_kw]).replace(" ", "") if i_kw is not None else None
         entry = {
             "uid": uid,

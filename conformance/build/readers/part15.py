@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from lxml import etree
+
 from conformance.build.readers.docbook import (
     anomaly,
     caption_of,
@@ -93,8 +95,9 @@ def read_part15(path: Path, anomalies: list[dict]) -> dict:
     return {"attributes": out}
 
 
-def _row(cells: list, header: list[str], cols: dict[str, int | None], options: dict[int, str],
-         label: str | None, n: int, anomalies: list[dict]) -> dict | None:
+def _row(cells: list[etree._Element], header: list[str], cols: dict[str, int | None],
+         options: dict[int, str], label: str | None, n: int,
+         anomalies: list[dict]) -> dict | None:
     texts = [render_text(c) for c in cells]
     if len(texts) != len(header):
         anomalies.append(anomaly(PART, "short-row" if len(texts) < len(header) else "long-row",

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -174,3 +174,22 @@ def test_real_2016c_excerpt_against_pydicom() -> None:
     for uid, entry in sop.items():
         assert UID(uid).type == "SOP Class"
         assert UID(uid).name.lower() == entry["name"].lower()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.TempPathFactory,
+                                                   data: st.DataObject) -> None:
+    """A slice cut out of the middle (the file still ends with </book>) never crashes."""
+    raw = SMALL.read_bytes()
+    start = data.draw(st.integers(0, len(raw) - 20))
+    stop = data.draw(st.integers(start, len(raw) - 10))
+    f = tmp_path_factory.mktemp("damaged") / SMALL.name
+    f.write_bytes(raw[:start] + raw[stop:])
+    anomalies: list[dict] = []
+    try:
+        out = read_part04(f, anomalies)
+    except SourceError:
+        return
+    assert set(out) == {"sop_classes"}
+    assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.build.readers import docbook
@@ -134,3 +134,22 @@ def test_real_2026c() -> None:
     from pydicom.valuerep import VR
 
     assert set(vrs) == {v.value for v in VR if len(v.value) == 2}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.TempPathFactory,
+                                                   data: st.DataObject) -> None:
+    """A slice cut out of the middle (the file still ends with </book>) never crashes."""
+    raw = SMALL.read_bytes()
+    start = data.draw(st.integers(0, len(raw) - 20))
+    stop = data.draw(st.integers(start, len(raw) - 10))
+    f = tmp_path_factory.mktemp("damaged") / SMALL.name
+    f.write_bytes(raw[:start] + raw[stop:])
+    anomalies: list[dict] = []
+    try:
+        out = read_part05(f, anomalies)
+    except SourceError:
+        return
+    assert set(out) == {"vrs"}
+    assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)

@@ -6,7 +6,7 @@ import collections
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.build.readers import docbook
@@ -120,3 +120,22 @@ def test_real_2026c() -> None:
 
     unknown = [t for t in by_tag if t and "x" not in t and not dictionary_has_tag(int(t, 16))]
     assert len(unknown) <= 40, unknown
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.TempPathFactory,
+                                                   data: st.DataObject) -> None:
+    """A slice cut out of the middle (the file still ends with </book>) never crashes."""
+    raw = SMALL.read_bytes()
+    start = data.draw(st.integers(0, len(raw) - 20))
+    stop = data.draw(st.integers(start, len(raw) - 10))
+    f = tmp_path_factory.mktemp("damaged") / SMALL.name
+    f.write_bytes(raw[:start] + raw[stop:])
+    anomalies: list[dict] = []
+    try:
+        out = read_part15(f, anomalies)
+    except SourceError:
+        return
+    assert set(out) == {"attributes"}
+    assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)
