@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+
+from pydicom.uid import UID
 
 from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+
+
+def _pydicom_registry(uid: str) -> dict[str, Any] | None:
+    """PS3.6 Table A-1 as pydicom ships it, for builds whose UID registry is empty."""
+    u = UID(uid)
+    if u.name == uid:
+        return None
+    return {"uid": uid, "name": u.name, "type": u.type, "retired": u.is_retired}
 
 
 @dataset_check("iod-unknown", "iod-anomaly", reference="PS3.4 B.5; PS3.3 Annex A")
@@ -33,11 +44,12 @@ def iod_known(ctx: CheckContext) -> Iterator[Finding]:
             reference=ref)
         return
     where = "" if ctx.sop_class_source == "dataset" else " (from the File Meta)"
-    entry = ctx.standard.dictionary.uid(uid)
+    entry = ctx.standard.dictionary.uid(uid) or _pydicom_registry(uid)
     sop = ctx.standard.sop_classes.get(uid)
     if sop is not None and sop.get("retired") or entry is not None and entry.get("retired"):
         name = (sop or entry or {}).get("name") or uid
-        hint = f"; the UID registry lists it as retired ({name})"
+        hint = (f"; the UID registry lists it as retired ({name}): retired SOP Classes "
+                "have no IOD in current editions")
     elif entry is not None:
         hint = f"; the UID registry names it {entry.get('name')!r} ({entry.get('type')})"
     else:
