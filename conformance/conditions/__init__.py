@@ -1,0 +1,18 @@
+"""Condition language, parser and evaluator for PS3.3 "Required if ..." sentences."""
+
+from conformance.conditions.context import EvalContext
+from conformance.conditions.names import NameIndex
+from conformance.conditions.parser import parse_condition
+
+parse = parse_condition
+
+__all__ = ["EvalContext", "NameIndex", "evaluate", "parse", "parse_condition"]
+
+
+def __getattr__(name: str) -> object:
+    # the evaluator imports pydicom value handling; load it on first use
+    if name == "evaluate":
+        from conformance.conditions.evaluator import evaluate
+
+        return evaluate
+    raise AttributeError(name)

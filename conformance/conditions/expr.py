@@ -1,0 +1,225 @@
+"""The condition language: JSON-serialisable expression dicts, constructors and a printer.
+
+An ``Expr`` is a plain dict with an ``"op"`` key (see docs/CONTRACTS.md "Expr").
+Attribute references (``Ref``) are dicts ``{"tag", "scope", "index", "path"}``.
+
+Additions to the contract (documented in the helper's report):
+- scope ``"nearest"``: the conditional attribute's own item first, then the enclosing
+  items outwards, then the root. The parser uses it when the sentence does not say
+  where the attribute lives ("Required if Brachy Treatment Type (300A,0202) is PDR"
+  inside a nested sequence means the module's top-level attribute).
+- op ``points_to_private`` (``attr``): an AT value names a private (odd group) tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Expr = dict[str, Any]
+Ref = dict[str, Any]
+
+SCOPES = ("item", "parent", "root", "frame", "any_frame", "nearest")
+ATTR_OPS = ("present", "absent", "has_value", "empty")
+CMP_OPS = ("lt", "le", "gt", "ge")
+OPS = frozenset((*ATTR_OPS, "eq", "ne", *CMP_OPS, "and", "or", "not", "sop_class",
+                 "module_present", "points_to", "points_to_private", "contains_code",
+                 "item_position", "changed", "mutually_exclusive", "unknown", "true",
+                 "false"))
+
+
+def ref(tag: str, scope: str = "nearest", index: int | None = None,
+        path: list[str] | None = None) -> Ref:
+    """An attribute reference."""
+    return {"tag": tag, "scope": scope, "index": index, "path": path}
+
+
+def present(attr: Ref) -> Expr:
+    return {"op": "present", "attr": attr}
+
+
+def absent(attr: Ref) -> Expr:
+    return {"op": "absent", "attr": attr}
+
+
+def has_value(attr: Ref) -> Expr:
+    return {"op": "has_value", "attr": attr}
+
+
+def empty(attr: Ref) -> Expr:
+    return {"op": "empty", "attr": attr}
+
+
+def eq(attr: Ref, values: list[str | int | float]) -> Expr:
+    return {"op": "eq", "attr": attr, "values": list(values)}
+
+
+def ne(attr: Ref, values: list[str | int | float]) -> Expr:
+    return {"op": "ne", "attr": attr, "values": list(values)}
+
+
+def cmp(op: str, attr: Ref, value: int | float) -> Expr:
+    """``lt``/``le``/``gt``/``ge``."""
+    if op not in CMP_OPS:
+        raise ValueError(f"not a comparison: {op}")
+    return {"op": op, "attr": attr, "value": value}
+
+
+def and_(*args: Expr) -> Expr:
+    """Conjunction, flattened; a single argument is returned as is."""
+    return _junction("and", args)
+
+
+def or_(*args: Expr) -> Expr:
+    """Disjunction, flattened; a single argument is returned as is."""
+    return _junction("or", args)
+
+
+def _junction(op: str, args: tuple[Expr, ...]) -> Expr:
+    flat: list[Expr] = []
+    for a in args:
+        if a.get("op") == op:
+            flat.extend(a["args"])
+        else:
+            flat.append(a)
+    if len(flat) == 1:
+        return flat[0]
+    return {"op": op, "args": flat}
+
+
+def not_(arg: Expr) -> Expr:
+    return {"op": "not", "arg": arg}
+
+
+def sop_class(uids: list[str]) -> Expr:
+    return {"op": "sop_class", "uids": list(uids)}
+
+
+def module_present(module: str, kind: str = "module") -> Expr:
+    return {"op": "module_present", "module": module, "kind": kind}
+
+
+def points_to(attr: Ref, target: str) -> Expr:
+    return {"op": "points_to", "attr": attr, "target": target}
+
+
+def points_to_private(attr: Ref) -> Expr:
+    return {"op": "points_to_private", "attr": attr}
+
+
+def code(value: str, scheme: str, meaning: str | None = None) -> dict[str, str | None]:
+    return {"value": value, "scheme": scheme, "meaning": meaning}
+
+
+def contains_code(attr: Ref, codes: list[dict[str, str | None]]) -> Expr:
+    return {"op": "contains_code", "attr": attr, "codes": list(codes)}
+
+
+def item_position(position: str | int, sequence: str | None = None) -> Expr:
+    return {"op": "item_position", "position": position, "sequence": sequence}
+
+
+def changed(attr: Ref) -> Expr:
+    return {"op": "changed", "attr": attr}
+
+
+def mutually_exclusive(attrs: list[Ref]) -> Expr:
+    return {"op": "mutually_exclusive", "attrs": list(attrs)}
+
+
+def unknown(text: str) -> Expr:
+    return {"op": "unknown", "text": text}
+
+
+TRUE: Expr = {"op": "true"}
+FALSE: Expr = {"op": "false"}
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of ``expr``, depth first, the node itself first."""
+    yield expr
+    op = expr.get("op")
+    if op in ("and", "or"):
+        for a in expr["args"]:
+            yield from walk(a)
+    elif op == "not":
+        yield from walk(expr["arg"])
+
+
+def has_unknown(expr: Expr | None) -> bool:
+    """True when some leaf is ``unknown`` (or there is no expression at all)."""
+    if expr is None:
+        return True
+    return any(n.get("op") == "unknown" for n in walk(expr))
+
+
+# -- pretty printer ------------------------------------------------------------------
+
+_VERB = {"present": "is present", "absent": "is absent", "has_value": "has a value",
+         "empty": "is empty", "changed": "changed since the previous item"}
+_CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def ref_text(r: Ref) -> str:
+    """``(0008,0008)[1]@frame``: tag, optional value index, scope if not the default."""
+    tag = r.get("tag", "????????")
+    s = f"({tag[:4]},{tag[4:]})"
+    if r.get("path"):
+        s = ".".join(f"({t[:4]},{t[4:]})" for t in r["path"]) + "." + s
+    if r.get("index"):
+        s += f"[{r['index']}]"
+    scope = r.get("scope") or "nearest"
+    if scope != "nearest":
+        s += f"@{scope}"
+    return s
+
+
+def _val(v: Any) -> str:
+    return str(v) if isinstance(v, int | float) else f'"{v}"'
+
+
+def to_text(expr: Expr | None) -> str:
+    """A one-line human reading of ``expr``."""
+    if expr is None:
+        return "(none)"
+    return _text(expr, top=True)
+
+
+def _text(e: Expr, top: bool = False) -> str:
+    op = e.get("op")
+    if op in ("and", "or"):
+        s = f" {op} ".join(_text(a) for a in e["args"])
+        return s if top else f"({s})"
+    if op == "not":
+        return f"not {_text(e['arg'])}"
+    if op in _VERB:
+        return f"{ref_text(e['attr'])} {_VERB[op]}"
+    if op in ("eq", "ne"):
+        vals = ", ".join(_val(v) for v in e["values"])
+        word = "in" if op == "eq" else "not in"
+        return f"{ref_text(e['attr'])} {word} {{{vals}}}"
+    if op in _CMP:
+        return f"{ref_text(e['attr'])} {_CMP[op]} {_val(e['value'])}"
+    if op == "sop_class":
+        return "SOP Class in {" + ", ".join(e["uids"]) + "}"
+    if op == "module_present":
+        return f"{e['kind']} {e['module']} is present"
+    if op == "points_to":
+        t = e["target"]
+        return f"{ref_text(e['attr'])} points to ({t[:4]},{t[4:]})"
+    if op == "points_to_private":
+        return f"{ref_text(e['attr'])} points to a private tag"
+    if op == "contains_code":
+        codes = " or ".join(f"({c['value']}, {c['scheme']})" for c in e["codes"])
+        return f"{ref_text(e['attr'])} contains {codes}"
+    if op == "item_position":
+        seq = e.get("sequence")
+        where = f" of ({seq[:4]},{seq[4:]})" if seq else ""
+        return f"item is {e['position']}{where}"
+    if op == "mutually_exclusive":
+        return "at most one of " + ", ".join(ref_text(a) for a in e["attrs"])
+    if op == "unknown":
+        return f"UNKNOWN[{e.get('text', '')}]"
+    if op in ("true", "false"):
+        return op
+    return f"?{op}"
