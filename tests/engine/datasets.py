@@ -37,7 +37,7 @@ def ct_dataset() -> Dataset:
     ds.Rows = 2
     ds.Columns = 2
     ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.PixelData = b"\0" * 8
+    ds.add_new(0x7FE00010, "OB", b"\0" * 8)
     ds.KVP = "120"
     ds.RescaleIntercept = "-1024"
     ds.RescaleSlope = "1"
