@@ -1,10 +1,13 @@
 """PS3.15 reader: Annex E Table E.1-1, the Application Level Confidentiality Profile.
 
-One entry per row, in document order: name, tag (``x`` for masks; null for the
-"(gggg,eeee) where gggg is odd" private attributes row, whose text stays in
-``tag_text``), retired, in a standard composite IOD, the Basic Profile action and the
+One entry per row, in document order: name, tag (``x`` for masks), the tag cell verbatim
+(``tag_text``), retired, in a standard composite IOD, the Basic Profile action and the
 option columns keyed by the slug of their header (``"rtn-safe-priv-opt"``; the value is
-the action letter or null). Output shape: ``deidentification.json`` in docs/CONTRACTS.md.
+the action letter or null). The "(gggg,eeee) where gggg is odd" row (private attributes)
+becomes eight entries whose masks are exactly the odd groups, ``xxx1xxxx`` ...
+``xxxFxxxx``, since a tag must be 8 hex/x digits. Unparseable cells are kept as text
+(``retired`` false) with an anomaly; a row without a tag is left out (anomaly).
+Output shape: ``deidentification.json`` in docs/CONTRACTS.md.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ PART = 15
 
 _ACTION = re.compile(r"[A-Z](?:/[A-Z])*\*?")
 _KNOWN = set("XZDUCK")
+_PRIVATE = re.compile(r"gggg.*\bodd\b", re.I)
 _FROM = re.compile(r"\(\s*from\b[^)]*\)", re.I)
 
 
@@ -86,7 +90,11 @@ def read_part15(path: Path, anomalies: list[dict]) -> dict:
                    if i > cols["basic_profile"] and h}
         for n, cells in enumerate(rows_of(table), 1):
             row = _row(cells, header, cols, options, label, n, anomalies)
-            if row is not None:
+            if row is None:
+                continue
+            if row["tag"] is None:  # private attributes: one entry per odd last digit
+                out.extend({**row, "tag": f"xxx{d}xxxx"} for d in "13579BDF")
+            else:
                 out.append(row)
         break
     if not found:
@@ -107,8 +115,9 @@ def _row(cells: list[etree._Element], header: list[str], cols: dict[str, int | N
     name = clean_text(texts[cols["name"]])
     tag_text = texts[cols["tag"]]
     tag = parse_tag_cell(tag_text)
-    if tag is None and "gggg" not in tag_text.lower():
+    if tag is None and not _PRIVATE.search(tag_text):
         anomalies.append(anomaly(PART, "bad-tag", label, n, f"{name}: {tag_text!r}"))
+        return None
     flags = {}
     for key in ("retired", "in_std_comp_iod"):
         flags[key] = parse_yes_no(texts[cols[key]])
@@ -117,19 +126,20 @@ def _row(cells: list[etree._Element], header: list[str], cols: dict[str, int | N
                                      f"{name}: {key} {texts[cols[key]]!r}"))
     basic = parse_action(texts[cols["basic_profile"]])
     if basic is None:
+        basic = clean_text(texts[cols["basic_profile"]])  # kept verbatim for the reader
         anomalies.append(anomaly(PART, "bad-action", label, n,
-                                 f"{name}: basic profile {texts[cols['basic_profile']]!r}"))
+                                 f"{name}: basic profile {basic!r}"))
     opts: dict[str, str | None] = {}
     for i, key in options.items():
         raw = clean_text(texts[i])
-        opts[key] = parse_action(raw) if raw else None
-        if raw and opts[key] is None:
+        opts[key] = (parse_action(raw) or raw) if raw else None
+        if raw and parse_action(raw) is None:
             anomalies.append(anomaly(PART, "bad-action", label, n, f"{name}: {key} {raw!r}"))
     return {
         "name": name,
         "tag": tag,
         "tag_text": tag_text,
-        "retired": flags["retired"],
+        "retired": bool(flags["retired"]),
         "in_std_comp_iod": flags["in_std_comp_iod"],
         "basic_profile": basic,
         "options": dict(sorted(opts.items())),

@@ -161,6 +161,9 @@ def test_real_2013() -> None:
     assert sop["1.2.840.10008.1.3.10"]["reference"]["section"] == "F.3"
     # NEMA's I.4-1 names two classes differently from B.5-1 (one a typo)
     assert [a["kind"] for a in anomalies] == ["conflicting-sop-class"] * 2
+    from conformance.schemas import validate_document
+
+    validate_document("sop_classes", {"sop_classes": sop})
 
 
 @pytest.mark.shared
@@ -193,3 +196,9 @@ def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.Temp
         return
     assert set(out) == {"sop_classes"}
     assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)
+
+
+def test_small_matches_schema(small: tuple) -> None:
+    from conformance.schemas import validate_document
+
+    validate_document("sop_classes", {"sop_classes": small[0]})

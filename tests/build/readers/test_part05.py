@@ -130,6 +130,9 @@ def test_real_2026c() -> None:
     assert vrs["AE"]["repertoire"].startswith("Default Character Repertoire excluding")
     assert vrs["OV"]["name"] == "Other 64-bit Very Long"
     assert not any("\u200b" in str(v) for v in vrs.values())
+    from conformance.schemas import validate_document
+
+    validate_document("vrs", {"vrs": vrs})
     # the same codes as pydicom knows
     from pydicom.valuerep import VR
 
@@ -153,3 +156,9 @@ def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.Temp
         return
     assert set(out) == {"vrs"}
     assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)
+
+
+def test_small_matches_schema(small: tuple) -> None:
+    from conformance.schemas import validate_document
+
+    validate_document("vrs", {"vrs": small[0]})

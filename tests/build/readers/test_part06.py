@@ -195,6 +195,9 @@ def test_real_counts(real: tuple[str, dict, list[dict]]) -> None:
                    for e in [*el.values(), *data["uids"].values()])
     assert data["uids"]["1.2.840.10008.1.2.2"]["retired"] is True
     assert sum(u["retired"] for u in data["uids"].values()) == 70
+    from conformance.schemas import validate_document
+
+    validate_document("dictionary", data)
 
 
 @pytest.mark.shared
@@ -248,3 +251,9 @@ def test_damaged_file_gives_result_or_source_error(tmp_path_factory: pytest.Temp
         return
     assert set(out) == {"elements", "uids"}
     assert all(set(a) == {"part", "kind", "table", "row", "detail"} for a in anomalies)
+
+
+def test_small_matches_schema(small: tuple) -> None:
+    from conformance.schemas import validate_document
+
+    validate_document("dictionary", small[0])

@@ -36,18 +36,30 @@ def test_small_rows(small: tuple[list[dict], list[dict]]) -> None:
     assert rows[1]["basic_profile"] == "X/Z/D"
     assert rows[1]["options"]["rtn-long-full-dates-opt"] == "K"
     assert (rows[2]["tag"], rows[2]["retired"]) == ("50xxxxxx", True)
-    private = rows[4]
-    assert (private["tag"], private["tag_text"]) == (None, "(gggg,eeee) where gggg is odd")
-    assert private["options"]["rtn-safe-priv-opt"] == "C"
-    assert rows[6]["basic_profile"] == "X/Z/U*"
-    assert len(rows) == 10
+    # "(gggg,eeee) where gggg is odd": one mask per odd last group digit
+    private = [r for r in rows if r["name"] == "Private Attributes"]
+    assert [r["tag"] for r in private] == [f"xxx{d}xxxx" for d in "13579BDF"]
+    assert {r["tag_text"] for r in private} == {"(gggg,eeee) where gggg is odd"}
+    assert all(r["options"]["rtn-safe-priv-opt"] == "C" for r in private)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Some Sequence"]["basic_profile"] == "X/Z/U*"
+    assert "Odd Tag" not in by_name  # no tag: left out, with an anomaly
+    assert len(rows) == 9 - 1 + 8
 
 
 def test_small_anomalies(small: tuple[list[dict], list[dict]]) -> None:
     rows, anomalies = small
     assert [(a["kind"], a["row"]) for a in anomalies] == [
         ("bad-action", 8), ("bad-flag", 9), ("bad-tag", 10), ("short-row", 11)]
-    assert rows[7]["basic_profile"] is None and rows[8]["retired"] is None
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Odd Action"]["basic_profile"] == "Q"  # kept verbatim
+    assert by_name["Odd Flag"]["retired"] is False
+
+
+def test_small_matches_schema(small: tuple[list[dict], list[dict]]) -> None:
+    from conformance.schemas import validate_document
+
+    validate_document("deidentification", {"attributes": small[0]})
 
 
 def test_missing_table(tmp_path: Path) -> None:
@@ -96,12 +108,16 @@ def test_real_2026c() -> None:
     rows = read_part15(path, anomalies)["attributes"]
     assert anomalies == []
     # measured on NEMA's 2026c Table E.1-1
-    assert len(rows) == 656
-    assert len({r["tag"] for r in rows}) == 656
+    # measured: 656 table rows; the private attributes row gives 8 masks
+    assert len(rows) == 656 - 1 + 8
+    assert len({r["tag"] for r in rows}) == len(rows)
     assert sum(r["retired"] for r in rows) == 102
     assert sum(r["in_std_comp_iod"] for r in rows) == 472
+    from conformance.schemas import validate_document
+
+    validate_document("deidentification", {"attributes": rows})
     basic = collections.Counter(r["basic_profile"] for r in rows)
-    assert basic == {"X": 416, "D": 93, "U": 55, "Z": 42, "X/D": 23, "X/Z": 11, "X/Z/D": 8,
+    assert basic == {"X": 416 + 7, "D": 93, "U": 55, "Z": 42, "X/D": 23, "X/Z": 11, "X/Z/D": 8,
                      "Z/D": 6, "X/Z/U*": 2}
     assert set(rows[0]["options"]) == {
         "rtn-safe-priv-opt", "rtn-uids-opt", "rtn-dev-id-opt", "rtn-inst-id-opt",
@@ -112,7 +128,7 @@ def test_real_2026c() -> None:
     by_tag = {r["tag"]: r for r in rows}
     assert by_tag["00080050"]["basic_profile"] == "Z"  # Accession Number
     assert by_tag["60xx3000"]["basic_profile"] == "X"  # Overlay Data (mask kept)
-    assert by_tag[None]["name"] == "Private Attributes"
+    assert by_tag["xxx1xxxx"]["name"] == "Private Attributes"
     assert not any("\u200b" in r["name"] for r in rows)
     # tags are real data elements: pydicom 3.0.2 (an older dictionary than 2026c) knows
     # all but 25 of them (measured; e.g. (0040,B034), newer than its dictionary)
