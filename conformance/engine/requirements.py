@@ -238,7 +238,7 @@ class _Compiler:
             id=self.iod.get("id", ""), name=self.iod.get("name", ""),
             reference=self.iod.get("reference"), modules=tuple(modules),
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
-            anomalies=tuple(self.anomalies))
+            anomalies=tuple(dict.fromkeys(self.anomalies)))
 
 
 _CACHE: dict[tuple[int, str], tuple[Any, IodReq]] = {}
