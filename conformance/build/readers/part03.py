@@ -19,7 +19,6 @@ from pydicom.datadict import dictionary_VR
 from conformance.build.readers.docbook import (
     XML_ID,
     anomaly,
-    duplicate_ids,
     iter_elements,
     q,
 )
@@ -96,7 +95,7 @@ def read_part03(path: Path, anomalies: list[dict], *,
         elif el.tag == q("title"):
             reader.on_title(el)
     result = reader.finish()
-    for ident, line in duplicate_ids(reader.path):
+    for ident, line in scan_duplicate_ids(reader.path):
         table = ident[len("table_"):] if ident.startswith("table_") else None
         anomalies.append(anomaly(PART, "duplicate-id", table, None,
                                  f"xml:id {ident!r} defined again at line {line}"))
@@ -429,6 +428,40 @@ class _TableRows:
                       f"{node['name']} {node['tag']}: the rows that follow are not at "
                       f"'{'>' * (sq_level + 1)}' level")
         self.pending = None
+
+
+_XML_ID_ATTR = re.compile(rb"""\bxml:id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def scan_duplicate_ids(path: Path) -> list[tuple[str, int]]:
+    """Same answer as ``docbook.duplicate_ids`` in bounded memory and a fraction of the time.
+
+    ``duplicate_ids`` keeps the whole tree (about 10x the file size in RAM); this scans
+    the bytes in 1 MB blocks of whole lines. NEMA's parts never put ``xml:id=`` in
+    comments or CDATA.
+    """
+    seen: set[bytes] = set()
+    dups: list[tuple[str, int]] = []
+    line = 1
+    carry = b""
+    with Path(path).open("rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)  # whole lines only
+            data, carry = data[:cut], data[cut:]
+            pos = 0
+            for m in _XML_ID_ATTR.finditer(data):
+                line += data.count(b"\n", pos, m.start())
+                pos = m.start()
+                ident = m.group(1) if m.group(1) is not None else m.group(2)
+                if ident in seen:
+                    dups.append((ident.decode("utf-8", "replace"), line))
+                else:
+                    seen.add(ident)
+            line += data.count(b"\n", pos)
+            if not chunk:
+                return dups
 
 
 def _wrapper(kind: str, attr: _Attr) -> dict:

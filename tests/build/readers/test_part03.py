@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.build.readers.part03 import read_part03, table_name
+from conformance.build.readers.docbook import duplicate_ids
+from conformance.build.readers.part03 import read_part03, scan_duplicate_ids, table_name
 from conformance.errors import SourceError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "part03_small.xml"
@@ -187,3 +188,15 @@ def test_broken_xml_is_a_source_error(tmp_path):
 def test_missing_file_is_a_source_error(tmp_path):
     with pytest.raises(SourceError, match="no such file"):
         read_part03(tmp_path / "nope.xml", [])
+
+
+def test_scan_duplicate_ids_matches_docbook(tmp_path):
+    assert scan_duplicate_ids(FIXTURE) == duplicate_ids(FIXTURE)
+    # more than one 1 MB block, duplicates on both sides of the block boundary
+    lines = [f'<para xml:id="p{i % 20000}">text {i} {"x" * 40}</para>' for i in range(30000)]
+    big = tmp_path / "big.xml"
+    big.write_text('<book xmlns="http://docbook.org/ns/docbook">\n' + "\n".join(lines)
+                   + "\n</book>\n", encoding="utf-8")
+    found = scan_duplicate_ids(big)
+    assert len(found) == 10000
+    assert found == duplicate_ids(big)
