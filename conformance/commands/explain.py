@@ -111,7 +111,7 @@ def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
             ref = f"{inc.get('kind')}:{inc.get('id')}"
             row = {"kind": "include", "depth": depth, "from": source, "include": ref,
                    "text": node.get("text"), "condition": node.get("condition")}
-            if ref in stack or len(stack) >= MAX_DEPTH:
+            if ref == source or ref in stack or len(stack) >= MAX_DEPTH:
                 row["error"] = "include cycle"
                 yield row
                 continue
