@@ -19,7 +19,7 @@ from conformance.errors import SourceError
 
 DB = "http://docbook.org/ns/docbook"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
-_Q = "{%s}" % DB
+_Q = "{" + DB + "}"
 
 _SUBTITLE_RE = re.compile(r"DICOM\s+PS\s*3\.(\d+)\s+(\d{4}[a-z]?)", re.I)
 
@@ -171,7 +171,7 @@ def _collect(el: etree._Element, out: list[str]) -> None:
 
 
 def _xref_text(el: etree._Element) -> str:
-    """An xref has no text: render ``table_C.7-1`` as ``Table C.7-1``, ``sect_C.7`` as ``Section C.7``."""
+    """An xref has no text: ``table_C.7-1`` -> ``Table C.7-1``, ``sect_C.7`` -> ``Section C.7``."""
     link = el.get("linkend", "")
     for prefix, word in (("table_", "Table "), ("sect_", "Section "), ("figure_", "Figure "),
                          ("chapter_", "Chapter "), ("biblio_", "")):
