@@ -111,6 +111,7 @@ class _Reader:
         self.titles: dict[str, str] = {}  # section / table xml:id -> title or caption
         self.attr_tables: list[_Attr] = []
         self.by_label: dict[str, _Attr] = {}
+        self.by_section: dict[str, list[_Attr]] = {}  # every enclosing section -> tables
         self.iods: list[_Iod] = []
         self.fg_tables: list[tuple[str, str, list[dict]]] = []  # label, caption, rows
         self.includes: list[tuple[dict, str, str, int]] = []  # node, target label, table, row
@@ -204,6 +205,8 @@ class _Reader:
         self.attr_tables.append(attr)
         if label:
             self.by_label[label] = attr
+        for section in sections:
+            self.by_section.setdefault(section, []).append(attr)
         entry.update(role=kind, id=ident)
 
     # --- end of file ----------------------------------------------------------------------
@@ -275,10 +278,7 @@ class _Reader:
         return out
 
     def _section_of_table(self, label: str) -> str | None:
-        for entry in self.inventory:
-            if entry["table"] == label and entry.get("section"):
-                return entry["section"]
-        return None
+        return next((e["section"] for e in self.inventory if e["table"] == label), None)
 
     def _usage(self, text: str, table: str, row: int) -> tuple[str, dict | None]:
         letter, rest = parse_usage(text)
@@ -297,7 +297,7 @@ class _Reader:
     def _table_in_section(self, ref: str | None, name: str, prefer: str, table: str,
                           row: int) -> str:
         """The module (or macro) table that the section ``ref`` defines."""
-        cands = [a for a in self.attr_tables if ref and ref in a.sections]
+        cands = self.by_section.get(ref, []) if ref else []
         if cands:
             depth = min(a.sections.index(ref) for a in cands)
             cands = [a for a in cands if a.sections.index(ref) == depth]
@@ -430,7 +430,7 @@ class _TableRows:
         self.pending = None
 
 
-_XML_ID_ATTR = re.compile(rb"""\bxml:id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_XML_ID_ATTR = re.compile(rb"""xml:id\s*=\s*(?:"([^"]*)"|'([^']*)')""")  # literal prefix: fast
 
 
 def scan_duplicate_ids(path: Path) -> list[tuple[str, int]]:
