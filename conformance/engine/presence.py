@@ -25,12 +25,15 @@ def module_presence(ctx: CheckContext) -> dict[str, bool]:
     out: dict[str, bool] = {}
     req = ctx.requirements
     if req is not None:
-        keys = ctx.dataset.keys()
-        keyset = set(keys)
+        keyset = set(ctx.dataset.keys())
+        # Only keys outside the exact tags can be repeating-group (60xx) instances.
+        loose: list[int] | None = None
         for m in req.modules:
             present = not m.presence_tags.isdisjoint(keyset)
             if not present and m.presence_masks:
-                present = any(matches_masks(int(k), m.presence_masks) for k in keyset)
+                if loose is None:
+                    loose = [int(k) for k in keyset if k not in req.top_tags]
+                present = any(matches_masks(k, m.presence_masks) for k in loose)
             out[m.id] = present
     ctx.cache["presence"] = out
     return out

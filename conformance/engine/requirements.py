@@ -55,10 +55,8 @@ class AttrReq:
     via: tuple[str, ...] = ()
     guards: tuple[Mapping[str, Any], ...] = ()
     fg_macro: str | None = None  # set on the top attributes of a functional group macro
-
-    @property
-    def exact(self) -> bool:
-        return self.mask == 0xFFFFFFFF
+    exact: bool = True  # False for repeating-group tags (x digits)
+    optional: bool = False  # Type 3 without condition or include guard: nothing to require
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -186,6 +184,9 @@ class _Compiler:
                 children=children, table_kind=table.get("kind", "module"),
                 table_id=table.get("id", ""), table_name=table.get("name", ""),
                 reference=table.get("reference"), via=via, guards=guards, fg_macro=fg_macro,
+                exact=mask == 0xFFFFFFFF,
+                optional=(node.get("type") or "3").upper() in ("3", "")
+                and not node.get("condition") and fg_macro is None,
             ))
         return out
 

@@ -26,26 +26,55 @@ if TYPE_CHECKING:
     from conformance.engine.context import CheckContext
 
 
-class Bound:
-    """An attribute requirement applied to one dataset or sequence item."""
+class ItemScope:
+    """One dataset or sequence item the requirements are matched in; its EvalContext is
+    built once, on first use, and shared by every conditional attribute of the item."""
 
-    __slots__ = ("attr", "tag", "item", "parents", "where", "owner", "present", "frame",
-                 "index", "sequence")
+    __slots__ = ("item", "parents", "where", "frame", "index", "sequence", "_ectx")
 
-    def __init__(self, attr: AttrReq, tag: int, item: Dataset, parents: tuple[Dataset, ...],
-                 where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,
-                 present: bool, frame: tuple[Dataset, ...] | None, index: int | None,
+    def __init__(self, item: Dataset, parents: tuple[Dataset, ...], where: ElementPath | None,
+                 frame: tuple[Dataset, ...] | None, index: int | None,
                  sequence: Sequence | None) -> None:
-        self.attr = attr
-        self.tag = tag
         self.item = item
         self.parents = parents
-        self.where = where  # path of the item holding the attribute (None: top level)
-        self.owner = owner
-        self.present = present
+        self.where = where
         self.frame = frame
         self.index = index
         self.sequence = sequence
+        self._ectx: EvalContext | None = None
+
+    def eval_context(self, ctx: CheckContext) -> EvalContext:
+        if self._ectx is None:
+            _, per_frame = frame_items(ctx)
+            self._ectx = EvalContext(
+                item=self.item, root=ctx.dataset, parents=self.parents,
+                frame_items=self.frame, all_frames=per_frame or None,
+                item_index=self.index, sequence=self.sequence,
+                module_present=ctx.module_present())
+        return self._ectx
+
+
+class Bound:
+    """An attribute requirement applied to one dataset or sequence item."""
+
+    __slots__ = ("attr", "tag", "scope", "owner", "present")
+
+    def __init__(self, attr: AttrReq, tag: int, scope: ItemScope,
+                 owner: ModuleReq | FunctionalGroupReq, present: bool) -> None:
+        self.attr = attr
+        self.tag = tag
+        self.scope = scope
+        self.owner = owner
+        self.present = present
+
+    @property
+    def item(self) -> Dataset:
+        return self.scope.item
+
+    @property
+    def where(self) -> ElementPath | None:
+        """Path of the item holding the attribute (None: top level)."""
+        return self.scope.where
 
     def path(self) -> ElementPath:
         return ElementPath(self.where, self.tag)
@@ -66,17 +95,15 @@ class Bound:
         return text
 
     def eval_context(self, ctx: CheckContext) -> EvalContext:
-        _, per_frame = frame_items(ctx)
-        return EvalContext(
-            item=self.item, root=ctx.dataset, parents=self.parents,
-            frame_items=self.frame, all_frames=per_frame or None,
-            item_index=self.index, sequence=self.sequence,
-            module_present=ctx.module_present(),
-        )
+        return self.scope.eval_context(ctx)
 
 
 def bound_attributes(ctx: CheckContext) -> list[Bound]:
-    """Every requirement of the present modules, bound to the items it applies to."""
+    """The requirements of the present modules, bound to the items they apply to.
+
+    Absent Type 3 attributes without a condition are left out: no check has anything
+    to say about them, and they are most rows of most modules.
+    """
     got = ctx.cache.get("bound")
     if got is not None:
         return got
@@ -103,18 +130,19 @@ def _bind(out: list[Bound], attrs: tuple[AttrReq, ...], item: Dataset,
           owner: ModuleReq | FunctionalGroupReq, frame: tuple[Dataset, ...] | None,
           index: int | None, sequence: Sequence | None, shared: Dataset | None) -> None:
     keys = item.keys()
+    scope = ItemScope(item, parents, where, frame, index, sequence)
     for a in attrs:
         if not a.exact:
             if a.mask & 0xFFFF != 0xFFFF:
                 continue  # element-number masks name families, not required attributes
             for g in _groups(item, a):
                 tag = g << 16 | a.tag & 0xFFFF
-                out.append(Bound(a, tag, item, parents, where, owner, tag in keys, frame,
-                                 index, sequence))
+                out.append(Bound(a, tag, scope, owner, tag in keys))
             continue
         present = a.tag in keys
-        out.append(Bound(a, a.tag, item, parents, where, owner, present, frame, index,
-                         sequence))
+        if not present and a.optional:
+            continue
+        out.append(Bound(a, a.tag, scope, owner, present))
         if not present or not a.children:
             continue
         try:
