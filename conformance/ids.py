@@ -10,15 +10,14 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def strip_caption(caption: str) -> str:
-    """``"CT Image IOD Modules"`` -> ``"CT Image"``."""
+    """``"CT Image IOD Modules"`` -> ``"CT Image"``.
+
+    Only one suffix goes: ``"Request Attributes Macro Attributes"`` keeps ``Request Attributes``.
+    """
     name = " ".join(caption.split())
-    changed = True
-    while changed:
-        changed = False
-        for suffix in _SUFFIXES:
-            if name.endswith(suffix) and len(name) > len(suffix):
-                name = name[: -len(suffix)].rstrip()
-                changed = True
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)].rstrip()
     return name
 
 

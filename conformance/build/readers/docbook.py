@@ -142,6 +142,14 @@ def duplicate_ids(path: Path) -> list[tuple[str, int]]:
                 dups.append((ident, el.sourceline or 0))
             else:
                 seen.add(ident)
+        # Free what has been read so a 45 MB part stays in bounded memory.
+        if el.getparent() is not None and el.getparent().getparent() is not None:
+            prev = el.getparent().getprevious()
+            while prev is not None:
+                parent = prev.getparent()
+                nxt = prev.getprevious()
+                parent.remove(prev)
+                prev = nxt
     return dups
 
 
