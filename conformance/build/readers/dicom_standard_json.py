@@ -190,8 +190,7 @@ def our_id(kind: str, name: str) -> str:
     """The id the DocBook reader derives from the table caption of ``name``.
 
     The package's own slugs mostly agree, but not always: it keeps runs of dashes
-    (``image---equipment-coordinate-relationship``) and the word "Attributes" that
-    ``conformance.ids.strip_caption`` drops (``request-attributes`` -> ``request``).
+    (``image---equipment-coordinate-relationship``).
     """
     return slug(strip_caption(clean(name) + _CAPTION[kind]))
 
