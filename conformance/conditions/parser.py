@@ -70,6 +70,27 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _NUM_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4}
 
 
+# (in)equality verbs, longest first so that "is not any of" wins over "is not"
+_NEG_VERBS: list[tuple[str, ...]] = [
+    ('has', 'a', 'value', 'of', 'other', 'than'), ('does', 'not', 'have', 'a', 'value', 'of'),
+    ('is', 'present', 'and', 'not', 'equal', 'to'), ('has', 'a', 'value', 'other', 'than'),
+    ('is', 'present', 'and', 'is', 'not'), ('is', 'not', 'equal', 'to'),
+    ('is', 'not', 'any', 'of'), ('is', 'not', 'one', 'of'), ('does', 'not', 'equal'),
+    ('is', 'other', 'than'), ('equals', 'other', 'than'), ('not', 'equal', 'to'),
+    ('is', 'not'), ('are', 'not'), ('other', 'than'), ('!=',), ('not',),
+]
+_POS_VERBS: list[tuple[str, ...]] = [
+    ('is', 'present', 'and', 'has', 'a', 'value', 'of'),
+    ('is', 'present', 'with', 'a', 'value', 'of'), ('has', 'a', 'value', 'of'),
+    ('has', 'the', 'value', 'of'), ('is', 'present', 'and', 'equals'),
+    ('is', 'present', 'and', 'is'), ('is', 'equal', 'to'), ('is', 'set', 'to'),
+    ('has', 'the', 'value'), ('has', 'value', 'of'), ('has', 'a', 'value'),
+    ('is', 'one', 'of'), ('is', 'any', 'of'), ('contains', 'the', 'value'),
+    ('has', 'values', 'of'), ('has', 'value'), ('has', 'values'), ('is', 'either'),
+    ('equals',), ('equal',), ('=',), ('are',), ('is',), ('includes',), ('contains',),
+]
+
+
 @dataclass(slots=True)
 class Tok:
     kind: str                 # word tag quoted uid num code punct ref mod
@@ -255,7 +276,9 @@ def _module_phrase(out: list[Tok], toks: list[Tok], i: int, names: NameIndex,
         mkind = "functional_group" if kind == "fg_macro_usage" else "macro"
     # collect the name words before the keyword
     k = len(out)
-    while k > 0 and (out[k - 1].kind in ("word", "ref", "num")
+    while k > 0 and (out[k - 1].kind in ("word", "num")
+                     or (out[k - 1].kind == "ref" and not any(x.kind == "tag"
+                                                              for x in out[k - 1].src))
                      or (out[k - 1].kind == "punct" and out[k - 1].text in "(),/")):
         if out[k - 1].kind == "word" and out[k - 1].low in ("the", "a", "an", "if", "is",
                                                             "are", "when", "not"):
@@ -354,6 +377,8 @@ _STARTERS: list[tuple[tuple[str, ...], str]] = [
     (("required", "if"), "required"),
     (("required", "when"), "required"),
     (("required", "for"), "required_for"),
+    (("required", "as"), "required"),        # "Required as described in Section ..."
+    (("required", "to"), "required"),        # "Required to specify ..."
     (("shall", "be", "present", "only", "if"), "required"),
     (("shall", "be", "present", "if"), "required"),
     (("shall", "be", "present", "when"), "required"),
@@ -759,7 +784,10 @@ class _Body:
             index = _ORDINALS[self.low()]
             self.i += 3
         else:
-            self.accept("value", "of") or self.accept("a", "value", "of") \
+            self.accept("one", "or", "more", "of", "the", "values", "of") \
+                or self.accept("any", "of", "the", "values", "of") \
+                or self.accept("one", "of", "the", "values", "of") \
+                or self.accept("value", "of") or self.accept("a", "value", "of") \
                 or self.accept("any", "value", "of") or self.accept("value") \
                 or self.accept("values", "of") or self.accept("value", "for") \
                 or self.accept("one")
@@ -964,27 +992,10 @@ class _Body:
         """Consume an (in)equality verb; return True when negated, None when none."""
         acc = self.accept
         self.accept("value")
-        for words in (("is", "not", "equal", "to"), ("does", "not", "equal"),
-                      ("is", "other", "than"), ("equals", "other", "than"),
-                      ("has", "a", "value", "other", "than"), ("is", "not"),
-                      ("are", "not"), ("!=",), ("not", "equal", "to"), ("other", "than"),
-                      ("has", "a", "value", "of", "other", "than"), ("does", "not", "have",
-                                                                     "a", "value", "of"),
-                      ("is", "present", "and", "is", "not"),
-                      ("is", "present", "and", "not", "equal", "to"),
-                      ("is", "not", "any", "of"), ("is", "not", "one", "of"), ("not",)):
+        for words in _NEG_VERBS:
             if acc(*words):
                 return True
-        for words in (("is", "equal", "to"), ("equals",), ("equal",), ("=",), ("is", "set", "to"),
-                      ("has", "a", "value", "of"), ("has", "the", "value", "of"),
-                      ("has", "the", "value"), ("has", "value", "of"), ("has", "a", "value"),
-                      ("has", "value"), ("is", "present", "and", "equals"),
-                      ("is", "present", "with", "a", "value", "of"),
-                      ("is", "present", "and", "has", "a", "value", "of"),
-                      ("is", "present", "and", "is"), ("is", "one", "of"), ("is", "any", "of"),
-                      ("contains", "the", "value"), ("has", "values", "of"), ("has", "values"),
-                      ("are",),
-                      ("is", "either"), ("is",), ("includes",), ("contains",)):
+        for words in _POS_VERBS:
             if acc(*words):
                 if words[:3] == ("is", "present", "and") or words[:4] == ("is", "present",
                                                                            "with", "a"):
@@ -1287,7 +1298,7 @@ def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> di
             may_if.append(e)
         elif c.role == "forbidden_if":
             forbidden.append(e)
-    for s in stray:
+    for s in stray if clauses else []:
         words = [t for t in s if t.kind != "punct"]
         if not words:
             continue

@@ -1,0 +1,497 @@
+"""Evaluate condition expressions against pydicom datasets (three-valued, Kleene logic).
+
+``evaluate(expr, ctx)`` returns True, False or None (cannot be told from the dataset).
+It never raises: a value pydicom cannot convert, a missing context or an unknown op
+gives None.
+
+Where a reference looks (``scope``):
+
+- ``item``: the dataset holding the conditional attribute;
+- ``parent``: the enclosing item (None when there is none);
+- ``root``: the top-level dataset;
+- ``nearest``: the item, then the enclosing items outwards, then the root; the first
+  that holds the attribute is used;
+- ``frame``: this frame's functional group items (Shared first, then this Per-frame
+  item), searched one level down (inside any functional group macro sequence item);
+  when no frame holds the attribute, or there is no frame context, as ``nearest``;
+- ``any_frame``: the Shared item and every Per-frame item of the root, one level down.
+
+Value semantics:
+
+- values compare as strings after stripping DICOM padding (spaces, NUL), case kept;
+  a number in ``values`` compares numerically with numeric (or numeric-looking) values;
+- ``index`` is 1-based ("Value N"); without it any value may match;
+- ``eq`` / comparisons are False when the attribute is absent; ``ne`` is None then
+  ("X is not Y" says nothing when X is absent);
+- ``changed``: the item's value differs from the value in the nearest previous item of
+  the same sequence that has the attribute (None for the first, or when absent here);
+- ``item_position`` ``int`` positions are 1-based item numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+
+from conformance.conditions.context import EvalContext
+from conformance.tags import TagPattern
+
+Tri = bool | None
+_SHARED = 0x52009229
+_PER_FRAME = 0x52009230
+_CODE_VALUE = (0x00080100, 0x00080119, 0x00080120)   # Code / Long Code / URN Code Value
+_SCHEME = 0x00080102
+
+
+def evaluate(expr: dict[str, Any] | None, ctx: EvalContext) -> Tri:
+    """True / False / None (unknown) for ``expr`` in ``ctx``; never raises."""
+    if not isinstance(expr, dict):
+        return None
+    try:
+        return _eval(expr, ctx)
+    except Exception:  # noqa: BLE001 - odd data must give "unknown", never a traceback
+        return None
+
+
+def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    op = e.get("op")
+    if op == "and":
+        return _and(_eval(a, ctx) for a in e["args"])
+    if op == "or":
+        return _or(_eval(a, ctx) for a in e["args"])
+    if op == "not":
+        v = _eval(e["arg"], ctx)
+        return None if v is None else not v
+    if op == "true":
+        return True
+    if op == "false":
+        return False
+    if op == "unknown":
+        return None
+    fn = _LEAVES.get(op or "")
+    if fn is None:
+        return None
+    try:
+        return fn(e, ctx)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _and(vals: Iterable[Tri]) -> Tri:
+    out: Tri = True
+    for v in vals:
+        if v is False:
+            return False
+        if v is None:
+            out = None
+    return out
+
+
+def _or(vals: Iterable[Tri]) -> Tri:
+    out: Tri = False
+    for v in vals:
+        if v is True:
+            return True
+        if v is None:
+            out = None
+    return out
+
+
+# -- locating elements -----------------------------------------------------------------
+
+
+def _tag_match(ds: Dataset, tag: str) -> DataElement | None:
+    if "x" in tag:
+        pat = TagPattern.of(tag)
+        for t in ds.keys():  # noqa: SIM118 - iterating a Dataset yields elements
+            if pat.matches(int(t)):
+                return ds[t]
+        return None
+    t = int(tag, 16)
+    el = ds.get(t)
+    return el if isinstance(el, DataElement) else None
+
+
+def _nested(ds: Dataset, tag: str) -> Iterator[DataElement]:
+    """``tag`` in ``ds`` or in any item of a sequence of ``ds`` (one level down)."""
+    el = _tag_match(ds, tag)
+    if el is not None:
+        yield el
+        return
+    for elem in ds:
+        if elem.VR == "SQ" and elem.value:
+            for item in elem.value:
+                sub = _tag_match(item, tag)
+                if sub is not None:
+                    yield sub
+
+
+def _chain(ctx: EvalContext) -> list[Dataset]:
+    seen: list[Dataset] = []
+    for ds in (ctx.item, *reversed(ctx.parents), ctx.root):
+        if ds is not None and not any(ds is s for s in seen):
+            seen.append(ds)
+    return seen
+
+
+def _frame_items(ctx: EvalContext) -> list[Dataset]:
+    root = ctx.root
+    items: list[Dataset] = []
+    for tag in (_SHARED,):
+        if tag in root and root[tag].value:
+            items.extend(root[tag].value)
+    if ctx.all_frames is not None:
+        items.extend(ctx.all_frames)
+    elif _PER_FRAME in root and root[_PER_FRAME].value:
+        items.extend(root[_PER_FRAME].value)
+    return items
+
+
+def _follow(ds: Dataset, path: list[str]) -> list[DataElement]:
+    """Elements at ``path`` (sequence tags ..., final tag) below ``ds``, any item."""
+    current = [ds]
+    for seq in path[:-1]:
+        nxt: list[Dataset] = []
+        for d in current:
+            el = _tag_match(d, seq)
+            if el is not None and el.VR == "SQ" and el.value:
+                nxt.extend(el.value)
+        current = nxt
+    found = []
+    for d in current:
+        el = _tag_match(d, path[-1])
+        if el is not None:
+            found.append(el)
+    return found
+
+
+def _locate(ref: dict[str, Any], ctx: EvalContext) -> list[DataElement] | None:
+    """The elements a reference names (empty: absent), or None when it cannot be told."""
+    tag = ref["tag"]
+    scope = ref.get("scope") or "nearest"
+    path = ref.get("path") or [tag]
+
+    def at(ds: Dataset) -> list[DataElement]:
+        return _follow(ds, path)
+
+    if scope == "item":
+        return at(ctx.item)
+    if scope == "root":
+        return at(ctx.root)
+    if scope == "parent":
+        return at(ctx.parents[-1]) if ctx.parents else None
+    if scope == "any_frame":
+        frames = _frame_items(ctx)
+        if not frames:
+            return _nearest(at, ctx)
+        return [el for f in frames for el in _frame_lookup(f, path)]
+    if scope == "frame":
+        if ctx.frame_items:
+            found = [el for f in ctx.frame_items for el in _frame_lookup(f, path)]
+            if found:
+                return found[:1]
+        return _nearest(at, ctx)
+    return _nearest(at, ctx)
+
+
+def _frame_lookup(frame: Dataset, path: list[str]) -> list[DataElement]:
+    if len(path) == 1:
+        return list(_nested(frame, path[0]))
+    found = _follow(frame, path)
+    if found:
+        return found
+    for elem in frame:
+        if elem.VR == "SQ" and elem.value:
+            for item in elem.value:
+                found.extend(_follow(item, path))
+    return found
+
+
+def _nearest(at: Any, ctx: EvalContext) -> list[DataElement]:
+    for ds in _chain(ctx):
+        found = at(ds)
+        if found:
+            return found
+    return []
+
+
+# -- values ---------------------------------------------------------------------------
+
+
+def _values(el: DataElement) -> list[Any]:
+    v = el.value
+    if v is None:
+        return []
+    if isinstance(v, MultiValue | list | tuple):
+        return [x for x in v]
+    if isinstance(v, str):
+        # an unsplit multi-valued string (VM > 1 read as one value)
+        return [p for p in v.split("\\")] if "\\" in v else [v]
+    if isinstance(v, bytes | bytearray):
+        return [v] if v else []
+    return [v]
+
+
+def _is_empty(el: DataElement) -> bool:
+    v = el.value
+    if v is None:
+        return True
+    if isinstance(v, Sequence):
+        return len(v) == 0
+    if isinstance(v, str | bytes | bytearray):
+        return len(_strip(v)) == 0 if isinstance(v, str) else len(v) == 0
+    if isinstance(v, MultiValue | list | tuple):
+        return len(v) == 0
+    return False
+
+
+def _strip(s: str) -> str:
+    return s.strip(" \x00")
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        f = float(v)
+        return f if not math.isnan(f) else None
+    if isinstance(v, str):
+        try:
+            f = float(_strip(v))
+        except ValueError:
+            return None
+        return f if not math.isnan(f) else None
+    return None
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        n = _number(actual)
+        return n is not None and n == float(expected)
+    if isinstance(actual, int | float) and not isinstance(actual, bool):
+        n = _number(expected)
+        return n is not None and n == float(actual)
+    if isinstance(actual, bytes | bytearray):
+        actual = actual.decode("latin-1", "replace")
+    return _strip(str(actual)) == _strip(str(expected))
+
+
+def _indexed(el: DataElement, index: int | None) -> list[Any] | None:
+    """The values to test: all of them, or the one at ``index`` (None if there is none)."""
+    vals = _values(el)
+    if index:
+        return [vals[index - 1]] if len(vals) >= index else None
+    return vals
+
+
+# -- leaves ---------------------------------------------------------------------------
+
+
+def _present(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    return None if found is None else bool(found)
+
+
+def _absent(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    v = _present(e, ctx)
+    return None if v is None else not v
+
+
+def _has_value(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    return any(not _is_empty(el) for el in found)
+
+
+def _empty(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    return bool(found) and all(_is_empty(el) for el in found)
+
+
+def _eq(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    expected = e["values"]
+    idx = e["attr"].get("index")
+    for el in found:
+        vals = _indexed(el, idx)
+        if vals and any(_same(a, x) for a in vals for x in expected):
+            return True
+    return False
+
+
+def _ne(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if not found:
+        return None
+    expected = e["values"]
+    idx = e["attr"].get("index")
+    vals = [v for el in found for v in (_indexed(el, idx) or [])]
+    if not vals:
+        return None
+    return not any(_same(a, x) for a in vals for x in expected)
+
+
+_CMP = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def _cmp(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    if not found:
+        return False
+    fn = _CMP[e["op"]]
+    target = float(e["value"])
+    idx = e["attr"].get("index")
+    saw_unknown = False
+    for el in found:
+        for v in _indexed(el, idx) or []:
+            n = _number(v)
+            if n is None:
+                saw_unknown = True
+            elif fn(n, target):
+                return True
+    return None if saw_unknown else False
+
+
+def _sop_class(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    uid = ctx.root.get("SOPClassUID")
+    if uid is None:
+        return None
+    return _strip(str(uid)) in {str(u) for u in e["uids"]}
+
+
+def _module_present(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    if ctx.module_present is None:
+        return None
+    v = ctx.module_present(e["module"], e.get("kind", "module"))
+    return None if v is None else bool(v)
+
+
+def _at_values(e: dict[str, Any], ctx: EvalContext) -> list[int] | None:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    out: list[int] = []
+    for el in found:
+        for v in _indexed(el, e["attr"].get("index")) or []:
+            out.append(int(v))
+    return out
+
+
+def _points_to(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    vals = _at_values(e, ctx)
+    if vals is None:
+        return None
+    pat = TagPattern.of(e["target"])
+    return any(pat.matches(v) for v in vals)
+
+
+def _points_to_private(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    vals = _at_values(e, ctx)
+    if vals is None:
+        return None
+    return any((v >> 16) % 2 == 1 for v in vals)
+
+
+def _contains_code(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    for el in found:
+        if el.VR != "SQ" or not el.value:
+            continue
+        for item in el.value:
+            values = {_strip(str(item[t].value)) for t in _CODE_VALUE
+                      if t in item and item[t].value is not None}
+            scheme = _strip(str(item[_SCHEME].value)) if _SCHEME in item else None
+            for c in e["codes"]:
+                if str(c["value"]) in values and (scheme is None or scheme == c["scheme"]):
+                    return True
+    return False
+
+
+def _sequence_tag(ctx: EvalContext) -> int | None:
+    """Tag of the sequence holding ``ctx.item`` (looked up in its parent)."""
+    if ctx.sequence is None:
+        return None
+    holder = ctx.parents[-1] if ctx.parents else ctx.root
+    for el in holder:
+        if el.VR == "SQ" and el.value is ctx.sequence:
+            return int(el.tag)
+    return None
+
+
+def _item_position(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    if ctx.item_index is None or ctx.sequence is None:
+        return None
+    seq = e.get("sequence")
+    if seq:
+        actual = _sequence_tag(ctx)
+        if actual is None:
+            return None
+        if not TagPattern.of(seq).matches(actual):
+            return False
+    i, n = ctx.item_index, len(ctx.sequence)
+    pos = e["position"]
+    if pos == "first":
+        return i == 0
+    if pos == "last":
+        return i == n - 1
+    if pos == "not_last":
+        return i < n - 1
+    if isinstance(pos, int):
+        return i == pos - 1
+    return None
+
+
+def _changed(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    if ctx.item_index is None or ctx.sequence is None:
+        return None
+    path = e["attr"].get("path") or [e["attr"]["tag"]]
+    here = _follow(ctx.item, path)
+    if not here:
+        return None
+    for j in range(ctx.item_index - 1, -1, -1):
+        prev = _follow(ctx.sequence[j], path)
+        if prev:
+            a, b = _values(here[0]), _values(prev[0])
+            if len(a) != len(b):
+                return True
+            return not all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return None
+
+
+def _mutually_exclusive(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    count, unknown = 0, False
+    for r in e["attrs"]:
+        found = _locate(r, ctx)
+        if found is None:
+            unknown = True
+        elif found:
+            count += 1
+    if count > 1:
+        return False
+    return None if unknown else True
+
+
+_LEAVES = {
+    "present": _present, "absent": _absent, "has_value": _has_value, "empty": _empty,
+    "eq": _eq, "ne": _ne, "lt": _cmp, "le": _cmp, "gt": _cmp, "ge": _cmp,
+    "sop_class": _sop_class, "module_present": _module_present, "points_to": _points_to,
+    "points_to_private": _points_to_private, "contains_code": _contains_code,
+    "item_position": _item_position, "changed": _changed,
+    "mutually_exclusive": _mutually_exclusive,
+}
