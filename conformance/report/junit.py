@@ -1,0 +1,72 @@
+"""JUnit XML: one testsuite, one testcase per file, a failure when a finding is at or
+above ``fail_on``. Testcases are spooled to a temporary file because the suite's
+counts come first in the document."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from conformance.report.summary import Summary, at_or_above, is_unreadable
+
+SUITE = "dicom-conformance"
+
+
+def _finding_line(f: Any) -> str:
+    where = f.keyword_path or f.path
+    return f"{f.severity} {f.code}" + (f" {where}" if where else "") + f": {f.message}"
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (messages may quote raw data values)."""
+    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+
+
+def _case(report: Any, fail_on: str) -> tuple[str, bool]:
+    name = report.path or "<dataset>"
+    classname = f"{SUITE}.{report.iod or ('unreadable' if is_unreadable(report) else 'unknown')}"
+    failing = at_or_above(report.findings, fail_on)
+    rest = [f for f in report.findings if f not in failing]
+    parts = [f"  <testcase classname={quoteattr(classname)} name={quoteattr(_clean(name))} "
+             'time="0">\n']
+    if failing:
+        codes = sorted({f.code for f in failing})
+        msg = f"{len(failing)} finding(s) at or above {fail_on}: {', '.join(codes)}"
+        body = "\n".join(_finding_line(f) for f in failing)
+        parts.append(f"   <failure message={quoteattr(_clean(msg))} type={quoteattr(codes[0])}>"
+                     f"{escape(_clean(body))}</failure>\n")
+    if rest:
+        body = "\n".join(_finding_line(f) for f in rest)
+        parts.append(f"   <system-out>{escape(_clean(body))}</system-out>\n")
+    parts.append("  </testcase>\n")
+    return "".join(parts), bool(failing)
+
+
+def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[str],
+          color: bool = False, fail_on: str = "error", **_: Any) -> Summary:
+    """Write one JUnit testsuite for ``reports``; returns the totals."""
+    summary = Summary()
+    failures = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for report in reports:
+            summary.add(report)
+            text, failed = _case(report, fail_on)
+            failures += failed
+            spool.write(text)
+        spool.seek(0)
+        stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        stream.write(f'<testsuites name="{SUITE}" tests="{summary.files}" '
+                     f'failures="{failures}" errors="0">\n')
+        stream.write(f' <testsuite name="{SUITE}" tests="{summary.files}" '
+                     f'failures="{failures}" errors="0" skipped="0" time="0">\n')
+        edition = standard_info.get("edition") or ""
+        stream.write("  <properties>\n"
+                     f"   <property name=\"standard.edition\" value={quoteattr(str(edition))}/>\n"
+                     f"   <property name=\"fail-on\" value={quoteattr(fail_on)}/>\n"
+                     "  </properties>\n")
+        while chunk := spool.read(1 << 16):
+            stream.write(chunk)
+        stream.write(" </testsuite>\n</testsuites>\n")
+    return summary
