@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from conformance.errors import StandardDataError
@@ -127,6 +128,7 @@ def _enums(raw: list[dict[str, Any]] | None) -> tuple[EnumSpec, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
 def _tag_mask(text: str) -> tuple[int, int]:
     mask = int("".join("0" if c in "xX" else "F" for c in text), 16)
     return int(text.replace("x", "0").replace("X", "0"), 16), mask
@@ -138,6 +140,7 @@ class _Compiler:
         self.iod = std.iod(iod_id)
         self.anomalies: list[str] = []
         self.fg_attrs: tuple[AttrReq, ...] = ()
+        self.memo: dict[tuple[Any, ...], list[AttrReq]] = {}
 
     def table(self, kind: str, table_id: str) -> dict[str, Any] | None:
         try:
@@ -161,9 +164,16 @@ class _Compiler:
                 if sub is None:
                     continue
                 g = guards + ((node["condition"],) if node.get("condition") else ())
-                out.extend(self.nodes(sub.get("attributes", []), sub,
-                                      via + (sub.get("name", sub.get("id", "")),), g,
-                                      stack + (key,), fg_macro))
+                sub_via = via + (sub.get("name", sub.get("id", "")),)
+                # Macros such as Code Sequence are included hundreds of times along the
+                # same chain; the compiled rows are immutable, so share them.
+                memo_key = (key, sub_via, tuple(id(c) for c in g), fg_macro)
+                rows = self.memo.get(memo_key)
+                if rows is None:
+                    rows = self.nodes(sub.get("attributes", []), sub, sub_via, g,
+                                      stack + (key,), fg_macro)
+                    self.memo[memo_key] = rows
+                out.extend(rows)
                 continue
             tag_text = node.get("tag") or ""
             if len(tag_text) != 8:
