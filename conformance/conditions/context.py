@@ -21,3 +21,22 @@ class EvalContext:
     item_index: int | None = None
     sequence: Sequence | None = None
     module_present: Callable[[str, str], bool | None] | None = None
+
+    @classmethod
+    def at_root(cls, root: Dataset, *,
+                module_present: Callable[[str, str], bool | None] | None = None) -> EvalContext:
+        """Context of a top-level attribute or of a module / macro usage condition."""
+        return cls(item=root, root=root, module_present=module_present)
+
+    @classmethod
+    def at_frame(cls, root: Dataset, frame: int, *,
+                 module_present: Callable[[str, str], bool | None] | None = None
+                 ) -> EvalContext:
+        """Context of a top-level attribute seen from frame ``frame`` (0-based) of a
+        multi-frame dataset: Shared then this Per-frame functional group item."""
+        shared = root.get("SharedFunctionalGroupsSequence") or []
+        per_frame = root.get("PerFrameFunctionalGroupsSequence") or []
+        items = tuple(shared[:1]) + (tuple(per_frame[frame:frame + 1])
+                                     if 0 <= frame < len(per_frame) else ())
+        return cls(item=root, root=root, frame_items=items, all_frames=tuple(per_frame),
+                   module_present=module_present)

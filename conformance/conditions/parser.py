@@ -240,6 +240,11 @@ def _absorb_junk(out: list[Tok], names: NameIndex) -> list[Tok]:
                      and (names.in_vocabulary(t.text) or not t.text.isupper()))
         joiner = (t.kind == "word" and t.low in _NAME_JOINERS and k > 1
                   and out[k - 2].kind == "word" and out[k - 2].text[:1].isupper())
+        paren = (t.text == ")" and k > 2 and out[k - 3].text == "("
+                 and out[k - 2].kind == "word" and out[k - 2].text[:1].isupper())
+        if paren:            # "Plane Position (Patient) Sequence (0020,9113)"
+            k -= 3
+            continue
         if not (name_word or joiner):
             break
         k -= 1

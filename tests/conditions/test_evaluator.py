@@ -1,0 +1,234 @@
+"""Evaluation of parsed conditions on real (pydicom test) datasets and odd data."""
+
+from __future__ import annotations
+
+import copy
+import io
+import struct
+
+import pydicom
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from conformance.conditions import EvalContext, NameIndex, evaluate, parse_condition
+from conformance.conditions import expr as E
+
+
+def _read(name: str) -> Dataset:
+    path = get_testdata_file(name)
+    if path is None:
+        pytest.skip(f"pydicom test file {name} not available")
+    return pydicom.dcmread(path)
+
+
+@pytest.fixture(scope="module")
+def ct() -> Dataset:
+    return _read("CT_small.dcm")
+
+
+@pytest.fixture(scope="module")
+def mr() -> Dataset:
+    return _read("MR_small.dcm")
+
+
+def _eval(text: str, names: NameIndex, ctx: EvalContext, kind: str = "attribute_1C") -> object:
+    parsed = parse_condition(text, kind=kind, names=names)
+    assert parsed["expr"] is not None, parsed["error"]
+    return evaluate(parsed["expr"], ctx)
+
+
+def test_ct_true_false_unknown(ct: Dataset, names: NameIndex) -> None:
+    ctx = EvalContext.at_root(ct)
+    assert list(ct.ImageType)[0] == "ORIGINAL"
+    assert _eval("Required if Image Type (0008,0008) Value 1 is ORIGINAL or MIXED. "
+                 "May be present otherwise.", names, ctx) is True
+    assert _eval("Required if Image Type (0008,0008) Value 1 equals DERIVED.", names,
+                 ctx) is False
+    assert _eval("Required if Pixel Data (7FE0,0010) is present.", names, ctx) is True
+    assert _eval("Required if Samples per Pixel (0028,0002) has a value greater than 1.",
+                 names, ctx) is (ct.SamplesPerPixel > 1)
+    assert _eval('Required if SOP Class UID is not "1.2.840.10008.5.1.4.1.1.4.4" '
+                 "(Legacy Converted). May be present otherwise.", names, ctx) is True
+    # no module callback: module presence cannot be told
+    assert _eval("Required if the Enhanced Contrast/Bolus Module is present.", names, ctx,
+                 kind="fg_macro_usage") is None
+    # facts the dataset does not carry
+    assert _eval("Required if contrast media was applied.", names, ctx,
+                 kind="module_usage") is None
+    # "X is not Y" says nothing when X is absent
+    assert "ShadowStyle" not in ct
+    assert _eval("Required if Shadow Style (0070,0244) value is not OFF.", names, ctx) is None
+
+
+def test_module_callback(ct: Dataset, names: NameIndex) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def present(module: str, kind: str) -> bool | None:
+        seen.append((module, kind))
+        return module == "enhanced-contrast-bolus"
+
+    ctx = EvalContext.at_root(ct, module_present=present)
+    assert _eval("Required if the Enhanced Contrast/Bolus Module is present.", names, ctx,
+                 kind="fg_macro_usage") is True
+    assert _eval("Required if the Bitmap Display Shutter Module is not present.", names,
+                 ctx) is True
+    assert seen == [("enhanced-contrast-bolus", "module"), ("bitmap-display-shutter", "module")]
+
+
+def test_mr_values_and_numbers(mr: Dataset, names: NameIndex) -> None:
+    ctx = EvalContext.at_root(mr)
+    expected = mr.PhotometricInterpretation == "MONOCHROME2" and mr.BitsStored > 1
+    assert _eval("Required if Photometric Interpretation (0028,0004) is MONOCHROME2, and "
+                 "Bits Stored (0028,0101) is greater than 1.", names, ctx) is expected
+    assert _eval("Required if Number of Frames is greater than 1", names, ctx,
+                 kind="module_usage") is False          # absent: single frame
+
+
+def test_nearest_scope_reads_enclosing_items(names: NameIndex) -> None:
+    ds = _read("rtplan.dcm")
+    beam = ds.BeamSequence[0]
+    cps = beam.ControlPointSequence
+    ctx = EvalContext(item=cps[0], root=ds, parents=(beam,), item_index=0, sequence=cps)
+    # Radiation Type lives in the beam item, not in the control point item
+    assert _eval("Required if Radiation Type (300A,00C6) is ION", names, ctx) is (
+        beam.RadiationType == "ION")
+    expr = parse_condition("Required if Radiation Type (300A,00C6) is PHOTON",
+                           names=names)["expr"]
+    assert evaluate(expr, ctx) is (beam.RadiationType == "PHOTON")
+    item_only = copy.deepcopy(expr)
+    item_only["attr"]["scope"] = "item"
+    assert evaluate(item_only, ctx) is False          # not in the control point item
+
+
+def test_item_position_and_changed(names: NameIndex) -> None:
+    ds = _read("rtplan.dcm")
+    beam = ds.BeamSequence[0]
+    cps = copy.deepcopy(beam.ControlPointSequence)
+    beam = copy.deepcopy(beam)
+    beam.ControlPointSequence = cps
+    text = "Required for first Item of Control Point Sequence, or if Gantry Angle changes " \
+           "during Beam."
+    expr = parse_condition(text, names=names)["expr"]
+    ctx0 = EvalContext(item=cps[0], root=ds, parents=(beam,), item_index=0,
+                       sequence=beam.ControlPointSequence)
+    assert evaluate(expr, ctx0) is True
+    ctx1 = EvalContext(item=cps[1], root=ds, parents=(beam,), item_index=1,
+                       sequence=beam.ControlPointSequence)
+    # the second control point has no Gantry Angle: whether it changed cannot be told
+    assert "GantryAngle" not in cps[1]
+    assert evaluate(expr, ctx1) is None
+    cps[1].GantryAngle = cps[0].GantryAngle
+    assert evaluate(expr, ctx1) is False
+    cps[1].GantryAngle = "90"
+    assert evaluate(expr, ctx1) is True
+    last = parse_condition("Required for all but the last Item in this Sequence and for the "
+                           "last Item if Depth Value Averaging Flag (300A,0093) has a value "
+                           "of NO.", names=names)["expr"]
+    assert evaluate(last, ctx0) is True
+    assert evaluate(last, ctx1) is False               # last item, flag absent
+
+
+def test_frame_scope_multiframe(names: NameIndex) -> None:
+    ds = _read("eCT_Supplemental.dcm")
+    shared = ds.SharedFunctionalGroupsSequence[0]
+    frame_type = list(shared.CTImageFrameTypeSequence[0].FrameType)
+    text = "Required if Frame Type (0008,9007) Value 1 of this frame is ORIGINAL. " \
+           "May be present otherwise."
+    expr = parse_condition(text, names=names)["expr"]
+    ctx = EvalContext.at_frame(ds, 0)
+    assert evaluate(expr, ctx) is (frame_type[0] == "ORIGINAL")
+    changed = copy.deepcopy(ds)
+    sh = changed.SharedFunctionalGroupsSequence[0].CTImageFrameTypeSequence[0]
+    sh.FrameType = ["ORIGINAL", "PRIMARY", "AXIAL", "NONE"]
+    assert evaluate(expr, EvalContext.at_frame(changed, 1)) is True
+    sh.FrameType = ["DERIVED", "PRIMARY", "AXIAL", "NONE"]
+    assert evaluate(expr, EvalContext.at_frame(changed, 1)) is False
+    anyf = parse_condition("Required if Plane Position (Patient) Sequence (0020,9113) is "
+                           "present within a Functional Group Sequence.", names=names)["expr"]
+    assert evaluate(anyf, EvalContext.at_root(ds)) is True
+
+
+def test_codes_pointers_and_private_tags(names: NameIndex) -> None:
+    ds = Dataset()
+    item = Dataset()
+    item.CodeValue = "392012008"
+    item.CodingSchemeDesignator = "SCT"
+    item.CodeMeaning = "whatever the case"
+    ds.AcquisitionDeviceTypeCodeSequence = Sequence([item])
+    ds.FrameIncrementPointer = [0x00181065]
+    ds.SelectorAttribute = 0x00091001
+    ctx = EvalContext.at_root(ds)
+    assert _eval('Required if Acquisition Device Type Code Sequence (0022,0015) contains an '
+                 'Item with the value (392012008, SCT, "Optical Coherence Tomography '
+                 'Scanner"). May be present otherwise.', names, ctx) is True
+    assert _eval("Required if Frame Increment Pointer (0028,0009) is Frame Time (0018,1063) "
+                 "or Frame Time Vector (0018,1065)", names, ctx, kind="module_usage") is True
+    assert _eval("Required if the value of Frame Increment Pointer (0028,0009) includes the "
+                 "Tag for Slice Vector (0054,0080).", names, ctx) is False
+    assert _eval("Required if the Selector Attribute (0072,0026) value is the Data Element "
+                 "Tag of a Private Attribute.", names, ctx) is True
+
+
+def test_kleene_logic() -> None:
+    ctx = EvalContext.at_root(Dataset())
+    u, t, f = E.unknown("x"), E.TRUE, E.FALSE
+    assert evaluate(E.and_(u, f), ctx) is False
+    assert evaluate(E.and_(u, t), ctx) is None
+    assert evaluate(E.or_(u, t), ctx) is True
+    assert evaluate(E.or_(u, f), ctx) is None
+    assert evaluate(E.not_(u), ctx) is None
+    assert evaluate({"op": "no-such-op"}, ctx) is None
+    assert evaluate(None, ctx) is None
+
+
+def _raw_dataset(elements: list[tuple[int, bytes]]) -> Dataset:
+    """A dataset read (implicit VR little endian) from raw element bytes, bad values kept."""
+    data = b""
+    for tag, value in sorted(elements):
+        if len(value) % 2:
+            value += b" "
+        data += struct.pack("<HHI", tag >> 16, tag & 0xFFFF, len(value)) + value
+    return pydicom.dcmread(io.BytesIO(data), force=True)
+
+
+def test_unconvertible_value_is_unknown() -> None:
+    ds = _raw_dataset([(0x00280008, b"not-a-number")])     # Number of Frames, bad IS
+    ctx = EvalContext.at_root(ds)
+    e = E.cmp("gt", E.ref("00280008"), 1)
+    assert evaluate(e, ctx) is None
+
+
+_TAGS = ["00280008", "00080008", "00280002", "00180022", "0008103E", "00700244"]
+_VALUES = st.one_of(st.binary(max_size=8), st.integers(-5, 5).map(lambda i: str(i).encode()),
+                    st.just(b""), st.just(b"ORIGINAL\\PRIMARY"))
+
+
+@st.composite
+def small_datasets(draw: st.DrawFn) -> Dataset:
+    elements = []
+    for tag in draw(st.lists(st.sampled_from(_TAGS), max_size=4, unique=True)):
+        elements.append((int(tag, 16), draw(_VALUES)))
+    return _raw_dataset(elements)
+
+
+_EXPRS = [
+    E.cmp("gt", E.ref("00280008"), 1), E.eq(E.ref("00080008", index=1), ["ORIGINAL"]),
+    E.ne(E.ref("00700244"), ["OFF"]), E.has_value(E.ref("0008103E")),
+    E.empty(E.ref("00180022")), E.points_to(E.ref("00280002"), "00181065"),
+    E.contains_code(E.ref("00080008"), [E.code("1", "DCM")]),
+    E.changed(E.ref("00280008")), E.item_position("first", "300A0111"),
+    E.mutually_exclusive([E.ref("00280008"), E.ref("00280002")]),
+    E.eq(E.ref("00280008", scope="frame"), [2]), E.present(E.ref("60xx3000")),
+    E.sop_class(["1.2"]), E.points_to_private(E.ref("00180022", scope="any_frame")),
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_datasets(), st.sampled_from(_EXPRS))
+def test_evaluator_never_raises(ds: Dataset, expr: dict) -> None:
+    ctx = EvalContext(item=ds, root=ds, item_index=0, sequence=Sequence([ds]))
+    assert evaluate(expr, ctx) in (True, False, None)
