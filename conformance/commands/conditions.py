@@ -1,0 +1,130 @@
+"""``conformance conditions``: every condition of a build, its parsed expression or error.
+
+Lists module-usage and functional-group conditions of the IODs and the conditions of
+module / macro rows (attributes and includes), with the expression the build holds
+(a condition without a stored ``expr`` key is parsed now), then a summary: parsed
+(evaluable, no unknown leaf), with an unknown leaf, failed (no expression).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from conformance.conditions.expr import has_unknown, to_text
+from conformance.standard import Standard, load_standard
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("conditions", help="list the conditions of a build and how they parse",
+                       description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--standard", metavar="DIR", type=Path,
+                   help="build folder (default: the bundled standard)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--failed", action="store_true",
+                   help="only conditions without an evaluable expression")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    std = load_standard(args.standard)
+    rows = list(iter_conditions(std))
+    summary = summarise(rows)
+    shown = [r for r in rows if r["status"] != "parsed"] if args.failed else rows
+    if args.format == "json":
+        out = {"edition": std.edition, "conditions": shown, "summary": summary}
+        sys.stdout.write(json.dumps(out, indent=1, sort_keys=True) + "\n")
+        return 0
+    w = sys.stdout.write
+    for r in shown:
+        w(f"{r['where']}  {r['row']}  [{r['kind']}] {r['status']}\n")
+        w(f"    text: {r['text']}\n")
+        if r["expr"] is not None:
+            w(f"    expr: {to_text(r['expr'])}  (otherwise: {r['otherwise']})\n")
+        else:
+            w(f"    error: {r['error']}\n")
+    w(f"{summary['total']} conditions: {summary['parsed']} parsed, "
+      f"{summary['unknown_leaf']} with an unknown leaf, {summary['failed']} failed "
+      f"(edition {std.edition})\n")
+    return 0
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"total": len(rows), "parsed": 0, "unknown_leaf": 0, "failed": 0}
+    for r in rows:
+        counts[r["status"]] += 1
+    return counts
+
+
+def iter_conditions(std: Standard) -> Iterator[dict[str, Any]]:
+    """One dict per conditional row of the build, in document order."""
+    for iod_id, iod in sorted(std.iods.items()):
+        for m in iod.get("modules", []):
+            if m.get("condition"):
+                yield _row(std, f"iod {iod_id}", m["module"], "module_usage", m["condition"])
+        for fg in iod.get("functional_groups", []):
+            if fg.get("condition"):
+                yield _row(std, f"iod {iod_id}", fg["macro"], "fg_macro_usage",
+                           fg["condition"])
+    for kind, tables in (("module", std.modules), ("macro", std.macros)):
+        for table_id, table in sorted(tables.items()):
+            for node, path in _walk(table.get("attributes", []), ()):
+                cond = node.get("condition")
+                if not cond:
+                    continue
+                if node.get("kind") == "include":
+                    inc = node.get("include", {})
+                    row = f"include {inc.get('kind')} {inc.get('id')}"
+                    ckind = "include"
+                else:
+                    row = ".".join(f"({t[:4]},{t[4:]})" for t in (*path, node.get("tag", "")))
+                    ckind = f"attribute_{node.get('type') or '?'}"
+                yield _row(std, f"{kind} {table_id}", row, ckind, cond)
+
+
+def _walk(nodes: list[dict[str, Any]], path: tuple[str, ...]
+          ) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    for node in nodes:
+        yield node, path
+        if node.get("children"):
+            yield from _walk(node["children"], (*path, node.get("tag", "")))
+
+
+def _row(std: Standard, where: str, row: str, kind: str, cond: dict[str, Any]
+         ) -> dict[str, Any]:
+    if "expr" not in cond:
+        cond = _parse_now(std, cond.get("text", ""), kind)
+    expr = cond.get("expr")
+    if expr is None:
+        status = "failed"
+    elif has_unknown(expr):
+        status = "unknown_leaf"
+    else:
+        status = "parsed"
+    return {"where": where, "row": row, "kind": kind, "text": cond.get("text", ""),
+            "expr": expr, "otherwise": cond.get("otherwise"), "error": cond.get("error"),
+            "status": status}
+
+
+_NAME_INDEX: dict[str, Any] = {}
+
+
+def _parse_now(std: Standard, text: str, kind: str) -> dict[str, Any]:
+    """Parse a condition the build stored without an expression (older builds)."""
+    from conformance.conditions import NameIndex, parse_condition
+    from conformance.standard.loader import read_json
+
+    key = str(std.path)
+    if key not in _NAME_INDEX:
+        doc = read_json(std.path, "dictionary", required=False) or {"elements": {}}
+        _NAME_INDEX[key] = NameIndex.from_elements(
+            doc.get("elements", {}), uids=doc.get("uids"),
+            modules={k: v.get("name", k) for k, v in std.modules.items()},
+            macros={k: v.get("name", k) for k, v in std.macros.items()})
+    pkind = kind if kind in ("module_usage", "fg_macro_usage", "attribute_1C", "attribute_2C",
+                             "attribute_3") else "attribute_1C"
+    return {"text": text, **parse_condition(text, kind=pkind, names=_NAME_INDEX[key])}
