@@ -709,6 +709,7 @@ class _Body:
                 or self.accept("not", "present"):
             negative = True
         elif (self.accept("is", "present") or self.accept("are", "present")
+              or self.accept("exists") or self.accept("exist")
               or self.accept("present") or self.accept("is", "included")
               or self.accept("are", "included") or self.accept("is", "used")):
             pass
@@ -793,9 +794,9 @@ class _Body:
                 or self.accept("any", "of", "the", "values", "of") \
                 or self.accept("one", "of", "the", "values", "of") \
                 or self.accept("value", "of") or self.accept("a", "value", "of") \
-                or self.accept("any", "value", "of") or self.accept("value") \
+                or self.accept("any", "value", "of") \
                 or self.accept("values", "of") or self.accept("value", "for") \
-                or self.accept("one")
+                or self.accept("one") or self.accept("value")
         t = self.peek()
         if t is None or t.kind != "ref":
             self.i = save
@@ -867,6 +868,8 @@ class _Body:
                 r["path"] = [seq, r["tag"]]
             elif self.low() == "value" and self.low(1) in ("is", "equals", "="):
                 self.i += 1          # "X value is Y"
+            elif self.low() == "attribute" and self.low(1) == "value":
+                self.i += 1          # "the Optotype (0046,0094) Attribute value is"
             elif self.low() in ("sequence",) and self.low(1) in ("contains",):
                 self.i += 1
             elif self.low() == "item" and self.low(1) == "value":
@@ -892,7 +895,9 @@ class _Body:
         if acc("is", "present", "with", "a", "value", "other", "than"):
             return E.and_(E.present(a), self.values_pred(a, negative=True))
         if acc("is", "present", "and", "has", "a", "value", "of") or \
-                acc("is", "present", "and", "equals") or acc("is", "present", "and", "is") \
+                acc("is", "present", "and", "equals") \
+                or acc("is", "present", "and", "is", "either") \
+                or acc("is", "present", "and", "is") \
                 or acc("is", "present", "and", "has", "the", "value"):
             return E.and_(E.present(a), self.values_pred(a, negative=False))
         cmp_words = ("of", "greater", "less", "more", "other")
