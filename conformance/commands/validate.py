@@ -1,0 +1,215 @@
+"""``conformance validate PATH...``: validate files, folders or stdin; write a report.
+
+Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is, 2 for usage
+errors (printed as ``error: ...`` by the CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from conformance.errors import UsageError
+from conformance.progress import progress
+from conformance.report import FORMATS, writer
+from conformance.report.summary import Summary
+
+STDIN_NAME = "<stdin>"
+FAIL_ON = ("error", "warning", "never")
+# Names the rules package may give its loader: ``fn(paths) -> Iterable[RulePack]``.
+_RULE_LOADERS = ("load_rules", "load_rule_files", "load_packs")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One input: a file path, or stdin's bytes."""
+
+    path: str
+    data: bytes | None = None
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "validate", help="validate DICOM files against the standard",
+        description="Validate DICOM files, folders (recursive, hidden files skipped) or "
+                    "'-' (stdin) against the standard's IOD tables.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for stdin")
+    p.add_argument("--standard", metavar="DIR", help="build folder (default: bundled)")
+    p.add_argument("--rules", metavar="FILE", action="append", default=[],
+                   help="YAML rule file (repeat the option for several)")
+    p.add_argument("--format", choices=tuple(FORMATS), default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                   help="lowest severity that makes the exit status 1 (default: error)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="validate with N processes (output order is unchanged)")
+    p.add_argument("--iod", metavar="NAME",
+                   help="validate against this IOD (name, id or SOP Class UID)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+# -- inputs ----------------------------------------------------------------------------
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def walk(folder: Path) -> list[str]:
+    """Files below ``folder``, sorted by path components; hidden files and folders skipped."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not _hidden(d)]
+        rel = Path(root).relative_to(folder).parts
+        for name in files:
+            if not _hidden(name):
+                found.append(((*rel, name), os.path.join(root, name)))
+    found.sort()
+    return [p for _, p in found]
+
+
+def collect(paths: Sequence[str], stdin: IO[bytes] | None = None) -> tuple[list[Item], bool]:
+    """The inputs in command-line order (folders expanded); and whether a folder was given.
+
+    Every path is checked before anything is validated, so a typo fails fast.
+    """
+    items: list[Item] = []
+    folder = False
+    missing = [p for p in paths if p != "-" and not os.path.exists(p)]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if list(paths).count("-") > 1:
+        raise UsageError("'-' (stdin) can be given only once")
+    for p in paths:
+        if p == "-":
+            src = stdin if stdin is not None else sys.stdin.buffer
+            items.append(Item(STDIN_NAME, src.read()))
+        elif os.path.isdir(p):
+            folder = True
+            items.extend(Item(f) for f in walk(Path(p)))
+        else:
+            items.append(Item(p))
+    return items, folder
+
+
+# -- validators ------------------------------------------------------------------------
+def load_rule_packs(paths: Sequence[str]) -> tuple[Any, ...]:
+    """Rule packs from YAML files, through the rules package's loader."""
+    if not paths:
+        return ()
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise UsageError(f"--rules: no such file: {', '.join(missing)}")
+    import conformance.rules as rules
+
+    for name in _RULE_LOADERS:
+        fn = getattr(rules, name, None)
+        if fn is not None:
+            return tuple(fn(list(paths)))
+    raise UsageError("--rules: this version cannot load rule files yet "
+                     "(conformance.rules has no loader)")
+
+
+def quiet_pydicom() -> None:
+    """pydicom warns about bad values on stderr; the report already has them as findings."""
+    warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
+
+
+def make_validator(standard: str | None, rules: Sequence[str], iod: str | None) -> Any:
+    """A Validator for the command-line options (errors are ConformanceErrors)."""
+    from conformance.engine.api import Validator
+
+    quiet_pydicom()
+    return Validator(standard, load_rule_packs(rules), iod)
+
+
+_WORKER: Any = None
+
+
+def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None) -> None:
+    global _WORKER
+    _WORKER = make_validator(standard, rules, iod)
+
+
+def _validate_item(item: Item) -> Any:
+    assert _WORKER is not None, "worker not initialised"
+    return validate_item(_WORKER, item)
+
+
+def validate_item(validator: Any, item: Item) -> Any:
+    """The Report of one input."""
+    if item.data is not None:
+        return validator.validate(item.data, path=item.path)
+    return validator.validate(item.path)
+
+
+def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
+            stack: ExitStack) -> Iterator[Any]:
+    """Reports in input order, from this process (``-j 1``) or a process pool."""
+    jobs = args.jobs
+    if jobs <= 1 or len(items) <= 1:
+        return (validate_item(validator, it) for it in items)
+    pool = stack.enter_context(ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker,
+        initargs=(args.standard, tuple(args.rules), args.iod)))
+    # Chunks keep inter-process traffic low; ``map`` yields in submission order.
+    chunk = max(1, min(32, len(items) // (jobs * 4)))
+    return pool.map(_validate_item, items, chunksize=chunk)
+
+
+def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
+    for r in it:
+        yield r
+        bar.advance()
+
+
+# -- output ----------------------------------------------------------------------------
+def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
+    """The report stream and whether it is a terminal."""
+    if path is None or path == "-":
+        out = sys.stdout
+        reconfigure = getattr(out, "reconfigure", None)
+        if reconfigure is not None:
+            # File names may hold undecodable bytes (surrogate escapes).
+            reconfigure(errors="backslashreplace")
+        isatty = getattr(out, "isatty", None)
+        return out, bool(isatty and isatty())
+    try:
+        f = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+    stack.enter_context(f)
+    return f, False
+
+
+def standard_info(validator: Any) -> dict[str, Any]:
+    """``{"edition", "path"}`` of the validator's standard."""
+    std = validator.standard
+    path = getattr(std, "path", None)
+    return {"edition": getattr(std, "edition", None),
+            "path": str(path) if path is not None else None}
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: need at least 1 process")
+    items, folder = collect(args.paths)
+    validator = make_validator(args.standard, args.rules, args.iod)
+    with ExitStack() as stack:
+        stream, tty = _open_output(args.output, stack)
+        color = tty and args.format == "text" and not os.environ.get("NO_COLOR")
+        enabled = None if folder and not args.no_progress else False
+        bar = stack.enter_context(progress("Validating", total=len(items), enabled=enabled))
+        it = _advancing(reports(items, validator, args, stack), bar)
+        summary: Summary = writer(args.format)(
+            it, standard_info=standard_info(validator), stream=stream, color=color,
+            fail_on=args.fail_on)
+        stream.flush()
+    return 1 if summary.fails(args.fail_on) else 0
