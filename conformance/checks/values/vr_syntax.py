@@ -1,0 +1,278 @@
+"""Value syntax of every element against its VR (PS3.5 Section 6.2, Table 6.2-1; 7.1.1).
+
+Repertoire, control characters, backslash, multiplicity and length come from the VR
+table of the build (``vrs.json``); the per-VR formats (AS, DA, DT, TM, DS, IS, UR ...)
+are the format rules of the same table's Definition column. UI values are checked by
+``uid.py``; PN structure by ``pn.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from conformance.checks.registry import dataset_check, element_check
+from conformance.checks.values._common import (
+    BINARY_VRS,
+    converted_text,
+    decode,
+    enclosing,
+    make,
+    name_of,
+    raw_bytes,
+    vr_table,
+)
+from conformance.checks.values._vrspec import VRSpec, specs
+from conformance.engine.finding import Finding, Reference
+
+REF = Reference(part=5, section="6.2", table="6.2-1")
+REF_EVEN = Reference(part=5, section="7.1.1")
+
+Problem = tuple[str, str]  # (severity "error"|"warning", reason)
+Format = Callable[[str], Problem | None]
+
+_AS = re.compile(r"\d{3}[DWMY]")
+_CS = re.compile(r"[A-Z0-9 _]*")
+_DA = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DA_ACRNEMA = re.compile(r"\d{4}\.\d{2}\.\d{2}")
+_DT = re.compile(
+    r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?)?)?)?"
+    r"(?:([+-])(\d{2})(\d{2}))?"
+)
+_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?")
+_TM_ACRNEMA = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d*)?)?")
+_DS = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_IS = re.compile(r"[+-]?\d+")
+# RFC 3986 section 2: unreserved, reserved and percent-encoded characters.
+_UR = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_IS_MIN, _IS_MAX = -(2**31), 2**31 - 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _date_ok(y: int, m: int, d: int) -> bool:
+    try:
+        datetime.date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _ae(v: str) -> Problem | None:
+    if not v.strip(" "):
+        return "error", "consists solely of spaces"
+    return None
+
+
+def _as(v: str) -> Problem | None:
+    return None if _AS.fullmatch(v) else ("error", f"{v!r} is not nnnD, nnnW, nnnM or nnnY")
+
+
+def _cs(v: str) -> Problem | None:
+    if _CS.fullmatch(v):
+        return None
+    return "error", f"{v!r} has characters other than upper case, digits, space and '_'"
+
+
+def _da(v: str) -> Problem | None:
+    m = _DA.fullmatch(v)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        return None if _date_ok(y, mo, d) else ("error", f"{v!r} is not a valid date")
+    if _DA_ACRNEMA.fullmatch(v):
+        return "warning", f"{v!r} is the retired ACR-NEMA form YYYY.MM.DD, not YYYYMMDD"
+    return "error", f"{v!r} is not YYYYMMDD"
+
+
+def _dt(v: str) -> Problem | None:
+    m = _DT.fullmatch(v.rstrip(" "))
+    if not m:
+        return "error", f"{v!r} is not YYYYMMDDHHMMSS.FFFFFF&ZZXX"
+    y, mo, d, h, mi, s, _f, sign, oh, om = m.groups()
+    if mo is not None and not 1 <= int(mo) <= 12:
+        return "error", f"{v!r} has month {mo}"
+    if d is not None and not _date_ok(int(y), int(mo), int(d)):
+        return "error", f"{v!r} is not a valid date"
+    if h is not None and int(h) > 23:
+        return "error", f"{v!r} has hour {h}"
+    if mi is not None and int(mi) > 59:
+        return "error", f"{v!r} has minute {mi}"
+    if s is not None and int(s) > 60:
+        return "error", f"{v!r} has second {s}"
+    if sign is not None:
+        if int(om) > 59:
+            return "error", f"{v!r} has UTC offset minutes {om}"
+        if int(oh) > 14:
+            return "warning", f"{v!r} has UTC offset {sign}{oh}{om} beyond +-14 hours"
+    return None
+
+
+def _tm(v: str) -> Problem | None:
+    v = v.rstrip(" ")
+    m = _TM.fullmatch(v)
+    if m:
+        h, mi, s, _f = m.groups()
+        if int(h) > 23:
+            return "error", f"{v!r} has hour {h}"
+        if mi is not None and int(mi) > 59:
+            return "error", f"{v!r} has minute {mi}"
+        if s is not None and int(s) > 60:
+            return "error", f"{v!r} has second {s}"
+        return None
+    if _TM_ACRNEMA.fullmatch(v):
+        return "warning", f"{v!r} is the retired ACR-NEMA form HH:MM:SS, not HHMMSS.FFFFFF"
+    return "error", f"{v!r} is not HHMMSS.FFFFFF"
+
+
+def _ds(v: str) -> Problem | None:
+    return None if _DS.fullmatch(v.strip(" ")) else ("error", f"{v!r} is not a decimal number")
+
+
+def _is(v: str) -> Problem | None:
+    t = v.strip(" ")
+    if not _IS.fullmatch(t):
+        return "error", f"{v!r} is not an integer"
+    if not _IS_MIN <= int(t) <= _IS_MAX:
+        return "error", f"{v!r} is outside -2^31..2^31-1"
+    return None
+
+
+def _ur(v: str) -> Problem | None:
+    if v.startswith(" "):
+        return "error", "has leading spaces"
+    if not _UR.fullmatch(v.rstrip(" ")):
+        return "error", f"{v!r} has characters RFC 3986 does not allow unencoded"
+    return None
+
+
+FORMATS: dict[str, Format] = {
+    "AE": _ae, "AS": _as, "CS": _cs, "DA": _da, "DT": _dt, "TM": _tm,
+    "DS": _ds, "IS": _is, "UR": _ur,
+}
+
+
+def _repertoire(v: str, spec: VRSpec) -> str | None:
+    """Why ``v`` is outside the VR's character repertoire, or None."""
+    for ch in _CONTROL.findall(v):
+        if ord(ch) not in spec.controls:
+            return f"control character {ord(ch):02X}H is not allowed"
+    if spec.chars is not None:
+        bad = sorted({c for c in v if c not in spec.chars})
+        if bad:
+            return "characters " + "".join(bad) + " are outside the repertoire"
+    elif not spec.extended and not v.isascii():
+        return "characters outside the Default Character Repertoire"
+    if "\\" in v and not spec.backslash_ok:
+        return "backslash (5CH) is not allowed"
+    return None
+
+
+def _length(v: str, spec: VRSpec) -> str | None:
+    if spec.vr == "PN" or spec.max_length is None:
+        return None  # PN's limit is per component group: pn.py
+    n = len(v) if spec.unit == "chars" else len(v.encode("utf-8", "surrogateescape"))
+    if spec.fixed_length is not None and spec.vr in FORMATS:
+        return None  # the format (DA, AS) already fixes the length
+    if n > spec.max_length:
+        return f"{n} {spec.unit} exceeds the maximum of {spec.max_length}"
+    return None
+
+
+def _binary(raw: bytes | None, spec: VRSpec | None) -> Iterator[Problem]:
+    if raw is None or spec is None:
+        return
+    if spec.element_size > 1 and len(raw) % spec.element_size:
+        yield "error", (f"length {len(raw)} is not a multiple of {spec.element_size} bytes")
+
+
+def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | None,
+          vr: str) -> tuple[list[Problem], list[str]]:
+    """Problems of the field as a whole and the list of its values."""
+    problems: list[Problem] = []
+    if raw is not None:
+        if raw.endswith(b"\x00"):
+            problems.append(("warning", "padded with NUL (00H) instead of SPACE (20H)"))
+            raw = raw.rstrip(b"\x00")
+        if spec is not None and spec.extended:
+            text, _ok = decode(raw, enclosing(where, ctx), ctx)
+        else:
+            text = raw.decode("latin-1")
+    else:
+        text = converted_text(elem)
+    text = text.rstrip(" ")
+    if not text:
+        return problems, []
+    multi = spec.multi_valued if spec is not None else vr not in ("LT", "ST", "UT", "UR")
+    values = text.split("\\") if multi else [text]
+    return problems, values
+
+
+def _check_value(v: str, vr: str, spec: VRSpec | None) -> Iterator[Problem]:
+    if spec is not None:
+        why = _repertoire(v, spec)
+        if why:
+            yield "error", f"{v!r}: {why}"
+            return
+        why = _length(v, spec)
+        if why:
+            yield "error", f"{v!r}: {why}"
+    fmt = FORMATS.get(vr)
+    if fmt is not None:
+        p = fmt(v)
+        if p:
+            yield p
+
+
+@element_check("vr-invalid", "vr-dubious", reference="PS3.5 6.2 Table 6.2-1")
+def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
+    """PS3.5 6.2 Table 6.2-1 and 7.1.1: each value fits its VR's repertoire, length, format."""
+    vr = getattr(elem, "VR", None)
+    if not vr or vr == "SQ" or " or " in vr:
+        return ()
+    spec = specs(ctx.standard).get(vr)
+    raw = raw_bytes(elem, where, ctx)
+    problems: list[Problem] = []
+    if raw is not None and len(raw) % 2:
+        problems.append(("error", f"odd value length {len(raw)} (PS3.5 7.1.1 needs even)"))
+    if vr in ("UN", "UI"):
+        pass  # UN has no syntax; UI values are uid.py's
+    elif vr in BINARY_VRS:
+        problems.extend(_binary(raw, spec))
+    else:
+        field, values = _text(elem, where, ctx, raw, spec, vr)
+        problems.extend(field)
+        for v in values:
+            if v == "":
+                continue
+            problems.extend(_check_value(v, vr, spec))
+    if not problems:
+        return ()
+    return _findings(problems, elem.tag, vr, where, ctx)
+
+
+def _findings(problems: list[Problem], tag: int, vr: str, where: Any,
+              ctx: Any) -> list[Finding]:
+    out = []
+    what = name_of(ctx.standard, tag)
+    for severity, code, label in (("error", "vr-invalid", "invalid"),
+                                  ("warning", "vr-dubious", "dubious")):
+        reasons = [r for s, r in problems if s == severity]
+        if reasons:
+            ref = REF_EVEN if reasons[0].startswith("odd value length") else REF
+            msg = f"Value {label} for VR {vr} in {what}: " + "; ".join(reasons[:5])
+            if len(reasons) > 5:
+                msg += f"; and {len(reasons) - 5} more"
+            out.append(make(ctx, code, severity, msg, where, ref))  # type: ignore[arg-type]
+    return out
+
+
+@dataset_check("vr-table-missing", reference="PS3.5 6.2 Table 6.2-1")
+def check_vr_table(ctx: Any) -> Iterable[Finding]:
+    """PS3.5 6.2 Table 6.2-1: say once when the build lacks the VR table (formats only)."""
+    if vr_table(ctx.standard):
+        return ()
+    return [make(ctx, "vr-table-missing", "info",
+                 "The standard build has no VR table (vrs.json): value repertoire, length "
+                 "and binary length checks were skipped; only the per-VR formats ran.",
+                 None, REF)]
