@@ -64,7 +64,9 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
             result = _safe_parse(parse, text, kind)
             cache[key] = result
         out = {} if isinstance(cond, str) else dict(cond)
-        out.update(result)
+        # The reader may know "otherwise" from the row when the parser could not say.
+        out.update({k: v for k, v in result.items()
+                    if v is not None or k != "otherwise" or out.get("otherwise") is None})
         out["text"] = text
         stats["conditions"] += 1
         if out.get("expr") is not None:
