@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
 from pydicom.dataset import Dataset
@@ -29,6 +30,15 @@ class RulePack(Protocol):
     def evaluate(self, ctx: CheckContext) -> Iterable[Finding]: ...
 
 
+def _as_pack(obj: Any, standard: Any) -> Any:
+    """A rule file path (str/Path) becomes a loaded YAML rule pack; packs pass through."""
+    if isinstance(obj, str | PathLike):
+        from conformance.rules import load_pack
+
+        return load_pack(obj, standard)
+    return obj
+
+
 def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | None]:
     """SOP Class UID from the dataset, else the File Meta's Media Storage SOP Class UID."""
     for holder, tag, source in ((ds, 0x00080016, "dataset"), (meta, 0x00020002, "file_meta")):
@@ -53,11 +63,13 @@ class Validator:
     itself, so process pools can use it.
     """
 
-    def __init__(self, standard: Any = None, rules: Iterable[RulePack] = (),
+    def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
                  iod: str | None = None, options: Mapping[str, Any] | None = None) -> None:
+        if isinstance(rules, str | PathLike):  # one rule file, not its characters
+            rules = (rules,)
         self._config = (standard, tuple(rules), iod, dict(options or {}))
         self.standard = standard_access.load(standard)
-        self.rules: tuple[RulePack, ...] = tuple(rules)
+        self.rules: tuple[RulePack, ...] = tuple(_as_pack(r, self.standard) for r in rules)
         for r in self.rules:
             if not isinstance(r, RulePack):
                 raise UsageError(f"rules: {r!r} has no evaluate(ctx) / disabled_codes")
@@ -157,7 +169,7 @@ class Validator:
         return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
 
 
-def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack] = (),
+def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
              iod: str | None = None) -> Report:
     """Validate one dataset (Dataset, path, bytes or binary file object)."""
     return Validator(standard, rules, iod).validate(obj)

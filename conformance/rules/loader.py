@@ -1,0 +1,379 @@
+"""Load rule files: YAML with marks, schema, ``extends``, ``params``, compile to a pack.
+
+A file that does not load raises RuleFileError (file:line:column); the error's
+``problems`` attribute lists every problem found in the files, for ``rules check``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import RuleFileError, StandardDataError
+from conformance.rules.checks import (
+    ITEM_OPS,
+    LEAF_OPS,
+    Combo,
+    Leaf,
+    Node,
+    expected_text,
+)
+from conformance.rules.paths import PathError, Target, parse_target, pydicom_keyword
+from conformance.rules.regexguard import UnsafePattern, compile_safe
+from conformance.rules.schema import schema_errors
+from conformance.rules.when import WhenError, to_expr
+from conformance.rules.yamlmarks import MDict, MList, mark_at
+
+MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "path", "expected", "id", "why"))
+_PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_EXTENDS_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule; ``file`` and ``line`` say where it was written."""
+
+    id: str
+    severity: str
+    message: str
+    description: str
+    check: Node
+    file: str
+    line: int
+    when: dict[str, Any] | None = None
+    iods: frozenset[str] | None = None
+    sop_classes: frozenset[str] | None = None
+    modalities: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disable:
+    code: str
+    reason: str
+    file: str
+    line: int
+
+
+@dataclass(slots=True)
+class _File:
+    display: str        # the path as the user (or the extending file) named it
+    real: Path
+    doc: Any
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[RuleFileError] = []
+
+    def add(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
+        mark = mark_at(doc, list(at)) if doc is not None else None
+        self.items.append(RuleFileError(msg, file=file, line=mark.line if mark else None,
+                                        column=mark.column if mark else None))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first = self.items[0]
+            first.problems = list(self.items)  # type: ignore[attr-defined]
+            raise first
+
+
+# -- phase 1: read the files of a pack (extends first) ----------------------------------
+
+def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Path, _File],
+          order: list[_File], problems: _Problems) -> None:
+    from conformance.rules.yamlmarks import load_yaml
+
+    real = Path(display).resolve()
+    if any(real == r for _, r, _ in chain):
+        names = " -> ".join(d for d, _, _ in chain) + f" -> {display}"
+        parent, _, line = chain[-1]
+        problems.items.append(RuleFileError(f"extends cycle: {names}", file=parent, line=line))
+        return
+    if real in done:  # a diamond: the shared base is read once
+        return
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        problems.items.append(RuleFileError("extends nested too deep", file=display))
+        return
+    try:
+        text = real.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where = chain[-1] if chain else None
+        problems.items.append(RuleFileError(
+            f"rule file not found: {display}", file=where[0] if where else display,
+            line=where[2] if where else None))
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.items.append(RuleFileError(f"cannot read: {exc}", file=display))
+        return
+    try:
+        doc = load_yaml(text, display)
+    except RuleFileError as exc:
+        problems.items.append(exc)
+        return
+    if doc is None:
+        problems.items.append(RuleFileError("empty rule file (expected a mapping with rules:)",
+                                            file=display, line=1, column=1))
+        return
+    if not isinstance(doc, MDict):
+        problems.add("top level: expected a mapping with rules:", display, doc)
+        return
+    f = _File(display, real, doc)
+    done[real] = f
+    extends = doc.get("extends")
+    if isinstance(extends, MList):
+        for i, rel in enumerate(extends):
+            if not isinstance(rel, str):
+                continue  # the schema reports it
+            mark = extends.item_marks[i]
+            child = os.path.normpath(os.path.join(os.path.dirname(display), rel))
+            _read(child, [*chain, (display, real, mark.line)], done, order, problems)
+    order.append(f)
+
+
+# -- phase 2: parameters ------------------------------------------------------------------
+
+def _substitute(node: Any, params: Mapping[str, Any], f: _File, at: tuple[Any, ...],
+                problems: _Problems) -> Any:
+    if isinstance(node, MDict):
+        for k in list(node):
+            if at == () and k == "params":
+                continue
+            node[k] = _substitute(node[k], params, f, (*at, k), problems)
+        return node
+    if isinstance(node, MList):
+        for i in range(len(node)):
+            node[i] = _substitute(node[i], params, f, (*at, i), problems)
+        return node
+    if not isinstance(node, str) or "${" not in node:
+        return node
+    whole = _PARAM.fullmatch(node)
+    names = [m.group(1) for m in _PARAM.finditer(node)]
+    for n in names:
+        if n not in params:
+            known = ", ".join(sorted(params)) or "none"
+            problems.add(f"unknown parameter ${{{n}}} (params: {known})", f.display, f.doc, at)
+            return node
+    if whole:
+        return params[whole.group(1)]
+    def text(m: re.Match[str]) -> str:
+        v = params[m.group(1)]
+        if isinstance(v, list):
+            problems.add(f"parameter ${{{m.group(1)}}} is a list; it can only stand alone",
+                         f.display, f.doc, at)
+            return m.group(0)
+        return str(v)
+    return _PARAM.sub(text, node)
+
+
+# -- phase 3: compile ---------------------------------------------------------------------
+
+class _Compiler:
+    def __init__(self, standard: Any, problems: _Problems) -> None:
+        self.std = standard
+        self.problems = problems
+
+    def keyword(self, kw: str) -> str | None:
+        if self.std is not None:
+            entry = self.std.dictionary.by_keyword(kw)
+            if entry is not None and "x" not in entry.tag:
+                return entry.tag  # type: ignore[no-any-return]
+        return pydicom_keyword(kw)
+
+    def target(self, text: Any, f: _File, at: tuple[Any, ...]) -> Target | None:
+        try:
+            return parse_target(str(text), self.keyword)
+        except PathError as exc:
+            self.problems.add(f"target {text!r}: {exc}", f.display, f.doc, at)
+            return None
+
+    def check(self, node: Any, f: _File, at: tuple[Any, ...]) -> Node | None:
+        (op, arg), = node.items()
+        here = (*at, op)
+        if op in ("all", "any"):
+            kids = [self.check(c, f, (*here, i)) for i, c in enumerate(arg)]
+            return None if None in kids else Combo(op, tuple(k for k in kids if k is not None))
+        if op == "not":
+            kid = self.check(arg, f, here)
+            return None if kid is None else Combo("not", (kid,))
+        if op not in LEAF_OPS:
+            self.problems.add(f"unknown operator {op!r}", f.display, f.doc, here)
+            return None
+        spec = arg if isinstance(arg, dict) else {"target": arg}
+        tat = (*here, "target") if isinstance(arg, dict) else here
+        tgt = self.target(spec["target"], f, tat)
+        if tgt is None:
+            return None
+        if op in ITEM_OPS and len(tgt.steps) < 2:
+            self.problems.add(f"{op} needs a target inside a sequence "
+                              f"(like SomeSequence[*].Attribute)", f.display, f.doc, tat)
+            return None
+        value = self._arg(op, spec, f, here)
+        if value is _BAD:
+            return None
+        return Leaf(op, tgt, value, expected_text(op, value))
+
+    def _arg(self, op: str, spec: Mapping[str, Any], f: _File, here: tuple[Any, ...]) -> Any:
+        if op == "equals":
+            return spec["value"]
+        if op == "one_of":
+            return tuple(spec["values"])
+        if op == "matches":
+            try:
+                return compile_safe(spec["pattern"])
+            except UnsafePattern as exc:
+                self.problems.add(f"pattern {spec['pattern']!r}: {exc}", f.display, f.doc,
+                                  (*here, "pattern"))
+                return _BAD
+        if op in ("range", "length", "vm"):
+            lo, hi = spec.get("min"), spec.get("max")
+            if lo is not None and hi is not None and lo > hi:
+                self.problems.add(f"{op}: min {lo} is greater than max {hi}", f.display, f.doc,
+                                  here)
+                return _BAD
+            return (lo, hi)
+        if op == "pn_formatted":
+            return tuple(spec.get("require", ("family",)))
+        if op == "uid_root":
+            return tuple(spec["roots"])
+        return None
+
+    def rule(self, raw: Mapping[str, Any], f: _File, at: tuple[Any, ...]) -> Rule | None:
+        ok = self._template(raw["message"], f, (*at, "message"))
+        check = self.check(raw["check"], f, (*at, "check"))
+        when = None
+        if "when" in raw:
+            try:
+                when = to_expr(raw["when"], lambda t, a: parse_target(t, self.keyword),
+                               (*at, "when"))
+            except WhenError as exc:
+                self.problems.add(f"when: {exc}", f.display, f.doc, exc.at)
+                ok = False
+        scope = raw.get("applies_to") or {}
+        iods = self._iods(scope.get("iods"), f, (*at, "applies_to", "iods"))
+        if check is None or not ok or iods is _BAD:
+            return None
+        mark = mark_at(f.doc, list(at))
+        return Rule(
+            id=raw["id"], severity=raw["severity"], message=raw["message"],
+            description=raw.get("description", ""), check=check, file=f.display,
+            line=mark.line if mark else 0, when=when, iods=iods,
+            sop_classes=frozenset(scope["sop_classes"]) if "sop_classes" in scope else None,
+            modalities=frozenset(str(m).strip() for m in scope["modalities"])
+            if "modalities" in scope else None,
+        )
+
+    def _iods(self, names: Any, f: _File, at: tuple[Any, ...]) -> Any:
+        if names is None:
+            return None
+        out: set[str] = set()
+        for i, name in enumerate(names):
+            found = self.std.find_iod(str(name)) if self.std is not None else None
+            if found is None:
+                if self.std is None:
+                    out.add(str(name))
+                    continue
+                self.problems.add(f"applies_to: no IOD {name!r} in the standard "
+                                  f"({getattr(self.std, 'edition', '?')})", f.display, f.doc,
+                                  (*at, i))
+                return _BAD
+            out.add(found)
+        return frozenset(out)
+
+    def _template(self, text: str, f: _File, at: tuple[Any, ...]) -> bool:
+        try:
+            fields = [p[1] for p in string.Formatter().parse(text) if p[1] is not None]
+        except ValueError as exc:
+            self.problems.add(f"message template: {exc} (write {{{{ and }}}} for braces)",
+                              f.display, f.doc, at)
+            return False
+        bad = [x for x in fields if x not in MESSAGE_FIELDS]
+        if bad:
+            self.problems.add(f"message template: unknown field {{{bad[0]}}}; "
+                              f"use {', '.join('{' + m + '}' for m in sorted(MESSAGE_FIELDS))}",
+                              f.display, f.doc, at)
+            return False
+        return True
+
+
+_BAD = object()
+
+
+def _standard(standard: Any) -> Any:
+    if standard is None or isinstance(standard, str | Path):
+        from conformance.standard import load_standard
+
+        try:
+            return load_standard(standard)
+        except StandardDataError:
+            if standard is not None:
+                raise
+            return None  # no bundled data: keywords resolve through pydicom only
+    return standard
+
+
+def _known_codes() -> set[str]:
+    from conformance.checks.registry import all_codes
+
+    # codes the engine itself emits besides the registered checks
+    return all_codes() | {"unreadable", "internal-error"}
+
+
+def compile_files(path: str | Path, standard: Any = None
+                  ) -> tuple[tuple[Rule, ...], tuple[Disable, ...], dict[str, Any],
+                             tuple[str, ...]]:
+    """Rules, disables, merged params and file list of the pack rooted at ``path``."""
+    problems = _Problems()
+    order: list[_File] = []
+    _read(str(path), [], {}, order, problems)
+    problems.raise_if_any()
+    params: dict[str, Any] = {}
+    for f in order:  # bases first, so the extending file's values win
+        for k, v in (f.doc.get("params") or {}).items() if isinstance(
+                f.doc.get("params"), dict) else ():
+            params[k] = v
+    for f in order:
+        _substitute(f.doc, params, f, (), problems)
+        problems.items.extend(schema_errors(f.doc, f.display))
+    problems.raise_if_any()
+    std = _standard(standard)
+    comp = _Compiler(std, problems)
+    rules: list[Rule] = []
+    first_at: dict[str, tuple[str, int]] = {}
+    disables: list[Disable] = []
+    known = _known_codes()
+    for f in order:
+        for i, raw in enumerate(f.doc.get("rules") or []):
+            at = ("rules", i)
+            rid = raw["id"]
+            mark = mark_at(f.doc, [*at, "id"])
+            if rid in first_at:
+                other = first_at[rid]
+                problems.add(f"duplicate rule id {rid!r} (first defined at {other[0]}:{other[1]})",
+                             f.display, f.doc, (*at, "id"))
+                continue
+            if rid in known:
+                problems.add(f"rule id {rid!r} is a standard check code; choose another id",
+                             f.display, f.doc, (*at, "id"))
+                continue
+            first_at[rid] = (f.display, mark.line if mark else 0)
+            rule = comp.rule(raw, f, at)
+            if rule is not None:
+                rules.append(rule)
+    for f in order:
+        for i, d in enumerate(f.doc.get("disable") or []):
+            code = d["code"]
+            mark = mark_at(f.doc, ["disable", i])
+            if code not in known and code not in first_at:
+                problems.add(f"disable: unknown code {code!r} (not a standard check code "
+                             f"nor a rule id of this pack)", f.display, f.doc,
+                             ("disable", i, "code"))
+                continue
+            disables.append(Disable(code, str(d["reason"]).strip(), f.display,
+                                    mark.line if mark else 0))
+    problems.raise_if_any()
+    return tuple(rules), tuple(disables), params, tuple(f.display for f in order)

@@ -1,0 +1,143 @@
+"""A loaded rule pack: the engine's ``rules=`` protocol (``evaluate`` + ``disabled_codes``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.conditions.context import EvalContext
+from conformance.engine.finding import Finding
+from conformance.engine.path import ElementPath
+from conformance.rules.checks import Hit, run
+from conformance.rules.loader import Disable, Rule, compile_files
+from conformance.rules.paths import Slot, Target, resolve_slots
+from conformance.tags import tag_display
+
+
+class _Fields(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:  # fields are checked at load time
+        return "{" + key + "}"
+
+
+@dataclass(eq=False)
+class LoadedPack:
+    """Rules of one file and the files it extends; picklable, read-only after loading.
+
+    Findings: ``code`` = the rule id, ``source`` = ``"<file>#<rule id>"``, ``line`` = the
+    rule's line. ``disabled_codes`` maps each disabled code to its reason (and where the
+    pack says so), so the report shows the suppression.
+    """
+
+    path: str
+    rules: tuple[Rule, ...]
+    disables: tuple[Disable, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, path: str | Path, standard: Any = None) -> LoadedPack:
+        rules, disables, params, files = compile_files(path, standard)
+        return cls(str(path), rules, disables, params, files)
+
+    @property
+    def disabled_codes(self) -> dict[str, str]:
+        return {d.code: f"{d.reason} ({d.file}:{d.line})" for d in self.disables}
+
+    def __repr__(self) -> str:
+        return f"LoadedPack({self.path!r}, {len(self.rules)} rules)"
+
+    # -- evaluation ---------------------------------------------------------------------
+    def evaluate(self, ctx: Any) -> Iterator[Finding]:
+        root = ctx.dataset
+        slots: dict[Target, list[Slot]] = {}
+
+        def slots_of(t: Target) -> list[Slot]:
+            got = slots.get(t)
+            if got is None:
+                got = slots[t] = list(resolve_slots(root, t))
+            return got
+
+        ectx = EvalContext(item=root, root=root, module_present=ctx.module_present())
+        modality = _modality(root)
+        for rule in self.rules:
+            try:
+                if not _applies(rule, ctx, modality):
+                    continue
+                if rule.when is not None and ctx.evaluate(rule.when, ectx) is not True:
+                    continue  # False, or undecidable: the rule does not apply
+                outcome = run(rule.check, slots_of)
+                if outcome.result is False:
+                    yield from self._findings(rule, ctx, outcome.failed)
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not stop others
+                f = ctx.finding("internal-error", "error",
+                                f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
+                yield dataclasses.replace(f, source=f"{rule.file}#{rule.id}", line=rule.line)
+
+    def _findings(self, rule: Rule, ctx: Any, hits: Iterable[Hit]) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
+        emitted = False
+        for hit in hits:
+            f = _finding(rule, ctx, hit)
+            key = (f.path, f.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            emitted = True
+            yield f
+        if not emitted:
+            yield _finding(rule, ctx, Hit(None, None))
+
+
+def _modality(ds: Any) -> str | None:
+    try:
+        v = ds.get(0x00080060)
+        return str(v.value).strip(" \x00") if v is not None and v.value else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _applies(rule: Rule, ctx: Any, modality: str | None) -> bool:
+    if rule.iods is not None and ctx.iod not in rule.iods:
+        return False
+    if rule.sop_classes is not None and ctx.sop_class_uid not in rule.sop_classes:
+        return False
+    return rule.modalities is None or modality in rule.modalities
+
+
+def _finding(rule: Rule, ctx: Any, hit: Hit) -> Finding:
+    where: ElementPath | None = None
+    tag: int | None = None
+    if hit.slot is not None:
+        for seq, idx in hit.slot.trail:
+            where = ElementPath(where, seq, idx)
+        tag = hit.slot.tag
+    leaf = hit.leaf
+    base = ctx.finding(rule.id, rule.severity, "", where=where, tag=tag)
+    keyword = base.keyword or (leaf.target.text if leaf else "")
+    if leaf is not None and "x" in leaf.target.tag and hit.slot is not None \
+            and hit.slot.element is None:
+        shown_tag = tag_display(leaf.target.tag)
+        keyword = leaf.target.text
+    else:
+        shown_tag = tag_display(tag) if tag is not None else ""
+    fields = _Fields(keyword=keyword, tag=shown_tag, value=hit.value,
+                     path=base.keyword_path or keyword, expected=leaf.expected if leaf else "",
+                     id=rule.id, why=hit.why)
+    message = rule.message.format_map(fields)
+    return dataclasses.replace(base, message=message, source=f"{rule.file}#{rule.id}",
+                               line=rule.line, reference=None)
+
+
+def load_pack(path: str | Path, standard: Any = None) -> LoadedPack:
+    """Load the rule file at ``path`` (and what it extends); RuleFileError if it is bad."""
+    return LoadedPack.load(path, standard)
+
+
+def as_pack(obj: Any, standard: Any = None) -> Any:
+    """``rules=`` items: a path (str/Path) is loaded; anything else is returned as is."""
+    if isinstance(obj, str | Path):
+        return load_pack(obj, standard)
+    return obj

@@ -1,0 +1,75 @@
+"""The rule file JSON Schema (``rules.schema.json``) and readable error messages."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from conformance.errors import RuleFileError
+from conformance.rules.yamlmarks import key_mark, mark_at
+
+
+@cache
+def schema_text() -> str:
+    """The schema exactly as shipped."""
+    return resources.files("conformance.rules").joinpath("rules.schema.json").read_text("utf-8")
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _where(path: list[Any]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "top level"
+
+
+def _explain(err: ValidationError, doc: Any, file: str) -> RuleFileError:
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        # the target shorthand (string or mapping): report the branch that got closest
+        inner = best_match(err.context)
+        if inner is not None and inner.validator != "type":
+            return _explain(inner, doc, file)
+    path = list(err.absolute_path)
+    mark = mark_at(doc, path)
+    where = _where(path)
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    allowed = sorted(schema.get("properties", {}))
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        extra = [k for k in err.instance if k not in schema.get("properties", {})]
+        key = extra[0] if extra else None
+        mark = key_mark(doc, path, key) if key is not None else mark
+        msg = f"{where}: unknown key {key!r}; expected one of: {', '.join(allowed)}"
+    elif err.validator == "required":
+        msg = f"{where}: {err.message.replace(' is a required property', '')} is required"
+    elif err.validator == "maxProperties" and allowed:
+        msg = (f"{where}: one operator per mapping, got {', '.join(map(str, err.instance))}"
+               " (combine them with all: [...] or any: [...])")
+    elif err.validator == "minProperties" and allowed:
+        msg = f"{where}: empty; expected one of: {', '.join(allowed)}"
+    elif err.validator == "type":
+        msg = f"{where}: expected {schema.get('type')}, got {type(err.instance).__name__}"
+    elif err.validator == "enum":
+        msg = f"{where}: {err.instance!r} is not one of {', '.join(map(repr, err.validator_value))}"
+    else:
+        msg = f"{where}: {err.message}"
+    return RuleFileError(msg, file=file, line=mark.line if mark else None,
+                         column=mark.column if mark else None)
+
+
+def schema_errors(doc: Any, file: str) -> list[RuleFileError]:
+    """Every schema violation of ``doc``, in document order."""
+    errs = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    out = [_explain(e, doc, file) for e in errs]
+    out.sort(key=lambda e: (e.line or 0, e.column or 0))
+    return out
