@@ -142,7 +142,9 @@ def _value_ok(op: str, arg: Any, v: Any) -> tuple[Tri, str]:
         why = uid_problem(str(v))
         if why:
             return False, why
-        return under_root(str(v), arg), ""
+        if under_root(str(v), arg):
+            return True, ""
+        return False, f"{v} is not under {' or '.join(arg)}"
     raise ValueError(op)
 
 
@@ -151,7 +153,10 @@ def _leaf_slot(leaf: Leaf, slot: Slot) -> tuple[Tri, str, str]:
     el = slot.element
     op = leaf.op
     if op == "present":
-        return el is not None, "", ""
+        if el is None:
+            return False, "", ""
+        vals = values_of(el)
+        return True, show(vals) if vals and el.VR != "SQ" else "", ""
     if op == "absent":
         if el is None:
             return True, "", ""
@@ -161,7 +166,9 @@ def _leaf_slot(leaf: Leaf, slot: Slot) -> tuple[Tri, str, str]:
         return (False, "", "absent") if op == "not_empty" else (None, "", "")
     vals = values_of(el)
     if op == "not_empty":
-        return (None, "", "binary value not read") if vals is None else (bool(vals), "", "")
+        if vals is None:
+            return None, "", "binary value not read"
+        return bool(vals), show(vals) if el.VR != "SQ" else "", ""
     if vals is None or (el.VR == "SQ" and op != "vm"):
         return None, "", ""
     if op == "vm":
@@ -218,6 +225,8 @@ def run(node: Node, slots_of: Any) -> Outcome:
             o = outs[0]
             return Outcome(None if o.result is None else not o.result, o.passed, o.failed)
         failed = [h for o in outs if o.result is False for h in o.failed]
+        if node.op == "any":  # every alternative failed: report where the first did
+            failed = next((o.failed for o in outs if o.result is False), [])
         passed = [h for o in outs if o.result is True for h in o.passed]
         results = [o.result for o in outs]
         if node.op == "all":

@@ -43,6 +43,10 @@ class MList(list):  # type: ignore[type-arg]
     item_marks: list[Mark]
 
 
+# libyaml's loader is ~10x faster and records the same marks
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -52,7 +56,7 @@ def load_yaml(text: str, file: str) -> Any:
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         raise RuleFileError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
         try:
             node = loader.get_single_node()
             if node is None:
