@@ -1,8 +1,8 @@
 """PN and UID value logic for ``pn_formatted`` and ``uid_root``.
 
-Uses the value checks' own functions (``conformance.checks.values.pn`` / ``uid``) when
-they provide them, so a rule and the standard check agree; until then pydicom's
-``PersonName`` component split and ``UID.is_valid`` are used.
+Uses the value checks' own functions (``conformance.checks.values.pn.pn_problems`` /
+``uid.uid_problems``) so a rule and the standard check agree; where those modules are
+not installed, pydicom's ``UID.is_valid`` and a minimal PN structure check stand in.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def pn_problems(text: str, require: tuple[str, ...]) -> list[str]:
     """Why ``text`` is not a well-formed Person Name with the ``require``d components."""
     shared = _shared("pn", "pn_problems")
     problems: list[str] = []
-    if shared is not None:
-        problems.extend(str(p) for p in shared(text))
+    if shared is not None:  # [(severity, reason)]; both severities mean "not formatted"
+        problems.extend(reason for _, reason in shared(text, _MAX_COMPONENT))
     else:
         groups = text.split("=")
         if len(groups) > 3:
@@ -50,9 +50,10 @@ def pn_problems(text: str, require: tuple[str, ...]) -> list[str]:
 
 def uid_problem(text: str) -> str | None:
     """Why ``text`` is not a valid UID (PS3.5 9.1), or None."""
-    shared = _shared("uid", "uid_problem")
-    if shared is not None:
-        return shared(text)  # type: ignore[no-any-return]
+    shared = _shared("uid", "uid_problems")
+    if shared is not None:  # [(severity, reason)]; warnings (odd first arc) do not count
+        errors = [reason for sev, reason in shared(text) if sev == "error"]
+        return "; ".join(errors) or None
     return None if UID(text).is_valid else "not a valid UID (PS3.5 9.1)"
 
 
