@@ -92,7 +92,7 @@ def available(exe: str = DCIODVFY) -> str | None:
 def _names() -> dict[str, int]:
     """Attribute name -> tag, from pydicom's dictionary (non-retired entries win)."""
     out: dict[str, int] = {}
-    for tag, (_vr, _vm, name, retired, _kw) in sorted(DicomDictionary.items(),
+    for tag, (_vr, _vm, name, _retired, _kw) in sorted(DicomDictionary.items(),
                                                         key=lambda kv: bool(kv[1][3])):
         out.setdefault(name, tag)
         out.setdefault(name.replace("’", "'"), tag)
@@ -179,6 +179,7 @@ def run(path: str | Path, exe: str = DCIODVFY, timeout: float = 120) -> Result:
 
 
 Key = tuple[str, str | None]
+_MISSING = ("type1-missing", "type2-missing", "type1c-missing", "type2c-missing")
 
 
 def keys(messages: Iterable[Message]) -> set[Key]:
@@ -188,7 +189,7 @@ def keys(messages: Iterable[Message]) -> set[Key]:
 
 def reconcile_modules(messages: list[Message], our_missing_modules: Iterable[str]
                       ) -> tuple[set[Key], set[Key]]:
-    """dciodvfy reports a missing module as its missing Type 1/2 attributes; we report
+    """dciodvfy reports a missing module as its missing attributes; we report
     ``module-missing`` once. Returns (dciodvfy keys with those attributes folded into
     ``("module-missing", module_key)``, the module-missing keys of ours that dciodvfy
     confirmed this way)."""
@@ -199,7 +200,7 @@ def reconcile_modules(messages: list[Message], our_missing_modules: Iterable[str
         if m.code is None:
             continue
         mk = module_key(m.module) if m.module else None
-        if m.code in ("type1-missing", "type2-missing") and mk in ours:
+        if m.code in _MISSING and mk in ours:
             folded.add(("module-missing", mk))
             continue
         out.add((m.code, m.tag))
