@@ -33,18 +33,18 @@ REF_EVEN = Reference(part=5, section="7.1.1")
 Problem = tuple[str, str]  # (severity "error"|"warning", reason)
 Format = Callable[[str], Problem | None]
 
-_AS = re.compile(r"\d{3}[DWMY]")
+_AS = re.compile(r"[0-9]{3}[DWMY]")
 _CS = re.compile(r"[A-Z0-9 _]*")
-_DA = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DA_ACRNEMA = re.compile(r"\d{4}\.\d{2}\.\d{2}")
+_DA = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_DA_ACRNEMA = re.compile(r"[0-9]{4}\.[0-9]{2}\.[0-9]{2}")
 _DT = re.compile(
-    r"(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?)?)?)?"
-    r"(?:([+-])(\d{2})(\d{2}))?"
+    r"([0-9]{4})(?:([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:\.([0-9]{1,6}))?)?)?)?)?)?"
+    r"(?:([+-])([0-9]{2})([0-9]{2}))?"
 )
-_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?")
-_TM_ACRNEMA = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d*)?)?")
-_DS = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_IS = re.compile(r"[+-]?\d+")
+_TM = re.compile(r"([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:\.([0-9]{1,6}))?)?)?")
+_TM_ACRNEMA = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?")
+_DS = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_IS = re.compile(r"[+-]?[0-9]+")
 # RFC 3986 section 2: unreserved, reserved and percent-encoded characters.
 _UR = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 _IS_MIN, _IS_MAX = -(2**31), 2**31 - 1
@@ -81,7 +81,8 @@ def _da(v: str) -> Problem | None:
         y, mo, d = (int(g) for g in m.groups())
         return None if _date_ok(y, mo, d) else ("error", f"{v!r} is not a valid date")
     if _DA_ACRNEMA.fullmatch(v):
-        return "warning", f"{v!r} is the retired ACR-NEMA form YYYY.MM.DD, not YYYYMMDD"
+        return "error", (f"{v!r} is the ACR-NEMA form YYYY.MM.DD, which PS3.5 says is not "
+                         "compliant; use YYYYMMDD")
     return "error", f"{v!r} is not YYYYMMDD"
 
 
@@ -121,7 +122,8 @@ def _tm(v: str) -> Problem | None:
             return "error", f"{v!r} has second {s}"
         return None
     if _TM_ACRNEMA.fullmatch(v):
-        return "warning", f"{v!r} is the retired ACR-NEMA form HH:MM:SS, not HHMMSS.FFFFFF"
+        return "error", (f"{v!r} is the ACR-NEMA form HH:MM:SS, which PS3.5 says is not "
+                         "compliant; use HHMMSS.FFFFFF")
     return "error", f"{v!r} is not HHMMSS.FFFFFF"
 
 
@@ -160,7 +162,7 @@ def _repertoire(v: str, spec: VRSpec) -> str | None:
     if spec.chars is not None:
         bad = sorted({c for c in v if c not in spec.chars})
         if bad:
-            return "characters " + "".join(bad) + " are outside the repertoire"
+            return f"character{'s' if len(bad) > 1 else ''} {''.join(bad)!r} outside the repertoire"
     elif not spec.extended and not v.isascii():
         return "characters outside the Default Character Repertoire"
     if "\\" in v and not spec.backslash_ok:
@@ -200,6 +202,8 @@ def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | Non
             text = raw.decode("latin-1")
     else:
         text = converted_text(elem)
+    if vr == "AE" and text and not text.strip(" "):
+        problems.append(("error", "consists solely of spaces"))
     text = text.rstrip(" ")
     if not text:
         return problems, []
@@ -209,19 +213,18 @@ def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | Non
 
 
 def _check_value(v: str, vr: str, spec: VRSpec | None) -> Iterator[Problem]:
-    if spec is not None:
-        why = _repertoire(v, spec)
-        if why:
-            yield "error", f"{v!r}: {why}"
-            return
-        why = _length(v, spec)
-        if why:
-            yield "error", f"{v!r}: {why}"
+    # The format names the problem best ("'1A' is not an integer"); the repertoire and
+    # length rules catch what a format leaves open (control characters, long values).
     fmt = FORMATS.get(vr)
     if fmt is not None:
         p = fmt(v)
         if p:
             yield p
+            return
+    if spec is not None:
+        why = _repertoire(v, spec) or _length(v, spec)
+        if why:
+            yield "error", f"{v!r}: {why}"
 
 
 @element_check("vr-invalid", "vr-dubious", reference="PS3.5 6.2 Table 6.2-1")

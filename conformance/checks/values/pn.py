@@ -1,0 +1,91 @@
+"""Person Name structure (PS3.5 Section 6.2, Table 6.2-1 PN; 6.2.1).
+
+At most three component groups (alphabetic, ideographic, phonetic) separated by ``=``,
+at most five components (family, given, middle, prefix, suffix) separated by ``^``,
+and the VR table's maximum (64 characters) per component group. A name with spaces
+but no ``^`` is most likely "Given Family" typed as one string: a warning with the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.checks.registry import element_check
+from conformance.checks.values._common import (
+    converted_text,
+    decode,
+    enclosing,
+    make,
+    name_of,
+    raw_bytes,
+)
+from conformance.checks.values._vrspec import specs
+from conformance.engine.finding import Finding, Reference
+
+REF = Reference(part=5, section="6.2.1", table="6.2-1")
+_WORDS = re.compile(r"[^\s,]+")
+
+
+def suggestion(group: str) -> str | None:
+    """``'Smith^John'`` for ``'John Smith'`` or ``'Smith, John'``; None if one word."""
+    if "," in group:
+        family, _, given = group.partition(",")
+        words = [w for w in (family.strip(), " ".join(given.split())) if w]
+        return "^".join(words) if len(words) == 2 else None
+    words = _WORDS.findall(group)
+    if len(words) < 2:
+        return None
+    return f"{words[-1]}^{' '.join(words[:-1])}"
+
+
+def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
+    """``[(severity, reason)]`` for one PN value (one of the backslash-separated ones)."""
+    out: list[tuple[str, str]] = []
+    groups = value.split("=")
+    if len(groups) > 3:
+        out.append(("error", f"{value!r} has {len(groups)} component groups ('='), at most 3"))
+    for g in groups:
+        comps = g.split("^")
+        if len(comps) > 5:
+            out.append(("error", f"{g!r} has {len(comps)} components ('^'), at most 5"))
+        if max_group is not None and len(g) > max_group:
+            out.append(("error", f"component group {g!r} has {len(g)} characters, "
+                                 f"at most {max_group}"))
+    alpha = groups[0].strip()
+    if "^" not in alpha and len(groups) == 1:
+        fix = suggestion(alpha)
+        if fix is not None:
+            out.append(("warning", f"{alpha!r} has no '^' component separators; DICOM names "
+                                   "are family^given^middle^prefix^suffix, e.g. "
+                                   f"{fix!r}"))
+    return out
+
+
+@element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1")
+def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
+    """PS3.5 6.2 (PN) and 6.2.1: component groups, components, length per group."""
+    if getattr(elem, "VR", None) != "PN":
+        return ()
+    raw = raw_bytes(elem, where, ctx)
+    if raw is not None:
+        text, _ok = decode(raw.rstrip(b"\x00 "), enclosing(where, ctx), ctx)
+    else:
+        text = converted_text(elem)
+    text = text.rstrip(" ")
+    if not text:
+        return ()
+    spec = specs(ctx.standard).get("PN")
+    max_group = spec.max_length if spec is not None else None
+    problems: list[tuple[str, str]] = []
+    for v in text.split("\\"):
+        problems.extend(pn_problems(v, max_group))
+    out = []
+    what = name_of(ctx.standard, elem.tag)
+    for sev in ("error", "warning"):
+        reasons = [r for s, r in problems if s == sev]
+        if reasons:
+            out.append(make(ctx, "pn-format", sev, f"{what}: " + "; ".join(reasons[:5]),  # type: ignore[arg-type]
+                            where, REF))
+    return out

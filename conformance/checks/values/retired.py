@@ -1,0 +1,59 @@
+"""Retired data elements and UIDs (PS3.6 Section 6 and Table A-1; PS3.5 Section 7.2).
+
+A data element marked RET in the dictionary, or a UID value marked retired in the UID
+registry (retired SOP Classes, Transfer Syntaxes ...), of the standard in use. Group
+Length elements (gggg,0000) other than (0002,0000) are retired (PS3.5 7.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.checks.registry import element_check
+from conformance.checks.values._common import converted_text, dict_entry, make, uid_entry
+from conformance.engine.finding import Finding, Reference
+from conformance.tags import tag_display
+
+REF_ELEMENT = Reference(part=6, section="6")
+REF_UID = Reference(part=6, section="A", table="A-1")
+REF_GROUP_LENGTH = Reference(part=5, section="7.2")
+
+
+def _retired_uid(ctx: Any, uid: str) -> dict[str, Any] | None:
+    entry = uid_entry(ctx.standard, uid)
+    if entry is not None:
+        return entry if entry.get("retired") else None
+    try:
+        sop = ctx.standard.sop_classes.get(uid)
+    except Exception:  # noqa: BLE001
+        sop = None
+    return sop if isinstance(sop, dict) and sop.get("retired") else None
+
+
+@element_check("retired", "group-length", reference="PS3.6 6, Table A-1; PS3.5 7.2")
+def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
+    """PS3.6: retired elements and UIDs; PS3.5 7.2: Group Length outside group 0002."""
+    tag = elem.tag
+    group = tag >> 16
+    if tag & 0xFFFF == 0 and group != 0x0002:
+        return [make(ctx, "group-length", "warning",
+                     f"Group Length {tag_display(tag)}: group lengths other than (0002,0000) "
+                     "are retired", where, REF_GROUP_LENGTH)]
+    if group & 1:
+        return ()
+    out: list[Finding] = []
+    entry = dict_entry(ctx.standard, tag)
+    if entry is not None and entry.retired:
+        out.append(make(ctx, "retired", "warning",
+                        f"{entry.name} {tag_display(tag)} is retired", where, REF_ELEMENT))
+    if getattr(elem, "VR", None) == "UI":
+        text = converted_text(elem).rstrip("\x00 ")
+        for uid in text.split("\\") if text else ():
+            hit = _retired_uid(ctx, uid.strip("\x00 "))
+            if hit is not None:
+                kind = hit.get("type") or "SOP Class"
+                out.append(make(ctx, "retired", "warning",
+                                f"{uid} is a retired {kind}: {hit.get('name')}", where,
+                                REF_UID))
+    return out

@@ -1,0 +1,106 @@
+"""UID values (PS3.5 Section 9.1): syntax, padding, and what a UID's root names.
+
+Syntax: at most 64 characters, digits and dots, no empty component, no leading zero in
+a component (a lone "0" is allowed); a value field of odd length is padded with a single
+trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1, referenced by 9.1).
+Known UIDs are named from the UID registry (PS3.6 Table A-1) of the standard in use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.checks.registry import element_check
+from conformance.checks.values._common import (
+    converted_text,
+    make,
+    name_of,
+    raw_bytes,
+    uid_entry,
+    vr_table,
+)
+from conformance.engine.finding import Finding, Reference
+
+REF = Reference(part=5, section="9.1")
+REF_REGISTRY = Reference(part=6, section="A", table="A-1")
+DICOM_ROOT = "1.2.840.10008"
+_DIGITS_DOTS = re.compile(r"[0-9.]*")
+_FALLBACK_MAX = 64  # PS3.5 9.1; the VR table's UI row gives the same figure
+
+
+def uid_problems(uid: str, max_length: int = _FALLBACK_MAX) -> list[tuple[str, str]]:
+    """``[(severity, reason)]`` for one UID value (padding already removed)."""
+    out: list[tuple[str, str]] = []
+    if len(uid) > max_length:
+        out.append(("error", f"{len(uid)} characters, more than {max_length}"))
+    if not _DIGITS_DOTS.fullmatch(uid):
+        bad = "".join(sorted({c for c in uid if c not in "0123456789."}))
+        return [*out, ("error", f"characters {bad!r} (only digits and '.' are allowed)")]
+    comps = uid.split(".")
+    if uid.endswith("."):
+        out.append(("error", "trailing '.'"))
+    elif uid.startswith("."):
+        out.append(("error", "leading '.'"))
+    elif "" in comps:
+        out.append(("error", "empty component ('..')"))
+    lead = [c for c in comps if len(c) > 1 and c.startswith("0")]
+    if lead:
+        out.append(("error", f"component {lead[0]!r} has a leading zero"))
+    if comps[0] and comps[0] not in ("0", "1", "2"):
+        out.append(("warning", f"first arc {comps[0]} is not 0, 1 or 2 (ISO/IEC 9834-1 root)"))
+    return out
+
+
+def _values(elem: Any, where: Any, ctx: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    raw = raw_bytes(elem, where, ctx)
+    field: list[tuple[str, str]] = []
+    if raw is None:
+        text = converted_text(elem).rstrip("\x00 ")
+    else:
+        if raw.endswith(b" "):
+            field.append(("error", "padded with SPACE (20H) instead of a single NUL (00H)"))
+        if raw.endswith(b"\x00\x00"):
+            field.append(("error", "padded with more than one NUL (00H)"))
+        text = raw.rstrip(b"\x00 ").decode("latin-1")
+    return ([v for v in text.split("\\")] if text else []), field
+
+
+@element_check("uid-invalid", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1")
+def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
+    """PS3.5 9.1: UID syntax and padding; PS3.6 Table A-1: name the registered UIDs."""
+    if getattr(elem, "VR", None) != "UI":
+        return ()
+    values, field = _values(elem, where, ctx)
+    row = vr_table(ctx.standard).get("UI") or {}
+    limit = row.get("max_length") or _FALLBACK_MAX
+    out: list[Finding] = []
+    problems = list(field)
+    for v in values:
+        if not v:
+            continue
+        for sev, why in uid_problems(v, limit):
+            problems.append((sev, f"{v!r}: {why}"))
+        if v.startswith(DICOM_ROOT + ".") or v == DICOM_ROOT:
+            entry = uid_entry(ctx.standard, v)
+            if entry is not None:
+                out.append(make(ctx, "uid-root", "info",
+                                f"{name_of(ctx.standard, elem.tag)} {v} is a DICOM UID: "
+                                f"{entry.get('type') or 'UID'}: {entry.get('name')}"
+                                + (" (retired)" if entry.get("retired") else ""),
+                                where, REF_REGISTRY))
+            else:
+                edition = getattr(ctx.standard, "edition", "?")
+                out.append(make(ctx, "uid-root", "info",
+                                f"{name_of(ctx.standard, elem.tag)} {v} is under the DICOM "
+                                f"root {DICOM_ROOT} but not in the UID registry of {edition}",
+                                where, REF_REGISTRY))
+    for sev in ("error", "warning"):
+        reasons = [r for s, r in problems if s == sev]
+        if reasons:
+            out.append(make(ctx, "uid-invalid", sev,  # type: ignore[arg-type]
+                            f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
+                            + "; ".join(reasons[:5]), where, REF))
+    return out
+
