@@ -24,8 +24,6 @@ from conformance.report.summary import Summary
 
 STDIN_NAME = "<stdin>"
 FAIL_ON = ("error", "warning", "never")
-# Names the rules package may give its loader: ``fn(paths) -> Iterable[RulePack]``.
-_RULE_LOADERS = ("load_rules", "load_rule_files", "load_packs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +98,12 @@ def collect(paths: Sequence[str], stdin: IO[bytes] | None = None) -> tuple[list[
 
 
 # -- validators ------------------------------------------------------------------------
-def load_rule_packs(paths: Sequence[str]) -> tuple[Any, ...]:
-    """Rule packs from YAML files, through the rules package's loader."""
-    if not paths:
-        return ()
+def check_rule_files(paths: Sequence[str]) -> tuple[str, ...]:
+    """The rule file paths, checked to exist (the Validator loads and validates them)."""
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
         raise UsageError(f"--rules: no such file: {', '.join(missing)}")
-    import conformance.rules as rules
-
-    for name in _RULE_LOADERS:
-        fn = getattr(rules, name, None)
-        if fn is not None:
-            return tuple(fn(list(paths)))
-    raise UsageError("--rules: this version cannot load rule files yet "
-                     "(conformance.rules has no loader)")
+    return tuple(paths)
 
 
 def quiet_pydicom() -> None:
@@ -127,7 +116,8 @@ def make_validator(standard: str | None, rules: Sequence[str], iod: str | None) 
     from conformance.engine.api import Validator
 
     quiet_pydicom()
-    return Validator(standard, load_rule_packs(rules), iod)
+    # The Validator loads rule files itself (RuleFileError names file:line:column).
+    return Validator(standard, check_rule_files(rules), iod)
 
 
 _WORKER: Any = None

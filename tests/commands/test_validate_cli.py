@@ -203,3 +203,29 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFix
     out, err = capsys.readouterr()
     assert code == 1 and len(out.splitlines()) == 5
     assert err == ""
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_rules_files_are_applied(capsys: pytest.CaptureFixture[str]) -> None:
+    rules = REPO / "rules" / "site-example.yaml"
+    if not rules.is_file():
+        pytest.skip("rules/site-example.yaml not in this checkout")
+    serial = run(capsys, "--format", "jsonl", "--rules", str(rules), str(CT), str(MR))
+    parallel = run(capsys, "--format", "jsonl", "-j", "2", "--rules", str(rules), str(CT),
+                   str(MR))
+    assert serial[1] == parallel[1]
+    rows = [json.loads(line) for line in serial[1].splitlines()]
+    sources = {f["source"] for r in rows for f in r["findings"]}
+    assert any(s.endswith("site-example.yaml#site-institution-name") for s in sources)
+
+
+def test_broken_rules_file_is_a_usage_error(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nrules:\n  - id: x\n    bogus: 1\n")
+    code, out, err = run(capsys, "--rules", str(bad), str(CT))
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {bad}:3:")
+    assert "Traceback" not in err
