@@ -15,6 +15,7 @@ from pydicom import charset as pd_charset
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
@@ -203,12 +204,9 @@ def converted_text(elem: Any) -> str:
     value = getattr(elem, "value", None)
     if value is None:
         return ""
-    if isinstance(value, (str, bytes)):
-        return _single_text(value)
-    try:
+    if isinstance(value, (list, tuple, MultiValue)):
         return "\\".join(_single_text(v) for v in value)
-    except TypeError:
-        return _single_text(value)
+    return _single_text(value)
 
 
 def charsets_of(ds: Dataset | None, ctx: Any) -> list[str]:

@@ -18,6 +18,8 @@ from pydicom.uid import UID_dictionary
 
 from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import make, uid_entry
+from conformance.checks.values.uid import REF as REF_UID
+from conformance.checks.values.uid import uid_problems
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 
@@ -99,7 +101,7 @@ def _ts_checks(ctx: Any, ts: str) -> Iterator[Finding]:
                    f"{enc}", where, REF_TS)
 
 
-@dataset_check("file-meta", reference="PS3.10 7.1; PS3.5 10")
+@dataset_check("file-meta", "uid-invalid", reference="PS3.10 7.1; PS3.5 10")
 def check_file_meta(ctx: Any) -> Iterator[Finding]:
     """PS3.10 7.1: preamble, DICM, File Meta Information elements and their values."""
     meta = getattr(ctx, "file_meta", None)
@@ -125,6 +127,18 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
     for tag, name in REQUIRED.items():
         if tag not in meta:
             yield make(ctx, "file-meta", "error", f"{name} is missing", _where(tag), REF)
+        elif tag != 0x00020001 and not _text(meta, tag):
+            yield make(ctx, "file-meta", "error", f"{name} is empty (Type 1)", _where(tag), REF)
+    # The traversal covers the data set only: the File Meta UIDs are checked here.
+    for tag in (0x00020002, 0x00020003, 0x00020010, 0x00020012):
+        value = _text(meta, tag)
+        problems = uid_problems(value) if value else []
+        for sev in ("error", "warning"):
+            reasons = [r for s, r in problems if s == sev]
+            if reasons:
+                yield make(ctx, "uid-invalid", sev,  # type: ignore[arg-type]
+                           f"Invalid UID in {REQUIRED[tag]}: {value!r}: " + "; ".join(reasons),
+                           _where(tag), REF_UID)
     version = meta.get_item(0x00020001) if 0x00020001 in meta else None
     if version is not None:
         value = version.value if isinstance(version.value, bytes) else None

@@ -14,6 +14,7 @@ import pytest
 from pydicom.datadict import DicomDictionary, RepeatersDictionary
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.tag import Tag
 from pydicom.uid import UID_dictionary
 
 from conformance.checks.registry import CheckInfo, discover
@@ -184,7 +185,7 @@ def run_checks(ds: Dataset, standard: Any, *modules: str, file_meta: Any = None,
 
 def raw(tag: int, vr: str | None, value: bytes, implicit: bool = False) -> RawDataElement:
     """A raw element as pydicom's reader makes it."""
-    return RawDataElement(tag, vr, len(value), value, 0, implicit, True)
+    return RawDataElement(Tag(tag), vr, len(value), value, 0, implicit, True)
 
 
 def dataset(*elems: RawDataElement) -> Dataset:
