@@ -107,6 +107,9 @@ def _conditional(run: _Run, b: Bound, t: str) -> Iterator[Finding]:
                           f"Attribute present when condition forbids it: "
                           f"{cond.get('text', '')!r} Type {t} Conditional {b.label(run.ctx)}")
         return
+    if (b.present and otherwise != "not_allowed"
+            and (t == "2C" or not is_empty(element(b.item, b.tag)))):
+        return  # no outcome of the condition can give a finding: skip evaluating it
     r = run.decide(b, cond)
     if r is True:
         if not b.present:

@@ -14,7 +14,16 @@ from conformance.engine.input import ReadFacts
 from conformance.engine.path import ElementPath, keyword_of
 from conformance.engine.requirements import IodReq
 
-_MISSING = object()
+# Keyword and reference lookups depend only on the standard: share them across datasets.
+_SHARED: dict[int, tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference]]] = {}
+
+
+def _shared(std: Any) -> tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference]]:
+    hit = _SHARED.get(id(std))
+    if hit is None or hit[0] is not std:
+        # Holding ``std`` keeps id(std) from being reused by another object.
+        hit = _SHARED[id(std)] = (std, {}, {})
+    return hit
 
 
 @dataclass(eq=False)
@@ -38,25 +47,23 @@ class CheckContext:
     iod_override: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    _keywords: dict[int, str] = field(init=False, repr=False)
+    _references: dict[tuple[Any, ...], Reference] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _, self._keywords, self._references = _shared(self.standard)
 
     # -- dictionary helpers -------------------------------------------------------
     def keyword(self, tag: int) -> str:
         """Keyword from the standard's dictionary, else pydicom's, else ``(gggg,eeee)``."""
-        kw = self._kw_cache().get(tag, _MISSING)
-        if kw is _MISSING:
+        kw = self._keywords.get(tag)
+        if kw is None:
             kw = ""
             if tag >> 16 & 1 == 0:
                 entry = self.standard.dictionary.get(tag)
                 kw = entry.keyword if entry is not None else ""
-            kw = kw or keyword_of(tag)
-            self._kw_cache()[tag] = kw
-        return kw  # type: ignore[return-value]
-
-    def _kw_cache(self) -> dict[int, object]:
-        c = self.cache.get("_kw")
-        if c is None:
-            c = self.cache["_kw"] = {}
-        return c
+            kw = self._keywords[tag] = kw or keyword_of(tag)
+        return kw
 
     def name(self, tag: int) -> str:
         """Attribute name from the standard's dictionary (empty when unknown)."""
@@ -79,11 +86,18 @@ class CheckContext:
     # -- findings -------------------------------------------------------------------
     def reference(self, ref: Mapping[str, Any] | None, part: int = 3) -> Reference:
         """A finding reference from a table reference, with the standard's edition."""
-        edition = getattr(self.standard, "edition", None)
-        if not ref:
-            return Reference(edition=edition, part=part)
-        return Reference(edition=edition, part=ref.get("part") or part,
-                         section=ref.get("section"), table=ref.get("table"))
+        key = ((ref.get("part"), ref.get("section"), ref.get("table"), part) if ref
+               else (None, None, None, part))
+        got = self._references.get(key)
+        if got is None:
+            edition = getattr(self.standard, "edition", None)
+            if not ref:
+                got = Reference(edition=edition, part=part)
+            else:
+                got = Reference(edition=edition, part=ref.get("part") or part,
+                                section=ref.get("section"), table=ref.get("table"))
+            self._references[key] = got
+        return got
 
     def finding(self, code: str, severity: Severity, message: str, *,
                 where: ElementPath | None = None, tag: int | None = None,

@@ -23,13 +23,16 @@ class ElementPath:
     ``(0x00400275, 0)`` then ``(0x00400007, None)``.
     """
 
-    __slots__ = ("parent", "tag", "index", "depth")
+    __slots__ = ("parent", "tag", "index", "depth", "_text", "_kw")
 
     def __init__(self, parent: ElementPath | None, tag: int, index: int | None = None) -> None:
         self.parent = parent
         self.tag = tag
         self.index = index
         self.depth: int = 0 if parent is None else parent.depth + 1
+        # Rendered forms, memoised: items are shared by all their elements' findings.
+        self._text: str | None = None
+        self._kw: tuple[Callable[[int], str], str] | None = None
 
     def child(self, tag: int) -> ElementPath:
         """The path of ``tag`` inside item ``self.index`` of this sequence."""
@@ -62,16 +65,26 @@ class ElementPath:
 
     def render(self) -> str:
         """``(0040,0275)[0].(0040,0007)``."""
-        return ".".join(
-            f"({t >> 16:04X},{t & 0xFFFF:04X})" + ("" if i is None else f"[{i}]")
-            for t, i in self.steps()
-        )
+        text = self._text
+        if text is None:
+            t, i = self.tag, self.index
+            text = f"({t >> 16:04X},{t & 0xFFFF:04X})" + ("" if i is None else f"[{i}]")
+            if self.parent is not None:
+                text = self.parent.render() + "." + text
+            self._text = text
+        return text
 
     def render_keywords(self, lookup: Callable[[int], str] = keyword_of) -> str:
         """``RequestAttributesSequence[0].ScheduledProcedureStepDescription``."""
-        return ".".join(
-            lookup(t) + ("" if i is None else f"[{i}]") for t, i in self.steps()
-        )
+        memo = self._kw
+        # Bound methods compare equal when they are the same function of the same object.
+        if memo is not None and memo[0] == lookup:
+            return memo[1]
+        text = lookup(self.tag) + ("" if self.index is None else f"[{self.index}]")
+        if self.parent is not None:
+            text = self.parent.render_keywords(lookup) + "." + text
+        self._kw = (lookup, text)
+        return text
 
 
 def item_path(parent: ElementPath | None, tag: int) -> ElementPath:

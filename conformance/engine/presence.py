@@ -25,14 +25,15 @@ def module_presence(ctx: CheckContext) -> dict[str, bool]:
     out: dict[str, bool] = {}
     req = ctx.requirements
     if req is not None:
-        keyset = set(ctx.dataset.keys())
+        # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
+        keyset = set(map(int, ctx.dataset.keys()))
         # Only keys outside the exact tags can be repeating-group (60xx) instances.
         loose: list[int] | None = None
         for m in req.modules:
             present = not m.presence_tags.isdisjoint(keyset)
             if not present and m.presence_masks:
                 if loose is None:
-                    loose = [int(k) for k in keyset if k not in req.top_tags]
+                    loose = [k for k in keyset if k not in req.top_tags]
                 present = any(matches_masks(k, m.presence_masks) for k in loose)
             out[m.id] = present
     ctx.cache["presence"] = out

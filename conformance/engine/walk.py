@@ -119,23 +119,23 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
     return out
 
 
-def _groups(item: Dataset, attr: AttrReq) -> list[int]:
+def _groups(keys: set[int], attr: AttrReq) -> list[int]:
     gmask, gvalue = attr.mask >> 16, attr.tag >> 16
-    # keys(), not the Dataset itself: iterating a Dataset converts every element.
-    return sorted({k >> 16 for k in item.keys() if (k >> 16) & gmask == gvalue})  # noqa: SIM118
+    return sorted({k >> 16 for k in keys if (k >> 16) & gmask == gvalue})
 
 
 def _bind(out: list[Bound], attrs: tuple[AttrReq, ...], item: Dataset,
           parents: tuple[Dataset, ...], where: ElementPath | None,
           owner: ModuleReq | FunctionalGroupReq, frame: tuple[Dataset, ...] | None,
           index: int | None, sequence: Sequence | None, shared: Dataset | None) -> None:
-    keys = item.keys()
+    # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
+    keys = set(map(int, item.keys()))
     scope = ItemScope(item, parents, where, frame, index, sequence)
     for a in attrs:
         if not a.exact:
             if a.mask & 0xFFFF != 0xFFFF:
                 continue  # element-number masks name families, not required attributes
-            for g in _groups(item, a):
+            for g in _groups(keys, a):
                 tag = g << 16 | a.tag & 0xFFFF
                 out.append(Bound(a, tag, scope, owner, tag in keys))
             continue
