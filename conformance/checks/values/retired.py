@@ -47,7 +47,9 @@ def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if entry is not None and entry.retired:
         out.append(make(ctx, "retired", "warning",
                         f"{entry.name} {tag_display(tag)} is retired", where, REF_ELEMENT))
-    if getattr(elem, "VR", None) == "UI":
+    # The dataset's own retired SOP Class without an IOD is already iod-unknown's finding.
+    own_sop_class = tag == 0x00080016 and getattr(where, "parent", None) is None
+    if getattr(elem, "VR", None) == "UI" and not (own_sop_class and ctx.iod is None):
         text = converted_text(elem).rstrip("\x00 ")
         for uid in text.split("\\") if text else ():
             hit = _retired_uid(ctx, uid.strip("\x00 "))

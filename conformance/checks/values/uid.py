@@ -3,7 +3,9 @@
 Syntax: at most 64 characters, digits and dots, no empty component, no leading zero in
 a component (a lone "0" is allowed); a value field of odd length is padded with a single
 trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1, referenced by 9.1).
-Known UIDs are named from the UID registry (PS3.6 Table A-1) of the standard in use.
+Known UIDs are named from the UID registry (PS3.6 Table A-1) of the standard in use
+when the validation option ``uid_roots`` is set; a UID under the DICOM root
+1.2.840.10008 that the registry does not list is always reported (info).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     limit = row.get("max_length") or _FALLBACK_MAX
     out: list[Finding] = []
     problems = list(field)
+    # Naming every registered UID is one info per UID element: opt-in (option
+    # "uid_roots"); a UID under the DICOM root that the registry lacks is always shown.
+    name_known = bool((getattr(ctx, "options", None) or {}).get("uid_roots"))
     for v in values:
         if not v:
             continue
@@ -84,7 +89,9 @@ def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
             problems.append((sev, f"{v!r}: {why}"))
         if v.startswith(DICOM_ROOT + ".") or v == DICOM_ROOT:
             entry = uid_entry(ctx.standard, v)
-            if entry is not None:
+            if entry is not None and not name_known:
+                pass
+            elif entry is not None:
                 out.append(make(ctx, "uid-root", "info",
                                 f"{name_of(ctx.standard, elem.tag)} {v} is a DICOM UID: "
                                 f"{entry.get('type') or 'UID'}: {entry.get('name')}"

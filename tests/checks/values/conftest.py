@@ -167,9 +167,10 @@ def checks_of(*modules: str) -> list[CheckInfo]:
 
 
 def run_checks(ds: Dataset, standard: Any, *modules: str, file_meta: Any = None,
-               facts: Any = None) -> list[Finding]:
+               facts: Any = None, options: dict[str, Any] | None = None) -> list[Finding]:
     """Run the checks of ``modules`` on ``ds`` as the engine does (dataset, then elements)."""
-    kw: dict[str, Any] = {"dataset": ds, "standard": standard, "file_meta": file_meta}
+    kw: dict[str, Any] = {"dataset": ds, "standard": standard, "file_meta": file_meta,
+                          "options": options or {}}
     if facts is not None:
         kw["facts"] = facts
     ctx = CheckContext(**kw)

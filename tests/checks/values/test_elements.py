@@ -153,7 +153,7 @@ def test_uid_padding_and_root(std: Any) -> None:
     ds = dataset(raw(0x00020010, "UI", b"1.2.840.10008.1.2.1 "),
                  raw(0x00080016, "UI", b"1.2.840.10008.5.1.4.1.1.2\x00"),
                  raw(0x00080018, "UI", b"1.2.3.04\x00"))
-    found = run_checks(ds, std, "uid")
+    found = run_checks(ds, std, "uid", options={"uid_roots": True})
     got = sorted((f.code, f.severity, f.tag) for f in found)
     assert got == [("uid-invalid", "error", "00020010"), ("uid-invalid", "error", "00080018"),
                    ("uid-root", "info", "00020010"), ("uid-root", "info", "00080016")]
@@ -181,3 +181,11 @@ def test_retired_clean(std: Any) -> None:
     ds.PatientID = "X"
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     assert run_checks(ds, std, "retired") == []
+
+
+def test_uid_root_default_only_unregistered(std: Any) -> None:
+    ds = dataset(raw(0x00080016, "UI", b"1.2.840.10008.5.1.4.1.1.2\x00"),
+                 raw(0x00080018, "UI", b"1.2.840.10008.9.9.9.9"))
+    found = run_checks(ds, std, "uid")
+    assert [(f.code, f.tag) for f in found] == [("uid-root", "00080018")]
+    assert "not in the UID registry" in found[0].message
