@@ -20,6 +20,7 @@ from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import make, uid_entry
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
+from conformance.checks.values.vr_syntax import check_vr_syntax
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 
@@ -101,7 +102,7 @@ def _ts_checks(ctx: Any, ts: str) -> Iterator[Finding]:
                    f"{enc}", where, REF_TS)
 
 
-@dataset_check("file-meta", "uid-invalid", reference="PS3.10 7.1; PS3.5 10")
+@dataset_check("file-meta", "uid-invalid", "vr-invalid", reference="PS3.10 7.1; PS3.5 10")
 def check_file_meta(ctx: Any) -> Iterator[Finding]:
     """PS3.10 7.1: preamble, DICM, File Meta Information elements and their values."""
     meta = getattr(ctx, "file_meta", None)
@@ -157,3 +158,8 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
     ts = _text(meta, 0x00020010)
     if ts:
         yield from _ts_checks(ctx, ts)
+    # The element traversal does not visit group 0002: apply the VR syntax here.
+    for tag in sorted(meta.keys()):
+        elem = meta.get_item(tag)
+        if elem is not None and elem.VR != "UI":
+            yield from check_vr_syntax(elem, _where(tag), ctx)

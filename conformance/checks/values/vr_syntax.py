@@ -194,7 +194,7 @@ def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | Non
     problems: list[Problem] = []
     if raw is not None:
         if raw.endswith(b"\x00"):
-            problems.append(("warning", "padded with NUL (00H) instead of SPACE (20H)"))
+            problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
             raw = raw.rstrip(b"\x00")
         if spec is not None and spec.extended:
             text, _ok = decode(raw, enclosing(where, ctx), ctx)

@@ -242,3 +242,10 @@ def test_corrupted_file_never_raises(pos: int, junk: bytes) -> None:
 def test_clean_files_have_no_value_errors(name: str) -> None:
     errors = [f for f in _mine(name) if f[1] == "error"]
     assert errors == [] or name == "rtplan.dcm" and {e[0] for e in errors} == {"file-meta"}
+
+
+def test_no_meta_group_length_file_meta_values() -> None:
+    # (0002,0001) holds 01H 00H; (0002,0013) is b'1.4.1/WIN32\x00' (NUL, not SPACE, padding).
+    found = _mine("no_meta_group_length.dcm")
+    assert ("file-meta", "error", "(0002,0001)") in found
+    assert ("vr-invalid", "error", "(0002,0013)") in found

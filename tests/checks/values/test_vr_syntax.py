@@ -173,8 +173,9 @@ def test_dt_offset_beyond_14_hours_is_dubious() -> None:
     bad("DT", "20200101+1500", "warning")
 
 
-def test_nul_padding_is_dubious() -> None:
-    assert syntax("LO", b"ABC\x00") == [("vr-dubious", "warning")]
+def test_nul_padding_is_invalid() -> None:
+    # PS3.5 6.2: character strings other than UI "shall be padded with SPACE characters".
+    assert syntax("LO", b"ABC\x00") == [("vr-invalid", "error")]
 
 
 def test_odd_length_invalid() -> None:
