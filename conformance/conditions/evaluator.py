@@ -25,13 +25,19 @@ Value semantics:
   ("X is not Y" says nothing when X is absent);
 - ``changed``: the item's value differs from the value in the nearest previous item of
   the same sequence that has the attribute (None for the first, or when absent here);
-- ``item_position`` ``int`` positions are 1-based item numbers.
+- ``item_position`` ``int`` positions are 1-based item numbers;
+- ``count``: items of a sequence, else values (an absent attribute counts 0, an empty one
+  0 as well);
+- ``referenced``: None when the referring attribute is absent or no item carries the
+  referred value (a dangling reference says nothing); otherwise ``arg`` is evaluated with
+  that item as the item.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from pydicom.dataelem import DataElement
@@ -74,6 +80,12 @@ def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
         return False
     if op == "unknown":
         return None
+    if op == "referenced":
+        target = _referenced_item(e, ctx)
+        if target is None:
+            return None
+        return _eval(e["arg"], replace(ctx, item=target, parents=(), frame_items=None,
+                                       item_index=None, sequence=None))
     fn = _LEAVES.get(op or "")
     if fn is None:
         return None
@@ -487,11 +499,57 @@ def _mutually_exclusive(e: dict[str, Any], ctx: EvalContext) -> Tri:
     return None if unknown else True
 
 
+_COUNT_CMP = {**_CMP, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
+
+
+def _count(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    found = _locate(e["attr"], ctx)
+    if found is None:
+        return None
+    n = 0
+    for el in found[:1]:
+        if _is_empty(el):
+            n = 0
+        elif isinstance(el.value, Sequence):
+            n = len(el.value)
+        else:
+            n = len(_values(el))
+    return _COUNT_CMP[e["cmp"]](n, int(e["value"]))
+
+
+def _referenced_item(e: dict[str, Any], ctx: EvalContext) -> Dataset | None:
+    """The item whose ``key`` value equals the value of ``by``, or None."""
+    by = _locate(e["by"], ctx)
+    if not by:
+        return None
+    wanted = _values(by[0])
+    if not wanted:
+        return None
+    key = e["key"]
+    seq = e.get("sequence")
+    candidates: list[Dataset] = []
+    for ds in _chain(ctx):
+        for el in ds:
+            if el.VR != "SQ" or not el.value or el.value is ctx.sequence:
+                continue
+            if seq and not TagPattern.of(seq).matches(int(el.tag)):
+                continue
+            if seq or any(_tag_match(item, key) is not None for item in el.value):
+                candidates.extend(el.value)
+        if candidates:
+            break
+    for item in candidates:
+        k = _tag_match(item, key)
+        if k is not None and any(_same(a, b) for a in _values(k) for b in wanted):
+            return item
+    return None
+
+
 _LEAVES = {
     "present": _present, "absent": _absent, "has_value": _has_value, "empty": _empty,
     "eq": _eq, "ne": _ne, "lt": _cmp, "le": _cmp, "gt": _cmp, "ge": _cmp,
     "sop_class": _sop_class, "module_present": _module_present, "points_to": _points_to,
     "points_to_private": _points_to_private, "contains_code": _contains_code,
     "item_position": _item_position, "changed": _changed,
-    "mutually_exclusive": _mutually_exclusive,
+    "mutually_exclusive": _mutually_exclusive, "count": _count,
 }

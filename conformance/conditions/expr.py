@@ -9,6 +9,12 @@ Additions to the contract (documented in the helper's report):
   where the attribute lives ("Required if Brachy Treatment Type (300A,0202) is PDR"
   inside a nested sequence means the module's top-level attribute).
 - op ``points_to_private`` (``attr``): an AT value names a private (odd group) tag.
+- op ``count`` (``attr``, ``cmp``, ``value``): the number of items (a sequence) or values
+  of the attribute compared with ``value``; an absent attribute counts 0.
+- op ``referenced`` (``by``, ``key``, ``sequence``, ``arg``): ``arg`` holds in the item that
+  ``by`` refers to, i.e. the item of ``sequence`` (or, when null, of any sequence of the
+  enclosing datasets whose items carry ``key``) whose ``key`` value equals the value of
+  ``by`` ("Wedge Type of the wedge referenced by Referenced Wedge Number ...").
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ CMP_OPS = ("lt", "le", "gt", "ge")
 OPS = frozenset((*ATTR_OPS, "eq", "ne", *CMP_OPS, "and", "or", "not", "sop_class",
                  "module_present", "points_to", "points_to_private", "contains_code",
                  "item_position", "changed", "mutually_exclusive", "unknown", "true",
-                 "false"))
+                 "false", "count", "referenced"))
+COUNT_CMPS = ("lt", "le", "gt", "ge", "eq", "ne")
 
 
 def ref(tag: str, scope: str = "nearest", index: int | None = None,
@@ -127,6 +134,18 @@ def mutually_exclusive(attrs: list[Ref]) -> Expr:
     return {"op": "mutually_exclusive", "attrs": list(attrs)}
 
 
+def count(attr: Ref, cmp_op: str, value: int) -> Expr:
+    """Number of items / values of ``attr`` compared with ``value`` (absent counts 0)."""
+    if cmp_op not in COUNT_CMPS:
+        raise ValueError(f"not a count comparison: {cmp_op}")
+    return {"op": "count", "attr": attr, "cmp": cmp_op, "value": value}
+
+
+def referenced(by: Ref, key: str, arg: Expr, sequence: str | None = None) -> Expr:
+    """``arg`` evaluated in the item whose ``key`` equals the value of ``by``."""
+    return {"op": "referenced", "by": by, "key": key, "sequence": sequence, "arg": arg}
+
+
 def unknown(text: str) -> Expr:
     return {"op": "unknown", "text": text}
 
@@ -142,7 +161,7 @@ def walk(expr: Expr) -> Iterator[Expr]:
     if op in ("and", "or"):
         for a in expr["args"]:
             yield from walk(a)
-    elif op == "not":
+    elif op in ("not", "referenced"):
         yield from walk(expr["arg"])
 
 
@@ -165,7 +184,9 @@ def ref_text(r: Ref) -> str:
     tag = r.get("tag", "????????")
     s = f"({tag[:4]},{tag[4:]})"
     if r.get("path"):
-        s = ".".join(f"({t[:4]},{t[4:]})" for t in r["path"]) + "." + s
+        # the path names the sequences and, usually, the tag itself last
+        path = r["path"] if r["path"][-1] == tag else [*r["path"], tag]
+        s = ".".join(f"({t[:4]},{t[4:]})" for t in path)
     if r.get("index"):
         s += f"[{r['index']}]"
     scope = r.get("scope") or "nearest"
@@ -218,6 +239,15 @@ def _text(e: Expr, top: bool = False) -> str:
         return f"item is {e['position']}{where}"
     if op == "mutually_exclusive":
         return "at most one of " + ", ".join(ref_text(a) for a in e["attrs"])
+    if op == "count":
+        cmp_sym = {**_CMP, "eq": "==", "ne": "!="}[e["cmp"]]
+        return f"count {ref_text(e['attr'])} {cmp_sym} {e['value']}"
+    if op == "referenced":
+        seq = e.get("sequence")
+        where = f" of ({seq[:4]},{seq[4:]})" if seq else ""
+        k = e["key"]
+        return (f"[item{where} with ({k[:4]},{k[4:]}) = {ref_text(e['by'])}: "
+                f"{_text(e['arg'], top=True)}]")
     if op == "unknown":
         return f"UNKNOWN[{e.get('text', '')}]"
     if op in ("true", "false"):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.conditions import expr as E
+from conformance.conditions import hand_rules
 from conformance.conditions.names import NameIndex, norm
 
 KINDS = ("module_usage", "fg_macro_usage", "attribute_1C", "attribute_2C", "attribute_3")
@@ -61,7 +62,7 @@ _NAME_JOINERS = frozenset({"of", "in", "for", "to", "per", "on", "with", "at", "
 _NOT_NAME = frozenset({"Required", "If", "When", "The", "May", "Shall", "Otherwise", "It",
                        "Either", "Neither", "Both", "And", "Or", "Only"})
 # never taken as the first words of a typo'd name before a tag
-_NO_ABSORB = frozenset({"Value", "Values", "Tag", "Attributes"})
+_NO_ABSORB = frozenset({"Value", "Values", "Tag", "Attributes", "Items"})
 _SCHEMES = frozenset({"DCM", "SCT", "SRT", "LN", "UCUM", "FMA", "NCIt", "RADLEX", "99SDM",
                       "UMLS", "MSH", "HL7", "SNM3", "ACR", "NEU", "UBERON", "I10", "I9C"})
 _PRIVATE_TAG = re.compile(r"(?:value )?is (?:the data element tag of )?a private "
@@ -85,7 +86,7 @@ _POS_VERBS: list[tuple[str, ...]] = [
     ('has', 'the', 'value', 'of'), ('is', 'present', 'and', 'equals'),
     ('is', 'present', 'and', 'is'), ('is', 'equal', 'to'), ('is', 'set', 'to'),
     ('has', 'the', 'value'), ('has', 'value', 'of'), ('has', 'a', 'value'),
-    ('is', 'one', 'of'), ('is', 'any', 'of'), ('contains', 'the', 'value'),
+    ('is', 'of', 'value'), ('is', 'one', 'of'), ('is', 'any', 'of'), ('contains', 'the', 'value'),
     ('has', 'values', 'of'), ('has', 'value'), ('has', 'values'), ('is', 'either'),
     ('equals',), ('equal',), ('=',), ('are',), ('is',), ('includes',), ('contains',),
 ]
@@ -117,6 +118,10 @@ def _normalise(text: str) -> str:
     # "(C.7.6.16.2.6)", "(Section C.7.6.16.2.5)", "(see Section 10.2)": cross references
     t = re.sub(r"\s*\((?:see\s+)?(?:Section\s+)?[A-H]?\.?\d+(?:\.\d+)+\)", "", t)
     t = re.sub(r"\bFORPRESENTATION\b", "FOR PRESENTATION", t)
+    # "... is LOG U - Optional if ...": a usage letter and its gloss run into the text
+    t = re.sub(r"\s+U\s*-\s*Optional if\b", ". May be present if", t)
+    # "is TRUE SIZE, in which case the values will ...": an explanation, not a condition
+    t = re.sub(r",\s*in which case [^.;]*", "", t)
     return t
 
 
@@ -365,6 +370,9 @@ _STARTERS: list[tuple[tuple[str, ...], str]] = [
     (("not", "used", "otherwise"), "otherwise_not"),
     (("shall", "not", "be", "present", "if"), "forbidden_if"),
     (("shall", "not", "be", "present", "when"), "forbidden_if"),
+    (("shall", "not", "be", "present", ",", "if"), "forbidden_if"),
+    # "May not be used as a Shared Functional Group": a placement rule, not a condition
+    (("may", "not", "be", "used"), "ignore"),
     (("may", "also", "be", "present", "otherwise"), "otherwise_may"),
     (("may", "be", "present", "otherwise"), "otherwise_may"),
     (("otherwise", ",", "may", "be", "present"), "may_if?"),
@@ -463,6 +471,7 @@ class _Body:
         self.names = names
         self.kind = kind
         self.subject: list[dict[str, Any]] | None = None   # for "... and has a value"
+        self.via: tuple[dict[str, Any], str, str | None] | None = None
         self._needs_present = False
 
     # token helpers
@@ -616,6 +625,19 @@ class _Body:
                 return sel
         if self.accept("neither"):
             return self.subject_predicate(neither=True)
+        if self.accept("a", "value", "is", "present", "in"):
+            subjects, joiner = self.subjects()
+            leaves = [E.has_value(r) for r in subjects]
+            return E.and_(*leaves) if joiner == "and" else E.or_(*leaves)
+        if self.accept("the", "number", "of", "items", "in") or \
+                self.accept("number", "of", "items", "in"):
+            a = self.attr_phrase()
+            cmpop = self.comparison() if a is not None else None
+            if a is None or cmpop is None or not isinstance(cmpop[1], int):
+                raise _Fail("number of items")
+            return E.count(a, cmpop[0], cmpop[1])
+        if self.low() in ("the", "sop") and self._sop_class_phrase():
+            return self.sop_class_names()
         self.accept("either") or self.accept("both")
         t = self.peek()
         if t is not None and t.kind == "mod":
@@ -624,6 +646,39 @@ class _Body:
             self.i += 1
             return self.module_pred()
         return self.subject_predicate()
+
+    def _sop_class_phrase(self) -> bool:
+        return bool(self.accept("the", "sop", "class") or self.accept("sop", "class"))
+
+    def sop_class_names(self) -> E.Expr:
+        """``the SOP Class is (not | other than) Grayscale Softcopy Presentation State
+        Storage``: UID names of the build's registry."""
+        neg = self.equality_verb()
+        if neg is None:
+            raise _Fail("SOP Class verb")
+        uids: list[str] = []
+        while True:
+            words: list[str] = []
+            best: tuple[int, str] | None = None
+            j = self.i
+            while j < len(self.t) and self.t[j].kind in ("word", "ref") and \
+                    self.t[j].low not in ("or", "and", "nor"):
+                words.extend(x.text for x in _flatten(self.t[j]))
+                j += 1
+                uid = self.names.uid_for(" ".join(words))
+                if uid is not None:
+                    best = (j, uid)
+            if best is None:
+                raise _Fail("SOP Class name")
+            self.i, uid = best
+            uids.append(uid)
+            save = self.i
+            self.accept(",")
+            if not (self.accept("or") or self.accept("nor")):
+                self.i = save
+                break
+        e = E.sop_class(uids)
+        return E.not_(e) if neg else e
 
     def item_selection(self) -> E.Expr | None:
         """``first Item of X``, ``Control Point 0 of X``, ``all but the last Item`` ..."""
@@ -722,15 +777,25 @@ class _Body:
         return join(*leaves)
 
     def subject_predicate(self, neither: bool = False) -> E.Expr:
+        self.via = None
         subjects, joiner = self.subjects()
+        via, self.via = self.via, None
         self.subject = subjects
         first = self.verb_phrase(subjects[0])
         if len(subjects) > 1 and first.get("op") == "sop_class":
             raise _Fail("SOP Class with several subjects")
         leaves = [first] + [_subst(first, subjects[0], s) for s in subjects[1:]]
         if neither:
-            return E.and_(*[_negate(x) for x in leaves])
-        return E.and_(*leaves) if joiner == "and" else E.or_(*leaves)
+            e = E.and_(*[_negate(x) for x in leaves])
+        else:
+            e = E.and_(*leaves) if joiner == "and" else E.or_(*leaves)
+        if via is not None:
+            if len(subjects) > 1:
+                raise _Fail("reference with several subjects")
+            subjects[0]["scope"] = "item"     # read in the referred item
+            by, key, seq = via
+            e = E.referenced(by, key, e, seq)
+        return e
 
     def subjects(self) -> tuple[list[dict[str, Any]], str]:
         first = self.attr_phrase()
@@ -780,8 +845,7 @@ class _Body:
         save = self.i
         index: int | None = None
         self.accept("the")
-        if self.accept("attribute"):
-            pass
+        self.accept("attribute") or self.accept("attributes")
         if self.low() == "value" and self.peek(1) is not None and self.peek(1).kind == "num" \
                 and self.low(2) == "of":
             index = int(float(self.peek(1).text))
@@ -813,7 +877,42 @@ class _Body:
                 self.i = s2
         r["index"] = index
         self.scope(r)
+        via = self._via_phrase()
+        if via is not None:
+            self.via = via
         return r
+
+    def _via_phrase(self) -> tuple[dict[str, Any], str, str | None] | None:
+        """``of the wedge referenced by Referenced Wedge Number (300C,00C0)`` or ``for the
+        Contrast/Bolus Agent Number (0018,9337) defined in the Contrast/Bolus Agent
+        Sequence (0018,0012)``: (referring ref, key tag, sequence tag or None)."""
+        save = self.i
+        if self.accept("of", "the"):
+            k = 0
+            while k < 4 and self.peek() is not None and self.peek().kind == "word" \
+                    and self.low() not in ("referenced", "is", "and", "or"):
+                self.i += 1
+                k += 1
+            t = self.peek(2)
+            if self.accept("referenced", "by") and t is not None and t.kind == "ref":
+                self.i += 1
+                # "Referenced Wedge Number" refers to "Wedge Number" (PS3.6 names)
+                name = self.names.name_of(t.tag or "")
+                key = self.names.resolve(name.removeprefix("Referenced ")) \
+                    if name.startswith("Referenced ") else None
+                if key is not None:
+                    return E.ref(t.tag or ""), key, None
+        elif self.low() == "for" and self.low(1) == "the" and self.peek(2) is not None and \
+                self.peek(2).kind == "ref" and self.low(3) == "defined" and self.low(4) == "in":
+            by = self.peek(2).tag or ""
+            self.i += 5
+            self.accept("the")
+            t = self.peek()
+            if t is not None and t.kind == "ref" and self._is_sequence(t.tag):
+                self.i += 1
+                return E.ref(by), by, t.tag
+        self.i = save
+        return None
 
     def scope(self, r: dict[str, Any]) -> None:
         while True:
@@ -866,6 +965,20 @@ class _Body:
                 seq = self.peek(2).tag
                 self.i += 3
                 r["path"] = [seq, r["tag"]]
+            elif self.accept("in", "control", "points", "specified"):
+                continue             # "... in Control Points specified within SEQ"
+            elif self.low() == "for" and self.low(1) == "one" and self.low(2) == "or" and \
+                    self.low(3) == "more" and self._items_of(r, 4):
+                pass                 # "for one or more fraction groups"
+            elif self.low() == "of" and self.low(1) == "this" and self._sop_instance_ahead(2):
+                r["scope"] = "root"  # "of this RT Physician Intent SOP Instance"
+            elif self.accept("in", "this", "sop", "instance"):
+                continue             # "is included in this SOP instance": anywhere
+            elif self.low() == "in" and self.low(1) == "the" and self.low(2) == "containing" \
+                    and self.peek(3) is not None and self.peek(3).kind == "ref" \
+                    and self.low(4) == "item" and self._is_sequence(self.peek(3).tag):
+                self.i += 5
+                r["scope"] = "parent"  # "in the containing Track Set Sequence (0066,0101) Item"
             elif self.low() == "value" and self.low(1) in ("is", "equals", "="):
                 self.i += 1          # "X value is Y"
             elif self.low() == "attribute" and self.low(1) == "value":
@@ -876,6 +989,36 @@ class _Body:
                 self.i += 1          # "one Derivation Code Sequence Item value is"
             else:
                 return
+
+    def _items_of(self, r: dict[str, Any], k: int) -> bool:
+        """``<words>`` at offset ``k`` naming a sequence ("fraction groups" -> Fraction Group
+        Sequence): set the path of ``r`` through it and consume the phrase."""
+        words: list[str] = []
+        j = k
+        while len(words) < 5 and self.peek(j) is not None and self.peek(j).kind == "word" \
+                and self.low(j) not in ("and", "or"):
+            words.append(self.low(j))
+            j += 1
+            if not words[-1].endswith("s"):
+                continue
+            key = norm(" ".join(words)).removesuffix("s") + "sequence"
+            tag = self.names.lookup_norm(key)
+            if tag is not None and self._is_sequence(tag):
+                r["path"] = [tag, r["tag"]]
+                self.i += j
+                return True
+        return False
+
+    def _sop_instance_ahead(self, k: int) -> bool:
+        """Words at offset ``k`` ending in "SOP Instance": consume them."""
+        for j in range(k, k + 8):
+            if self.low(j) == "sop" and self.low(j + 1) == "instance":
+                self.i += j + 2
+                return True
+            t = self.peek(j)
+            if t is None or t.kind != "word":
+                return False
+        return False
 
     def _is_sequence(self, tag: str | None) -> bool:
         return bool(tag) and self.names.vr(tag or "") == "SQ"
@@ -892,6 +1035,14 @@ class _Body:
         if acc("is", "present", "with", "a", "value", "of") or \
                 acc("is", "present", "with", "value"):
             return self.values_pred(a, negative=False)
+        if acc("is", "present", "with", "an", "item", "value", "other", "than"):
+            return E.and_(E.present(a), E.not_(self.codes(a)))
+        if acc("do", "not", "contain", "a", "value") or \
+                acc("does", "not", "contain", "a", "value"):
+            return E.not_(E.has_value(a))
+        n_items = self._contains_items()
+        if n_items is not None:
+            return E.count(a, *n_items)
         if acc("is", "present", "with", "a", "value", "other", "than"):
             return E.and_(E.present(a), self.values_pred(a, negative=True))
         if acc("is", "present", "and", "has", "a", "value", "of") or \
@@ -982,6 +1133,21 @@ class _Body:
             e = self.pointer(a)
             return _negate(e) if neg else e
         return self.values_pred(a, negative=neg)
+
+    def _contains_items(self) -> tuple[str, int] | None:
+        """``contains one Item`` / ``contains more than one Item`` / ``contains Items``."""
+        save = self.i
+        if not self.accept("contains"):
+            return None
+        if self.accept("items"):
+            return "gt", 0
+        op = "gt" if self.accept("more", "than") else "eq"
+        n = self.number()
+        if n is not None and isinstance(n, int) and (self.accept("item") or
+                                                      self.accept("items")):
+            return op, n
+        self.i = save
+        return None
 
     def _value_next(self) -> bool:
         return self.low() == "of" or self._is_value(self.peek())
@@ -1173,6 +1339,8 @@ class _Body:
         return out
 
     def codes(self, a: dict[str, Any]) -> E.Expr:
+        if self.low() == "or" and self.peek(1) is not None and self.peek(1).kind == "code":
+            self.i += 1      # "contains an Item with the value or (111931, DCM, ...)"
         codes = [self.code()]
         while True:
             save = self.i
@@ -1257,6 +1425,12 @@ def parse_condition(text: str, *, kind: str = "attribute_1C",
     if kind not in KINDS:
         result["error"] = f"unknown condition kind {kind!r}"
         return result
+    hand = hand_rules.lookup(text)
+    if hand is not None:
+        if kind == "attribute_3":
+            hand["otherwise"] = None      # as _parse: no "otherwise" for type 3 rows
+        result.update(hand)
+        return result
     try:
         return _parse(text, kind, names, result)
     except (_Fail, ValueError, IndexError, RecursionError, AssertionError) as exc:
@@ -1285,6 +1459,8 @@ def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> di
             otherwise = otherwise or "not_allowed"
             if body:
                 stray.append(body)
+            continue
+        if c.role == "ignore":
             continue
         if c.role == "mutex":
             e = _mutex(body, names, kind)

@@ -8,7 +8,8 @@ from conformance.conditions import NameIndex
 
 # the module / macro names the hand-checked sentences mention (ids are their slugs)
 MODULES = ["Enhanced Contrast/Bolus", "Bitmap Display Shutter", "Display Shutter",
-           "Enhanced MR Image", "Enhanced CT Image", "Multi-frame"]
+           "Enhanced MR Image", "Enhanced CT Image", "Multi-frame", "RT Fraction Scheme",
+           "RT Beams", "RT Brachy Application Setups"]
 MACROS = ["Pixel Measures", "Plane Orientation (Patient)", "Plane Position (Patient)",
           "MR Image Frame Type", "Frame Content"]
 

@@ -232,3 +232,135 @@ _EXPRS = [
 def test_evaluator_never_raises(ds: Dataset, expr: dict) -> None:
     ctx = EvalContext(item=ds, root=ds, item_index=0, sequence=Sequence([ds]))
     assert evaluate(expr, ctx) in (True, False, None)
+
+
+def _ion_beam() -> tuple[Dataset, Dataset, Dataset, Dataset]:
+    """root > Ion Beam item (Range Modulator Sequence) > control point > settings item."""
+    root = Dataset()
+    beam = Dataset()
+    mods = []
+    for number, kind in ((1, "FIXED"), (2, "WHL_MODWEIGHTS")):
+        m = Dataset()
+        m.RangeModulatorNumber = number
+        m.RangeModulatorType = kind
+        mods.append(m)
+    beam.RangeModulatorSequence = Sequence(mods)
+    cp = Dataset()
+    setting = Dataset()
+    setting.ReferencedRangeModulatorNumber = 2
+    cp.RangeModulatorSettingsSequence = Sequence([setting])
+    beam.IonControlPointSequence = Sequence([cp])
+    root.IonBeamSequence = Sequence([beam])
+    return root, beam, cp, setting
+
+
+RM_TEXT = ("Required if Range Modulator Type (300A,0348) of the range modulator referenced by "
+           "Referenced Range Modulator Number (300C,0104) is WHL_MODWEIGHTS or WHL_FIXEDWEIGHTS")
+
+
+def test_value_read_through_a_referenced_item(names: NameIndex) -> None:
+    root, beam, cp, setting = _ion_beam()
+    seq = cp.RangeModulatorSettingsSequence
+    ctx = EvalContext(item=setting, root=root, parents=(beam, cp), item_index=0, sequence=seq)
+    assert _eval(RM_TEXT, names, ctx) is True          # number 2 is WHL_MODWEIGHTS
+    setting.ReferencedRangeModulatorNumber = 1
+    assert _eval(RM_TEXT, names, ctx) is False         # number 1 is FIXED
+    setting.ReferencedRangeModulatorNumber = 7
+    assert _eval(RM_TEXT, names, ctx) is None          # dangling reference
+    del setting.ReferencedRangeModulatorNumber
+    assert _eval(RM_TEXT, names, ctx) is None          # no reference at all
+
+
+def test_referenced_item_in_a_named_sequence(names: NameIndex) -> None:
+    text = ('Required if Contrast/Bolus Administration Route Sequence (0018,0014) for the '
+            'Contrast/Bolus Agent Number (0018,9337) defined in the Contrast/Bolus Agent '
+            'Sequence (0018,0012) is (47625008, SCT, "Intravenous route") or (47625008, SCT, '
+            '"Intravenous route"); may be present otherwise.')
+    root = Dataset()
+    agents = []
+    for number, route in ((1, "26643006"), (2, "47625008")):
+        route_item = Dataset()
+        route_item.CodeValue = route
+        route_item.CodingSchemeDesignator = "SCT"
+        agent = Dataset()
+        agent.ContrastBolusAgentNumber = number
+        agent.ContrastBolusAdministrationRouteSequence = Sequence([route_item])
+        agents.append(agent)
+    root.ContrastBolusAgentSequence = Sequence(agents)
+    usage = Dataset()
+    usage.ContrastBolusAgentNumber = 2
+    usage_seq = Sequence([usage])
+    ctx = EvalContext(item=usage, root=root, item_index=0, sequence=usage_seq)
+    assert _eval(text, names, ctx, kind="attribute_2C") is True
+    usage.ContrastBolusAgentNumber = 1                 # oral route
+    assert _eval(text, names, ctx, kind="attribute_2C") is False
+
+
+def test_count_of_items_and_values(names: NameIndex) -> None:
+    ds = Dataset()
+    ctx = EvalContext.at_root(ds)
+    text = ("Required if the number of Items in Presentation State Classification Component "
+            "Sequence (0070,1801) is greater than 1.")
+    assert _eval(text, names, ctx) is False            # absent: no items
+    ds.PresentationStateClassificationComponentSequence = Sequence([Dataset(), Dataset()])
+    assert _eval(text, names, ctx) is True
+    ds.PresentationStateClassificationComponentSequence = Sequence([Dataset()])
+    assert _eval(text, names, ctx) is False
+    mask = ("Required if Mask Frame Numbers (0028,6110) specifies more than one frame (i.e., "
+            "is multi-valued).")
+    ds.MaskFrameNumbers = [1, 2]
+    assert _eval(mask, names, ctx) is True
+    ds.MaskFrameNumbers = 3
+    assert _eval(mask, names, ctx) is False
+    ds.MaskFrameNumbers = None                         # present, empty
+    assert _eval(mask, names, ctx) is False
+    one = E.count(E.ref("00286110"), "eq", 0)
+    assert evaluate(one, ctx) is True
+    with pytest.raises(ValueError):
+        E.count(E.ref("00286110"), "between", 1)
+
+
+def test_overlay_frames_through_a_repeating_group(names: NameIndex) -> None:
+    ds = Dataset()
+    ctx = EvalContext.at_root(ds)
+    text = "Required if Overlay Data contains multiple frames"
+    assert _eval(text, names, ctx, kind="module_usage") is False
+    ds.add_new(0x60020015, "IS", "4")                  # Number of Frames in Overlay, group 6002
+    assert _eval(text, names, ctx, kind="module_usage") is True
+
+
+def test_containing_item_scope(names: NameIndex) -> None:
+    text = ("Required if Recommended Display CIELab Value List (0066,0103) is not present in "
+            "this Sequence Item and Recommended Display CIELab Value (0062, 000D) is not "
+            "present in the containing Track Set Sequence (0066,0101) Item.")
+    root, track_set, track = Dataset(), Dataset(), Dataset()
+    track_set.TrackSequence = Sequence([track])
+    root.TrackSetSequence = Sequence([track_set])
+    ctx = EvalContext(item=track, root=root, parents=(track_set,), item_index=0,
+                      sequence=track_set.TrackSequence)
+    assert _eval(text, names, ctx) is True
+    track_set.RecommendedDisplayCIELabValue = [1, 2, 3]
+    assert _eval(text, names, ctx) is False
+
+
+def test_changed_sequence_value_of_a_hand_rule(names: NameIndex) -> None:
+    text = ("Required for first Item of Control Point Sequence, or if Beam Limiting Device "
+            "changes during Beam.")
+    root, beam = Dataset(), Dataset()
+    cps = []
+    for positions in ([-10, 10], [-10, 10], [-5, 5]):
+        device = Dataset()
+        device.LeafJawPositions = positions
+        cp = Dataset()
+        cp.BeamLimitingDevicePositionSequence = Sequence([device])
+        cps.append(cp)
+    beam.ControlPointSequence = Sequence(cps)
+    root.BeamSequence = Sequence([beam])
+
+    def at(i: int) -> EvalContext:
+        return EvalContext(item=cps[i], root=root, parents=(beam,), item_index=i,
+                           sequence=beam.ControlPointSequence)
+
+    assert _eval(text, names, at(0)) is True           # first item
+    assert _eval(text, names, at(1)) is False          # same positions as before
+    assert _eval(text, names, at(2)) is True           # the jaws moved

@@ -55,6 +55,9 @@ def test_expected_expression(rec: dict[str, Any], names: NameIndex) -> None:
     assert got["otherwise"] == exp["otherwise"]
     if "may_if" in exp:
         assert canon(got["may_if"]) == canon(exp["may_if"]), to_text(got["may_if"])
+    if "forbidden_if" in exp:
+        assert canon(got["forbidden_if"]) == canon(exp["forbidden_if"]), \
+            to_text(got["forbidden_if"])
     if rec["decidability"] != "decidable":
         assert has_unknown(got["expr"])
 
