@@ -52,6 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--iod", metavar="NAME",
                    help="validate against this IOD (name, id or SOP Class UID)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--show-info", action="store_true",
+                   help="list info findings in text output (they are counted either way)")
     return p
 
 
@@ -200,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         it = _advancing(reports(items, validator, args, stack), bar)
         summary: Summary = writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
+            show_info=args.show_info,
             fail_on=args.fail_on)
         stream.flush()
     return 1 if summary.fails(args.fail_on) else 0

@@ -26,11 +26,15 @@ def _file_title(report: Any) -> str:
     return title
 
 
-def _lines(report: Any) -> list[tuple[str, str | None]]:
+def _lines(report: Any, show_info: bool = True) -> list[tuple[str, str | None]]:
     """The report as (text, style) lines; style None is plain."""
     out: list[tuple[str, str | None]] = [(_file_title(report), "bold")]
     groups: dict[str, list[Any]] = {}
+    hidden: dict[str, int] = {}
     for f in report.findings:
+        if f.severity == "info" and not show_info:
+            hidden[f.code] = hidden.get(f.code, 0) + 1
+            continue
         groups.setdefault(f.module or _NO_MODULE, []).append(f)
     for module, findings in groups.items():
         out.append((f"  {module}", "dim" if module == _NO_MODULE else None))
@@ -38,6 +42,12 @@ def _lines(report: Any) -> list[tuple[str, str | None]]:
             where = _location(f)
             text = f"    {f.severity:<7} {f.code}: " + (f"{where}: " if where else "") + f.message
             out.append((text, _STYLE.get(f.severity)))
+    if hidden:
+        # Info findings (mostly conditions the dataset cannot decide) would drown the
+        # errors; they are counted here and listed with --show-info or in JSON.
+        codes = ", ".join(f"{c} x{n}" for c, n in sorted(hidden.items()))
+        out.append((f"  {sum(hidden.values())} info findings not listed ({codes}); "
+                    "--show-info lists them", "dim"))
     for code, reason, count in suppressions(report):
         out.append((f"  suppressed {code} x{count}: {reason}", "dim"))
     one = Summary()
@@ -49,7 +59,7 @@ def _lines(report: Any) -> list[tuple[str, str | None]]:
 
 
 def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[str],
-          color: bool = False, **_: Any) -> Summary:
+          color: bool = False, show_info: bool = True, **_: Any) -> Summary:
     """Stream ``reports`` to ``stream`` as text; returns the totals."""
     summary = Summary()
     console = None
@@ -61,7 +71,7 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     _emit(console, stream, f"standard: {edition}", "dim")
     for report in reports:
         summary.add(report)
-        for text, style in _lines(report):
+        for text, style in _lines(report, show_info):
             _emit(console, stream, text, style)
         stream.flush()
     _emit(console, stream, f"total: {summary.line()}", "bold")
