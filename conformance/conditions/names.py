@@ -146,8 +146,11 @@ class NameIndex:
         return self.macros.get(key) or self.macros.get(key.removesuffix("s"))
 
     def uid_for(self, name: str) -> str | None:
-        """A UID registry entry by name (``"RT Structure Set Storage"``)."""
-        return self.uids.get(norm(name))
+        """A UID registry entry by name (``"RT Structure Set Storage"``); PS3.6 editions
+        differ in whether SOP Class names end in "SOP Class"."""
+        key = norm(name)
+        return self.uids.get(key) or self.uids.get(key + "sopclass") or (
+            self.uids.get(key.removesuffix("sopclass")) if key.endswith("sopclass") else None)
 
 
 def _name_map(names: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
