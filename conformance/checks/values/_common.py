@@ -268,3 +268,16 @@ def walk(ds: Dataset, parent: ElementPath | None = None
         for i, item in enumerate(items or ()):
             if isinstance(item, Dataset):
                 yield from walk(item, seq.item(i))
+
+
+def items_of(ctx: Any) -> list[tuple[Dataset, ElementPath | None]]:
+    """``walk(ctx.dataset)`` as a list, computed once per validation (``ctx.cache``)."""
+    cache = getattr(ctx, "cache", None)
+    hit = cache.get("values.items") if cache is not None else None
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    root = getattr(ctx, "dataset", None)
+    items = list(walk(root)) if isinstance(root, Dataset) else []
+    if cache is not None:
+        cache["values.items"] = items
+    return items

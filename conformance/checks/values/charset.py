@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydicom import charset as pd_charset
-from pydicom.dataset import Dataset
 
 from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
@@ -22,11 +21,11 @@ from conformance.checks.values._common import (
     converted_text,
     decode,
     enclosing,
+    items_of,
     make,
     name_of,
     per_standard,
     raw_bytes,
-    walk,
 )
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
@@ -73,11 +72,8 @@ def _term_problems(values: list[str], terms: frozenset[str]) -> list[str]:
 @dataset_check("charset", reference="PS3.3 C.12.1.1.2")
 def check_charset_terms(ctx: Any) -> Iterator[Finding]:
     """PS3.3 C.12.1.1.2: Specific Character Set values are its Defined Terms."""
-    root = getattr(ctx, "dataset", None)
-    if not isinstance(root, Dataset):
-        return
     terms, source = defined_terms(ctx.standard)
-    for ds, parent in walk(root):
+    for ds, parent in items_of(ctx):
         if SPECIFIC_CHARACTER_SET not in ds:
             continue
         values = charsets_of(ds, None)
@@ -94,10 +90,10 @@ def check_text_decodes(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if getattr(elem, "VR", None) not in TEXT_VRS:
         return ()
     raw = raw_bytes(elem, where, ctx)
-    ds = enclosing(where, ctx)
     if raw is not None:
         if raw.isascii() and b"\x1b" not in raw:
             return ()
+        ds = enclosing(where, ctx)
         _text, ok = decode(raw, ds, ctx)
         if ok:
             return ()
@@ -105,6 +101,7 @@ def check_text_decodes(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         text = converted_text(elem)
         if text.isascii():
             return ()
+        ds = enclosing(where, ctx)
         terms = charsets_of(ds, ctx)
         extended = any(t not in ("", "ISO_IR 6") for t in terms)
         if extended and "\ufffd" not in text:

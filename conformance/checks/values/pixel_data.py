@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from conformance.checks.registry import dataset_check
-from conformance.checks.values._common import make, steps_key, walk
+from conformance.checks.values._common import items_of, make, steps_key
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 
@@ -131,11 +131,8 @@ def _length(ds: Dataset, parent: ElementPath | None, ctx: Any, native: bool | No
 @dataset_check("pixel-data", reference="PS3.5 8.1.1; PS3.3 C.7.6.3.1")
 def check_pixel_data(ctx: Any) -> Iterator[Finding]:
     """PS3.5 8.1.1: native Pixel Data length; PS3.3 C.7.6.3.1: Bits Stored, High Bit."""
-    root = getattr(ctx, "dataset", None)
-    if not isinstance(root, Dataset):
-        return
     native = _native(ctx)
-    for ds, parent in walk(root):
+    for ds, parent in items_of(ctx):
         if 0x00280100 in ds or 0x00280101 in ds:
             yield from _bits(ds, parent, ctx)
         if any(t in ds for t in PIXEL_TAGS):

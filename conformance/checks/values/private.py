@@ -15,7 +15,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.registry import dataset_check
-from conformance.checks.values._common import converted_text, make, walk
+from conformance.checks.values._common import converted_text, items_of, make
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 from conformance.tags import tag_display
@@ -108,8 +108,5 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
                "private-outside-block", reference="PS3.5 7.8.1")
 def check_private(ctx: Any) -> Iterator[Finding]:
     """PS3.5 7.8.1: private groups, Private Creator reservations, per dataset and item."""
-    root = getattr(ctx, "dataset", None)
-    if not isinstance(root, Dataset):
-        return
-    for ds, parent in walk(root):
+    for ds, parent in items_of(ctx):
         yield from _check_item(ds, parent, ctx)

@@ -46,12 +46,18 @@ def _file_vr(elem: Any, where: Any, ctx: Any) -> str | None:
 
 
 def _implicit(ctx: Any) -> bool:
+    cache = getattr(ctx, "cache", None)
+    hit = cache.get("values.implicit") if cache is not None else None
+    if hit is not None:
+        return bool(hit)
     facts = getattr(ctx, "facts", None)
-    if getattr(facts, "is_implicit_vr", None) is True:
-        return True
     meta = getattr(ctx, "file_meta", None)
     ts = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
-    return str(ts or "") == "1.2.840.10008.1.2"
+    implicit = (getattr(facts, "is_implicit_vr", None) is True
+                or str(ts or "") == "1.2.840.10008.1.2")
+    if cache is not None:
+        cache["values.implicit"] = implicit
+    return implicit
 
 
 def _int_of(ds: Any, tag: int) -> int | None:
@@ -110,6 +116,8 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         return ()
     vr = _file_vr(elem, where, ctx)
     if not vr:
+        return ()
+    if vr == entry.vr:
         return ()
     alternatives = [a.strip() for a in entry.vr.split(" or ")]
     what = name_of(ctx.standard, tag)
