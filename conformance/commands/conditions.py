@@ -3,7 +3,9 @@
 Lists module-usage and functional-group conditions of the IODs and the conditions of
 module / macro rows (attributes and includes), with the expression the build holds
 (a condition without a stored ``expr`` key is parsed now), then a summary: parsed
-(evaluable, no unknown leaf), with an unknown leaf, failed (no expression).
+(evaluable, no unknown leaf), with an unknown leaf, failed (no expression). A type 3 row
+whose prohibition was parsed into ``forbidden_if`` (no ``expr``, no error) is judged by
+that expression.
 """
 
 from __future__ import annotations
@@ -99,9 +101,14 @@ def _row(std: Standard, where: str, row: str, kind: str, cond: dict[str, Any]
     if "expr" not in cond:
         cond = _parse_now(std, cond.get("text", ""), kind)
     expr = cond.get("expr")
-    if expr is None:
+    # a type 3 row's prohibition ("Shall not be present if X") is parsed into forbidden_if
+    # with no expr and no error: judge it by that expression
+    governing = [expr] if expr is not None else [
+        e for e in (cond.get("forbidden_if"), cond.get("may_if")) if e is not None] \
+        if cond.get("error") is None else []
+    if not governing:
         status = "failed"
-    elif has_unknown(expr):
+    elif any(has_unknown(e) for e in governing):
         status = "unknown_leaf"
     else:
         status = "parsed"

@@ -371,6 +371,7 @@ _STARTERS: list[tuple[tuple[str, ...], str]] = [
     (("shall", "not", "be", "present", "if"), "forbidden_if"),
     (("shall", "not", "be", "present", "when"), "forbidden_if"),
     (("shall", "not", "be", "present", ",", "if"), "forbidden_if"),
+    (("this", "attribute", "shall", "not", "be", "present", "if"), "forbidden_if"),
     # "May not be used as a Shared Functional Group": a placement rule, not a condition
     (("may", "not", "be", "used"), "ignore"),
     (("may", "also", "be", "present", "otherwise"), "otherwise_may"),
@@ -625,6 +626,13 @@ class _Body:
                 return sel
         if self.accept("neither"):
             return self.subject_predicate(neither=True)
+        if self.accept("there", "is", "a") or self.accept("there", "is", "an"):
+            # "there is a View Modifier Code Sequence (0054,0222) Item of value (code) ..."
+            a = self.attr_phrase()
+            if a is None or not (self.accept("item", "of", "value")
+                                 or self.accept("item", "with", "the", "value")):
+                raise _Fail("there is a ... Item of value")
+            return self.codes(a)
         if self.accept("a", "value", "is", "present", "in"):
             subjects, joiner = self.subjects()
             leaves = [E.has_value(r) for r in subjects]
