@@ -21,6 +21,8 @@ class _Run:
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.noted: set[int] = set()
+        req = ctx.requirements
+        self.expr_keys = req.expr_keys if req is not None else {}
 
     def finding(self, b: Bound, code: str, severity: str, message: str) -> Finding:
         return self.ctx.finding(code, severity, message, where=b.where, tag=b.tag,  # type: ignore[arg-type]
@@ -38,9 +40,17 @@ class _Run:
                            f"{cond.get('text', '')!r} {b.label(self.ctx)}")
 
     def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
-        if not cond or cond.get("expr") is None:
+        expr = cond.get("expr") if cond else None
+        if expr is None:
             return None
-        return self.ctx.evaluate(cond["expr"], b.eval_context(self.ctx))
+        key = self.expr_keys.get(id(expr))
+        if key is None:
+            return self.ctx.evaluate(expr, b.eval_context(self.ctx))
+        decided = b.scope.decided
+        if key in decided:
+            return decided[key]
+        r = decided[key] = self.ctx.evaluate(expr, b.eval_context(self.ctx))
+        return r
 
 
 @dataset_check(*_CODES, reference="PS3.5 7.4")

@@ -8,10 +8,11 @@ macros it came through (``via``) and the conditions of the include rows (``guard
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -100,6 +101,9 @@ class IodReq:
     top_tags: frozenset[int]
     top_masks: tuple[tuple[int, int], ...]
     anomalies: tuple[str, ...]
+    # id(condition expr) -> one key per distinct expression: rows that repeat a condition
+    # sentence share its result within an item (see ItemScope.decided).
+    expr_keys: Mapping[int, int] = field(default_factory=dict)
 
     def module(self, module_id: str) -> ModuleReq | None:
         for m in self.modules:
@@ -249,7 +253,31 @@ class _Compiler:
             id=self.iod.get("id", ""), name=self.iod.get("name", ""),
             reference=self.iod.get("reference"), modules=tuple(modules),
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
-            anomalies=tuple(dict.fromkeys(self.anomalies)))
+            anomalies=tuple(dict.fromkeys(self.anomalies)),
+            expr_keys=_expr_keys(modules))
+
+
+def _expr_keys(modules: list[ModuleReq]) -> dict[int, int]:
+    """Number the distinct attribute-condition expressions of the IOD by content."""
+    keys: dict[int, int] = {}
+    by_text: dict[str, int] = {}
+    seen: set[int] = set()
+
+    def visit(attrs: tuple[AttrReq, ...]) -> None:
+        if id(attrs) in seen:  # macro rows are shared along include chains
+            return
+        seen.add(id(attrs))
+        for a in attrs:
+            for cond in (a.condition, *a.guards):
+                expr = cond.get("expr") if cond else None
+                if isinstance(expr, dict) and id(expr) not in keys:
+                    text = json.dumps(expr, sort_keys=True, default=str)
+                    keys[id(expr)] = by_text.setdefault(text, len(by_text))
+            visit(a.children)
+
+    for m in modules:
+        visit(m.attrs)
+    return keys
 
 
 _CACHE: dict[tuple[int, str], tuple[Any, IodReq]] = {}

@@ -30,7 +30,7 @@ class ItemScope:
     """One dataset or sequence item the requirements are matched in; its EvalContext is
     built once, on first use, and shared by every conditional attribute of the item."""
 
-    __slots__ = ("item", "parents", "where", "frame", "index", "sequence", "_ectx")
+    __slots__ = ("item", "parents", "where", "frame", "index", "sequence", "_ectx", "decided")
 
     def __init__(self, item: Dataset, parents: tuple[Dataset, ...], where: ElementPath | None,
                  frame: tuple[Dataset, ...] | None, index: int | None,
@@ -42,6 +42,9 @@ class ItemScope:
         self.index = index
         self.sequence = sequence
         self._ectx: EvalContext | None = None
+        # Condition results by expression key (IodReq.expr_keys): every input of an
+        # evaluation is a property of the item, so equal expressions agree within it.
+        self.decided: dict[int, bool | None] = {}
 
     def eval_context(self, ctx: CheckContext) -> EvalContext:
         if self._ectx is None:
