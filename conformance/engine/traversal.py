@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pydicom.dataset import Dataset
 
@@ -29,10 +29,11 @@ def internal_error(ctx: CheckContext, check: CheckInfo, exc: BaseException,
 def traverse(ctx: CheckContext, checks: Sequence[CheckInfo], sink: list[Finding]) -> None:
     """Call every element check on every element (document order, depth first)."""
     if checks:
-        _walk(ctx.dataset, None, checks, ctx, sink)
+        _walk(ctx.dataset, None, tuple((c, c.fn) for c in checks), ctx, sink)
 
 
-def _walk(ds: Dataset, parent: ElementPath | None, checks: Sequence[CheckInfo],
+def _walk(ds: Dataset, parent: ElementPath | None,
+          checks: Sequence[tuple[CheckInfo, Callable[..., Iterable[Finding]]]],
           ctx: CheckContext, sink: list[Finding]) -> None:
     # key=int: BaseTag's Python-level comparisons are slow; the order is the same.
     for tag in sorted(ds.keys(), key=int):
@@ -44,9 +45,11 @@ def _walk(ds: Dataset, parent: ElementPath | None, checks: Sequence[CheckInfo],
                 "element-unreadable", "error",
                 f"element cannot be parsed: {type(exc).__name__}: {exc}", where=where))
             continue
-        for check in checks:
+        for check, fn in checks:
             try:
-                sink.extend(check.fn(elem, where, ctx))
+                found = fn(elem, where, ctx)
+                if found:  # most calls find nothing: skip the extend
+                    sink.extend(found)
             except Exception as exc:  # one broken check must not stop validation
                 sink.append(internal_error(ctx, check, exc, where))
         if elem.VR == "SQ" and elem.value:

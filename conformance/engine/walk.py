@@ -6,6 +6,7 @@ so the requirement tree is matched against the dataset only once per validation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pydicom.dataset import Dataset
@@ -115,9 +116,12 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
     if req is not None:
         presence = module_presence(ctx)
         shared, _ = frame_items(ctx)
+        root = ctx.dataset
+        # One scope for the top level: its condition results serve every module.
+        top = (ItemScope(root, (), None, None, None, None), set(map(int, root.keys())))
         for m in req.modules:
             if presence.get(m.id):
-                _bind(out, m.attrs, ctx.dataset, (), None, m, None, None, None, shared)
+                _bind(out, m.attrs, root, (), None, m, None, None, None, shared, top)
     ctx.cache["bound"] = out
     return out
 
@@ -127,14 +131,50 @@ def _groups(keys: set[int], attr: AttrReq) -> list[int]:
     return sorted({k >> 16 for k in keys if (k >> 16) & gmask == gvalue})
 
 
+_PLANS: dict[int, tuple[tuple[AttrReq, ...], tuple[tuple[int, ...], dict[int, list[int]]]]] = {}
+
+
+def _plan(attrs: tuple[AttrReq, ...]) -> tuple[tuple[int, ...], dict[int, list[int]]]:
+    """(rows always bound, optional rows by tag): absent optional rows are most rows and
+    need no look; finding the present ones from the item's keys is cheaper."""
+    hit = _PLANS.get(id(attrs))
+    if hit is not None and hit[0] is attrs:
+        return hit[1]
+    always: list[int] = []
+    optional: dict[int, list[int]] = {}
+    for i, a in enumerate(attrs):
+        if a.exact and a.optional:
+            optional.setdefault(a.tag, []).append(i)
+        elif a.exact or a.mask & 0xFFFF == 0xFFFF:
+            always.append(i)
+    plan = (tuple(always), optional)
+    # Holding ``attrs`` keeps its id from being reused (compiled trees live on anyway).
+    _PLANS[id(attrs)] = (attrs, plan)
+    return plan
+
+
 def _bind(out: list[Bound], attrs: tuple[AttrReq, ...], item: Dataset,
           parents: tuple[Dataset, ...], where: ElementPath | None,
           owner: ModuleReq | FunctionalGroupReq, frame: tuple[Dataset, ...] | None,
-          index: int | None, sequence: Sequence | None, shared: Dataset | None) -> None:
-    # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
-    keys = set(map(int, item.keys()))
-    scope = ItemScope(item, parents, where, frame, index, sequence)
-    for a in attrs:
+          index: int | None, sequence: Sequence | None, shared: Dataset | None,
+          top: tuple[ItemScope, set[int]] | None = None) -> None:
+    if top is not None:
+        scope, keys = top
+    else:
+        # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
+        keys = set(map(int, item.keys()))
+        scope = ItemScope(item, parents, where, frame, index, sequence)
+    always, optional = _plan(attrs)
+    rows: Iterable[int] = always
+    hits = keys & optional.keys()
+    if hits:
+        picked = list(always)
+        for t in hits:
+            picked.extend(optional[t])
+        picked.sort()  # table order: findings come out in row order
+        rows = picked
+    for i in rows:
+        a = attrs[i]
         if not a.exact:
             if a.mask & 0xFFFF != 0xFFFF:
                 continue  # element-number masks name families, not required attributes
