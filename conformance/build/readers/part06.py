@@ -8,6 +8,7 @@ elements in the part is read (newer editions add tables such as 9-1). Output sha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -103,18 +104,25 @@ def read_part06(path: Path, anomalies: list[dict]) -> dict:
     return {"elements": dict(sorted(elements.items())), "uids": dict(sorted(uids.items()))}
 
 
-def _read_elements(table: etree._Element, header: list[str], label: str, out: dict[str, dict],
-                   anomalies: list[dict]) -> None:
-    i_name = _column(header, "name")
-    i_kw = _column(header, "keyword")
-    i_vr = _column(header, "vr")
-    i_vm = _column(header, "vm")
+def _full_rows(table: etree._Element, header: list[str], label: str,
+               anomalies: list[dict]) -> Iterator[tuple[int, list[str]]]:
+    """(row number, rendered cells) of each row as wide as the header; short rows are anomalies."""
     for n, cells in enumerate(rows_of(table), 1):
         texts = [render_text(c) for c in cells]
         if len(texts) < len(header):
             anomalies.append(anomaly(PART, "short-row", label, n,
                                      f"{len(texts)} cells, header has {len(header)}: {texts}"))
             continue
+        yield n, texts
+
+
+def _read_elements(table: etree._Element, header: list[str], label: str, out: dict[str, dict],
+                   anomalies: list[dict]) -> None:
+    i_name = _column(header, "name")
+    i_kw = _column(header, "keyword")
+    i_vr = _column(header, "vr")
+    i_vm = _column(header, "vm")
+    for n, texts in _full_rows(table, header, label, anomalies):
         tag = parse_tag_cell(texts[0])
         if tag is None:
             anomalies.append(anomaly(PART, "bad-tag", label, n, f"no tag in {texts[0]!r}"))
@@ -154,12 +162,7 @@ def _read_uids(table: etree._Element, header: list[str], label: str, out: dict[s
     i_name = _column(header, "uid name")
     i_kw = _column(header, "uid keyword", "keyword")
     i_type = _column(header, "uid type")
-    for n, cells in enumerate(rows_of(table), 1):
-        texts = [render_text(c) for c in cells]
-        if len(texts) < len(header):
-            anomalies.append(anomaly(PART, "short-row", label, n,
-                                     f"{len(texts)} cells, header has {len(header)}: {texts}"))
-            continue
+    for n, texts in _full_rows(table, header, label, anomalies):
         uid = clean_text(texts[i_uid]).replace(" ", "")
         if not _UID_RE.fullmatch(uid):
             anomalies.append(anomaly(PART, "bad-uid", label, n, f"{uid!r} is not a UID"))
