@@ -23,13 +23,24 @@ def _leftovers(parent: Path, name: str) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name != name)
 
 
-def test_writes_every_file_sorted_and_indented(tmp_path: Path) -> None:
+def test_writes_every_file_sorted_one_entry_per_line(tmp_path: Path) -> None:
     out = write_tiny_standard(tmp_path / "std")
     names = sorted(p.name for p in out.iterdir())
     assert names == ["anomalies.json", "dictionary.json", "iods.json", "manifest.json",
                      "modules.json", "sop_classes.json", "tables.zip", "vrs.json"]
     text = (out / "iods.json").read_text()
-    assert text == json.dumps(json.loads(text), sort_keys=True, indent=1) + "\n"
+    doc = json.loads(text)
+    lines = text.splitlines()
+    # {, "iods": {, one line per IOD, }, }
+    assert lines[:2] == ["{", ' "iods": {']
+    iod_lines = lines[2:-2]
+    assert len(iod_lines) == len(doc["iods"])
+    ids = [json.loads(ln.strip().rstrip(",").split(": ", 1)[0]) for ln in iod_lines]
+    assert ids == sorted(doc["iods"])
+    for ln, ident in zip(iod_lines, ids, strict=True):
+        body = ln.strip().rstrip(",").split(": ", 1)[1]
+        assert json.loads(body) == doc["iods"][ident]
+        assert body == json.dumps(doc["iods"][ident], sort_keys=True, separators=(",", ":"))
     assert _leftovers(tmp_path, "std") == []
 
 
