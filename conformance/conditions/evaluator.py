@@ -68,9 +68,9 @@ def evaluate(expr: dict[str, Any] | None, ctx: EvalContext) -> Tri:
 def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
     op = e.get("op")
     if op == "and":
-        return _and(_eval(a, ctx) for a in e["args"])
+        return _kleene((_eval(a, ctx) for a in e["args"]), False)
     if op == "or":
-        return _or(_eval(a, ctx) for a in e["args"])
+        return _kleene((_eval(a, ctx) for a in e["args"]), True)
     if op == "not":
         v = _eval(e["arg"], ctx)
         return None if v is None else not v
@@ -95,21 +95,13 @@ def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
         return None
 
 
-def _and(vals: Iterable[Tri]) -> Tri:
-    out: Tri = True
+def _kleene(vals: Iterable[Tri], absorbing: bool) -> Tri:
+    """Three-valued "and" (``absorbing`` False) or "or" (True): the absorbing value wins,
+    else unknown if any value is unknown, else the other value."""
+    out: Tri = not absorbing
     for v in vals:
-        if v is False:
-            return False
-        if v is None:
-            out = None
-    return out
-
-
-def _or(vals: Iterable[Tri]) -> Tri:
-    out: Tri = False
-    for v in vals:
-        if v is True:
-            return True
+        if v is absorbing:
+            return absorbing
         if v is None:
             out = None
     return out

@@ -551,7 +551,8 @@ class _Body:
             return True
         return self.low() in ("the", "value", "a", "if", "for", "in", "first", "sop")
 
-    def conj(self) -> E.Expr:
+    def conj(self, guards: tuple[str, ...] = ("if", "when")) -> E.Expr:
+        """Predicates joined by "and"; one of ``guards`` may follow each "and"."""
         args = [self.guarded_pred()]
         while True:
             save = self.i
@@ -561,7 +562,7 @@ class _Body:
                 self.i = save
                 break
             if self.accept("and"):
-                self.accept("if") or self.accept("when")
+                any(self.accept(g) for g in guards)
                 args.append(self.guarded_pred())
             else:
                 self.i = save
@@ -730,25 +731,10 @@ class _Body:
         if self.low() in ("if", "when") or (self.low() == "," and self.low(1) == "if"):
             self.accept(",")
             self.i += 1
-            cond = self.conj_in_selection()
+            # inside an item selection only "if" guards a conjunct
+            cond = self.conj(("if",))
             e = E.and_(e, cond)
         return e
-
-    def conj_in_selection(self) -> E.Expr:
-        args = [self.guarded_pred()]
-        while True:
-            save = self.i
-            self.accept(",")
-            if self.low() == "and" and self.low(1) in ("in", "for") and self._item_sel_ahead(2):
-                self.i = save
-                break
-            if self.accept("and"):
-                self.accept("if")
-                args.append(self.guarded_pred())
-            else:
-                self.i = save
-                break
-        return E.and_(*args)
 
     def module_pred(self) -> E.Expr:
         t = self.peek()
