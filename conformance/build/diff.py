@@ -65,9 +65,7 @@ def _cond_text(cond: dict[str, Any] | None) -> str | None:
 
 
 def _diff_iod(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if a.get("name") != b.get("name"):
-        out["name"] = [a.get("name"), b.get("name")]
+    out: dict[str, Any] = _diff_fields(a, b, ("name",))
     mods = _diff_rows({m["module"]: m for m in a.get("modules", [])},
                       {m["module"]: m for m in b.get("modules", [])}, ("ie", "usage"))
     if mods:
@@ -80,6 +78,7 @@ def _diff_iod(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _diff_rows(a: dict[str, Any], b: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Rows matched by key, in ``a``'s order: ``fields`` and condition text compared."""
     changed = {}
     for key in [k for k in a if k in b]:
         d = _diff_fields(a[key], b[key], fields)
@@ -96,24 +95,11 @@ def _diff_rows(a: dict[str, Any], b: dict[str, Any], fields: tuple[str, ...]) ->
 
 
 def _diff_table(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    rows_a = dict(attribute_rows(a.get("attributes", [])))
-    rows_b = dict(attribute_rows(b.get("attributes", [])))
-    out: dict[str, Any] = {}
-    if a.get("name") != b.get("name"):
-        out["name"] = [a.get("name"), b.get("name")]
-    changed = {}
-    for path in [p for p in rows_a if p in rows_b]:
-        ra, rb = rows_a[path], rows_b[path]
-        d = _diff_fields(ra, rb, ("name", "type"))
-        ta, tb = _cond_text(ra.get("condition")), _cond_text(rb.get("condition"))
-        if ta != tb:
-            d["condition"] = [ta, tb]
-        if d:
-            changed[path] = d
-    added = [p for p in rows_b if p not in rows_a]
-    removed = [p for p in rows_a if p not in rows_b]
-    if changed or added or removed:
-        out["attributes"] = {"added": added, "removed": removed, "changed": changed}
+    out: dict[str, Any] = _diff_fields(a, b, ("name",))
+    attrs = _diff_rows(dict(attribute_rows(a.get("attributes", []))),
+                       dict(attribute_rows(b.get("attributes", []))), ("name", "type"))
+    if attrs:
+        out["attributes"] = attrs
     return out
 
 
