@@ -23,6 +23,9 @@ from conformance.tags import tag_display
 
 T = TypeVar("T")
 
+# PS3.5 Table 6.2-1, the VR table: the reference of the VR syntax and dictionary-VR checks.
+REF_VR_TABLE = Reference(part=5, section="6.2", table="6.2-1")
+
 # VRs whose value is binary (no text); SQ and UN are handled apart.
 BINARY_VRS = frozenset(
     {"AT", "FL", "FD", "SL", "SS", "SV", "UL", "US", "UV", "OB", "OD", "OF", "OL", "OV", "OW"}
@@ -207,6 +210,18 @@ def converted_text(elem: Any) -> str:
     if isinstance(value, (list, tuple, MultiValue)):
         return "\\".join(_single_text(v) for v in value)
     return _single_text(value)
+
+
+def value_text(elem: Any, where: Any, ctx: Any, raw: bytes | None, *,
+               decoded: bool = True) -> str:
+    """The text of a string element: ``raw`` (its bytes as read) decoded with the character
+    set in force (as Latin-1 when not ``decoded``), else its converted value's text."""
+    if raw is None:
+        return converted_text(elem)
+    if not decoded:
+        return raw.decode("latin-1")
+    text, _ok = decode(raw, enclosing(where, ctx), ctx)
+    return text
 
 
 def charsets_of(ds: Dataset | None, ctx: Any) -> list[str]:

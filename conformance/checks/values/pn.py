@@ -13,14 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import (
-    converted_text,
-    decode,
-    enclosing,
-    make,
-    name_of,
-    raw_bytes,
-)
+from conformance.checks.values._common import make, name_of, raw_bytes, value_text
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
 
@@ -69,10 +62,7 @@ def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if getattr(elem, "VR", None) != "PN":
         return ()
     raw = raw_bytes(elem, where, ctx)
-    if raw is not None:
-        text, _ok = decode(raw.rstrip(b"\x00 "), enclosing(where, ctx), ctx)
-    else:
-        text = converted_text(elem)
+    text = value_text(elem, where, ctx, None if raw is None else raw.rstrip(b"\x00 "))
     text = text.rstrip(" ")
     if not text:
         return ()

@@ -19,6 +19,7 @@ from pydicom.uid import UID
 
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
+    REF_VR_TABLE,
     dict_entry,
     enclosing,
     make,
@@ -27,7 +28,7 @@ from conformance.checks.values._common import (
 )
 from conformance.engine.finding import Finding, Reference
 
-REF = Reference(part=5, section="6.2", table="6.2-1")
+REF = REF_VR_TABLE
 REF_PIXEL = Reference(part=5, section="A.2")
 PIXEL_DATA = 0x7FE00010
 PIXEL_REPRESENTATION = 0x00280103

@@ -16,18 +16,17 @@ from typing import Any
 from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
     BINARY_VRS,
-    converted_text,
-    decode,
-    enclosing,
+    REF_VR_TABLE,
     make,
     name_of,
     raw_bytes,
+    value_text,
     vr_table,
 )
 from conformance.checks.values._vrspec import VRSpec, specs
 from conformance.engine.finding import Finding, Reference
 
-REF = Reference(part=5, section="6.2", table="6.2-1")
+REF = REF_VR_TABLE
 REF_EVEN = Reference(part=5, section="7.1.1")
 
 Problem = tuple[str, str]  # (severity "error"|"warning", reason)
@@ -192,16 +191,11 @@ def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | Non
           vr: str) -> tuple[list[Problem], list[str]]:
     """Problems of the field as a whole and the list of its values."""
     problems: list[Problem] = []
-    if raw is not None:
-        if raw.endswith(b"\x00"):
-            problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
-            raw = raw.rstrip(b"\x00")
-        if spec is not None and spec.extended:
-            text, _ok = decode(raw, enclosing(where, ctx), ctx)
-        else:
-            text = raw.decode("latin-1")
-    else:
-        text = converted_text(elem)
+    if raw is not None and raw.endswith(b"\x00"):
+        problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
+        raw = raw.rstrip(b"\x00")
+    # a VR without extended characters is checked byte for byte (Latin-1: one char a byte)
+    text = value_text(elem, where, ctx, raw, decoded=spec is not None and spec.extended)
     if vr == "AE" and text and not text.strip(" "):
         problems.append(("error", "consists solely of spaces"))
     text = text.rstrip(" ")

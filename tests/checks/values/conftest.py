@@ -7,7 +7,6 @@ phrases of PS3.5 Table 6.2-1 the checks read), so the checks are tested without 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from conformance.checks.values._common import snapshot_raw
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.traversal import traverse
-from conformance.standard import load_standard
+from conformance.standard import DictEntry, load_standard
 
 _TEXT = ('Default Character Repertoire and/or as defined by (0008,0005) excluding character '
          'code 5CH (the BACKSLASH "\\" in ISO-IR 6), and all Control Characters except ESC '
@@ -100,20 +99,10 @@ FAKE_VRS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class FakeEntry:
-    tag: str
-    name: str
-    keyword: str
-    vr: str
-    vm: str
-    retired: bool
-
-
 class FakeDictionary:
     """pydicom's data dictionary and UID dictionary behind the Standard interface."""
 
-    def get(self, tag: int) -> FakeEntry | None:
+    def get(self, tag: int) -> DictEntry | None:
         row = DicomDictionary.get(tag)
         key = f"{tag:08X}"
         if row is None:
@@ -125,7 +114,7 @@ class FakeDictionary:
         if row is None:
             return None
         vr, vm, name, retired, keyword = row
-        return FakeEntry(key, name, keyword, vr, vm, bool(retired))
+        return DictEntry(key, name, keyword, vr, vm, bool(retired))
 
     def uid(self, uid: str) -> dict[str, Any] | None:
         row = UID_dictionary.get(uid)
