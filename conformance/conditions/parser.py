@@ -20,7 +20,8 @@ Consequence when the condition is false (``otherwise``):
 - ``may`` when the text says so ("May be present otherwise", "may be present otherwise",
   "Otherwise may be present");
 - ``not_allowed`` when it says "(It) shall not be present otherwise" / "Otherwise not
-  used", and by default: PS3.5 7.4.4 / 7.4.5 "When the specified conditions are not met,
+  used" or "(Required) if and only if X" (an include row of PS3.3 Table C.17-5), and by
+  default: PS3.5 7.4.4 / 7.4.5 "When the specified conditions are not met,
   Type 1C [2C] Data Elements shall not be included in the Data Set unless it is specified
   that they may be present otherwise", and PS3.3 A.1.3 for module usage C: "If the
   specified conditions are not met, this Module shall not be supported; that is, no
@@ -356,8 +357,8 @@ def _module_lookup(names: NameIndex, name: str, kind: str) -> str | None:
 
 @dataclass(slots=True)
 class _Clause:
-    role: str        # required, may_if, forbidden_if, otherwise_may, otherwise_not,
-    #                  mutex, at_least_one, required_for
+    role: str        # required, required_iff, may_if, forbidden_if, otherwise_may,
+    #                  otherwise_not, mutex, at_least_one, required_for
     body: list[Tok]
 
 
@@ -386,6 +387,11 @@ _STARTERS: list[tuple[tuple[str, ...], str]] = [
     (("may", "be", "present", "only", "if"), "may_if"),
     (("may", "also", "be", "present", "for"), "may_if"),
     (("may", "be", "present", "for"), "may_if"),
+    # "Include Table C.18.1-1 ... if and only if Value Type (0040,A040) is NUM." (PS3.3
+    # Table C.17-5): the include row's condition; "only if" makes it not allowed otherwise
+    (("if", "and", "only", "if"), "required_iff"),
+    (("required", "if", "and", "only", "if"), "required_iff"),
+    (("shall", "be", "present", "if", "and", "only", "if"), "required_iff"),
     (("required", "only", "if"), "required"),
     (("required", ",", "if"), "required"),
     (("required", "if"), "required"),
@@ -1440,6 +1446,7 @@ def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> di
     may_if: list[E.Expr] = []
     forbidden: list[E.Expr] = []
     otherwise: str | None = None
+    iff = False  # "if and only if": not allowed otherwise, whatever a later clause says
     for c in clauses:
         body = [t for t in c.body]
         while body and body[-1].kind == "punct" and body[-1].text in ".;,:":
@@ -1474,6 +1481,9 @@ def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> di
         e = p.parse()
         if c.role in ("required", "required_for"):
             required.append(e)
+        elif c.role == "required_iff":
+            required.append(e)
+            iff = True
         elif c.role == "may_if":
             may_if.append(e)
         elif c.role == "forbidden_if":
@@ -1506,7 +1516,7 @@ def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> di
     elif kind != "attribute_3":
         result["error"] = "no 'Required if' clause"
     if result["expr"] is not None and kind != "attribute_3":
-        result["otherwise"] = otherwise or "not_allowed"
+        result["otherwise"] = "not_allowed" if iff else otherwise or "not_allowed"
     result["may_if"] = E.or_(*may_if) if may_if else None
     result["forbidden_if"] = E.or_(*forbidden) if forbidden else None
     return result

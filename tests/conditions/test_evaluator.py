@@ -364,3 +364,25 @@ def test_changed_sequence_value_of_a_hand_rule(names: NameIndex) -> None:
     assert _eval(text, names, at(0)) is True           # first item
     assert _eval(text, names, at(1)) is False          # same positions as before
     assert _eval(text, names, at(2)) is True           # the jaws moved
+
+
+def test_sr_include_conditions_on_content_items(names: NameIndex) -> None:
+    """PS3.3 Tables C.17-5 / C.17-6: which content macro applies to a content item."""
+    ds = _read("test-SR.dcm")
+    items = list(ds.ContentSequence)
+    by_value = next(i for i in items if "ValueType" in i)
+    num = parse_condition("if and only if Value Type (0040,A040) is NUM.", names=names)
+    by_value_rule = parse_condition(
+        "if the Target Content Item is included by-value in the Source Content Item. "
+        "The Macro shall not be present if the relationship is by-reference.", names=names)
+    assert num["otherwise"] == by_value_rule["otherwise"] == "not_allowed"
+    ctx = EvalContext(item=by_value, root=ds, item_index=0,
+                      sequence=ds.ContentSequence)
+    assert evaluate(num["expr"], ctx) is (by_value.ValueType == "NUM")
+    assert evaluate(by_value_rule["expr"], ctx) is True
+    by_ref = Dataset()
+    by_ref.RelationshipType = "INFERRED FROM"
+    by_ref.ReferencedContentItemIdentifier = [1, 2]
+    ref_ctx = EvalContext(item=by_ref, root=ds, item_index=0,
+                          sequence=Sequence([by_ref]))
+    assert evaluate(by_value_rule["expr"], ref_ctx) is False

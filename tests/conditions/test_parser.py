@@ -152,3 +152,23 @@ def test_parser_never_raises_on_condition_like_text(words: list[str]) -> None:
 
 
 _NAMES = NameIndex.from_pydicom(modules=["Enhanced MR Image"], macros=["Pixel Measures"])
+
+
+@pytest.mark.parametrize("text", [
+    "if and only if Value Type (0040,A040) is NUM.",
+    "Required if and only if Value Type (0040,A040) is NUM.",
+    "Shall be present if and only if Value Type (0040,A040) is NUM.",
+    # "only if" is the stronger statement: a contradicting clause does not relax it
+    "Required if and only if Value Type (0040,A040) is NUM. May be present otherwise.",
+])
+def test_if_and_only_if_is_not_allowed_otherwise(text: str, names: NameIndex) -> None:
+    got = parse_condition(text, names=names)
+    assert got["expr"] == {"op": "eq", "values": ["NUM"], "attr": {
+        "tag": "0040A040", "scope": "nearest", "index": None, "path": None}}
+    assert got["otherwise"] == "not_allowed" and got["error"] is None
+
+
+def test_plain_if_without_only_is_no_requirement_clause(names: NameIndex) -> None:
+    # a bare "if X" is only read through a reviewed hand rule (C.17-6), never guessed
+    got = parse_condition("if Value Type (0040,A040) is NUM.", names=names)
+    assert got["expr"] is None and got["error"]
