@@ -36,6 +36,7 @@ from conformance.build.readers.part03_text import (
     cell_blocks,
     condition_text,
     enums_of,
+    include_condition,
     is_condition_sentence,
     item_counts,
     new_condition,
@@ -396,10 +397,13 @@ class _TableRows:
                                                   f"{plain_marks(first)[:80]!r}")
             return
         text = " ".join(t for t in (render(c) for c in cells) if t)
-        condition = None
+        # the condition stands after the link in the first cell ("Include Table C.18.1-1
+        # ... if and only if Value Type (0040,A040) is NUM.", Table C.17-5) or in the last
+        conds = [include_condition(first, f"table_{target}")]
         if len(cells) > 1:
-            cond = condition_text(prose_of(cell_blocks(cells[-1])))
-            condition = new_condition(cond) if cond else None
+            conds.append(condition_text(prose_of(cell_blocks(cells[-1]))))
+        cond = " ".join(c for c in conds if c)
+        condition = new_condition(cond) if cond else None
         node: dict = {"kind": "include", "include": {"kind": "macro", "id": ""},
                 "condition": condition, "text": text}
         self.reader.includes.append((node, target, self.label, r))

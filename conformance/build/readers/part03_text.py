@@ -338,6 +338,28 @@ def condition_text(prose: Prose, *, prohibition_only: bool = False) -> str | Non
     return text
 
 
+_INCLUDE_IF = re.compile(r"^(?:if|when|only\s+if)\b", re.I)
+_LEADING_TITLE = re.compile(r"^\s*[\u201c\"][^\u201d\"]*[\u201d\"]")
+
+
+def include_condition(first_cell: str, linkend: str) -> str | None:
+    """The condition an include row writes after its table link in the FIRST cell, or None.
+
+    ``Include <xref table_C.18.1-1/> if and only if Value Type (0040,A040) is NUM.`` (PS3.3
+    Table C.17-5) gives ``if and only if Value Type (0040,A040) is NUM.``: the sentence
+    from its ``if`` / ``when`` on, then any further condition sentences ("The Macro shall
+    not be present if ..."). ``first_cell`` is the rendered cell (markers still in); a
+    title written out after the link ("select: label" xrefs) is skipped.
+    """
+    mark = next((m for m in _MARK_RE.finditer(first_cell) if m.group(1) == linkend), None)
+    if mark is None:
+        return None
+    tail = _LEADING_TITLE.sub("", first_cell[mark.end():]).strip()
+    chosen = [s for n, s in enumerate(split_sentences(tail))
+              if (n == 0 and _INCLUDE_IF.match(plain_marks(s))) or is_condition_sentence(s)]
+    return " ".join(chosen) or None
+
+
 def new_condition(text: str) -> dict:
     """A Condition of docs/CONTRACTS.md; ``expr``/``otherwise`` are filled at compile time."""
     return {"text": text, "expr": None, "otherwise": None, "error": None}
