@@ -21,17 +21,22 @@ class CheckInfo:
     fn: Callable[..., Iterable[Finding]]
     reference: str = ""
     doc: str = field(default="", compare=False)
+    # Element checks only: the VRs (as pydicom converts the element) the check looks at;
+    # None = every element. The traversal skips the call for other VRs.
+    vrs: frozenset[str] | None = None
 
 
 _CHECKS: dict[str, CheckInfo] = {}
 
 
-def _register(kind: str, codes: tuple[str, ...], reference: str) -> Callable[[Any], Any]:
+def _register(kind: str, codes: tuple[str, ...], reference: str,
+              vrs: Iterable[str] | None = None) -> Callable[[Any], Any]:
     def deco(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if not fn.__doc__:
             raise TypeError(f"check {name} needs a docstring citing the standard")
-        _CHECKS[name] = CheckInfo(name, kind, codes, fn, reference, fn.__doc__.strip())
+        _CHECKS[name] = CheckInfo(name, kind, codes, fn, reference, fn.__doc__.strip(),
+                                  frozenset(vrs) if vrs is not None else None)
         return fn
 
     return deco
@@ -42,9 +47,18 @@ def dataset_check(*codes: str, reference: str = "") -> Callable[[Any], Any]:
     return _register("dataset", codes, reference)
 
 
-def element_check(*codes: str, reference: str = "") -> Callable[[Any], Any]:
-    """Register ``fn(elem, where, ctx) -> Iterable[Finding]``, run for every element."""
-    return _register("element", codes, reference)
+def element_check(*codes: str, reference: str = "",
+                  vrs: Iterable[str] | None = None) -> Callable[[Any], Any]:
+    """Register ``fn(elem, where, ctx) -> Iterable[Finding]``, run for every element.
+
+    ``elem`` is the element as pydicom stored it (``RawDataElement``: tag, VR as in the
+    file or None when read implicit VR, length, value bytes ...; or a ``DataElement``
+    when already converted or built in memory); ``where`` is its ``ElementPath``, whose
+    ``scope`` (``conformance.engine.values.ItemScope``) gives the enclosing Dataset,
+    the VR as pydicom converts it (``scope.vr(elem)``), a converted value on demand
+    (``scope.converted(tag)``) and per-dataset facts. ``vrs``: only call for these VRs.
+    """
+    return _register("element", codes, reference, vrs)
 
 
 def discover() -> dict[str, CheckInfo]:

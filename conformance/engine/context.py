@@ -13,6 +13,7 @@ from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.input import ReadFacts
 from conformance.engine.path import ElementPath, keyword_of
 from conformance.engine.requirements import IodReq
+from conformance.engine.values import AsRead
 
 # Keyword and reference lookups depend only on the standard: share them across datasets.
 _SHARED: dict[int, tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference]]] = {}
@@ -49,9 +50,14 @@ class CheckContext:
     cache: dict[str, Any] = field(default_factory=dict)
     _keywords: dict[int, str] = field(init=False, repr=False)
     _references: dict[tuple[Any, ...], Reference] = field(init=False, repr=False)
+    # Every dataset's elements as pydicom stored them, recorded before any check runs
+    # (checks convert what they read; the element checks read the stored bytes).
+    as_read: AsRead | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _, self._keywords, self._references = _shared(self.standard)
+        self.as_read = (AsRead(self.dataset, self.facts, self.file_meta)
+                        if isinstance(self.dataset, Dataset) else None)
 
     # -- dictionary helpers -------------------------------------------------------
     def keyword(self, tag: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from pydicom.datadict import keyword_for_tag
 
@@ -21,14 +22,20 @@ class ElementPath:
     ``index`` is the item index of the step's sequence that leads further down, so
     ``RequestAttributesSequence[0].ScheduledProcedureStepDescription`` is two steps:
     ``(0x00400275, 0)`` then ``(0x00400007, None)``.
+
+    ``scope`` (optional, not part of equality) is the ``ItemScope`` of the dataset that
+    holds the element: the element traversal sets it so element checks reach the
+    enclosing Dataset (``dataset``) and its per-dataset facts without a walk from the root.
     """
 
-    __slots__ = ("parent", "tag", "index", "depth", "_text", "_kw")
+    __slots__ = ("parent", "tag", "index", "depth", "scope", "_text", "_kw")
 
-    def __init__(self, parent: ElementPath | None, tag: int, index: int | None = None) -> None:
+    def __init__(self, parent: ElementPath | None, tag: int, index: int | None = None,
+                 scope: Any = None) -> None:
         self.parent = parent
         self.tag = tag
         self.index = index
+        self.scope = scope
         self.depth: int = 0 if parent is None else parent.depth + 1
         # Rendered forms, memoised: items are shared by all their elements' findings.
         self._text: str | None = None
@@ -40,7 +47,13 @@ class ElementPath:
 
     def item(self, index: int) -> ElementPath:
         """This sequence step, pointing into item ``index``."""
-        return ElementPath(self.parent, self.tag, index)
+        return ElementPath(self.parent, self.tag, index, self.scope)
+
+    @property
+    def dataset(self) -> Any | None:
+        """The Dataset that holds the element (None when no traversal set the scope)."""
+        scope = self.scope
+        return scope.dataset if scope is not None else None
 
     def steps(self) -> list[tuple[int, int | None]]:
         out: list[tuple[int, int | None]] = []

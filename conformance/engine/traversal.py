@@ -1,16 +1,30 @@
-"""One walk over every data element, nested sequences included, for the element checks."""
+"""One walk over every data element, nested sequences included, for the element checks.
+
+Element checks get each element as pydicom stored it when the CheckContext was made
+(``RawDataElement``, or ``DataElement`` for values already converted or built in
+memory), with its ``ElementPath`` whose ``scope`` is the enclosing dataset's
+``ItemScope``. Nothing is converted to be looked at: only sequences (to walk into
+them), ambiguous VRs (``US or SS`` ...) and elements whose bytes pydicom may refuse
+(``convertible``) are converted; a refusal is an ``element-unreadable`` finding and the
+element checks skip that element.
+"""
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.values import AsRead, ItemScope, convertible
+
+Call = tuple[CheckInfo, Callable[..., Iterable[Finding]]]
 
 
 def internal_error(ctx: CheckContext, check: CheckInfo, exc: BaseException,
@@ -26,33 +40,71 @@ def internal_error(ctx: CheckContext, check: CheckInfo, exc: BaseException,
     )
 
 
+def root_scope(ctx: CheckContext) -> ItemScope:
+    """The root dataset's scope (recorded by the CheckContext, else now)."""
+    as_read = getattr(ctx, "as_read", None)
+    if as_read is None or as_read.root.dataset is not ctx.dataset:
+        as_read = AsRead(ctx.dataset, ctx.facts, ctx.file_meta)
+        ctx.as_read = as_read
+    return as_read.root
+
+
+class _Dispatch:
+    """The element checks by VR: a check registered with ``vrs`` only sees those."""
+
+    def __init__(self, checks: Sequence[CheckInfo]) -> None:
+        self.checks = checks
+        self.by_vr: dict[str, tuple[Call, ...]] = {}
+
+    def for_vr(self, vr: str) -> tuple[Call, ...]:
+        got = self.by_vr.get(vr)
+        if got is None:
+            got = self.by_vr[vr] = tuple(
+                (c, c.fn) for c in self.checks if c.vrs is None or vr in c.vrs)
+        return got
+
+
 def traverse(ctx: CheckContext, checks: Sequence[CheckInfo], sink: list[Finding]) -> None:
     """Call every element check on every element (document order, depth first)."""
     if checks:
-        _walk(ctx.dataset, None, tuple((c, c.fn) for c in checks), ctx, sink)
+        _walk(root_scope(ctx), None, _Dispatch(checks), ctx, sink)
 
 
-def _walk(ds: Dataset, parent: ElementPath | None,
-          checks: Sequence[tuple[CheckInfo, Callable[..., Iterable[Finding]]]],
+def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
           ctx: CheckContext, sink: list[Finding]) -> None:
-    # key=int: BaseTag's Python-level comparisons are slow; the order is the same.
-    for tag in sorted(ds.keys(), key=int):
-        where = ElementPath(parent, tag)
-        try:
-            elem = ds[tag]
-        except Exception as exc:  # pydicom could not convert the raw bytes
-            sink.append(ctx.finding(
-                "element-unreadable", "error",
-                f"element cannot be parsed: {type(exc).__name__}: {exc}", where=where))
-            continue
-        for check, fn in checks:
+    elements = scope.elements
+    for tag in sorted(elements, key=int):  # BaseTag's comparisons are slow; same order
+        elem: Any = elements[tag]
+        where = ElementPath(parent, tag, None, scope)
+        vr = elem.VR
+        value: Any = None
+        if type(elem) is RawDataElement:
+            if vr is None or vr == "UN":
+                vr = scope.vr(elem)
+            if not convertible(elem, vr):
+                try:
+                    converted = scope.dataset[tag]
+                except Exception as exc:  # pydicom could not convert the stored bytes
+                    sink.append(ctx.finding(
+                        "element-unreadable", "error",
+                        f"element cannot be parsed: {type(exc).__name__}: {exc}",
+                        where=where))
+                    continue
+                vr = converted.VR
+                scope.resolved(tag, vr)
+                value = converted.value if vr == "SQ" else None
+        elif vr == "SQ":
+            value = elem.value
+        for check, fn in dispatch.for_vr(vr):
             try:
                 found = fn(elem, where, ctx)
                 if found:  # most calls find nothing: skip the extend
                     sink.extend(found)
             except Exception as exc:  # one broken check must not stop validation
                 sink.append(internal_error(ctx, check, exc, where))
-        if elem.VR == "SQ" and elem.value:
-            for i, item in enumerate(elem.value):
+        if vr == "SQ" and value:
+            as_read = scope.as_read
+            for i, item in enumerate(value):
                 if isinstance(item, Dataset):
-                    _walk(item, where.item(i), checks, ctx, sink)
+                    path = where.item(i)
+                    _walk(as_read.scope(item, scope, path), path, dispatch, ctx, sink)

@@ -1,14 +1,19 @@
-"""Shared helpers of the value checks: findings, raw value access, per-standard caches.
+"""Shared helpers of the value checks: findings, stored-value access, per-standard caches.
 
-The checks get ``elem`` as the engine hands it over: a pydicom ``RawDataElement``
-(bytes as read) or a converted ``DataElement``. Raw bytes are preferred because a value
-pydicom cannot convert must become a finding, not an exception.
+The element checks get ``elem`` as pydicom stored it: a ``RawDataElement`` (bytes as
+read) or, for values converted earlier or built in memory, a ``DataElement``; and
+``where.scope``, the ``ItemScope`` of the enclosing dataset (its Dataset, per-dataset
+facts, the VR pydicom gives the element). Raw bytes are preferred because a value pydicom
+cannot convert must become a finding, not an exception, and because converting every
+element only to look at it costs more than the checks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydicom import charset as pd_charset
@@ -19,6 +24,7 @@ from pydicom.multival import MultiValue
 
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
+from conformance.engine.values import AsRead, ItemScope
 from conformance.tags import tag_display
 
 T = TypeVar("T")
@@ -33,6 +39,7 @@ BINARY_VRS = frozenset(
 # Text VRs that PS3.5 6.2 allows to be multi-valued is taken from the VR table; this
 # fallback is only for a build without vrs.json.
 _SINGLE_VALUED_FALLBACK = frozenset({"LT", "ST", "UT", "UR"})
+SPECIFIC_CHARACTER_SET = 0x00080005
 
 _CACHE: dict[tuple[int, str], tuple[Any, Any]] = {}
 
@@ -74,33 +81,75 @@ def uid_entry(std: Any, uid: str) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) else None
 
 
-def enclosing(where: Any, ctx: Any) -> Dataset | None:
-    """The dataset that holds the element at ``where`` (an engine ``ElementPath``).
+# -- per-standard caches keyed by int tag ------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """What the data dictionary of the standard says about one tag (PS3.6 Section 6)."""
 
-    Resolved from the root along the path; siblings share their parent path object, so
-    the last answer is cached in ``ctx.cache``.
-    """
-    root = getattr(ctx, "dataset", None)
-    parent = getattr(where, "parent", None)
-    if parent is None or not isinstance(root, Dataset):
-        return root if isinstance(root, Dataset) else None
-    cache = getattr(ctx, "cache", None)
-    if cache is not None:
-        hit = cache.get("values.enclosing")
-        if hit is not None and hit[0] is parent:
-            return hit[1]  # type: ignore[no-any-return]
-    ds: Dataset | None = root
-    for tag, index in parent.steps():
+    entry: Any  # DictEntry
+    what: str  # "Patient's Name (0010,0010)", for messages
+    vr: str  # verbatim dictionary VR ("US or SS" ...; "" for items/delimiters)
+    alternatives: frozenset[str]
+    vm: str
+    retired: bool
+
+
+class StandardCache:
+    """Lookups of one standard, each computed once (dicts keyed by int tag)."""
+
+    __slots__ = ("std", "infos", "names", "vr_specs")
+
+    def __init__(self, std: Any) -> None:
+        self.std = std
+        self.infos: dict[int, TagInfo | None] = {}
+        self.names: dict[int, str] = {}
+        self.vr_specs: dict[str, Any] | None = None
+
+    def info(self, tag: int) -> TagInfo | None:
+        """The dictionary facts of ``tag``; None when the dictionary does not know it."""
         try:
-            ds = ds[tag].value[index] if ds is not None and index is not None else None
-        except Exception:  # noqa: BLE001
-            ds = None
-        if not isinstance(ds, Dataset):
-            ds = None
-            break
-    if cache is not None:
-        cache["values.enclosing"] = (parent, ds)
-    return ds
+            return self.infos[tag]
+        except KeyError:
+            pass
+        entry = dict_entry(self.std, tag)
+        info = None
+        if entry is not None:
+            vr = str(getattr(entry, "vr", "") or "")
+            info = TagInfo(entry, self.name(tag), vr,
+                           frozenset(a.strip() for a in vr.split(" or ")),
+                           str(getattr(entry, "vm", "") or ""),
+                           bool(getattr(entry, "retired", False)))
+        self.infos[tag] = info
+        return info
+
+    def name(self, tag: int) -> str:
+        """A readable name for messages: ``Patient's Name (0010,0010)``."""
+        got = self.names.get(tag)
+        if got is None:
+            entry = dict_entry(self.std, tag)
+            name = getattr(entry, "name", "") if entry is not None else ""
+            got = self.names[tag] = f"{name} {tag_display(tag)}" if name else tag_display(tag)
+        return got
+
+
+# The last standard's cache, read without a lock: one tuple, replaced atomically.
+_last: tuple[Any, StandardCache] | None = None
+
+
+def cache_of(std: Any) -> StandardCache:
+    """The StandardCache of ``std`` (one per standard object)."""
+    global _last
+    hit = _last
+    if hit is not None and hit[0] is std:
+        return hit[1]
+    cache = per_standard(std, "values.cache", StandardCache)
+    _last = (std, cache)
+    return cache
+
+
+def name_of(std: Any, tag: int) -> str:
+    """A readable name for messages: ``Patient's Name (0010,0010)``."""
+    return cache_of(std).name(tag)
 
 
 def keyword_of(tag: int) -> str:
@@ -109,13 +158,6 @@ def keyword_of(tag: int) -> str:
         return keyword_for_tag(tag) or ""
     except Exception:  # noqa: BLE001
         return ""
-
-
-def name_of(std: Any, tag: int) -> str:
-    """A readable name for messages: ``Patient's Name (0010,0010)``."""
-    entry = dict_entry(std, tag)
-    name = getattr(entry, "name", "") if entry is not None else ""
-    return f"{name} {tag_display(tag)}" if name else tag_display(tag)
 
 
 def make(ctx: Any, code: str, severity: Severity, message: str, where: Any,
@@ -128,65 +170,50 @@ def make(ctx: Any, code: str, severity: Severity, message: str, where: Any,
     return ctx.finding(code, severity, message, where=where, reference=reference)  # type: ignore[no-any-return]
 
 
-_SNAPSHOT = "values.raw"
+# -- the enclosing dataset and stored values -----------------------------------------------
+def as_read(ctx: Any) -> AsRead | None:
+    """The datasets of the validation as read (recorded by the CheckContext)."""
+    got = getattr(ctx, "as_read", None)
+    if got is None:
+        root = getattr(ctx, "dataset", None)
+        if not isinstance(root, Dataset):
+            return None
+        got = AsRead(root, getattr(ctx, "facts", None), getattr(ctx, "file_meta", None))
+        with contextlib.suppress(AttributeError):  # a read-only stand-in context
+            ctx.as_read = got
+    return got
 
 
-def steps_key(where: Any) -> tuple[tuple[int, int | None], ...]:
-    """Hashable form of an ElementPath: ((tag, item index), ...)."""
-    return tuple(where.steps()) if where is not None else ()
+def scope_of(where: Any, ctx: Any) -> ItemScope | None:
+    """The scope of the dataset holding the element at ``where``.
 
-
-def snapshot_raw(ctx: Any) -> None:
-    """Record the raw elements of the dataset before the traversal converts them.
-
-    The engine hands element checks converted ``DataElement``s; the bytes as read are
-    kept here (references, no copies) so that padding, odd lengths and binary lengths
-    can be checked. Elements already converted by earlier checks are simply absent.
+    Set by the traversal; for a path built elsewhere (direct calls, File Meta) the
+    recorded item with the same path, else the root.
     """
-    cache = getattr(ctx, "cache", None)
-    root = getattr(ctx, "dataset", None)
-    if cache is None or not isinstance(root, Dataset) or _SNAPSHOT in cache:
-        return
-    out: dict[tuple[tuple[int, int | None], ...], RawDataElement] = {}
-    stack: list[tuple[Dataset, tuple[tuple[int, int | None], ...]]] = [(root, ())]
-    while stack:
-        ds, prefix = stack.pop()
-        for tag in list(ds.keys()):
-            try:
-                raw = ds.get_item(tag)
-            except Exception:  # noqa: BLE001
-                continue
-            if isinstance(raw, RawDataElement) and raw.VR != "SQ":
-                out[(*prefix, (tag, None))] = raw
-                continue
-            if raw is None or raw.VR != "SQ":
-                continue
-            try:
-                items = ds[tag].value
-            except Exception:  # noqa: BLE001 - the traversal reports unreadable sequences
-                continue
-            for i, item in enumerate(items or ()):
-                if isinstance(item, Dataset):
-                    stack.append((item, (*prefix, (tag, i))))
-    cache[_SNAPSHOT] = out
+    scope = getattr(where, "scope", None)
+    if scope is not None:
+        return scope  # type: ignore[no-any-return]
+    read = as_read(ctx)
+    if read is None:
+        return None
+    parent = getattr(where, "parent", None)
+    if parent is not None:
+        for ds, path in read.items:
+            if path == parent:
+                return read.scopes.get(id(ds))
+    return read.root
 
 
-def raw_bytes(elem: Any, where: Any, ctx: Any) -> bytes | None:
-    """The value bytes as read from the file, or None when only a converted value exists."""
-    if isinstance(elem, RawDataElement):
+def vr_of(elem: Any, scope: ItemScope | None) -> str | None:
+    """The VR of ``elem`` as pydicom converts it (``elem.VR`` without a scope)."""
+    return scope.vr(elem) if scope is not None else getattr(elem, "VR", None)
+
+
+def raw_bytes(elem: Any) -> bytes | None:
+    """The value bytes as read from the file, or None for a converted element."""
+    if type(elem) is RawDataElement:
         return elem.value if isinstance(elem.value, bytes) else b""
-    cache = getattr(ctx, "cache", None)
-    if cache is None:
-        return None
-    if _SNAPSHOT not in cache:
-        snapshot_raw(ctx)  # normally done before the traversal by raw_snapshot.py
-    snap = cache.get(_SNAPSHOT)
-    if not snap:
-        return None
-    raw = snap.get(steps_key(where))
-    if raw is None or raw.tag != elem.tag:
-        return None
-    return raw.value if isinstance(raw.value, bytes) else b""
+    return None
 
 
 def _single_text(v: Any) -> str:
@@ -212,7 +239,13 @@ def converted_text(elem: Any) -> str:
     return _single_text(value)
 
 
-def value_text(elem: Any, where: Any, ctx: Any, raw: bytes | None, *,
+def stored_text(elem: Any) -> str:
+    """The value as text without decoding (latin-1 for raw bytes), values joined by '\\'."""
+    raw = raw_bytes(elem)
+    return raw.decode("latin-1") if raw is not None else converted_text(elem)
+
+
+def value_text(elem: Any, scope: ItemScope | None, raw: bytes | None, *,
                decoded: bool = True) -> str:
     """The text of a string element: ``raw`` (its bytes as read) decoded with the character
     set in force (as Latin-1 when not ``decoded``), else its converted value's text."""
@@ -220,30 +253,56 @@ def value_text(elem: Any, where: Any, ctx: Any, raw: bytes | None, *,
         return converted_text(elem)
     if not decoded:
         return raw.decode("latin-1")
-    text, _ok = decode(raw, enclosing(where, ctx), ctx)
+    text, _ok = decode(raw, scope)
     return text
 
 
+# -- character sets --------------------------------------------------------------------------
+def charsets(scope: ItemScope | None) -> list[str]:
+    """Specific Character Set values in force for the dataset (its own, else the root's)."""
+    if scope is None:
+        return []
+    got = scope.memo.get("charsets")
+    if got is None:
+        elem = scope.own_or_root(SPECIFIC_CHARACTER_SET)
+        got = [v.strip() for v in stored_text(elem).split("\\")] if elem is not None else []
+        scope.memo["charsets"] = got
+    return got  # type: ignore[no-any-return]
+
+
 def charsets_of(ds: Dataset | None, ctx: Any) -> list[str]:
-    """Specific Character Set values in force for ``ds`` (its own, else the root's)."""
-    for d in (ds, getattr(ctx, "dataset", None)):
-        if not isinstance(d, Dataset):
-            continue
+    """Specific Character Set values of ``ds`` itself (dataset checks)."""
+    read = as_read(ctx) if ctx is not None else None
+    scope = read.scopes.get(id(ds)) if read is not None and ds is not None else None
+    if scope is not None and scope.dataset is ds:
+        elem = scope.elements.get(SPECIFIC_CHARACTER_SET)
+    else:
         try:
-            raw = d.get_item(0x00080005)
+            elem = ds.get_item(SPECIFIC_CHARACTER_SET) if ds is not None else None
         except Exception:  # noqa: BLE001
-            raw = None
-        if raw is None:
-            continue
-        if isinstance(raw, RawDataElement):
-            text = (raw.value or b"").decode("latin-1")
-        else:
-            text = converted_text(raw)
-        return [v.strip() for v in text.split("\\")]
-    return []
+            elem = None
+    return [v.strip() for v in stored_text(elem).split("\\")] if elem is not None else []
 
 
-def decode(value: bytes, ds: Dataset | None, ctx: Any) -> tuple[str, bool]:
+def _encodings(scope: ItemScope | None) -> tuple[list[str], bool, bool]:
+    """(Python encodings, pydicom warned about a term, repertoire extended) per dataset."""
+    got = scope.memo.get("encodings") if scope is not None else None
+    if got is None:
+        terms = charsets(scope)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                encodings = pd_charset.convert_encodings([t for t in terms if t] or [""])
+            except Exception:  # noqa: BLE001
+                encodings = None
+        extended = any(t not in ("", "ISO_IR 6") for t in terms)
+        got = (encodings, bool(caught), extended)
+        if scope is not None:
+            scope.memo["encodings"] = got
+    return got  # type: ignore[no-any-return]
+
+
+def decode(value: bytes, scope: ItemScope | None) -> tuple[str, bool]:
     """Decode text bytes with the character set in force; ``(text, ok)``.
 
     Pure ASCII without ESC decodes the same in every DICOM character set, so the
@@ -251,48 +310,32 @@ def decode(value: bytes, ds: Dataset | None, ctx: Any) -> tuple[str, bool]:
     """
     if value.isascii() and b"\x1b" not in value:
         return value.decode("ascii"), True
-    terms = charsets_of(ds, ctx)
+    encodings, warned, extended = _encodings(scope)
+    if encodings is None:
+        return value.decode("latin-1"), False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            encodings = pd_charset.convert_encodings([t for t in terms if t] or [""])
             text = pd_charset.decode_bytes(value, encodings, {0x5C, 0x3D, 0x5E})
         except Exception:  # noqa: BLE001
             return value.decode("latin-1"), False
-    extended = any(t not in ("", "ISO_IR 6") for t in terms)
     # The default repertoire is ISO-IR 6 (ASCII): any other byte needs a character set.
-    return text, not caught and extended
-
-
-def walk(ds: Dataset, parent: ElementPath | None = None
-         ) -> Iterator[tuple[Dataset, ElementPath | None]]:
-    """Yield ``(dataset, path of the item)`` for ``ds`` and every sequence item below it."""
-    yield ds, parent
-    for tag in list(ds.keys()):
-        try:
-            raw = ds.get_item(tag)
-        except Exception:  # noqa: BLE001
-            continue
-        if raw is None or raw.VR != "SQ":
-            continue
-        try:
-            items = ds[tag].value
-        except Exception:  # noqa: BLE001 - an undecodable sequence is another check's finding
-            continue
-        seq = ElementPath(parent, tag)
-        for i, item in enumerate(items or ()):
-            if isinstance(item, Dataset):
-                yield from walk(item, seq.item(i))
+    return text, not caught and not warned and extended
 
 
 def items_of(ctx: Any) -> list[tuple[Dataset, ElementPath | None]]:
-    """``walk(ctx.dataset)`` as a list, computed once per validation (``ctx.cache``)."""
-    cache = getattr(ctx, "cache", None)
-    hit = cache.get("values.items") if cache is not None else None
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
-    root = getattr(ctx, "dataset", None)
-    items = list(walk(root)) if isinstance(root, Dataset) else []
-    if cache is not None:
-        cache["values.items"] = items
-    return items
+    """``(dataset, path of the item)`` for the root and every sequence item (as read)."""
+    read = as_read(ctx)
+    return read.items if read is not None else []
+
+
+def stored(ds: Dataset, tag: int, ctx: Any) -> Any | None:
+    """The element ``tag`` of ``ds`` as it was stored before the checks ran."""
+    read = as_read(ctx)
+    scope = read.scopes.get(id(ds)) if read is not None else None
+    if scope is not None and scope.dataset is ds:
+        return scope.elements.get(tag)
+    try:
+        return ds.get_item(tag)
+    except Exception:  # noqa: BLE001
+        return None

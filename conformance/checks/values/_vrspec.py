@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks.values._common import per_standard, vr_table
+from conformance.checks.values._common import cache_of, vr_table
 
 _QUERY = re.compile(r"\bIn the context of\b", re.I)
 _RESTRICTED = re.compile(r"^(.*?)\bof (?:the )?Default Character Repertoire", re.S)
@@ -112,12 +112,9 @@ def _spec(vr: str, row: dict[str, Any]) -> VRSpec:
 
 def specs(std: Any) -> dict[str, VRSpec]:
     """VR -> VRSpec for the standard in use (``{}`` when the build has no vrs.json)."""
-
-    def build(s: Any) -> dict[str, VRSpec]:
-        out: dict[str, VRSpec] = {}
-        for vr, row in vr_table(s).items():
-            if isinstance(row, dict):
-                out[vr] = _spec(vr, row)
-        return out
-
-    return per_standard(std, "vrspecs", build)
+    cache = cache_of(std)
+    got = cache.vr_specs
+    if got is None:
+        got = {vr: _spec(vr, row) for vr, row in vr_table(std).items() if isinstance(row, dict)}
+        cache.vr_specs = got
+    return got

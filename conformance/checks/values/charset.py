@@ -17,15 +17,17 @@ from pydicom import charset as pd_charset
 
 from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
+    charsets,
     charsets_of,
     converted_text,
     decode,
-    enclosing,
     items_of,
     make,
     name_of,
     per_standard,
     raw_bytes,
+    scope_of,
+    vr_of,
 )
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
@@ -76,7 +78,7 @@ def check_charset_terms(ctx: Any) -> Iterator[Finding]:
     for ds, parent in items_of(ctx):
         if SPECIFIC_CHARACTER_SET not in ds:
             continue
-        values = charsets_of(ds, None)
+        values = charsets_of(ds, ctx)
         problems = _term_problems(values, terms)
         if problems:
             yield make(ctx, "charset", "error",
@@ -84,29 +86,27 @@ def check_charset_terms(ctx: Any) -> Iterator[Finding]:
                        f"{source})", ElementPath(parent, SPECIFIC_CHARACTER_SET), REF_TERMS)
 
 
-@element_check("charset", reference="PS3.5 6.1")
+@element_check("charset", reference="PS3.5 6.1", vrs=TEXT_VRS)
 def check_text_decodes(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.1: text values decode with the Specific Character Set in force."""
-    if getattr(elem, "VR", None) not in TEXT_VRS:
+    raw = raw_bytes(elem)
+    if raw is not None and raw.isascii() and b"\x1b" not in raw:
+        return ()  # ASCII decodes the same in every character set
+    scope = scope_of(where, ctx)
+    if vr_of(elem, scope) not in TEXT_VRS:
         return ()
-    raw = raw_bytes(elem, where, ctx)
     if raw is not None:
-        if raw.isascii() and b"\x1b" not in raw:
-            return ()
-        ds = enclosing(where, ctx)
-        _text, ok = decode(raw, ds, ctx)
+        _text, ok = decode(raw, scope)
         if ok:
             return ()
     else:
         text = converted_text(elem)
         if text.isascii():
             return ()
-        ds = enclosing(where, ctx)
-        terms = charsets_of(ds, ctx)
-        extended = any(t not in ("", "ISO_IR 6") for t in terms)
+        extended = any(t not in ("", "ISO_IR 6") for t in charsets(scope))
         if extended and "\ufffd" not in text:
             return ()
-    terms = [t for t in charsets_of(ds, ctx) if t] or ["none: ISO-IR 6 (ASCII)"]
+    terms = [t for t in charsets(scope) if t] or ["none: ISO-IR 6 (ASCII)"]
     return [make(ctx, "charset", "error",
                  f"{name_of(ctx.standard, elem.tag)} has bytes that cannot be decoded with "
                  f"Specific Character Set {' / '.join(terms)}", where, REF_TEXT)]

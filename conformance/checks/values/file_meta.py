@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID_dictionary
 
 from conformance.checks.registry import dataset_check
-from conformance.checks.values._common import make, uid_entry
+from conformance.checks.values._common import as_read, make, uid_entry
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
 from conformance.checks.values.vr_syntax import check_vr_syntax
@@ -61,12 +61,10 @@ def _encoding(ctx: Any) -> tuple[bool | None, bool | None]:
     pydicom's ``original_encoding`` follows the Transfer Syntax; the raw elements record
     what its reader found (it falls back to implicit VR when the VR bytes are not a VR).
     """
-    cache = getattr(ctx, "cache", None)
-    snap = cache.get("values.raw") if isinstance(cache, dict) else None
-    if snap:
-        for key, raw in snap.items():
-            if len(key) == 1 and raw.tag >> 16 != 0x0002:
-                return bool(raw.is_implicit_VR), bool(raw.is_little_endian)
+    read = as_read(ctx)
+    for raw in read.root.elements.values() if read is not None else ():
+        if type(raw) is RawDataElement and raw.VR != "SQ" and raw.tag >> 16 != 0x0002:
+            return bool(raw.is_implicit_VR), bool(raw.is_little_endian)
     facts = getattr(ctx, "facts", None)
     return getattr(facts, "is_implicit_vr", None), getattr(facts, "is_little_endian", None)
 

@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from conformance.checks.registry import dataset_check
-from conformance.checks.values._common import items_of, make, steps_key
+from conformance.checks.values._common import items_of, make, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 
@@ -47,14 +47,10 @@ def _int(ds: Dataset, tag: int) -> int | None:
         return None
 
 
-def _raw_length(ctx: Any, ds: Dataset, tag: int, where: ElementPath) -> tuple[int | None, bool]:
+def _raw_length(ctx: Any, ds: Dataset, tag: int) -> tuple[int | None, bool]:
     """(length in bytes or None, defined length?) of a pixel data element."""
-    snap = ctx.cache.get("values.raw") if hasattr(ctx, "cache") else None
-    raw = snap.get(steps_key(where)) if snap else None
-    if raw is None:
-        item = ds.get_item(tag)
-        raw = item if isinstance(item, RawDataElement) else None
-    if raw is not None:
+    raw = stored(ds, tag, ctx)
+    if type(raw) is RawDataElement:
         if raw.length == UNDEFINED:
             return None, False
         return (len(raw.value) if isinstance(raw.value, bytes) else raw.length), True
@@ -92,7 +88,7 @@ def _length(ds: Dataset, parent: ElementPath | None, ctx: Any, native: bool | No
             continue
         where = ElementPath(parent, tag)
         try:
-            length, defined = _raw_length(ctx, ds, tag, where)
+            length, defined = _raw_length(ctx, ds, tag)
         except Exception:  # noqa: BLE001
             continue
         if not defined or length is None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import make, name_of, raw_bytes, value_text
+from conformance.checks.values._common import make, name_of, raw_bytes, scope_of, value_text, vr_of
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
 
@@ -56,13 +56,14 @@ def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
     return out
 
 
-@element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1")
+@element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
 def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 (PN) and 6.2.1: component groups, components, length per group."""
-    if getattr(elem, "VR", None) != "PN":
+    scope = scope_of(where, ctx)
+    if vr_of(elem, scope) != "PN":
         return ()
-    raw = raw_bytes(elem, where, ctx)
-    text = value_text(elem, where, ctx, None if raw is None else raw.rstrip(b"\x00 "))
+    raw = raw_bytes(elem)
+    text = value_text(elem, scope, None if raw is None else raw.rstrip(b"\x00 "))
     text = text.rstrip(" ")
     if not text:
         return ()

@@ -15,7 +15,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.registry import dataset_check
-from conformance.checks.values._common import converted_text, items_of, make
+from conformance.checks.values._common import converted_text, items_of, make, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 from conformance.tags import tag_display
@@ -24,12 +24,9 @@ REF = Reference(part=5, section="7.8.1")
 FORBIDDEN_GROUPS = frozenset({0x0001, 0x0003, 0x0005, 0x0007, 0xFFFF})
 
 
-def _creator(ds: Dataset, tag: int) -> tuple[str | None, str, int]:
+def _creator(ds: Dataset, tag: int, ctx: Any) -> tuple[str | None, str, int]:
     """(VR as encoded, value text, number of values) of a Private Creator element."""
-    try:
-        elem = ds.get_item(tag)
-    except Exception:  # noqa: BLE001
-        return None, "", 0
+    elem = stored(ds, tag, ctx)
     if isinstance(elem, RawDataElement):
         text = (elem.value or b"").decode("latin-1")
         vr = elem.VR
@@ -59,7 +56,7 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
             continue  # a group length: retired.py
         if 0x0010 <= el <= 0x00FF:
             creators[group << 8 | el] = tag
-            vr, text, count = _creator(ds, tag)
+            vr, text, count = _creator(ds, tag, ctx)
             why = []
             if vr not in (None, "LO", "UN"):
                 why.append(f"VR {vr}, not LO")
@@ -96,7 +93,7 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
                            f"{tag_display(creator)} reserving its block", where, REF)
     for block, tag in creators.items():
         if block not in used:
-            _vr, text, _n = _creator(ds, tag)
+            _vr, text, _n = _creator(ds, tag, ctx)
             yield make(ctx, "private-creator-unused", "info",
                        f"Private Creator {tag_display(tag)} {text!r} reserves block "
                        f"({block >> 8:04X},{block & 0xFF:02X}xx) but no element uses it",

@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import converted_text, dict_entry, make, uid_entry
+from conformance.checks.values._common import (
+    cache_of,
+    make,
+    scope_of,
+    stored_text,
+    uid_entry,
+    vr_of,
+)
 from conformance.engine.finding import Finding, Reference
 from conformance.tags import tag_display
 
@@ -43,19 +50,21 @@ def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if group & 1:
         return ()
     out: list[Finding] = []
-    entry = dict_entry(ctx.standard, tag)
-    if entry is not None and entry.retired:
+    info = cache_of(ctx.standard).info(tag)
+    if info is not None and info.retired:
         out.append(make(ctx, "retired", "warning",
-                        f"{entry.name} {tag_display(tag)} is retired", where, REF_ELEMENT))
+                        f"{info.entry.name} {tag_display(tag)} is retired", where, REF_ELEMENT))
+    if vr_of(elem, scope_of(where, ctx)) != "UI":
+        return out
     # The dataset's own retired SOP Class without an IOD is already iod-unknown's finding.
-    own_sop_class = tag == 0x00080016 and getattr(where, "parent", None) is None
-    if getattr(elem, "VR", None) == "UI" and not (own_sop_class and ctx.iod is None):
-        text = converted_text(elem).rstrip("\x00 ")
-        for uid in text.split("\\") if text else ():
-            hit = _retired_uid(ctx, uid.strip("\x00 "))
-            if hit is not None:
-                kind = hit.get("type") or "SOP Class"
-                out.append(make(ctx, "retired", "warning",
-                                f"{uid} is a retired {kind}: {hit.get('name')}", where,
-                                REF_UID))
+    if tag == 0x00080016 and getattr(where, "parent", None) is None and ctx.iod is None:
+        return out
+    text = stored_text(elem).rstrip("\x00 ")
+    for value in text.split("\\") if text else ():
+        uid = value.strip("\x00 ")
+        hit = _retired_uid(ctx, uid)
+        if hit is not None:
+            kind = hit.get("type") or "SOP Class"
+            out.append(make(ctx, "retired", "warning",
+                            f"{uid} is a retired {kind}: {hit.get('name')}", where, REF_UID))
     return out

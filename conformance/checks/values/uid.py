@@ -20,7 +20,9 @@ from conformance.checks.values._common import (
     make,
     name_of,
     raw_bytes,
+    scope_of,
     uid_entry,
+    vr_of,
     vr_table,
 )
 from conformance.engine.finding import Finding, Reference
@@ -55,8 +57,8 @@ def uid_problems(uid: str, max_length: int = _FALLBACK_MAX) -> list[tuple[str, s
     return out
 
 
-def _values(elem: Any, where: Any, ctx: Any) -> tuple[list[str], list[tuple[str, str]]]:
-    raw = raw_bytes(elem, where, ctx)
+def _values(elem: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    raw = raw_bytes(elem)
     field: list[tuple[str, str]] = []
     if raw is None:
         text = converted_text(elem).rstrip("\x00 ")
@@ -69,12 +71,14 @@ def _values(elem: Any, where: Any, ctx: Any) -> tuple[list[str], list[tuple[str,
     return ([v for v in text.split("\\")] if text else []), field
 
 
-@element_check("uid-invalid", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1")
+@element_check("uid-invalid", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1",
+               vrs=("UI",))
 def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 9.1: UID syntax and padding; PS3.6 Table A-1: name the registered UIDs."""
-    if getattr(elem, "VR", None) != "UI":
+    scope = scope_of(where, ctx)
+    if vr_of(elem, scope) != "UI":
         return ()
-    values, field = _values(elem, where, ctx)
+    values, field = _values(elem)
     row = vr_table(ctx.standard).get("UI") or {}
     limit = row.get("max_length") or _FALLBACK_MAX
     out: list[Finding] = []

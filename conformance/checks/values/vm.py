@@ -13,12 +13,18 @@ from functools import lru_cache
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import dict_entry, make, name_of
+from conformance.checks.values._common import cache_of, make, raw_bytes, scope_of, vr_of
 from conformance.engine.finding import Finding, Reference
 
 REF = Reference(part=5, section="6.4")
 _VM = re.compile(r"(\d+)(?:-(\d*)(n)?)?")
 _SKIP_VRS = frozenset({"SQ", "UN", "OB", "OW", "OF", "OD", "OL", "OV", "UT", "UR", "LT", "ST"})
+# Bytes per value of the binary VRs that have a VM (pydicom unpacks length // size values).
+_SIZES = {"AT": 4, "FL": 4, "FD": 8, "SL": 4, "SS": 2, "SV": 8, "UL": 4, "US": 2, "UV": 8}
+_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH", "TM", "UC",
+                       "UI"})
+# The VRs this check looks at; ambiguous ones that pydicom could not resolve included.
+_VRS = _TEXT_VRS | set(_SIZES) | {"US or SS", "US or SS or OW", "US or OW", "OB or OW"}
 
 
 @lru_cache(maxsize=256)
@@ -58,21 +64,49 @@ def value_count(elem: Any) -> int:
         return 1
 
 
-@element_check("vm-invalid", reference="PS3.5 6.4; PS3.6 6")
+def stored_count(raw: bytes, vr: str) -> int | None:
+    """Number of values pydicom makes of the stored bytes ``raw`` of VR ``vr``.
+
+    Binary values: length // size; text: backslash-separated values after the trailing
+    padding, 0 when nothing is left. None when only pydicom can tell.
+    """
+    size = _SIZES.get(vr)
+    if size is not None:
+        return len(raw) // size
+    if vr not in _TEXT_VRS:
+        return None
+    text = raw.rstrip(b"\x00 ")
+    return text.count(b"\\") + 1 if text else 0
+
+
+@element_check("vm-invalid", reference="PS3.5 6.4; PS3.6 6", vrs=_VRS)
 def check_vm(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.4 / PS3.6: the number of values matches the dictionary's VM."""
     tag = elem.tag
-    if tag >> 16 & 1 or getattr(elem, "VR", None) in _SKIP_VRS:
+    if tag >> 16 & 1:
         return ()
-    entry = dict_entry(ctx.standard, tag)
-    if entry is None or not entry.vm:
+    scope = scope_of(where, ctx)
+    vr = vr_of(elem, scope)
+    if vr in _SKIP_VRS:
         return ()
-    try:
-        count = value_count(elem)
-    except Exception:  # noqa: BLE001
+    info = cache_of(ctx.standard).info(tag)
+    if info is None or not info.vm:
         return ()
-    if count == 0 or vm_ok(count, entry.vm) is not False:
+    raw = raw_bytes(elem)
+    if raw is None:
+        try:
+            count = value_count(elem)
+        except Exception:  # noqa: BLE001
+            return ()
+    else:
+        count = stored_count(raw, str(vr))
+        # pydicom strips a lone value by VR (AE keeps a NUL, DS and UI drop a TAB ...):
+        # when one value would be wrong, pydicom says whether there is one.
+        if count is None or (count <= 1 and raw and vm_ok(1, info.vm) is False):
+            converted = scope.converted(tag) if scope is not None else None
+            count = value_count(converted) if converted is not None else 0
+    if not count or vm_ok(count, info.vm) is not False:
         return ()
     return [make(ctx, "vm-invalid", "error",
-                 f"{name_of(ctx.standard, tag)} has {count} value{'s' if count != 1 else ''}; "
-                 f"the dictionary gives VM {entry.vm}", where, REF)]
+                 f"{info.what} has {count} value{'s' if count != 1 else ''}; "
+                 f"the dictionary gives VM {info.vm}", where, REF)]

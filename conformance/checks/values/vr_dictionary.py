@@ -15,18 +15,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydicom.dataelem import RawDataElement
-from pydicom.uid import UID
 
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     REF_VR_TABLE,
-    dict_entry,
-    enclosing,
+    as_read,
+    cache_of,
     make,
-    name_of,
-    steps_key,
+    scope_of,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.values import FileFacts, ItemScope, file_facts
 
 REF = REF_VR_TABLE
 REF_PIXEL = Reference(part=5, section="A.2")
@@ -35,73 +34,64 @@ PIXEL_REPRESENTATION = 0x00280103
 BITS_ALLOCATED = 0x00280100
 
 
-def _file_vr(elem: Any, where: Any, ctx: Any) -> str | None:
+def _file_vr(elem: Any) -> str | None:
     """The VR as written in the file (pydicom rewrites UN to the dictionary VR); None
     when the element was read implicit VR (its VR is pydicom's guess)."""
-    snap = getattr(ctx, "cache", {}).get("values.raw") if hasattr(ctx, "cache") else None
-    if snap:
-        raw = snap.get(steps_key(where))
-        if isinstance(raw, RawDataElement) and raw.tag == elem.tag:
-            return None if raw.is_implicit_VR or not raw.VR else str(raw.VR)
+    if type(elem) is RawDataElement:
+        return None if elem.is_implicit_VR or not elem.VR else str(elem.VR)
     return getattr(elem, "VR", None)
 
 
-def _implicit(ctx: Any) -> bool:
-    cache = getattr(ctx, "cache", None)
-    hit = cache.get("values.implicit") if cache is not None else None
-    if hit is not None:
-        return bool(hit)
-    facts = getattr(ctx, "facts", None)
-    meta = getattr(ctx, "file_meta", None)
-    ts = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
-    implicit = (getattr(facts, "is_implicit_vr", None) is True
-                or str(ts or "") == "1.2.840.10008.1.2")
-    if cache is not None:
-        cache["values.implicit"] = implicit
-    return implicit
+def _file(scope: ItemScope | None, ctx: Any) -> FileFacts:
+    if scope is not None:
+        return scope.file
+    read = as_read(ctx)
+    if read is not None:
+        return read.file
+    return file_facts(getattr(ctx, "facts", None), getattr(ctx, "file_meta", None))
 
 
-def _int_of(ds: Any, tag: int) -> int | None:
+def _int_of(scope: ItemScope, tag: int) -> int | None:
+    """The first value of ``tag`` in this dataset, converted by pydicom (memoised)."""
+    key = ("int", tag)
+    if key in scope.memo:
+        return scope.memo[key]  # type: ignore[no-any-return]
+    value: int | None = None
     try:
-        elem = ds.get(tag) if ds is not None else None
+        elem = scope.converted(tag)
         v = elem.value if elem is not None else None
         if isinstance(v, bytes) and len(v) >= 2:
-            return int.from_bytes(v[:2], "little")
-        return int(v) if v is not None and v != "" else None
+            value = int.from_bytes(v[:2], "little")
+        elif v is not None and v != "":
+            value = int(v)
     except Exception:  # noqa: BLE001
+        value = None
+    scope.memo[key] = value
+    return value
+
+
+def _attr(scope: ItemScope | None, tag: int) -> int | None:
+    """``tag`` of the enclosing dataset, else of the root dataset."""
+    if scope is None:
         return None
+    value = _int_of(scope, tag)
+    return value if value is not None or scope.parent is None else _int_of(scope.root, tag)
 
 
-def _attr(where: Any, ctx: Any, tag: int) -> int | None:
-    value = _int_of(enclosing(where, ctx), tag)
-    return value if value is not None else _int_of(getattr(ctx, "dataset", None), tag)
-
-
-def _encapsulated(ctx: Any) -> bool | None:
-    meta = getattr(ctx, "file_meta", None)
-    ts = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
-    if not ts:
-        return None
-    try:
-        return bool(UID(str(ts)).is_encapsulated)
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _resolve(tag: int, keyword: str, alternatives: list[str], vr: str, where: Any,
-             ctx: Any) -> tuple[str, str] | None:
+def _resolve(tag: int, keyword: str, alternatives: frozenset[str], vr: str,
+             scope: ItemScope | None, file: FileFacts) -> tuple[str, str] | None:
     """A (severity, reason) when ``vr`` is one of the alternatives but not the right one."""
-    if set(alternatives) == {"US", "SS"} and "LUTDescriptor" not in keyword:
-        pr = _attr(where, ctx, PIXEL_REPRESENTATION)
+    if alternatives == {"US", "SS"} and "LUTDescriptor" not in keyword:
+        pr = _attr(scope, PIXEL_REPRESENTATION)
         if pr in (0, 1):
             want = "SS" if pr == 1 else "US"
             if vr != want:
                 return "warning", f"Pixel Representation is {pr}, so the VR should be {want}"
-    if tag == PIXEL_DATA and set(alternatives) == {"OB", "OW"}:
-        if _encapsulated(ctx) and vr != "OB":
+    if tag == PIXEL_DATA and alternatives == {"OB", "OW"}:
+        if file.encapsulated and vr != "OB":
             return "error", "encapsulated (compressed) Pixel Data is OB"
-        ba = _attr(where, ctx, BITS_ALLOCATED)
-        if _encapsulated(ctx) is False and ba is not None and ba > 8 and vr != "OW":
+        ba = _attr(scope, BITS_ALLOCATED)
+        if file.encapsulated is False and ba is not None and ba > 8 and vr != "OW":
             return "error", f"Bits Allocated is {ba} (> 8), so native Pixel Data is OW"
     return None
 
@@ -110,28 +100,29 @@ def _resolve(tag: int, keyword: str, alternatives: list[str], vr: str, where: An
 def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 / PS3.6: an explicit VR is the one the data dictionary gives the tag."""
     tag = elem.tag
-    if tag >> 16 & 1 or _implicit(ctx):
+    if tag >> 16 & 1:
         return ()
-    entry = dict_entry(ctx.standard, tag)
-    if entry is None or not entry.vr:
+    scope = scope_of(where, ctx)
+    file = _file(scope, ctx)
+    if file.implicit_vr:
         return ()
-    vr = _file_vr(elem, where, ctx)
-    if not vr:
+    info = cache_of(ctx.standard).info(tag)
+    if info is None or not info.vr:
         return ()
-    if vr == entry.vr:
+    vr = _file_vr(elem)
+    if not vr or vr == info.vr:
         return ()
-    alternatives = [a.strip() for a in entry.vr.split(" or ")]
-    what = name_of(ctx.standard, tag)
+    what = info.what
     if vr == "UN":
         return [make(ctx, "vr-mismatch", "warning",
-                     f"{what} is encoded as UN although the dictionary gives {entry.vr} "
+                     f"{what} is encoded as UN although the dictionary gives {info.vr} "
                      "(UN is for VRs the writer does not know)",
                      where, Reference(part=5, section="6.2.2"))]
-    if vr not in alternatives:
+    if vr not in info.alternatives:
         return [make(ctx, "vr-mismatch", "error",
-                     f"{what} has VR {vr}; the dictionary gives {entry.vr}", where, REF)]
-    if len(alternatives) > 1:
-        why = _resolve(tag, entry.keyword or "", alternatives, vr, where, ctx)
+                     f"{what} has VR {vr}; the dictionary gives {info.vr}", where, REF)]
+    if len(info.alternatives) > 1:
+        why = _resolve(tag, info.entry.keyword or "", info.alternatives, vr, scope, file)
         if why:
             return [make(ctx, "vr-mismatch", why[0],  # type: ignore[arg-type]
                          f"{what} has VR {vr}: {why[1]}", where, REF_PIXEL)]

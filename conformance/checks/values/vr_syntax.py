@@ -20,7 +20,9 @@ from conformance.checks.values._common import (
     make,
     name_of,
     raw_bytes,
+    scope_of,
     value_text,
+    vr_of,
     vr_table,
 )
 from conformance.checks.values._vrspec import VRSpec, specs
@@ -187,7 +189,7 @@ def _binary(raw: bytes | None, spec: VRSpec | None) -> Iterator[Problem]:
         yield "error", (f"length {len(raw)} is not a multiple of {spec.element_size} bytes")
 
 
-def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | None,
+def _text(elem: Any, scope: Any, raw: bytes | None, spec: VRSpec | None,
           vr: str) -> tuple[list[Problem], list[str]]:
     """Problems of the field as a whole and the list of its values."""
     problems: list[Problem] = []
@@ -195,7 +197,7 @@ def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | Non
         problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
         raw = raw.rstrip(b"\x00")
     # a VR without extended characters is checked byte for byte (Latin-1: one char a byte)
-    text = value_text(elem, where, ctx, raw, decoded=spec is not None and spec.extended)
+    text = value_text(elem, scope, raw, decoded=spec is not None and spec.extended)
     if vr == "AE" and text and not text.strip(" "):
         problems.append(("error", "consists solely of spaces"))
     text = text.rstrip(" ")
@@ -224,11 +226,12 @@ def _check_value(v: str, vr: str, spec: VRSpec | None) -> Iterator[Problem]:
 @element_check("vr-invalid", "vr-dubious", reference="PS3.5 6.2 Table 6.2-1")
 def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 Table 6.2-1 and 7.1.1: each value fits its VR's repertoire, length, format."""
-    vr = getattr(elem, "VR", None)
+    scope = scope_of(where, ctx)
+    vr = vr_of(elem, scope)
     if not vr or vr == "SQ" or " or " in vr:
         return ()
     spec = specs(ctx.standard).get(vr)
-    raw = raw_bytes(elem, where, ctx)
+    raw = raw_bytes(elem)
     problems: list[Problem] = []
     if raw is not None and len(raw) % 2:
         problems.append(("error", f"odd value length {len(raw)} (PS3.5 7.1.1 needs even)"))
@@ -237,7 +240,7 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     elif vr in BINARY_VRS:
         problems.extend(_binary(raw, spec))
     else:
-        field, values = _text(elem, where, ctx, raw, spec, vr)
+        field, values = _text(elem, scope, raw, spec, vr)
         problems.extend(field)
         for v in values:
             if v == "":

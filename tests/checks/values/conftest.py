@@ -17,7 +17,6 @@ from pydicom.tag import Tag
 from pydicom.uid import UID_dictionary
 
 from conformance.checks.registry import CheckInfo, discover
-from conformance.checks.values._common import snapshot_raw
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.traversal import traverse
@@ -162,8 +161,7 @@ def run_checks(ds: Dataset, standard: Any, *modules: str, file_meta: Any = None,
                           "options": options or {}}
     if facts is not None:
         kw["facts"] = facts
-    ctx = CheckContext(**kw)
-    snapshot_raw(ctx)
+    ctx = CheckContext(**kw)  # records the elements as read
     out: list[Finding] = []
     checks = checks_of(*modules)
     for c in checks:
