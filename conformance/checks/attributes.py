@@ -9,7 +9,7 @@ from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.values import element, is_empty
-from conformance.engine.walk import Bound, bound_attributes
+from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
 _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",
           "type2c-missing", "not-allowed", "condition-not-checked")
@@ -21,8 +21,6 @@ class _Run:
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.noted: set[int] = set()
-        req = ctx.requirements
-        self.expr_keys = req.expr_keys if req is not None else {}
 
     def finding(self, b: Bound, code: str, severity: str, message: str) -> Finding:
         return self.ctx.finding(code, severity, message, where=b.where, tag=b.tag,  # type: ignore[arg-type]
@@ -40,17 +38,7 @@ class _Run:
                            f"{cond.get('text', '')!r} {b.label(self.ctx)}")
 
     def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
-        expr = cond.get("expr") if cond else None
-        if expr is None:
-            return None
-        key = self.expr_keys.get(id(expr))
-        if key is None:
-            return self.ctx.evaluate(expr, b.eval_context(self.ctx))
-        decided = b.scope.decided
-        if key in decided:
-            return decided[key]
-        r = decided[key] = self.ctx.evaluate(expr, b.eval_context(self.ctx))
-        return r
+        return b.scope.decide(self.ctx, cond)
 
 
 @dataset_check(*_CODES, reference="PS3.5 7.4")
@@ -58,22 +46,18 @@ def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
     """PS3.5 Section 7.4 (Data Element Type): Type 1 present with a value, Type 2 present
     (may be empty), Type 1C/2C likewise when their condition holds and not present when
     it does not and the table says so; Type 3 rows that "shall not be present if" a
-    condition holds. Applied to every present module (PS3.3 Annex C) and, recursively,
-    to every item of present sequences."""
+    condition holds. Applied to every module that applies (PS3.3 Annex C) and,
+    recursively, to every item of present sequences; rows of an included macro only
+    where the include row's condition holds (undecidable: condition-not-checked)."""
     run = _Run(ctx)
     for b in bound_attributes(ctx):
         yield from _check(run, b)
+    for b, guard in undecided_includes(ctx):
+        yield from run.not_checked(b, guard, "Included macro")
 
 
 def _check(run: _Run, b: Bound) -> Iterator[Finding]:
     a = b.attr
-    for guard in a.guards:
-        r = run.decide(b, guard)
-        if r is False:
-            return
-        if r is None:
-            yield from run.not_checked(b, guard, "Included macro")
-            return
     t = a.type
     if a.fg_macro is not None:
         # Whether a functional group sits in the Shared or Per-frame item is the

@@ -1,41 +1,160 @@
-"""Standard attributes that no module of the IOD defines (PS3.3 A.1; PS3.4 B.2)."""
+"""Standard attributes that the IOD does not define where they sit (PS3.3 A.1; PS3.4 B.2)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+
+from pydicom.dataset import Dataset
 
 from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
-from conformance.engine.requirements import matches_masks
+from conformance.engine.path import ElementPath
+from conformance.engine.presence import frame_items
+from conformance.engine.requirements import (
+    PER_FRAME_FG,
+    SHARED_FG,
+    AttrReq,
+    IodReq,
+    matches_masks,
+)
+from conformance.engine.walk import ItemScope
 
 _ITEM_PADDING = 0xFFFCFFFC  # PS3.5 7.8 Data Set Trailing Padding
+
+# What may sit in an item: exact tag -> defining rows, and the masked (60xx) rows.
+_Index = tuple[dict[int, list[AttrReq]], tuple[AttrReq, ...]]
+_INDEX: dict[tuple[int, ...], tuple[tuple[Any, ...], _Index]] = {}
+
+
+def _index(children: tuple[tuple[AttrReq, ...], ...]) -> _Index:
+    """The rows of the item definitions ``children`` (compiled trees are shared and
+    immutable, so the index is kept per tuple of trees)."""
+    key = tuple(id(c) for c in children)
+    hit = _INDEX.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], children, strict=True)):
+        return hit[1]
+    exact: dict[int, list[AttrReq]] = {}
+    masked: list[AttrReq] = []
+    for rows in children:
+        for a in rows:
+            if a.exact:
+                exact.setdefault(a.tag, []).append(a)
+            else:
+                masked.append(a)
+    index = (exact, tuple(masked))
+    # Holding ``children`` keeps their ids from being reused.
+    _INDEX[key] = (children, index)
+    return index
+
+
+def _top_index(req: IodReq) -> _Index:
+    return _index(tuple(m.attrs for m in req.modules))
+
+
+def _skipped(t: int) -> bool:
+    """Private, group length, trailing padding and File Meta elements."""
+    group = t >> 16
+    return bool(group & 1) or t & 0xFFFF == 0 or t == _ITEM_PADDING or group == 0x0002
 
 
 @dataset_check("not-in-iod", reference="PS3.4 B.2; PS3.3 A.1")
 def not_in_iod(ctx: CheckContext) -> Iterator[Finding]:
-    """PS3.3 Section A.1 lists the modules of each IOD; a public attribute at the top
-    level that none of them defines makes the instance a Standard Extended SOP Class
-    (PS3.4 Section B.2): allowed, but worth a warning. Group lengths, trailing padding,
-    private and File Meta elements are not reported; repeating groups (60xx) match by
-    mask."""
+    """PS3.3 Section A.1 lists the modules of each IOD and their tables list what the
+    items of each sequence hold; a public attribute that none of them defines where it
+    sits (top level, or an item of a sequence whose content the tables define) makes
+    the instance a Standard Extended SOP Class (PS3.4 Section B.2): allowed, but worth a
+    warning. In items, rows of an include whose condition is false there do not count
+    as defined. Items of sequences with open content (no rows in the tables, e.g. "Any
+    Attribute"), of private sequences and of sequences the IOD does not define are not
+    looked into. Group lengths, trailing padding, private and File Meta elements are not
+    reported; repeating groups (60xx) match by mask."""
     req = ctx.requirements
     if req is None or not ctx.options.get("not_in_iod", True):
         return
-    ref = ctx.reference(req.reference)
-    dictionary = ctx.standard.dictionary
+    run = _Run(ctx, req)
+    top, _ = _top_index(req)
     for tag in sorted(ctx.dataset.keys()):
         t = int(tag)
-        group = t >> 16
-        if group & 1 or t & 0xFFFF == 0 or t == _ITEM_PADDING or group == 0x0002:
+        if _skipped(t):
             continue
         if t in req.top_tags or matches_masks(t, req.top_masks):
+            rows = top.get(t)
+            if rows:
+                yield from run.items(ctx.dataset, t, rows, None, (), None)
             continue
-        entry = dictionary.get(t)
+        yield from run.report(t, None, "")
+
+
+class _Run:
+    """One pass over the dataset's items."""
+
+    def __init__(self, ctx: CheckContext, req: IodReq) -> None:
+        self.ctx = ctx
+        self.req = req
+        self.ref = ctx.reference(req.reference)
+
+    def report(self, t: int, where: ElementPath | None, within: str) -> Iterator[Finding]:
+        entry = self.ctx.standard.dictionary.get(t)
         if entry is None:
-            continue  # not a standard attribute: nothing to compare against the IOD
+            return  # not a standard attribute: nothing to compare against the IOD
         vr = entry.vr or "??"
-        yield ctx.finding(
+        yield self.ctx.finding(
             "not-in-iod", "warning",
-            f"Attribute is not present in standard DICOM IOD - ({group:04X},{t & 0xFFFF:04X}) "
-            f"{vr} {entry.name} (IOD {req.name})", tag=t, reference=ref)
+            f"Attribute is not present in standard DICOM IOD - ({t >> 16:04X},{t & 0xFFFF:04X}) "
+            f"{vr} {entry.name} ({within}IOD {self.req.name})", where=where, tag=t,
+            reference=self.ref)
+
+    def items(self, holder: Dataset, tag: int, rows: list[AttrReq],
+              where: ElementPath | None, parents: tuple[Dataset, ...],
+              frame: tuple[Dataset, ...] | None) -> Iterator[Finding]:
+        """Check the items of sequence ``tag`` of ``holder`` against the children of its
+        defining ``rows`` (a tag may be defined by several modules: their union)."""
+        children = tuple(a.children for a in rows)
+        if not children or any(not c for c in children):
+            return  # open content, or not a sequence in the tables
+        try:
+            elem = holder[tag]
+        except Exception:  # unparsable sequence: reported by the traversal
+            return
+        if elem.VR != "SQ" or not elem.value:
+            return
+        exact, masked = _index(children)
+        seq = elem.value
+        base = ElementPath(where, tag)
+        inner = parents + (holder,)
+        within = f"not defined in items of {self.ctx.keyword(tag)}, "
+        for n, item in enumerate(seq):
+            if not isinstance(item, Dataset):
+                continue
+            here = base.item(n)
+            f = self.frame_of(tag, parents, item, frame)
+            scope = ItemScope(item, inner, here, f, n, seq)
+            for key in sorted(item.keys()):
+                t = int(key)
+                if _skipped(t):
+                    continue
+                defs = exact.get(t) or [a for a in masked if t & a.mask == a.tag]
+                defs = [a for a in defs if self.applies(a, scope)]
+                if not defs:
+                    yield from self.report(t, here, within)
+                    continue
+                if any(a.children for a in defs):
+                    yield from self.items(item, t, defs, here, inner, f)
+
+    def applies(self, a: AttrReq, scope: ItemScope) -> bool:
+        """False only when an include condition of ``a`` is false in this item."""
+        return all(scope.decide(self.ctx, g) is not False for g in a.guards)
+
+    def frame_of(self, tag: int, parents: tuple[Dataset, ...], item: Dataset,
+                 frame: tuple[Dataset, ...] | None) -> tuple[Dataset, ...] | None:
+        """The functional group items of a frame, for conditions inside them."""
+        if parents:
+            return frame
+        if tag == SHARED_FG:
+            return (item,)
+        if tag == PER_FRAME_FG:
+            shared, _ = frame_items(self.ctx)
+            return (shared, item) if shared is not None else (item,)
+        return frame

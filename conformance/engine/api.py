@@ -157,13 +157,15 @@ class Validator:
                       findings=kept, standard=self._summary(), suppressed=suppressed)
 
     def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
+        """Drop the findings of disabled codes; every ``disable:`` entry is listed, with
+        count 0 when it hid nothing, so each switch-off stays visible in the report."""
         if not self._disabled:
             return findings, []
         kept: list[Finding] = []
-        counts: dict[str, int] = {}
+        counts = dict.fromkeys(self._disabled, 0)
         for f in findings:
-            if f.code in self._disabled:
-                counts[f.code] = counts.get(f.code, 0) + 1
+            if f.code in counts:
+                counts[f.code] += 1
             else:
                 kept.append(f)
         return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]

@@ -1,20 +1,100 @@
 """Which modules and functional groups a dataset has (PS3.3 Annex A usage, C.7.6.16).
 
-A module counts as present when any of its top-level attributes is present; a
-functional group when its macro's sequence is in the Shared item or any Per-frame item.
+A module counts as present when any of its top-level attributes (its own rows and the
+rows of the macros it includes) is present; a functional group when its macro's
+sequence is in the Shared item or any Per-frame item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from pydicom.dataset import Dataset
 
+from conformance.conditions.context import EvalContext
 from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG, matches_masks
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleStatus:
+    """How a module of the IOD stands in one dataset (PS3.3 A.1.3)."""
+
+    present: bool  # attributes of it are in the dataset
+    required: bool | None  # M: True; C: its condition (None: undecidable); U: False
+    applies: bool  # its rows are checked against the dataset
+    missing: bool  # required, absent, and it has a row whose absence shows it
+
+
+def _evidence(ctx: CheckContext) -> dict[str, bool]:
+    """``{module id: any of its own tags present}``; tags a Mandatory module shares are
+    no evidence for a C/U module (e.g. Image Pixel's palette descriptors)."""
+    out: dict[str, bool] = {}
+    req = ctx.requirements
+    if req is None:
+        return out
+    # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
+    keyset = ctx.cache.get("top_keys")
+    if keyset is None:
+        keyset = ctx.cache["top_keys"] = set(map(int, ctx.dataset.keys()))
+    # Only keys outside the exact tags can be repeating-group (60xx) instances.
+    loose: list[int] | None = None
+    for m in req.modules:
+        present = not m.presence_tags.isdisjoint(keyset)
+        if not present and m.presence_masks:
+            if loose is None:
+                loose = [k for k in keyset if k not in req.top_tags]
+            present = any(matches_masks(k, m.presence_masks) for k in loose)
+        out[m.id] = present
+    return out
+
+
+def module_status(ctx: CheckContext) -> dict[str, ModuleStatus]:
+    """``{module id: ModuleStatus}`` for the modules of the IOD (cached per dataset).
+
+    A module whose usage requires it (M, or C with a true condition) is present when
+    any of its top-level attributes is, shared ones included: the dataset then holds its
+    attributes whichever module the writer had in mind. A required module whose rows are
+    all conditional or Type 3 (e.g. Cine) cannot be seen to be absent, since a dataset
+    holding none of them may conform; its rows are checked instead of reporting it
+    missing. C conditions are evaluated at the top level with ``module_present`` judged
+    from own-tag evidence, which keeps modules whose conditions name each other finite.
+    """
+    got = ctx.cache.get("module_status")
+    if got is not None:
+        return got
+    out: dict[str, ModuleStatus] = {}
+    req = ctx.requirements
+    evidence = _evidence(ctx)
+    # Conditions evaluated below see the evidence through ``module_present``.
+    ctx.cache["presence"] = evidence
+    if req is not None:
+        keyset: set[int] = ctx.cache["top_keys"]
+        ectx: EvalContext | None = None
+        for m in req.modules:
+            required: bool | None = False
+            if m.usage == "M":
+                required = True
+            elif m.usage == "C":
+                if ectx is None:
+                    _, per_frame = frame_items(ctx)
+                    ectx = EvalContext(item=ctx.dataset, root=ctx.dataset,
+                                       all_frames=per_frame or None,
+                                       module_present=ctx.module_present())
+                required = ctx.evaluate((m.condition or {}).get("expr"), ectx)
+            present = evidence.get(m.id, False) or (
+                required is True and not m.all_tags.isdisjoint(keyset))
+            out[m.id] = ModuleStatus(
+                present=present, required=required,
+                applies=present or (required is True and not m.evident),
+                missing=required is True and not present and m.evident)
+    ctx.cache["presence"] = {k: v.present for k, v in out.items()}
+    ctx.cache["module_status"] = out
+    return out
 
 
 def module_presence(ctx: CheckContext) -> dict[str, bool]:
@@ -22,22 +102,8 @@ def module_presence(ctx: CheckContext) -> dict[str, bool]:
     got = ctx.cache.get("presence")
     if got is not None:
         return got
-    out: dict[str, bool] = {}
-    req = ctx.requirements
-    if req is not None:
-        # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
-        keyset = set(map(int, ctx.dataset.keys()))
-        # Only keys outside the exact tags can be repeating-group (60xx) instances.
-        loose: list[int] | None = None
-        for m in req.modules:
-            present = not m.presence_tags.isdisjoint(keyset)
-            if not present and m.presence_masks:
-                if loose is None:
-                    loose = [k for k in keyset if k not in req.top_tags]
-                present = any(matches_masks(k, m.presence_masks) for k in loose)
-            out[m.id] = present
-    ctx.cache["presence"] = out
-    return out
+    module_status(ctx)
+    return ctx.cache["presence"]
 
 
 def _items(ds: Dataset, tag: int) -> tuple[Dataset, ...]:
@@ -92,16 +158,55 @@ def module_present_fn(ctx: CheckContext) -> Callable[[str, str], bool | None]:
     return present
 
 
-def _table_present(ctx: CheckContext, kind: str, table_id: str) -> bool | None:
-    """Presence of a module/macro the IOD does not list: any of its top tags present."""
+_MAX_DEPTH = 24
+_TABLE_TAGS: dict[tuple[int, str, str], tuple[Any, frozenset[int] | None]] = {}
+
+
+def table_tags(std: Any, kind: str, table_id: str) -> frozenset[int] | None:
+    """Exact top-level tags of a module or macro: its own rows plus, recursively, the
+    top-level rows of the tables it includes (None: unknown table)."""
+    key = (id(std), kind, table_id)
+    hit = _TABLE_TAGS.get(key)
+    if hit is not None and hit[0] is std:
+        return hit[1]
+    out: set[int] = set()
+    known = _collect(std, kind, table_id, out, ())
+    tags = frozenset(out) if known else None
+    # Holding ``std`` keeps id(std) from being reused by another object.
+    _TABLE_TAGS[key] = (std, tags)
+    return tags
+
+
+def _collect(std: Any, kind: str, table_id: str, out: set[int],
+             stack: tuple[str, ...]) -> bool:
+    name = f"{kind}:{table_id}"
+    if name in stack or len(stack) > _MAX_DEPTH:
+        return True  # include cycle: the rows are collected once already
     try:
-        table = ctx.standard.table("macro" if kind == "macro" else "module", table_id)
-    except Exception:  # unknown id: the condition cannot be decided
-        return None
-    tags = {int(n["tag"], 16) for n in table.get("attributes", ())
-            if n.get("kind") == "attribute" and "x" not in (n.get("tag") or "x")}
-    if not tags:
-        return None
+        table = std.table(kind, table_id)
+    except Exception:  # unknown or unreadable table
+        return False
+    for node in table.get("attributes", ()):
+        if node.get("kind") == "include":
+            inc = node.get("include") or {}
+            _collect(std, inc.get("kind") or "macro", inc.get("id") or "", out,
+                     stack + (name,))
+            continue
+        tag = node.get("tag") or "x"
+        if len(tag) == 8 and "x" not in tag.lower():
+            out.add(int(tag, 16))
+    return True
+
+
+def _table_present(ctx: CheckContext, kind: str, table_id: str) -> bool | None:
+    """Presence of a module/macro the IOD does not list: any of its top-level tags
+    (includes followed) present."""
     if kind == "functional_group":
         return None
-    return not tags.isdisjoint(ctx.dataset.keys())
+    tags = table_tags(ctx.standard, "macro" if kind == "macro" else "module", table_id)
+    if not tags:
+        return None
+    keyset = ctx.cache.get("top_keys")
+    if keyset is None:
+        keyset = ctx.cache["top_keys"] = set(map(int, ctx.dataset.keys()))
+    return not tags.isdisjoint(keyset)

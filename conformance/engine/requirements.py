@@ -74,6 +74,11 @@ class ModuleReq:
     attrs: tuple[AttrReq, ...]
     presence_tags: frozenset[int]
     presence_masks: tuple[tuple[int, int], ...]
+    # Every exact top-level tag, shared ones included (includes expanded).
+    all_tags: frozenset[int] = frozenset()
+    # Top-level rows of unconditional Type 1/2 (outside guarded includes): only a
+    # module that has one can be seen to be missing from a dataset.
+    evident: bool = True
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -248,7 +253,10 @@ class _Compiler:
             modules.append(ModuleReq(
                 id=mod.get("id", ""), name=mod.get("name", ""), ie=use.get("ie") or "",
                 usage=usage, condition=use.get("condition"), reference=mod.get("reference"),
-                attrs=tuple(attrs), presence_tags=frozenset(own), presence_masks=mmasks))
+                attrs=tuple(attrs), presence_tags=frozenset(own), presence_masks=mmasks,
+                all_tags=frozenset(exact),
+                evident=any(a.type in ("1", "2") and not a.condition and not a.guards
+                            for a in attrs)))
         return IodReq(
             id=self.iod.get("id", ""), name=self.iod.get("name", ""),
             reference=self.iod.get("reference"), modules=tuple(modules),

@@ -6,15 +6,15 @@ so the requirement tree is matched against the dataset only once per validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from conformance.conditions.context import EvalContext
 from conformance.engine.path import ElementPath
-from conformance.engine.presence import frame_items, module_presence
+from conformance.engine.presence import frame_items, module_status
 from conformance.engine.requirements import (
     PER_FRAME_FG,
     SHARED_FG,
@@ -56,6 +56,21 @@ class ItemScope:
                 item_index=self.index, sequence=self.sequence,
                 module_present=ctx.module_present())
         return self._ectx
+
+    def decide(self, ctx: CheckContext, cond: Mapping[str, Any] | None) -> bool | None:
+        """Three-valued result of a condition in this item (None: cannot decide)."""
+        expr = cond.get("expr") if cond else None
+        if expr is None:
+            return None
+        req = ctx.requirements
+        key = req.expr_keys.get(id(expr)) if req is not None else None
+        if key is None:
+            return ctx.evaluate(expr, self.eval_context(ctx))
+        decided = self.decided
+        if key in decided:
+            return decided[key]
+        r = decided[key] = ctx.evaluate(expr, self.eval_context(ctx))
+        return r
 
 
 class Bound:
@@ -103,27 +118,41 @@ class Bound:
 
 
 def bound_attributes(ctx: CheckContext) -> list[Bound]:
-    """The requirements of the present modules, bound to the items they apply to.
+    """The requirements of the modules that apply, bound to the items they apply to.
 
     Absent Type 3 attributes without a condition are left out: no check has anything
-    to say about them, and they are most rows of most modules.
+    to say about them, and they are most rows of most modules. Rows of an include whose
+    condition is false in the item are left out too (PS3.3: the macro is not part of
+    that item); rows whose include condition cannot be decided go to
+    :func:`undecided_includes` instead.
     """
     got = ctx.cache.get("bound")
     if got is not None:
         return got
     out: list[Bound] = []
+    undecided: list[tuple[Bound, Mapping[str, Any]]] = []
     req = ctx.requirements
     if req is not None:
-        presence = module_presence(ctx)
+        status = module_status(ctx)
         shared, _ = frame_items(ctx)
         root = ctx.dataset
         # One scope for the top level: its condition results serve every module.
         top = (ItemScope(root, (), None, None, None, None), set(map(int, root.keys())))
+        binder = _Binder(ctx, out, undecided, shared)
         for m in req.modules:
-            if presence.get(m.id):
-                _bind(out, m.attrs, root, (), None, m, None, None, None, shared, top)
+            st = status.get(m.id)
+            if st is not None and st.applies:
+                binder.bind(m.attrs, root, (), None, m, None, None, None, top)
     ctx.cache["bound"] = out
+    ctx.cache["bound_undecided"] = undecided
     return out
+
+
+def undecided_includes(ctx: CheckContext) -> list[tuple[Bound, Mapping[str, Any]]]:
+    """Rows left unbound because an include condition could not be decided, each with
+    the first undecided include condition."""
+    bound_attributes(ctx)
+    return ctx.cache["bound_undecided"]
 
 
 def _groups(keys: set[int], attr: AttrReq) -> list[int]:
@@ -153,56 +182,89 @@ def _plan(attrs: tuple[AttrReq, ...]) -> tuple[tuple[int, ...], dict[int, list[i
     return plan
 
 
-def _bind(out: list[Bound], attrs: tuple[AttrReq, ...], item: Dataset,
-          parents: tuple[Dataset, ...], where: ElementPath | None,
-          owner: ModuleReq | FunctionalGroupReq, frame: tuple[Dataset, ...] | None,
-          index: int | None, sequence: Sequence | None, shared: Dataset | None,
-          top: tuple[ItemScope, set[int]] | None = None) -> None:
-    if top is not None:
-        scope, keys = top
-    else:
-        # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python __eq__.
-        keys = set(map(int, item.keys()))
-        scope = ItemScope(item, parents, where, frame, index, sequence)
-    always, optional = _plan(attrs)
-    rows: Iterable[int] = always
-    hits = keys & optional.keys()
-    if hits:
-        picked = list(always)
-        for t in hits:
-            picked.extend(optional[t])
-        picked.sort()  # table order: findings come out in row order
-        rows = picked
-    for i in rows:
-        a = attrs[i]
-        if not a.exact:
-            if a.mask & 0xFFFF != 0xFFFF:
-                continue  # element-number masks name families, not required attributes
-            for g in _groups(keys, a):
-                tag = g << 16 | a.tag & 0xFFFF
-                out.append(Bound(a, tag, scope, owner, tag in keys))
-            continue
-        present = a.tag in keys
-        if not present and a.optional:
-            continue
-        out.append(Bound(a, a.tag, scope, owner, present))
-        if not present or not a.children:
-            continue
-        try:
-            elem = item[a.tag]
-        except Exception:  # unparsable sequence: reported by the traversal
-            continue
-        if elem.VR != "SQ" or not elem.value:
-            continue
-        seq = elem.value
-        base = ElementPath(where, a.tag)
-        inner = parents + (item,)
-        for i, sub in enumerate(seq):
-            if not isinstance(sub, Dataset):
+class _Binder:
+    """One binding pass: the output lists and what every item shares."""
+
+    __slots__ = ("ctx", "out", "undecided", "shared")
+
+    def __init__(self, ctx: CheckContext, out: list[Bound],
+                 undecided: list[tuple[Bound, Mapping[str, Any]]],
+                 shared: Dataset | None) -> None:
+        self.ctx = ctx
+        self.out = out
+        self.undecided = undecided
+        self.shared = shared
+
+    def guarded(self, a: AttrReq, b: Bound) -> bool:
+        """Whether the include conditions of ``a`` let it apply here (undecided ones
+        are recorded and do not apply)."""
+        for guard in a.guards:
+            r = b.scope.decide(self.ctx, guard)
+            if r is False:
+                return False
+            if r is None:
+                self.undecided.append((b, guard))
+                return False
+        return True
+
+    def bind(self, attrs: tuple[AttrReq, ...], item: Dataset, parents: tuple[Dataset, ...],
+             where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,
+             frame: tuple[Dataset, ...] | None, index: int | None,
+             sequence: Sequence | None, top: tuple[ItemScope, set[int]] | None = None
+             ) -> None:
+        out = self.out
+        if top is not None:
+            scope, keys = top
+        else:
+            # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python
+            # __eq__.
+            keys = set(map(int, item.keys()))
+            scope = ItemScope(item, parents, where, frame, index, sequence)
+        always, optional = _plan(attrs)
+        rows: Iterable[int] = always
+        hits = keys & optional.keys()
+        if hits:
+            picked = list(always)
+            for t in hits:
+                picked.extend(optional[t])
+            picked.sort()  # table order: findings come out in row order
+            rows = picked
+        for i in rows:
+            a = attrs[i]
+            if not a.exact:
+                if a.mask & 0xFFFF != 0xFFFF:
+                    continue  # element-number masks name families, not required attributes
+                for g in _groups(keys, a):
+                    tag = g << 16 | a.tag & 0xFFFF
+                    b = Bound(a, tag, scope, owner, tag in keys)
+                    if not a.guards or self.guarded(a, b):
+                        out.append(b)
                 continue
-            f = frame
-            if a.tag == SHARED_FG and not parents:
-                f = (sub,)
-            elif a.tag == PER_FRAME_FG and not parents:
-                f = (shared, sub) if shared is not None else (sub,)
-            _bind(out, a.children, sub, inner, base.item(i), owner, f, i, seq, shared)
+            present = a.tag in keys
+            if not present and a.optional:
+                continue
+            b = Bound(a, a.tag, scope, owner, present)
+            if a.guards and not self.guarded(a, b):
+                continue
+            out.append(b)
+            if not present or not a.children:
+                continue
+            try:
+                elem = item[a.tag]
+            except Exception:  # unparsable sequence: reported by the traversal
+                continue
+            if elem.VR != "SQ" or not elem.value:
+                continue
+            seq = elem.value
+            base = ElementPath(where, a.tag)
+            inner = parents + (item,)
+            shared = self.shared
+            for n, sub in enumerate(seq):
+                if not isinstance(sub, Dataset):
+                    continue
+                f = frame
+                if a.tag == SHARED_FG and not parents:
+                    f = (sub,)
+                elif a.tag == PER_FRAME_FG and not parents:
+                    f = (shared, sub) if shared is not None else (sub,)
+                self.bind(a.children, sub, inner, base.item(n), owner, f, n, seq)
