@@ -231,17 +231,17 @@ def breakdown(v: Any, files: list[Path], repeat: int) -> None:
     n = 0
     noop = type(v._element_checks[0])("noop", "element", (), lambda e, w, c: (), "", "") \
         if v._element_checks else None
+    walk = "traversal: walk, VRs, sequences (no checks)"
     for _ in range(repeat):
         spent: dict[str, float] = {}
         loaded = fresh()
         n = len(loaded)
         ctxs = []
+        label = "context (IOD, requirements, elements as read)"
         for ld in loaded:
             t = time.perf_counter()
             ctxs.append(v.context(ld))
-            spent["context (IOD, compiled requirements)"] = (
-                spent.get("context (IOD, compiled requirements)", 0.0)
-                + time.perf_counter() - t)
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
         for c in v._dataset_checks:
             t = time.perf_counter()
             for ctx in ctxs:
@@ -253,7 +253,7 @@ def breakdown(v: Any, files: list[Path], repeat: int) -> None:
             t = time.perf_counter()
             for ctx in ctxs:
                 traverse(ctx, [noop], [])
-            spent["traversal: element conversion + walk"] = time.perf_counter() - t
+            spent[walk] = time.perf_counter() - t
         for c in v._element_checks:
             t = time.perf_counter()
             for ctx in ctxs:
@@ -262,10 +262,14 @@ def breakdown(v: Any, files: list[Path], repeat: int) -> None:
                 time.perf_counter() - t)
         for k, s in spent.items():
             best[k] = min(s, best.get(k, s))
+    base = best.get(walk, 0.0)
+    for k in best:
+        if k.startswith("element  "):
+            best[k] = max(best[k] - base, 0.0)
     print(f"\nengine-only breakdown (ms per file, best of {repeat}, {n} files). Dataset checks "
           "run first, in engine order, on fresh datasets: their times include the values\n"
-          "they make pydicom convert; element checks are timed alone on converted "
-          "elements (walk included):")
+          "they make pydicom convert; each element check is timed alone, net of the "
+          "walk (its own line):")
     for k, s in sorted(best.items(), key=lambda kv: -kv[1]):
         print(f"  {k:62s} {s / n * 1000:7.3f}")
     print(f"  {'sum':62s} {sum(best.values()) / n * 1000:7.3f}")
@@ -277,8 +281,7 @@ def core_validator(std: Path) -> Any:
     from conformance.engine.api import Validator
 
     v = Validator(std)
-    v._dataset_checks = tuple(c for c in v._dataset_checks if ".values." not in c.name
-                              and not c.name.endswith("_values_raw_snapshot"))
+    v._dataset_checks = tuple(c for c in v._dataset_checks if ".values." not in c.name)
     v._element_checks = tuple(c for c in v._element_checks if ".values." not in c.name)
     return v
 

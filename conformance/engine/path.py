@@ -23,19 +23,21 @@ class ElementPath:
     ``RequestAttributesSequence[0].ScheduledProcedureStepDescription`` is two steps:
     ``(0x00400275, 0)`` then ``(0x00400007, None)``.
 
-    ``scope`` (optional, not part of equality) is the ``ItemScope`` of the dataset that
-    holds the element: the element traversal sets it so element checks reach the
-    enclosing Dataset (``dataset``) and its per-dataset facts without a walk from the root.
+    ``scope`` and ``vr`` (optional, not part of equality) are set by the element
+    traversal: the ``ItemScope`` of the dataset that holds the element (so element checks
+    reach the enclosing Dataset, ``dataset``, and its per-dataset facts without a walk
+    from the root) and the element's VR as pydicom converts it.
     """
 
-    __slots__ = ("parent", "tag", "index", "depth", "scope", "_text", "_kw")
+    __slots__ = ("parent", "tag", "index", "depth", "scope", "vr", "_text", "_kw")
 
     def __init__(self, parent: ElementPath | None, tag: int, index: int | None = None,
-                 scope: Any = None) -> None:
+                 scope: Any = None, vr: str | None = None) -> None:
         self.parent = parent
         self.tag = tag
         self.index = index
         self.scope = scope
+        self.vr = vr
         self.depth: int = 0 if parent is None else parent.depth + 1
         # Rendered forms, memoised: items are shared by all their elements' findings.
         self._text: str | None = None
@@ -47,7 +49,7 @@ class ElementPath:
 
     def item(self, index: int) -> ElementPath:
         """This sequence step, pointing into item ``index``."""
-        return ElementPath(self.parent, self.tag, index, self.scope)
+        return ElementPath(self.parent, self.tag, index, self.scope, self.vr)
 
     @property
     def dataset(self) -> Any | None:

@@ -22,7 +22,7 @@ from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
-from conformance.engine.values import AsRead, ItemScope, convertible
+from conformance.engine.values import SAFE_VRS, AsRead, ItemScope, convertible
 
 Call = tuple[CheckInfo, Callable[..., Iterable[Finding]]]
 
@@ -75,26 +75,26 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
     elements = scope.elements
     for tag in sorted(elements, key=int):  # BaseTag's comparisons are slow; same order
         elem: Any = elements[tag]
-        where = ElementPath(parent, tag, None, scope)
         vr = elem.VR
         value: Any = None
         if type(elem) is RawDataElement:
-            if vr is None or vr == "UN":
+            if vr is None or vr == "UN" or scope.vrs:
                 vr = scope.vr(elem)
-            if not convertible(elem, vr):
+            if (vr not in SAFE_VRS or elem.value is None) and not convertible(elem, vr):
                 try:
                     converted = scope.dataset[tag]
                 except Exception as exc:  # pydicom could not convert the stored bytes
                     sink.append(ctx.finding(
                         "element-unreadable", "error",
                         f"element cannot be parsed: {type(exc).__name__}: {exc}",
-                        where=where))
+                        where=ElementPath(parent, tag, None, scope, vr)))
                     continue
                 vr = converted.VR
                 scope.resolved(tag, vr)
                 value = converted.value if vr == "SQ" else None
         elif vr == "SQ":
             value = elem.value
+        where = ElementPath(parent, tag, None, scope, vr)
         for check, fn in dispatch.for_vr(vr):
             try:
                 found = fn(elem, where, ctx)

@@ -64,7 +64,7 @@ def values_of(elem: Any) -> list[Any]:
 _FIXED_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8}
 # VRs whose conversion cannot fail on any bytes (decoding errors become replacement
 # characters and warnings under pydicom's default reading validation mode).
-_SAFE_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "LO", "LT", "OB", "OD",
+SAFE_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "LO", "LT", "OB", "OD",
                        "OF", "OL", "OV", "OW", "PN", "SH", "ST", "TM", "UC", "UI", "UN",
                        "UR", "UT"})
 _IS_VALUE = re.compile(rb"[\x00 ]*[+-]?[0-9]+[\x00 ]*|[\x00 ]*")
@@ -123,7 +123,7 @@ def convertible(raw: RawDataElement, vr: str) -> bool:
     size = _FIXED_SIZE.get(vr)
     if size is not None:
         return len(value) % size == 0
-    if vr in _SAFE_VRS:
+    if vr in SAFE_VRS:
         return True
     if vr == "IS":
         return all(_IS_VALUE.fullmatch(v) for v in value.split(b"\\"))

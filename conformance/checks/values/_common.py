@@ -11,6 +11,7 @@ element only to look at it costs more than the checks.
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,18 +93,61 @@ class TagInfo:
     alternatives: frozenset[str]
     vm: str
     retired: bool
+    vm_range: tuple[int, int | None, int] | None  # parsed vm: (min, max or None, step)
+
+
+_VM = re.compile(r"(\d+)(?:-(\d*)(n)?)?")
+
+
+def parse_vm(vm: str) -> tuple[int, int | None, int] | None:
+    """``(minimum, maximum or None, step)`` of PS3.6 VM notation; None if not understood."""
+    m = _VM.fullmatch(vm.strip())
+    if not m:
+        return None
+    low = int(m.group(1))
+    if m.group(2) is None:
+        return low, low, 1
+    if m.group(3):  # "A-n" or "A-Bn"
+        step = int(m.group(2)) if m.group(2) else 1
+        return low, None, step
+    return low, int(m.group(2)), 1
 
 
 class StandardCache:
     """Lookups of one standard, each computed once (dicts keyed by int tag)."""
 
-    __slots__ = ("std", "infos", "names", "vr_specs")
+    __slots__ = ("std", "infos", "names", "vr_specs", "_retired_uids")
 
     def __init__(self, std: Any) -> None:
         self.std = std
         self.infos: dict[int, TagInfo | None] = {}
         self.names: dict[int, str] = {}
         self.vr_specs: dict[str, Any] | None = None
+        self._retired_uids: dict[str, dict[str, Any]] | None = None
+
+    def retired_uid(self, uid: str) -> dict[str, Any] | None:
+        """The UID registry entry (else the SOP Class) of ``uid`` when it is retired."""
+        table = self._retired_uids
+        if table is None:
+            table = self._retired_uids = self._retired_table()
+        if table:
+            return table.get(uid)
+        return _retired_lookup(self.std, uid)  # no registry to list: ask per UID
+
+    def _retired_table(self) -> dict[str, dict[str, Any]]:
+        """Every retired UID: registry rows, then retired SOP Classes it lacks ({} when
+        the dictionary cannot list its UIDs)."""
+        try:
+            registry = self.std.dictionary.uids
+            sops = self.std.sop_classes
+        except Exception:  # noqa: BLE001 - a stand-in or broken standard: per-UID lookups
+            return {}
+        if not isinstance(registry, dict) or not isinstance(sops, dict):
+            return {}
+        out = {u: e for u, e in sops.items()
+               if isinstance(e, dict) and e.get("retired") and u not in registry}
+        out.update((u, e) for u, e in registry.items() if isinstance(e, dict) and e.get("retired"))
+        return out
 
     def info(self, tag: int) -> TagInfo | None:
         """The dictionary facts of ``tag``; None when the dictionary does not know it."""
@@ -115,10 +159,10 @@ class StandardCache:
         info = None
         if entry is not None:
             vr = str(getattr(entry, "vr", "") or "")
+            vm = str(getattr(entry, "vm", "") or "")
             info = TagInfo(entry, self.name(tag), vr,
-                           frozenset(a.strip() for a in vr.split(" or ")),
-                           str(getattr(entry, "vm", "") or ""),
-                           bool(getattr(entry, "retired", False)))
+                           frozenset(a.strip() for a in vr.split(" or ")), vm,
+                           bool(getattr(entry, "retired", False)), parse_vm(vm) if vm else None)
         self.infos[tag] = info
         return info
 
@@ -130,6 +174,17 @@ class StandardCache:
             name = getattr(entry, "name", "") if entry is not None else ""
             got = self.names[tag] = f"{name} {tag_display(tag)}" if name else tag_display(tag)
         return got
+
+
+def _retired_lookup(std: Any, uid: str) -> dict[str, Any] | None:
+    entry = uid_entry(std, uid)
+    if entry is not None:
+        return entry if entry.get("retired") else None
+    try:
+        sop = std.sop_classes.get(uid)
+    except Exception:  # noqa: BLE001
+        sop = None
+    return sop if isinstance(sop, dict) and sop.get("retired") else None
 
 
 # The last standard's cache, read without a lock: one tuple, replaced atomically.
@@ -207,6 +262,12 @@ def scope_of(where: Any, ctx: Any) -> ItemScope | None:
 def vr_of(elem: Any, scope: ItemScope | None) -> str | None:
     """The VR of ``elem`` as pydicom converts it (``elem.VR`` without a scope)."""
     return scope.vr(elem) if scope is not None else getattr(elem, "VR", None)
+
+
+def element_vr(elem: Any, where: Any, ctx: Any) -> str | None:
+    """The VR of ``elem`` as pydicom converts it: the traversal's, else resolved here."""
+    vr = getattr(where, "vr", None)
+    return vr if vr is not None else vr_of(elem, scope_of(where, ctx))
 
 
 def raw_bytes(elem: Any) -> bytes | None:

@@ -38,6 +38,25 @@ class VRSpec:
     multi_valued: bool
     extended: bool  # Specific Character Set may extend the repertoire
     element_size: int  # binary VRs: bytes per value
+    clean: re.Pattern[str]  # fullmatch: every character is allowed (the fast path)
+
+
+_CONTROLS = [*range(0x20), 0x7F]
+
+
+def _clean(chars: frozenset[str] | None, controls: frozenset[int], backslash_ok: bool,
+           extended: bool) -> re.Pattern[str]:
+    """A pattern matching exactly the values whose characters the VR allows."""
+    banned = {chr(c) for c in _CONTROLS if c not in controls}
+    if not backslash_ok:
+        banned.add("\\")
+    if chars is not None:
+        allowed = "".join(re.escape(c) for c in sorted(chars - banned))
+        return re.compile(f"[{allowed}]*" if allowed else "")
+    excluded = "".join(re.escape(c) for c in sorted(banned))
+    if not extended:
+        excluded += "\x80-\U0010ffff"
+    return re.compile(f"[^{excluded}]*")
 
 
 def _first_sentence(text: str) -> str:
@@ -90,6 +109,9 @@ def _spec(vr: str, row: dict[str, Any]) -> VRSpec:
     rep = " ".join(_first_sentence(str(row.get("repertoire") or "")).split())
     definition = " ".join(str(row.get("definition") or "").split())
     max_len, fixed, unit = _length(row)
+    chars, controls = _restricted(rep), _controls(rep)
+    backslash_ok = "5CH" not in rep and "5CH" in definition and "may be used" in definition
+    extended = "(0008,0005)" in rep
     size = fixed or 1
     if not fixed:
         m = _BITS.search(definition)
@@ -101,12 +123,13 @@ def _spec(vr: str, row: dict[str, Any]) -> VRSpec:
         max_length=max_len,
         fixed_length=fixed,
         unit=unit,
-        chars=_restricted(rep),
-        controls=_controls(rep),
-        backslash_ok="5CH" not in rep and "5CH" in definition and "may be used" in definition,
+        chars=chars,
+        controls=controls,
+        backslash_ok=backslash_ok,
         multi_valued="shall not be multi-valued" not in definition,
-        extended="(0008,0005)" in rep,
+        extended=extended,
         element_size=max(size, 1),
+        clean=_clean(chars, controls, backslash_ok, extended),
     )
 
 

@@ -21,13 +21,13 @@ from conformance.checks.values._common import (
     charsets_of,
     converted_text,
     decode,
+    element_vr,
     items_of,
     make,
     name_of,
     per_standard,
     raw_bytes,
     scope_of,
-    vr_of,
 )
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
@@ -92,9 +92,9 @@ def check_text_decodes(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     raw = raw_bytes(elem)
     if raw is not None and raw.isascii() and b"\x1b" not in raw:
         return ()  # ASCII decodes the same in every character set
-    scope = scope_of(where, ctx)
-    if vr_of(elem, scope) not in TEXT_VRS:
+    if element_vr(elem, where, ctx) not in TEXT_VRS:
         return ()
+    scope = scope_of(where, ctx)
     if raw is not None:
         _text, ok = decode(raw, scope)
         if ok:

@@ -129,7 +129,8 @@ def check_pixel_data(ctx: Any) -> Iterator[Finding]:
     """PS3.5 8.1.1: native Pixel Data length; PS3.3 C.7.6.3.1: Bits Stored, High Bit."""
     native = _native(ctx)
     for ds, parent in items_of(ctx):
-        if 0x00280100 in ds or 0x00280101 in ds:
+        keys = ds.keys()  # a dict view: int lookups, no Tag() conversion
+        if 0x00280100 in keys or 0x00280101 in keys:
             yield from _bits(ds, parent, ctx)
-        if any(t in ds for t in PIXEL_TAGS):
+        if 0x7FE00010 in keys or 0x7FE00008 in keys or 0x7FE00009 in keys:
             yield from _length(ds, parent, ctx, native)

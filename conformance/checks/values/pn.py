@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import make, name_of, raw_bytes, scope_of, value_text, vr_of
+from conformance.checks.values._common import (
+    element_vr,
+    make,
+    name_of,
+    raw_bytes,
+    scope_of,
+    value_text,
+)
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
 
@@ -59,9 +66,9 @@ def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
 @element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
 def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 (PN) and 6.2.1: component groups, components, length per group."""
-    scope = scope_of(where, ctx)
-    if vr_of(elem, scope) != "PN":
+    if element_vr(elem, where, ctx) != "PN":
         return ()
+    scope = scope_of(where, ctx)
     raw = raw_bytes(elem)
     text = value_text(elem, scope, None if raw is None else raw.rstrip(b"\x00 "))
     text = text.rstrip(" ")

@@ -13,11 +13,9 @@ from typing import Any
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     cache_of,
+    element_vr,
     make,
-    scope_of,
     stored_text,
-    uid_entry,
-    vr_of,
 )
 from conformance.engine.finding import Finding, Reference
 from conformance.tags import tag_display
@@ -25,17 +23,6 @@ from conformance.tags import tag_display
 REF_ELEMENT = Reference(part=6, section="6")
 REF_UID = Reference(part=6, section="A", table="A-1")
 REF_GROUP_LENGTH = Reference(part=5, section="7.2")
-
-
-def _retired_uid(ctx: Any, uid: str) -> dict[str, Any] | None:
-    entry = uid_entry(ctx.standard, uid)
-    if entry is not None:
-        return entry if entry.get("retired") else None
-    try:
-        sop = ctx.standard.sop_classes.get(uid)
-    except Exception:  # noqa: BLE001
-        sop = None
-    return sop if isinstance(sop, dict) and sop.get("retired") else None
 
 
 @element_check("retired", "group-length", reference="PS3.6 6, Table A-1; PS3.5 7.2")
@@ -50,11 +37,12 @@ def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if group & 1:
         return ()
     out: list[Finding] = []
-    info = cache_of(ctx.standard).info(tag)
+    cache = cache_of(ctx.standard)
+    info = cache.info(tag)
     if info is not None and info.retired:
         out.append(make(ctx, "retired", "warning",
                         f"{info.entry.name} {tag_display(tag)} is retired", where, REF_ELEMENT))
-    if vr_of(elem, scope_of(where, ctx)) != "UI":
+    if element_vr(elem, where, ctx) != "UI":
         return out
     # The dataset's own retired SOP Class without an IOD is already iod-unknown's finding.
     if tag == 0x00080016 and getattr(where, "parent", None) is None and ctx.iod is None:
@@ -62,7 +50,7 @@ def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     text = stored_text(elem).rstrip("\x00 ")
     for value in text.split("\\") if text else ():
         uid = value.strip("\x00 ")
-        hit = _retired_uid(ctx, uid)
+        hit = cache.retired_uid(uid)
         if hit is not None:
             kind = hit.get("type") or "SOP Class"
             out.append(make(ctx, "retired", "warning",

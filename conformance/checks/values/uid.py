@@ -17,12 +17,11 @@ from typing import Any
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     converted_text,
+    element_vr,
     make,
     name_of,
     raw_bytes,
-    scope_of,
     uid_entry,
-    vr_of,
     vr_table,
 )
 from conformance.engine.finding import Finding, Reference
@@ -75,8 +74,7 @@ def _values(elem: Any) -> tuple[list[str], list[tuple[str, str]]]:
                vrs=("UI",))
 def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 9.1: UID syntax and padding; PS3.6 Table A-1: name the registered UIDs."""
-    scope = scope_of(where, ctx)
-    if vr_of(elem, scope) != "UI":
+    if element_vr(elem, where, ctx) != "UI":
         return ()
     values, field = _values(elem)
     row = vr_table(ctx.standard).get("UI") or {}

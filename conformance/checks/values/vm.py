@@ -7,17 +7,21 @@ VM notation of PS3.6: ``1``, ``6``, ``1-3``, ``1-n``, ``2-n``, ``2-2n`` (a multi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from conformance.checks.registry import element_check
-from conformance.checks.values._common import cache_of, make, raw_bytes, scope_of, vr_of
+from conformance.checks.values._common import (
+    cache_of,
+    element_vr,
+    make,
+    parse_vm,
+    raw_bytes,
+    scope_of,
+)
 from conformance.engine.finding import Finding, Reference
 
 REF = Reference(part=5, section="6.4")
-_VM = re.compile(r"(\d+)(?:-(\d*)(n)?)?")
 _SKIP_VRS = frozenset({"SQ", "UN", "OB", "OW", "OF", "OD", "OL", "OV", "UT", "UR", "LT", "ST"})
 # Bytes per value of the binary VRs that have a VM (pydicom unpacks length // size values).
 _SIZES = {"AT": 4, "FL": 4, "FD": 8, "SL": 4, "SS": 2, "SV": 8, "UL": 4, "US": 2, "UV": 8}
@@ -27,24 +31,12 @@ _TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH
 _VRS = _TEXT_VRS | set(_SIZES) | {"US or SS", "US or SS or OW", "US or OW", "OB or OW"}
 
 
-@lru_cache(maxsize=256)
-def parse_vm(vm: str) -> tuple[int, int | None, int] | None:
-    """``(minimum, maximum or None, step)``; None when the notation is not understood."""
-    m = _VM.fullmatch(vm.strip())
-    if not m:
-        return None
-    low = int(m.group(1))
-    if m.group(2) is None:
-        return low, low, 1
-    if m.group(3):  # "A-n" or "A-Bn"
-        step = int(m.group(2)) if m.group(2) else 1
-        return low, None, step
-    return low, int(m.group(2)), 1
-
-
 def vm_ok(count: int, vm: str) -> bool | None:
     """Whether ``count`` values satisfy ``vm`` (None when ``vm`` is not understood)."""
-    spec = parse_vm(vm)
+    return _fits(count, parse_vm(vm))
+
+
+def _fits(count: int, spec: tuple[int, int | None, int] | None) -> bool | None:
     if spec is None:
         return None
     low, high, step = spec
@@ -85,8 +77,7 @@ def check_vm(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     tag = elem.tag
     if tag >> 16 & 1:
         return ()
-    scope = scope_of(where, ctx)
-    vr = vr_of(elem, scope)
+    vr = element_vr(elem, where, ctx)
     if vr in _SKIP_VRS:
         return ()
     info = cache_of(ctx.standard).info(tag)
@@ -102,10 +93,11 @@ def check_vm(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         count = stored_count(raw, str(vr))
         # pydicom strips a lone value by VR (AE keeps a NUL, DS and UI drop a TAB ...):
         # when one value would be wrong, pydicom says whether there is one.
-        if count is None or (count <= 1 and raw and vm_ok(1, info.vm) is False):
+        if count is None or (count <= 1 and raw and _fits(1, info.vm_range) is False):
+            scope = scope_of(where, ctx)
             converted = scope.converted(tag) if scope is not None else None
             count = value_count(converted) if converted is not None else 0
-    if not count or vm_ok(count, info.vm) is not False:
+    if not count or _fits(count, info.vm_range) is not False:
         return ()
     return [make(ctx, "vm-invalid", "error",
                  f"{info.what} has {count} value{'s' if count != 1 else ''}; "

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
     BINARY_VRS,
     REF_VR_TABLE,
+    converted_text,
+    element_vr,
     make,
     name_of,
     raw_bytes,
     scope_of,
     value_text,
-    vr_of,
     vr_table,
 )
 from conformance.checks.values._vrspec import VRSpec, specs
@@ -157,6 +158,8 @@ FORMATS: dict[str, Format] = {
 
 def _repertoire(v: str, spec: VRSpec) -> str | None:
     """Why ``v`` is outside the VR's character repertoire, or None."""
+    if spec.clean.fullmatch(v):
+        return None
     for ch in _CONTROL.findall(v):
         if ord(ch) not in spec.controls:
             return f"control character {ord(ch):02X}H is not allowed"
@@ -174,7 +177,8 @@ def _repertoire(v: str, spec: VRSpec) -> str | None:
 def _length(v: str, spec: VRSpec) -> str | None:
     if spec.vr == "PN" or spec.max_length is None:
         return None  # PN's limit is per component group: pn.py
-    n = len(v) if spec.unit == "chars" else len(v.encode("utf-8", "surrogateescape"))
+    n = len(v) if spec.unit == "chars" or v.isascii() else len(
+        v.encode("utf-8", "surrogateescape"))
     if spec.fixed_length is not None and spec.vr in FORMATS:
         return None  # the format (DA, AS) already fixes the length
     if n > spec.max_length:
@@ -182,22 +186,22 @@ def _length(v: str, spec: VRSpec) -> str | None:
     return None
 
 
-def _binary(raw: bytes | None, spec: VRSpec | None) -> Iterator[Problem]:
-    if raw is None or spec is None:
-        return
-    if spec.element_size > 1 and len(raw) % spec.element_size:
-        yield "error", (f"length {len(raw)} is not a multiple of {spec.element_size} bytes")
-
-
-def _text(elem: Any, scope: Any, raw: bytes | None, spec: VRSpec | None,
+def _text(elem: Any, where: Any, ctx: Any, raw: bytes | None, spec: VRSpec | None,
           vr: str) -> tuple[list[Problem], list[str]]:
     """Problems of the field as a whole and the list of its values."""
     problems: list[Problem] = []
-    if raw is not None and raw.endswith(b"\x00"):
-        problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
-        raw = raw.rstrip(b"\x00")
-    # a VR without extended characters is checked byte for byte (Latin-1: one char a byte)
-    text = value_text(elem, scope, raw, decoded=spec is not None and spec.extended)
+    if raw is not None:
+        if raw.endswith(b"\x00"):
+            problems.append(("error", "padded with NUL (00H) instead of SPACE (20H)"))
+            raw = raw.rstrip(b"\x00")
+        # A VR without extended characters is checked byte for byte (Latin-1: one char
+        # a byte); ASCII without ESC reads the same in every character set.
+        if spec is not None and spec.extended and not (raw.isascii() and b"\x1b" not in raw):
+            text = value_text(elem, scope_of(where, ctx), raw)
+        else:
+            text = raw.decode("latin-1")
+    else:
+        text = converted_text(elem)
     if vr == "AE" and text and not text.strip(" "):
         problems.append(("error", "consists solely of spaces"))
     text = text.rstrip(" ")
@@ -208,26 +212,25 @@ def _text(elem: Any, scope: Any, raw: bytes | None, spec: VRSpec | None,
     return problems, values
 
 
-def _check_value(v: str, vr: str, spec: VRSpec | None) -> Iterator[Problem]:
+def _value_problem(v: str, fmt: Format | None, spec: VRSpec | None) -> Problem | None:
+    """What is wrong with one value, or None."""
     # The format names the problem best ("'1A' is not an integer"); the repertoire and
     # length rules catch what a format leaves open (control characters, long values).
-    fmt = FORMATS.get(vr)
     if fmt is not None:
         p = fmt(v)
         if p:
-            yield p
-            return
+            return p
     if spec is not None:
         why = _repertoire(v, spec) or _length(v, spec)
         if why:
-            yield "error", f"{v!r}: {why}"
+            return "error", f"{v!r}: {why}"
+    return None
 
 
 @element_check("vr-invalid", "vr-dubious", reference="PS3.5 6.2 Table 6.2-1")
 def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 Table 6.2-1 and 7.1.1: each value fits its VR's repertoire, length, format."""
-    scope = scope_of(where, ctx)
-    vr = vr_of(elem, scope)
+    vr = getattr(where, "vr", None) or element_vr(elem, where, ctx)
     if not vr or vr == "SQ" or " or " in vr:
         return ()
     spec = specs(ctx.standard).get(vr)
@@ -238,14 +241,18 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if vr in ("UN", "UI"):
         pass  # UN has no syntax; UI values are uid.py's
     elif vr in BINARY_VRS:
-        problems.extend(_binary(raw, spec))
+        size = spec.element_size if spec is not None else 1
+        if raw is not None and size > 1 and len(raw) % size:
+            problems.append(("error", f"length {len(raw)} is not a multiple of {size} bytes"))
     else:
-        field, values = _text(elem, scope, raw, spec, vr)
+        field, values = _text(elem, where, ctx, raw, spec, vr)
         problems.extend(field)
+        fmt = FORMATS.get(vr)
         for v in values:
-            if v == "":
-                continue
-            problems.extend(_check_value(v, vr, spec))
+            if v:
+                p = _value_problem(v, fmt, spec)
+                if p is not None:
+                    problems.append(p)
     if not problems:
         return ()
     return _findings(problems, elem.tag, vr, where, ctx)
