@@ -158,8 +158,13 @@ FORMATS: dict[str, Format] = {
 
 def _repertoire(v: str, spec: VRSpec) -> str | None:
     """Why ``v`` is outside the VR's character repertoire, or None."""
-    if spec.clean.fullmatch(v):
+    if spec.clean.fullmatch(v):  # the common case: one precompiled pattern
         return None
+    return repertoire_reason(v, spec)
+
+
+def repertoire_reason(v: str, spec: VRSpec) -> str | None:
+    """Why ``v`` is outside the VR's character repertoire, or None (rule by rule)."""
     for ch in _CONTROL.findall(v):
         if ord(ch) not in spec.controls:
             return f"control character {ord(ch):02X}H is not allowed"
