@@ -168,7 +168,8 @@ class ItemScope:
     set, Pixel Representation, ...) are computed once, on first use, in ``memo``.
     """
 
-    __slots__ = ("dataset", "parent", "root", "path", "elements", "vrs", "as_read", "memo")
+    __slots__ = ("dataset", "parent", "root", "path", "elements", "vrs", "as_read", "file",
+                 "memo")
 
     def __init__(self, dataset: Dataset, parent: ItemScope | None, path: ElementPath | None,
                  as_read: AsRead) -> None:
@@ -179,11 +180,8 @@ class ItemScope:
         self.elements: dict[int, Any] = dict(dataset.items())
         self.vrs: dict[int, str] = {}  # VRs resolved by conversion (ambiguous, UN ...)
         self.as_read = as_read
-        self.memo: dict[str, Any] = {}
-
-    @property
-    def file(self) -> FileFacts:
-        return self.as_read.file
+        self.file: FileFacts = as_read.file
+        self.memo: dict[Any, Any] = {}
 
     def vr(self, elem: Any) -> str:
         """The VR of ``elem`` as pydicom converts it (the file's VR when explicit)."""
@@ -233,21 +231,14 @@ class AsRead:
     the traversal need anyway), not the other elements.
     """
 
-    __slots__ = ("root", "scopes", "items", "_facts", "_meta", "_file")
+    __slots__ = ("root", "scopes", "items", "file")
 
     def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None
                  ) -> None:
-        self._facts, self._meta = facts, file_meta
-        self._file: FileFacts | None = None
+        self.file = file_facts(facts, file_meta)
         self.scopes: dict[int, ItemScope] = {}  # id(dataset) -> scope
         self.items: list[tuple[Dataset, ElementPath | None]] = []
         self.root = self._record(root, None, None)
-
-    @property
-    def file(self) -> FileFacts:
-        if self._file is None:
-            self._file = file_facts(self._facts, self._meta)
-        return self._file
 
     def _record(self, ds: Dataset, parent: ItemScope | None, path: ElementPath | None
                 ) -> ItemScope:

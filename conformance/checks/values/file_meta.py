@@ -36,11 +36,12 @@ REQUIRED = {0x00020001: "File Meta Information Version",
             0x00020012: "Implementation Class UID"}
 
 
-def _text(ds: Dataset | None, tag: int) -> str | None:
+def _text(ds: Dataset | dict[int, Any] | None, tag: int) -> str | None:
+    """The text of ``tag`` (a Dataset, or stored elements by tag), padding removed."""
     if ds is None:
         return None
     try:
-        elem = ds.get_item(tag)
+        elem = ds.get(tag) if isinstance(ds, dict) else ds.get_item(tag)
         if elem is None:
             return None
         if isinstance(elem, RawDataElement):
@@ -116,21 +117,22 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
         yield make(ctx, "file-meta", "error",
                    "no File Meta Information (group 0002)", None, REF)
         return
-    for tag in sorted(meta.keys()):
-        raw = meta.get_item(tag)
+    # The elements as stored, in tag order (int keys: BaseTag comparisons are slow).
+    stored = {tag: meta_elem for tag, meta_elem in sorted(meta.items(), key=lambda kv: int(kv[0]))}
+    for tag, raw in stored.items():
         if isinstance(raw, RawDataElement) and (raw.is_implicit_VR or not raw.is_little_endian):
             yield make(ctx, "file-meta", "error",
                        "File Meta Information is not encoded Explicit VR Little Endian",
                        _where(tag), REF)
             break
     for tag, name in REQUIRED.items():
-        if tag not in meta:
+        if tag not in stored:
             yield make(ctx, "file-meta", "error", f"{name} is missing", _where(tag), REF)
-        elif tag != 0x00020001 and not _text(meta, tag):
+        elif tag != 0x00020001 and not _text(stored, tag):
             yield make(ctx, "file-meta", "error", f"{name} is empty (Type 1)", _where(tag), REF)
     # The traversal covers the data set only: the File Meta UIDs are checked here.
     for tag in (0x00020002, 0x00020003, 0x00020010, 0x00020012):
-        value = _text(meta, tag)
+        value = _text(stored, tag)
         problems = uid_problems(value) if value else []
         for sev in ("error", "warning"):
             reasons = [r for s, r in problems if s == sev]
@@ -138,7 +140,7 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
                 yield make(ctx, "uid-invalid", sev,  # type: ignore[arg-type]
                            f"Invalid UID in {REQUIRED[tag]}: {value!r}: " + "; ".join(reasons),
                            _where(tag), REF_UID)
-    version = meta.get_item(0x00020001) if 0x00020001 in meta else None
+    version = meta.get_item(0x00020001) if 0x00020001 in stored else None
     if version is not None:
         value = version.value if isinstance(version.value, bytes) else None
         if value != b"\x00\x01":
@@ -148,16 +150,15 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
     ds = getattr(ctx, "dataset", None)
     for mtag, dtag, name in ((0x00020002, 0x00080016, "SOP Class UID"),
                              (0x00020003, 0x00080018, "SOP Instance UID")):
-        m, d = _text(meta, mtag), _text(ds, dtag)
+        m, d = _text(stored, mtag), _text(ds, dtag)
         if m and d and m != d:
             yield make(ctx, "file-meta", "error",
                        f"Media Storage {name} {m} differs from the dataset's {name} {d}",
                        _where(mtag), REF)
-    ts = _text(meta, 0x00020010)
+    ts = _text(stored, 0x00020010)
     if ts:
         yield from _ts_checks(ctx, ts)
     # The element traversal does not visit group 0002: apply the VR syntax here.
-    for tag in sorted(meta.keys()):
-        elem = meta.get_item(tag)
-        if elem is not None and elem.VR != "UI":
+    for tag, elem in stored.items():
+        if elem.VR != "UI":
             yield from check_vr_syntax(elem, _where(tag), ctx)

@@ -77,12 +77,13 @@ def check_vm(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     tag = elem.tag
     if tag >> 16 & 1:
         return ()
-    vr = element_vr(elem, where, ctx)
+    vr = getattr(where, "vr", None) or element_vr(elem, where, ctx)
     if vr in _SKIP_VRS:
         return ()
     info = cache_of(ctx.standard).info(tag)
-    if info is None or not info.vm:
+    if info is None or info.vm_range is None:
         return ()
+    low, high, step = info.vm_range
     raw = raw_bytes(elem)
     if raw is None:
         try:
@@ -90,14 +91,21 @@ def check_vm(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         except Exception:  # noqa: BLE001
             return ()
     else:
-        count = stored_count(raw, str(vr))
+        size = _SIZES.get(vr)
+        if size is not None:
+            count = len(raw) // size
+        elif vr in _TEXT_VRS:
+            text = raw.rstrip(b"\x00 ")
+            count = text.count(b"\\") + 1 if text else 0
+        else:
+            count = -1  # only pydicom can tell
         # pydicom strips a lone value by VR (AE keeps a NUL, DS and UI drop a TAB ...):
         # when one value would be wrong, pydicom says whether there is one.
-        if count is None or (count <= 1 and raw and _fits(1, info.vm_range) is False):
+        if count < 0 or (count <= 1 and raw and _fits(1, info.vm_range) is False):
             scope = scope_of(where, ctx)
             converted = scope.converted(tag) if scope is not None else None
             count = value_count(converted) if converted is not None else 0
-    if not count or _fits(count, info.vm_range) is not False:
+    if not count or (low <= count and (high is None or count <= high) and count % step == 0):
         return ()
     return [make(ctx, "vm-invalid", "error",
                  f"{info.what} has {count} value{'s' if count != 1 else ''}; "

@@ -103,14 +103,14 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if tag >> 16 & 1:
         return ()
     scope = scope_of(where, ctx)
-    file = _file(scope, ctx)
+    file = scope.file if scope is not None else _file(None, ctx)
     if file.implicit_vr:
         return ()
-    info = cache_of(ctx.standard).info(tag)
-    if info is None or not info.vr:
-        return ()
     vr = _file_vr(elem)
-    if not vr or vr == info.vr:
+    if not vr:
+        return ()
+    info = cache_of(ctx.standard).info(tag)
+    if info is None or not info.vr or vr == info.vr:
         return ()
     what = info.what
     if vr == "UN":
