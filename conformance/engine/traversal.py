@@ -22,7 +22,13 @@ from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
-from conformance.engine.values import SAFE_VRS, AsRead, ItemScope, convertible
+from conformance.engine.values import (
+    SAFE_VRS,
+    AsRead,
+    ItemScope,
+    convertible,
+    strict_reading,
+)
 
 Call = tuple[CheckInfo, Callable[..., Iterable[Finding]]]
 
@@ -54,6 +60,8 @@ class _Dispatch:
 
     def __init__(self, checks: Sequence[CheckInfo]) -> None:
         self.checks = checks
+        # pydicom in RAISE mode refuses invalid values of any VR: convert them all.
+        self.strict = strict_reading()
         self.by_vr: dict[str, tuple[Call, ...]] = {}
 
     def for_vr(self, vr: str) -> tuple[Call, ...]:
@@ -80,7 +88,8 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
         if type(elem) is RawDataElement:
             if vr is None or vr == "UN" or scope.vrs:
                 vr = scope.vr(elem)
-            if (vr not in SAFE_VRS or elem.value is None) and not convertible(elem, vr):
+            if (vr not in SAFE_VRS or elem.value is None or dispatch.strict) and (
+                    dispatch.strict or not convertible(elem, vr)):
                 try:
                     converted = scope.dataset[tag]
                 except Exception as exc:  # pydicom could not convert the stored bytes

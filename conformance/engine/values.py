@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydicom import config
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
@@ -63,7 +64,8 @@ def values_of(elem: Any) -> list[Any]:
 # Numeric VRs pydicom unpacks with struct: a length that is not a multiple fails.
 _FIXED_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8}
 # VRs whose conversion cannot fail on any bytes (decoding errors become replacement
-# characters and warnings under pydicom's default reading validation mode).
+# characters and warnings under pydicom's default reading validation mode, WARN; in
+# its RAISE mode every element is converted, see ``strict_reading``).
 SAFE_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "LO", "LT", "OB", "OD",
                        "OF", "OL", "OV", "OW", "PN", "SH", "ST", "TM", "UC", "UI", "UN",
                        "UR", "UT"})
@@ -108,6 +110,11 @@ def stored_vr(raw: RawDataElement, ds: Dataset | None) -> str:
     except Exception:  # noqa: BLE001 - strict reading mode raises: the conversion reports it
         return "UN"
     return str(data.get("VR") or "UN")
+
+
+def strict_reading() -> bool:
+    """pydicom raises on invalid values (reading validation mode RAISE)."""
+    return bool(config.settings.reading_validation_mode == config.RAISE)
 
 
 def convertible(raw: RawDataElement, vr: str) -> bool:

@@ -212,3 +212,19 @@ def test_file_meta_only_dataset_and_bytes_round_trip() -> None:
     by_path = {w.render(): (e, w.vr) for e, w in calls}
     elem, vr = by_path["(0008,1115)[0].(0020,000E)"]
     assert type(elem) is RawDataElement and elem.VR is None and vr == "UI"
+
+
+def test_strict_reading_converts_everything() -> None:
+    from pydicom import config
+
+    ds = Dataset()
+    ds[0x00180050] = _raw(0x00180050, "DS", b"1,5 ")  # invalid DS: pydicom RAISE refuses
+    ds[0x00100010] = _raw(0x00100010, "PN", b"Doe^John")
+    sink: list[Finding] = []
+    old = config.settings.reading_validation_mode
+    config.settings.reading_validation_mode = config.RAISE
+    try:
+        traverse(_ctx(ds), [_record([])], sink)
+    finally:
+        config.settings.reading_validation_mode = old
+    assert [(f.code, f.path) for f in sink] == [("element-unreadable", "(0018,0050)")]
