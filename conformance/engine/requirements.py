@@ -4,6 +4,14 @@ Built once per (standard, IOD) from the build folder tables (PS3.3 Annex A IOD t
 Annex C module tables, macro tables) and cached; the trees are immutable so threads
 share them. Include rows are expanded in place; each attribute keeps the chain of
 macros it came through (``via``) and the conditions of the include rows (``guards``).
+
+A macro may include itself inside one of its sequences (PS3.3 Table C.17-6: each
+Content Sequence item includes the Document Relationship Macro again). Such a recursive
+include is expanded once more and then refers to that expansion: the sequence row's
+``children`` then hold the row itself, so the tree is a finite graph with a cycle, and
+whatever walks it goes as deep as the dataset's sequences go. An include that repeats
+itself with no sequence in between would never end in any dataset: that is reported
+as an anomaly and dropped.
 """
 
 from __future__ import annotations
@@ -143,13 +151,39 @@ def _tag_mask(text: str) -> tuple[int, int]:
     return int(text.replace("x", "0").replace("X", "0"), 16), mask
 
 
+class _Pending:
+    """An include being expanded: what a recursive include of it refers to."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: list[Any] | None = None
+
+
+class _Ref:
+    """Stands, in a row list, for the rows of a pending include (a recursive include)."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self, pending: _Pending) -> None:
+        self.pending = pending
+
+
+# An include on the expansion stack: ("macro:<id>", number of sequences above it).
+_Frame = tuple[str, int]
+
+
 class _Compiler:
     def __init__(self, std: Any, iod_id: str) -> None:
         self.std = std
         self.iod = std.iod(iod_id)
         self.anomalies: list[str] = []
         self.fg_attrs: tuple[AttrReq, ...] = ()
-        self.memo: dict[tuple[Any, ...], list[AttrReq]] = {}
+        self.memo: dict[tuple[Any, ...], list[Any]] = {}
+        # (include key, guard ids, fg macro) -> the expansion in progress
+        self.active: dict[tuple[Any, ...], _Pending] = {}
+        # sequence rows whose children hold references to pending includes
+        self.knots: list[tuple[AttrReq, list[Any]]] = []
 
     def table(self, kind: str, table_id: str) -> dict[str, Any] | None:
         try:
@@ -159,30 +193,15 @@ class _Compiler:
             return None
 
     def nodes(self, nodes: list[dict[str, Any]], table: dict[str, Any], via: tuple[str, ...],
-              guards: tuple[Mapping[str, Any], ...], stack: tuple[str, ...],
-              fg_macro: str | None = None) -> list[AttrReq]:
-        out: list[AttrReq] = []
+              guards: tuple[Mapping[str, Any], ...], stack: tuple[_Frame, ...],
+              fg_macro: str | None = None, depth: int = 0) -> list[Any]:
+        """Compiled rows of ``nodes`` (AttrReq, and _Ref for recursive includes, which
+        only the children of a sequence row can hold); ``depth`` counts the sequences
+        above them."""
+        out: list[Any] = []
         for node in nodes:
             if node.get("kind") == "include":
-                inc = node.get("include") or {}
-                key = f"{inc.get('kind')}:{inc.get('id')}"
-                if key in stack or len(stack) > _MAX_DEPTH:
-                    self.anomalies.append(f"include cycle at {key} in {table.get('id')}")
-                    continue
-                sub = self.table(inc.get("kind", "macro"), inc.get("id", ""))
-                if sub is None:
-                    continue
-                g = guards + ((node["condition"],) if node.get("condition") else ())
-                sub_via = via + (sub.get("name", sub.get("id", "")),)
-                # Macros such as Code Sequence are included hundreds of times along the
-                # same chain; the compiled rows are immutable, so share them.
-                memo_key = (key, sub_via, tuple(id(c) for c in g), fg_macro)
-                rows = self.memo.get(memo_key)
-                if rows is None:
-                    rows = self.nodes(sub.get("attributes", []), sub, sub_via, g,
-                                      stack + (key,), fg_macro)
-                    self.memo[memo_key] = rows
-                out.extend(rows)
+                self.include(node, table, via, guards, stack, fg_macro, depth, out)
                 continue
             tag_text = node.get("tag") or ""
             if len(tag_text) != 8:
@@ -190,12 +209,16 @@ class _Compiler:
                 continue
             tag, mask = _tag_mask(tag_text)
             items = node.get("items")
-            children: tuple[AttrReq, ...]
+            children: tuple[AttrReq, ...] = ()
+            kids: list[Any] = []
             if tag in FG_CONTAINERS and self.iod.get("functional_groups"):
                 children = self.fg_attrs
             else:
-                children = tuple(self.nodes(node.get("children") or [], table, via, (), stack))
-            out.append(AttrReq(
+                kids = self.nodes(node.get("children") or [], table, via, (), stack,
+                                  depth=depth + 1)
+                if not any(isinstance(k, _Ref) for k in kids):
+                    children = tuple(kids)
+            attr = AttrReq(
                 tag=tag, mask=mask, tag_text=tag_text, name=node.get("name", ""),
                 type=(node.get("type") or "3").upper(), condition=node.get("condition"),
                 enums=_enums(node.get("enums")),
@@ -206,8 +229,58 @@ class _Compiler:
                 exact=mask == 0xFFFFFFFF,
                 optional=(node.get("type") or "3").upper() in ("3", "")
                 and not node.get("condition") and fg_macro is None,
-            ))
+            )
+            if kids and not children:
+                self.knots.append((attr, kids))
+            out.append(attr)
         return out
+
+    def include(self, node: dict[str, Any], table: dict[str, Any], via: tuple[str, ...],
+                guards: tuple[Mapping[str, Any], ...], stack: tuple[_Frame, ...],
+                fg_macro: str | None, depth: int, out: list[Any]) -> None:
+        """Expand one include row into ``out``."""
+        inc = node.get("include") or {}
+        key = f"{inc.get('kind')}:{inc.get('id')}"
+        g = guards + ((node["condition"],) if node.get("condition") else ())
+        rec = (key, tuple(id(c) for c in g), fg_macro)
+        outer = [d for k, d in stack if k == key]
+        if outer:
+            if outer[-1] == depth or len(stack) > _MAX_DEPTH:
+                # No sequence in between: no dataset could ever end the repetition.
+                self.anomalies.append(f"include cycle at {key} in {table.get('id')}")
+                return
+            pending = self.active.get(rec)
+            if pending is not None:
+                out.append(_Ref(pending))
+                return
+            # The first repetition with these include conditions is expanded once more;
+            # deeper ones refer to it.
+        sub = self.table(inc.get("kind", "macro"), inc.get("id", ""))
+        if sub is None:
+            return
+        sub_via = via + (sub.get("name", sub.get("id", "")),)
+        # Macros such as Code Sequence are included hundreds of times along the same
+        # chain; the compiled rows are immutable, so share them.
+        memo_key = (key, sub_via, rec[1], fg_macro)
+        rows = self.memo.get(memo_key)
+        if rows is None:
+            # ``rec`` is not active here: its key would be on the stack, and an active
+            # one was answered with a reference above.
+            pending = self.active[rec] = _Pending()
+            rows = self.nodes(sub.get("attributes", []), sub, sub_via, g,
+                              stack + ((key, depth),), fg_macro, depth)
+            pending.rows = rows
+            del self.active[rec]
+            self.memo[memo_key] = rows
+        out.extend(rows)
+
+    def tie_knots(self) -> None:
+        """Give the sequence rows that refer to a recursive include their children.
+
+        Done once, before the tree is shared; AttrReq is frozen for everyone after."""
+        for attr, kids in self.knots:
+            object.__setattr__(attr, "children", tuple(_resolve(kids, ())))
+        self.knots.clear()
 
     def functional_groups(self) -> tuple[FunctionalGroupReq, ...]:
         out = []
@@ -215,8 +288,9 @@ class _Compiler:
             macro = self.table("macro", fg.get("macro", ""))
             if macro is None:
                 continue
-            attrs = tuple(self.nodes(macro.get("attributes", []), macro, (), (),
-                                     (f"macro:{macro.get('id')}",), fg_macro=macro.get("id")))
+            attrs = tuple(_rows(self.nodes(macro.get("attributes", []), macro, (), (),
+                                           ((f"macro:{macro.get('id')}", 0),),
+                                           fg_macro=macro.get("id"))))
             out.append(FunctionalGroupReq(
                 macro=macro.get("id", ""), name=macro.get("name", ""),
                 usage=(fg.get("usage") or "U").upper()[:1], condition=fg.get("condition"),
@@ -232,9 +306,10 @@ class _Compiler:
             mod = self.table("module", use.get("module", ""))
             if mod is None:
                 continue
-            attrs = self.nodes(mod.get("attributes", []), mod, (), (),
-                               (f"module:{mod.get('id')}",))
+            attrs = _rows(self.nodes(mod.get("attributes", []), mod, (), (),
+                                     ((f"module:{mod.get('id')}", 0),)))
             mods.append((use, mod, attrs))
+        self.tie_knots()
         # A tag that a mandatory module defines says nothing about whether an optional
         # module is present (e.g. shared Image Pixel attributes), so presence of C/U
         # modules is judged from the tags they do not share with M modules.
@@ -263,6 +338,22 @@ class _Compiler:
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
             anomalies=tuple(dict.fromkeys(self.anomalies)),
             expr_keys=_expr_keys(modules))
+
+
+def _resolve(kids: list[Any], seen: tuple[int, ...]) -> list[AttrReq]:
+    """``kids`` with every _Ref replaced by the rows of its (finished) include."""
+    out: list[AttrReq] = []
+    for k in kids:
+        if not isinstance(k, _Ref):
+            out.append(k)
+        elif k.pending.rows is not None and id(k.pending) not in seen:
+            out.extend(_resolve(k.pending.rows, seen + (id(k.pending),)))
+    return out
+
+
+def _rows(rows: list[Any]) -> list[AttrReq]:
+    """Top-level rows: a reference can only sit below a sequence, never here."""
+    return [r for r in rows if isinstance(r, AttrReq)]
 
 
 def _expr_keys(modules: list[ModuleReq]) -> dict[int, int]:

