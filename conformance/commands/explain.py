@@ -79,7 +79,8 @@ def explain_module(std: Standard, iod: dict[str, Any], name: str) -> dict[str, A
     """One table's attribute rows, includes expanded, each with its provenance."""
     kind, table_id = _resolve_table(std, iod, name)
     table = std.table(kind, table_id)
-    rows = list(expand(std, table.get("attributes", []), f"{kind}:{table_id}", 0, ()))
+    top = f"{kind}:{table_id}"
+    rows = list(expand(std, table.get("attributes", []), top, 0, ((top, 0),)))
     return {"standard": {"path": str(std.path), "edition": std.edition},
             "iod": {"id": iod["id"], "name": iod.get("name")},
             "table": {"kind": kind, "id": table_id, "name": table.get("name"),
@@ -103,7 +104,7 @@ def _resolve_table(std: Standard, iod: dict[str, Any], name: str) -> tuple[str, 
 
 
 def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
-           stack: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+           stack: tuple[tuple[str, int], ...]) -> Iterator[dict[str, Any]]:
     """Rows of ``nodes`` in order; include rows are followed by the included table's rows."""
     for node in nodes:
         if node.get("kind") == "include":
@@ -111,8 +112,14 @@ def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
             ref = f"{inc.get('kind')}:{inc.get('id')}"
             row = {"kind": "include", "depth": depth, "from": source, "include": ref,
                    "text": node.get("text"), "condition": node.get("condition")}
-            if ref == source or ref in stack or len(stack) >= MAX_DEPTH:
-                row["error"] = "include cycle"
+            entered = [d for r, d in stack if r == ref]
+            if entered or len(stack) >= MAX_DEPTH:
+                # Inside a sequence below where the table was entered it is recursion
+                # (PS3.3 Table C.17-6 includes itself in Content Sequence items): the rows
+                # were listed once already. At the same level it is a defect of the source.
+                recursive = bool(entered) and depth > entered[-1]
+                row["note" if recursive else "error"] = (
+                    "recursive include (rows listed above)" if recursive else "include cycle")
                 yield row
                 continue
             if not std.has_table(str(inc.get("kind")), str(inc.get("id"))):
@@ -123,7 +130,7 @@ def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
             row["name"] = included.get("name")
             yield row
             yield from expand(std, included.get("attributes", []), ref, depth,
-                              (*stack, source))
+                              (*stack, (ref, depth)))
         else:
             yield {"kind": "attribute", "depth": depth, "from": source,
                    "name": node.get("name"), "tag": node.get("tag"), "type": node.get("type"),
@@ -166,7 +173,8 @@ def format_module(data: dict[str, Any]) -> str:
         origin = f"  [{row['from']}]" if row["from"] != f"{t['kind']}:{t['id']}" else ""
         if row["kind"] == "include":
             what = row.get("name") or row["include"]
-            note = f" ({row['error']})" if row.get("error") else ""
+            flag = row.get("error") or row.get("note")
+            note = f" ({flag})" if flag else ""
             out.append(f"{indent}Include {what}{note}{origin}")
         else:
             tag = row["tag"] or ""

@@ -116,3 +116,18 @@ def test_excerpt_enhanced_ct(tmp_path_factory: pytest.TempPathFactory,
     rows = json.loads(out)["rows"]
     coded = [r for r in rows if r.get("tag") == "00080100"]
     assert coded and all(r["from"] == "macro:basic-code-sequence" for r in coded)
+
+
+def test_recursive_include_is_named_not_called_a_cycle(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # PS3.3 Table C.17-6 includes itself inside Content Sequence items (the bundled
+    # standard restores that row): recursion, listed once, not a defect.
+    code, out, _ = _run(capsys, "explain", "Comprehensive SR", "--module",
+                        "SR Document Content", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    again = [r for r in rows if r["kind"] == "include"
+             and r["include"] == "macro:document-relationship" and r.get("note")]
+    assert again and all(r["note"].startswith("recursive include") for r in again)
+    assert all(r["depth"] > 0 for r in again)
+    assert not [r for r in rows if r.get("error") == "include cycle"]
