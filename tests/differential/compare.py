@@ -37,18 +37,50 @@ class FileComparison:
 
     def our_text(self, key: dm.Key) -> str:
         for f in self.report.findings:
-            if our_key(f) == key:
+            k = our_key(f)
+            if k == key or (k is not None and k[1] == key[1]
+                            and _TYPE_TWINS.get(k[0]) == key[0]):
                 return f"{f.path or '-'}: {f.message}"
         return ""
+
+
+# Our codes for facts dciodvfy files under one of its own codes: a Group Length
+# (gggg,0000) outside group 0002 is retired (PS3.5 7.2), which dciodvfy reports as
+# "Retired attribute"; a UID that breaks the PS3.5 9.1 syntax (our uid-invalid errors;
+# its warnings are about the ISO/IEC 9834-1 root arc, which dciodvfy does not check) is
+# "Value invalid for this VR" there.
+SAME_FACT = {"group-length": "retired", "uid-invalid": "vr-invalid"}
+
+# The same missing attribute, typed 1 or 2 by one side and 1C or 2C by the other: the
+# two tables (dciodvfy's edition, the bundled 2020 one) disagree on the Type letter, not
+# on the fact that the attribute is required here and absent.
+_TYPE_TWINS = {"type1-missing": "type1c-missing", "type1c-missing": "type1-missing",
+               "type2-missing": "type2c-missing", "type2c-missing": "type2-missing"}
 
 
 def our_key(f: Any) -> dm.Key | None:
     """The comparison key of one of our findings (None when dciodvfy has no such code)."""
     if f.code == "module-missing":
         return ("module-missing", dm.module_key(f.module or ""))
-    if f.code in dm.COMPARED:
-        return (f.code, f.tag)
+    if f.code == "uid-invalid" and f.severity != "error":
+        return None
+    code = SAME_FACT.get(f.code, f.code)
+    if code in dm.COMPARED:
+        return (code, f.tag)
     return None
+
+
+def align_types(dv_keys: set[dm.Key], our_keys: set[dm.Key]) -> set[dm.Key]:
+    """``our_keys`` with a missing-attribute key renamed to dciodvfy's Type letter when
+    dciodvfy reports the same tag missing under the twin code and we do not."""
+    out = set(our_keys)
+    for code, tag in our_keys:
+        twin = _TYPE_TWINS.get(code)
+        if twin and (twin, tag) in dv_keys and (code, tag) not in dv_keys \
+                and (twin, tag) not in our_keys:
+            out.discard((code, tag))
+            out.add((twin, tag))
+    return out
 
 
 def compare(name: str, path: str, validator: Any) -> FileComparison:
@@ -62,5 +94,6 @@ def compare(name: str, path: str, validator: Any) -> FileComparison:
         return cmp
     missing = [f.module for f in report.findings if f.code == "module-missing" and f.module]
     cmp.dv_keys, _ = dm.reconcile_modules(result.messages, missing)
-    cmp.our_keys = {k for f in report.findings if (k := our_key(f)) is not None}
+    ours = {k for f in report.findings if (k := our_key(f)) is not None}
+    cmp.our_keys = align_types(cmp.dv_keys, ours)
     return cmp

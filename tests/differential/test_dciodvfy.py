@@ -82,9 +82,6 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
           "not required."),
     Known("rtstruct.dcm", "dciodvfy_only", "type2-missing", "00201040", False,
           "Same as (0020,0052): Frame of Reference module is U in the RT Structure Set IOD."),
-    Known("rtdose_rle.dcm", "dciodvfy_only", "vr-invalid", "00081155", False,
-          "PS3.5 9.1: a UID component shall not start with 0 unless it is a single digit "
-          "('0123'). Both sides find it: ours reports it as code uid-invalid, not vr-invalid."),
     Known("reportsi.dcm", "dciodvfy_only", "vr-invalid", None, False,
           "PS3.5 9.1 allows a single-digit component '0'; a UID '0' is syntactically valid "
           "(not a registered root, which is not a VR rule). dciodvfy rejects 'nothing but "
