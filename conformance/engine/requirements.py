@@ -28,11 +28,12 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from conformance.errors import StandardDataError
+from conformance.ids import slug
 
 # PS3.3 C.7.6.16: the two sequences whose items hold the functional group macros.
 SHARED_FG = 0x52009229
@@ -40,6 +41,11 @@ PER_FRAME_FG = 0x52009230
 FG_CONTAINERS = (SHARED_FG, PER_FRAME_FG)
 _MAX_DEPTH = 24
 _HEX_VALUE = re.compile(r"^([0-9A-Fa-f]+)H$")
+# A module row that redefines an attribute of another module of the same IOD says so in
+# its description (PS3.3 C.8.6.1 SC Equipment Module, Modality: "This type definition
+# shall override the definition in the General Series Module").
+_OVERRIDES = re.compile(r"type definition shall override the definition in the "
+                        r"(?P<module>[A-Za-z0-9 /&'-]+?) Module", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +324,7 @@ class _Compiler:
                                      ((f"module:{mod.get('id')}", 0),)))
             mods.append((use, mod, attrs))
         self.tie_knots()
+        mods = _apply_overrides(mods)
         # A tag that a mandatory module defines says nothing about whether an optional
         # module is present (e.g. shared Image Pixel attributes), so presence of C/U
         # modules is judged from the tags they do not share with M modules.
@@ -346,6 +353,32 @@ class _Compiler:
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
             anomalies=tuple(dict.fromkeys(self.anomalies)),
             expr_keys=_expr_keys(modules))
+
+
+_Mod = tuple[dict[str, Any], dict[str, Any], list[AttrReq]]
+
+
+def _apply_overrides(mods: list[_Mod]) -> list[_Mod]:
+    """Rows another module of the IOD overrides become Type 3 without condition: the
+    overriding row alone carries the requirement (its own Type and condition), so the
+    attribute is judged once, by the definition the standard says applies."""
+    listed = {mod.get("id"): i for i, (_, mod, _) in enumerate(mods)}
+    drop: dict[int, set[int]] = {}
+    for _, mod, _ in mods:
+        for node in mod.get("attributes", ()):
+            m = _OVERRIDES.search(node.get("description") or "")
+            target = listed.get(slug(m.group("module"))) if m else None
+            if target is None or len(node.get("tag") or "") != 8 or "x" in node["tag"]:
+                continue
+            if mods[target][1] is not mod:
+                drop.setdefault(target, set()).add(int(node["tag"], 16))
+    out = list(mods)
+    for i, tags in drop.items():
+        use, mod, attrs = out[i]
+        out[i] = (use, mod, [
+            replace(a, type="3", condition=None, optional=a.fg_macro is None)
+            if a.exact and a.tag in tags and a.type != "3" else a for a in attrs])
+    return out
 
 
 def _resolve(kids: list[Any], seen: tuple[int, ...]) -> list[AttrReq]:
