@@ -8,6 +8,8 @@ from typing import Any
 from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.presence import per_frame_groups_needed
+from conformance.engine.requirements import PER_FRAME_FG
 from conformance.engine.values import element, is_empty
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
@@ -38,7 +40,16 @@ class _Run:
                            f"{cond.get('text', '')!r} {b.label(self.ctx)}")
 
     def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
+        if b.tag == PER_FRAME_FG and b.where is None and _undecidable(cond):
+            # "Required if for any frame, there are Per-Frame Functional Groups that are
+            # not empty": decided from the IOD's functional group table (presence.py).
+            return per_frame_groups_needed(self.ctx)
         return b.scope.decide(self.ctx, cond)
+
+
+def _undecidable(cond: Mapping[str, Any] | None) -> bool:
+    expr = cond.get("expr") if cond else None
+    return not isinstance(expr, Mapping) or expr.get("op") == "unknown"
 
 
 @dataset_check(*_CODES, reference="PS3.5 7.4")

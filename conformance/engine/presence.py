@@ -139,6 +139,25 @@ def functional_group_presence(ctx: CheckContext, macro_id: str) -> bool | None:
     return None
 
 
+def per_frame_groups_needed(ctx: CheckContext) -> bool | None:
+    """Whether some frame has non-empty Per-frame Functional Groups (PS3.3 C.7.6.16,
+    the condition of Per-frame Functional Groups Sequence (5200,9230) in editions that
+    make it 1C): a Mandatory functional group macro of the IOD whose attributes are not
+    in the Shared item can only sit in Per-frame items (each macro is in the Shared item
+    or in every Per-frame item); so can anything a present Per-frame item holds.
+    False when every Mandatory macro is shared and no Per-frame item holds anything;
+    None for an IOD without functional groups."""
+    req = ctx.requirements
+    if req is None or not req.functional_groups:
+        return None
+    shared, per_frame = frame_items(ctx)
+    if any(len(item) for item in per_frame):
+        return True
+    shared_keys = set(map(int, shared.keys())) if shared is not None else set()
+    return any(fg.usage == "M" and fg.tags and fg.tags.isdisjoint(shared_keys)
+               for fg in req.functional_groups)
+
+
 def module_present_fn(ctx: CheckContext) -> Callable[[str, str], bool | None]:
     """The ``EvalContext.module_present`` callback for this dataset."""
     fn = ctx.cache.get("module_present_fn")

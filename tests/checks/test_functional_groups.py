@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -67,3 +69,51 @@ def test_single_frame_iod_is_not_checked() -> None:
     from tests.engine.datasets import ct_dataset
 
     assert "functional-group" not in codes(run(ct_dataset()))
+
+
+
+# Per-frame Functional Groups Sequence (5200,9230), 1C in the bundled (2020) edition:
+# "Required if for any frame, there are Per-Frame Functional Groups that are not empty."
+
+def _bundled_per_frame(ds: Dataset) -> set[tuple[str, str | None]]:
+    from conformance import validate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = validate(ds)
+    return {(f.code, f.tag) for f in report.findings if f.tag == "52009230"}
+
+
+def _emri() -> Dataset:
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    return pydicom.dcmread(get_testdata_file("emri_small.dcm"))
+
+
+def test_per_frame_sequence_needed_when_a_mandatory_group_is_not_shared() -> None:
+    # emri_small has neither sequence: Frame Content (M) can only be per frame.
+    assert _bundled_per_frame(_emri()) == {("type1c-missing", "52009230")}
+
+
+def test_per_frame_sequence_not_needed_when_every_mandatory_group_is_shared() -> None:
+    from pydicom.datadict import dictionary_VR
+
+    from conformance.engine.requirements import requirements_for
+    from conformance.standard import load_standard
+
+    ds = _emri()
+    req = requirements_for(load_standard(), "enhanced-mr-image")
+    shared = Dataset()
+    for fg in req.functional_groups:
+        if fg.usage == "M":
+            for tag in fg.tags:
+                if dictionary_VR(tag) == "SQ":
+                    shared.add_new(tag, "SQ", Sequence([Dataset()]))
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+    assert _bundled_per_frame(ds) == set()
+    # A Per-frame item that holds something makes the sequence required again: present,
+    # it is fine.
+    ds.PerFrameFunctionalGroupsSequence = Sequence([Dataset()])
+    ds.PerFrameFunctionalGroupsSequence[0].FrameContentSequence = Sequence([Dataset()])
+    assert _bundled_per_frame(ds) == set()

@@ -102,11 +102,6 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
     Known("test-SR.dcm", "dciodvfy_only", "not-in-iod", "0040A138", False,
           "See (0040,A130): Referenced Time Offsets belongs to the Temporal Coordinates "
           "Macro of a TCOORD item."),
-    Known("emri_small.dcm", "dciodvfy_only", "type1-missing", "52009230", True,
-          "PS3.3 C.7.6.16 Table C.7.6.16-1: Per-frame Functional Groups Sequence (5200,9230) "
-          "is Type 1 in the 2020 edition too; the engine reports condition-not-checked "
-          "(it reads the row as 1C 'Required if for any frame, there are Per-Frame "
-          "Functional Groups that are not empty') and so misses the absent sequence."),
     Known("waveform_ecg.dcm", "dciodvfy_only", "not-allowed", "00181068", False,
           "PS3.3 C.10.9 Waveform Module, Multiplex Group Time Offset (0018,1068) 1C: "
           "'Required if Acquisition Time Synchronized (0018,1800) value is Y; may be present "
