@@ -46,6 +46,16 @@ _HEX_VALUE = re.compile(r"^([0-9A-Fa-f]+)H$")
 # shall override the definition in the General Series Module").
 _OVERRIDES = re.compile(r"type definition shall override the definition in the "
                         r"(?P<module>[A-Za-z0-9 /&'-]+?) Module", re.IGNORECASE)
+# Precedence the standard states in a section's prose, not in a table row: (module that
+# takes precedence, module it overrides, tags, where it is said).
+_PROSE_OVERRIDES: tuple[tuple[str, str, frozenset[int], str], ...] = (
+    ("palette-color-lookup-table", "image-pixel",
+     frozenset({0x00281201, 0x00281202, 0x00281203, 0x00281221, 0x00281222, 0x00281223}),
+     "PS3.3 C.7.9: when the Palette Color Lookup Table Module is present in an Image IOD, "
+     "its conditional requirements for Palette Color Lookup Table Data (0028,1201-1203) "
+     "and Segmented Palette Color Lookup Table Data (0028,1221-1223) take precedence over "
+     "those of the Image Pixel Module"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,9 +369,10 @@ _Mod = tuple[dict[str, Any], dict[str, Any], list[AttrReq]]
 
 
 def _apply_overrides(mods: list[_Mod]) -> list[_Mod]:
-    """Rows another module of the IOD overrides become Type 3 without condition: the
-    overriding row alone carries the requirement (its own Type and condition), so the
-    attribute is judged once, by the definition the standard says applies."""
+    """Rows another module of the IOD overrides (row text, or ``_PROSE_OVERRIDES``)
+    become Type 3 without condition: the overriding row alone carries the requirement
+    (its own Type and condition), so the attribute is judged once, by the definition the
+    standard says applies."""
     listed = {mod.get("id"): i for i, (_, mod, _) in enumerate(mods)}
     drop: dict[int, set[int]] = {}
     for _, mod, _ in mods:
@@ -372,6 +383,9 @@ def _apply_overrides(mods: list[_Mod]) -> list[_Mod]:
                 continue
             if mods[target][1] is not mod:
                 drop.setdefault(target, set()).add(int(node["tag"], 16))
+    for winner, loser, tags, _why in _PROSE_OVERRIDES:
+        if winner in listed and loser in listed:
+            drop.setdefault(listed[loser], set()).update(tags)
     out = list(mods)
     for i, tags in drop.items():
         use, mod, attrs = out[i]

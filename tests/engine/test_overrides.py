@@ -68,3 +68,17 @@ def test_bundled_sc_image_modality_follows_sc_equipment() -> None:
     req = requirements_for(std, "encapsulated-pdf")
     assert {(m.id, a.type) for m in req.modules for a in m.attrs if a.tag == 0x00080060} \
         == {("encapsulated-document-series", "1"), ("sc-equipment", "3")}
+
+
+def test_palette_module_takes_precedence_over_image_pixel() -> None:
+    """PS3.3 C.7.9: the Palette Color Lookup Table Module's conditions for (0028,1201-1203)
+    take precedence over the Image Pixel Module's, so segmented palettes (gdcm-US-ALOKA-16,
+    US Image) are not missing their plain Red/Green/Blue data."""
+    std = load_standard()
+    req = requirements_for(std, "us-image")
+    rows = {(m.id, a.type) for m in req.modules for a in m.attrs if a.tag == 0x00281201}
+    assert rows == {("image-pixel", "3"), ("palette-color-lookup-table", "1C")}
+    # An IOD without the Palette module keeps the Image Pixel condition.
+    req = requirements_for(std, "ct-image")
+    assert {(m.id, a.type) for m in req.modules for a in m.attrs
+            if a.tag == 0x00281201} == {("image-pixel", "1C")}
