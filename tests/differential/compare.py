@@ -64,6 +64,8 @@ def our_key(f: Any) -> dm.Key | None:
         return ("module-missing", dm.module_key(f.module or ""))
     if f.code == "uid-invalid" and f.severity != "error":
         return None
+    if f.code == "iod-unknown":
+        return ("iod-unknown", None)  # dciodvfy's "Information Object Not found" has no tag
     code = SAME_FACT.get(f.code, f.code)
     if code in dm.COMPARED:
         return (code, f.tag)

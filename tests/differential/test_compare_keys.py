@@ -25,6 +25,10 @@ def test_only_uid_syntax_errors_are_vr_invalid() -> None:
     assert our_key(_f("uid-invalid", severity="warning")) is None
 
 
+def test_iod_unknown_has_no_tag_like_dciodvfys() -> None:
+    assert our_key(_f("iod-unknown", "00080016")) == ("iod-unknown", None)
+
+
 def test_codes_dciodvfy_lacks_have_no_key() -> None:
     assert our_key(_f("condition-not-checked", severity="info")) is None
 
