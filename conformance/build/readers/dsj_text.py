@@ -178,6 +178,8 @@ _START = re.compile(
     r"^(?:Required\s*,?\s*(?:if|when|for|only|unless|as|in|by|:)|"
     r"Shall\s+(?:not\s+)?be\s+(?:present|included)\b|"
     r"May\s+(?:also\s+)?be\s+present\s*,?\s+(?:if|when|only|otherwise)\b|"
+    # "May be present for other SOP Classes if ..." (PS3.3 C.7.3.1 Patient Position)
+    r"May\s+(?:also\s+)?be\s+present\s+for\b.*?\b(?:if|when)\b|"
     r"May\s+be\s+(?:empty|used\s+only)\b|To\s+be\s+used\s+only\b|Otherwise\b|"
     r"It\s+shall\s+not\s+be\s+present\b|Mutually\s+exclusive\s+with\b|"
     r"Either\s+one\s+or\s+both\s+of\b.*\brequired\b|Only\s+required\b)", re.I)

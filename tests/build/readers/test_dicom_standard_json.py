@@ -274,6 +274,23 @@ def test_condition_exclusions():
     assert condition_text(blocks, conditional=True) == "Required Pixel Data (7FE0,0010) is present."
 
 
+def test_condition_keeps_a_following_may_be_present_sentence():
+    """PS3.3 C.7.3.1 Patient Position (0018,5100): the "May be present for other SOP Classes
+    if ..." sentence after the "Required ..." one belongs to the condition (corpus
+    extraction rule: a sentence that starts with "May (also) be present ... if")."""
+    _, blocks = parse_cell("<td><p>Describes the position.</p><p>Required for images where "
+                           "A (0054,0410) is not present and whose SOP Class is CT. May be "
+                           "present for other SOP Classes if A (0054,0410) is not present."
+                           "</p><p>See Section C.7.3.1.1.2.</p></td>")
+    assert condition_text(blocks, conditional=True) == (
+        "Required for images where A (0054,0410) is not present and whose SOP Class is CT. "
+        "May be present for other SOP Classes if A (0054,0410) is not present.")
+    _, blocks = parse_cell("<td><p>Required if X is present. May also be present, when Y is "
+                           "present. The value may be present in other forms.</p></td>")
+    assert condition_text(blocks, conditional=True) == (
+        "Required if X is present. May also be present, when Y is present.")
+
+
 def test_otherwise():
     assert otherwise_of("Required if X. May be present otherwise.", "1C") == "may"
     assert otherwise_of("Required if X. Shall not be present otherwise.", "3") == "not_allowed"
