@@ -1,4 +1,6 @@
-"""Bridge to the condition evaluator (``conformance.conditions.evaluate``)."""
+"""Bridge to the condition evaluator: expressions compiled once, then called per item
+(``conformance.conditions.compiled``; ``conformance.conditions.evaluate`` stays the
+reference it must agree with)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,18 @@ from typing import Any
 
 from conformance.conditions.context import EvalContext
 
-_impl: Callable[[Mapping[str, Any], EvalContext], bool | None] | None = None
+_compile: Callable[[Any], Callable[[EvalContext], bool | None]] | None = None
 
 
 def evaluate(expr: Mapping[str, Any], ctx: EvalContext) -> bool | None:
     """Three-valued evaluation; an evaluator failure counts as "cannot decide" (None),
     which the checks report as ``condition-not-checked``, never as a crash."""
-    global _impl
-    if _impl is None:
-        from conformance.conditions import evaluate as real  # lazy: keeps cold start low
+    global _compile
+    if _compile is None:
+        from conformance.conditions.compiled import compile_expr  # lazy: cold start
 
-        _impl = real
+        _compile = compile_expr
     try:
-        return _impl(expr, ctx)
+        return _compile(expr)(ctx)
     except Exception:  # a malformed expression must not stop validation
         return None
