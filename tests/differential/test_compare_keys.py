@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from compare import align_types, our_key  # noqa: E402
+from compare import align_types, fold_item_count_vm, our_key  # noqa: E402
 
 from conformance.engine.finding import Finding  # noqa: E402
 
@@ -44,3 +44,8 @@ def test_type_twins_left_alone_when_both_sides_report_both() -> None:
     dv = {("type1-missing", "00280008"), ("type1c-missing", "00280008")}
     ours = {("type1c-missing", "00280008")}
     assert align_types(dv, ours) == ours
+
+
+def test_dciodvfys_item_count_vm_twin_is_one_fact() -> None:
+    dv = {("item-count", "00400275"), ("vm-invalid", "00400275"), ("vm-invalid", "00280030")}
+    assert fold_item_count_vm(dv) == {("item-count", "00400275"), ("vm-invalid", "00280030")}
