@@ -6,13 +6,17 @@ from conformance.conditions.parser import parse_condition
 
 parse = parse_condition
 
-__all__ = ["EvalContext", "NameIndex", "evaluate", "parse", "parse_condition"]
+__all__ = ["EvalContext", "NameIndex", "compile_expr", "evaluate", "parse", "parse_condition"]
 
 
 def __getattr__(name: str) -> object:
-    # the evaluator imports pydicom value handling; load it on first use
+    # the evaluators import pydicom value handling; load them on first use
     if name == "evaluate":
         from conformance.conditions.evaluator import evaluate
 
         return evaluate
+    if name == "compile_expr":
+        from conformance.conditions.compiled import compile_expr
+
+        return compile_expr
     raise AttributeError(name)

@@ -13,7 +13,10 @@ Values: the reference converts every element it looks at (``Dataset.get``). Here
 plain decode-and-split (CS, AS, DA, DT, TM, UI, AE; IS / DS values that are plain
 numbers) and, for presence alone, when the conversion cannot fail (the text and binary
 VRs); anything else is converted as the reference does. Whenever a specialised leaf
-raises, the reference leaf decides, so odd data gives the reference's answer.
+raises, the reference leaf decides, so odd data gives the reference's answer. Values
+read from raw bytes are cached per stored element (pydicom's elements as read never
+change; a converted one is a new object); pydicom options or hooks that change
+conversion (RAISE reading mode, DS/IS as Decimal or numpy, ...) turn the raw reading off.
 """
 
 from __future__ import annotations

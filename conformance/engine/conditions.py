@@ -24,3 +24,18 @@ def evaluate(expr: Mapping[str, Any], ctx: EvalContext) -> bool | None:
         return _compile(expr)(ctx)
     except Exception:  # a malformed expression must not stop validation
         return None
+
+
+def use_reference(on: bool = True) -> None:
+    """Evaluate with the reference ``conformance.conditions.evaluate`` instead of the
+    compiled functions (benchmarks and comparisons; same results, slower)."""
+    global _compile
+    if not on:
+        _compile = None
+        return
+    from conformance.conditions.evaluator import evaluate as reference
+
+    def interpreted(expr: Any) -> Callable[[EvalContext], bool | None]:
+        return lambda ctx: reference(expr, ctx)
+
+    _compile = interpreted

@@ -252,3 +252,34 @@ def test_cached_per_expression() -> None:
     e = E.eq(E.ref("00080060"), ["CT"])
     assert compile_expr(e) is compile_expr(e)
     assert compile_expr(dict(e)) is not compile_expr(e)
+
+
+@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "emri_small.dcm",
+                                  "rtplan.dcm", "reportsi.dcm"])
+def test_engine_findings_same_with_reference(name: str) -> None:
+    """The engine reports the same findings with the compiled and reference evaluators."""
+    from pydicom.data import get_testdata_file
+
+    from conformance.engine.api import Validator
+    from conformance.engine.conditions import use_reference
+    from conformance.errors import StandardDataError
+
+    path = get_testdata_file(name)
+    if path is None:
+        pytest.skip(f"pydicom test file {name} not available")
+    try:
+        v = Validator()
+    except StandardDataError as exc:
+        pytest.skip(f"no bundled standard: {exc}")
+
+    def findings() -> list[tuple[Any, ...]]:
+        return [(f.code, f.severity, f.path, f.message) for f in v.validate(path).findings]
+
+    compiled = findings()
+    use_reference()
+    try:
+        reference = findings()
+    finally:
+        use_reference(False)
+    assert compiled == reference
+    assert compiled  # these files have findings: the comparison compares something
