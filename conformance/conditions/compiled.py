@@ -22,6 +22,7 @@ conversion (RAISE reading mode, DS/IS as Decimal or numpy, ...) turn the raw rea
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -377,14 +378,28 @@ def _get(ds: Any, tag: int) -> Any:
     if elem is None:
         return None
     if type(elem) is RawDataElement:
-        if _kind(elem) is not None:
+        kind = _kind(elem)
+        # IS/DS text that is not a number fails pydicom's conversion, and the reference
+        # then answers None even for presence: only numbers skip the conversion.
+        if kind is not None and (kind not in ("i", "d") or _decoded(elem)[0] is not None):
             return elem
-        elem = ds.get(tag)
+        elem = _convert(ds, tag)
     return elem if isinstance(elem, DataElement) else None
 
 
+class _Unconvertible(Exception):
+    """pydicom could not convert a stored element."""
+
+
+def _convert(ds: Any, tag: int) -> Any:
+    try:
+        return ds.get(tag)
+    except Exception as exc:
+        raise _Unconvertible(tag) from exc
+
+
 def _converted(ds: Any, elem: Any) -> Any:
-    el = ds.get(elem.tag)
+    el = _convert(ds, elem.tag)
     if not isinstance(el, DataElement):
         raise KeyError(elem.tag)
     return el
@@ -431,7 +446,10 @@ def _finder(ref: dict[str, Any]) -> Finder:
               and scope in ("nearest", "item", "root", "parent"))
     if not simple:
         def generic(ctx: EvalContext) -> Pairs | None:
-            found = _locate(ref, ctx)
+            try:
+                found = _locate(ref, ctx)
+            except Exception as exc:  # the reference's own lookup: it answers None too
+                raise _Unconvertible(tag) from exc
             return None if found is None else [(None, el) for el in found]
 
         return generic
@@ -707,6 +725,11 @@ def _mutually_exclusive(e: dict[str, Any], ref_fn: Leaf) -> Fn:
 
 
 def _fallback(ref_fn: Leaf, e: dict[str, Any], ctx: EvalContext) -> Tri:
+    # Called from the leaves' except blocks. A failed conversion answers None, as the
+    # reference does on first access; asking the reference again would not do: pydicom
+    # keeps the half-converted element, so a second access succeeds with raw bytes.
+    if isinstance(sys.exc_info()[1], _Unconvertible):
+        return None
     try:
         return ref_fn(e, ctx)
     except Exception:  # noqa: BLE001
