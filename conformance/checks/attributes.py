@@ -10,7 +10,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
 from conformance.engine.requirements import PER_FRAME_FG
-from conformance.engine.values import element, is_empty
+from conformance.engine.values import value_is_empty
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
 _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",
@@ -73,7 +73,7 @@ def _check(run: _Run, b: Bound) -> Iterator[Finding]:
     if a.fg_macro is not None:
         # Whether a functional group sits in the Shared or Per-frame item is the
         # functional-group check's business; here only a present one's value matters.
-        if b.present and t == "1" and is_empty(element(b.item, b.tag)):
+        if b.present and t == "1" and value_is_empty(b.item, b.tag):
             yield run.finding(b, "type1-empty", "error",
                               f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
         return
@@ -81,7 +81,7 @@ def _check(run: _Run, b: Bound) -> Iterator[Finding]:
         if not b.present:
             yield run.finding(b, "type1-missing", "error",
                               f"Missing attribute Type 1 Required {b.label(run.ctx)}")
-        elif is_empty(element(b.item, b.tag)):
+        elif value_is_empty(b.item, b.tag):
             yield run.finding(b, "type1-empty", "error",
                               f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
     elif t == "2":
@@ -113,14 +113,14 @@ def _conditional(run: _Run, b: Bound, t: str) -> Iterator[Finding]:
                           f"{cond.get('text', '')!r} Type {t} Conditional {b.label(run.ctx)}")
         return
     if (b.present and otherwise != "not_allowed"
-            and (t == "2C" or not is_empty(element(b.item, b.tag)))):
+            and (t == "2C" or not value_is_empty(b.item, b.tag))):
         return  # no outcome of the condition can give a finding: skip evaluating it
     r = run.decide(b, cond)
     if r is True:
         if not b.present:
             yield run.finding(b, f"type{t.lower()}-missing", "error",
                               f"Missing attribute Type {t} Conditional {b.label(run.ctx)}")
-        elif t == "1C" and is_empty(element(b.item, b.tag)):
+        elif t == "1C" and value_is_empty(b.item, b.tag):
             yield run.finding(b, "type1c-empty", "error",
                               "Empty attribute (no value) Type 1C Conditional "
                               f"{b.label(run.ctx)}")

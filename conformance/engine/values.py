@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydicom import config
+from pydicom import hooks as pydicom_hooks
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.hooks import hooks
 from pydicom.multival import MultiValue
 from pydicom.uid import UID
+from pydicom.valuerep import PersonName
 
 from conformance.engine.path import ElementPath
 
@@ -275,3 +277,106 @@ class AsRead:
         if got is None or got.dataset is not ds:
             got = self.scopes[id(ds)] = ItemScope(ds, parent, path, self)
         return got
+
+
+# -- presence and emptiness without conversion -------------------------------------------
+# The attribute checks ask "present?" and "empty?" of most rows; the stored element
+# answers both for nearly every value, so only the rare odd one is converted.
+
+# VRs pydicom converts to text (str, PersonName, UID, or a MultiValue of them).
+TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH",
+                      "ST", "TM", "UC", "UI", "UR", "UT"})
+# VRs pydicom keeps as the stored bytes.
+_BYTES_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
+_VISIBLE = re.compile(rb"[\x21-\x7e]")  # a character no decoding or stripping removes
+# In a Person Name, "=" only separates component groups: "==" is an empty name.
+_VISIBLE_PN = re.compile(rb"[\x21-\x3c\x3e-\x7e]")
+
+
+def int_keys(ds: Dataset) -> set[int]:
+    """The tags of ``ds`` as plain ints (pydicom's keys are ``BaseTag``, whose Python
+    ``__eq__`` makes every hit of an int lookup in ``Dataset._dict`` cost a call)."""
+    return set(map(int, ds._dict))
+
+
+def stored(ds: Dataset, tag: int) -> Any | None:
+    """The element ``tag`` of ``ds`` as stored (``RawDataElement`` or ``DataElement``),
+    without pydicom's ``Tag()`` parsing or conversion; None when absent."""
+    return ds._dict.get(tag)
+
+
+def plain_reading() -> bool:
+    """pydicom converts as by default: no RAISE validation, callbacks, hooks or options
+    that change what a stored value converts to."""
+    return (config.settings.reading_validation_mode != config.RAISE
+            and config.data_element_callback is None
+            and hooks.raw_element_vr is pydicom_hooks.raw_element_vr
+            and hooks.raw_element_value is pydicom_hooks.raw_element_value
+            and not config.datetime_conversion and not config.use_DS_decimal
+            and not config.use_DS_numpy and not config.use_IS_numpy
+            and not config.use_none_as_empty_text_VR_value)
+
+
+def raw_is_empty(raw: RawDataElement, ds: Dataset | None) -> bool | None:
+    """Whether ``raw`` converted has no value (``converted_is_empty``, PS3.5 7.4), read
+    from the stored bytes; None when only the conversion can tell.
+
+    A value that cannot be converted counts as not empty (it is the traversal's
+    ``element-unreadable``); so does every value this returns False for, converted or
+    not. Decided here: zero length (empty, every VR); text VRs whose bytes are all
+    padding (spaces, NULs: empty) or hold a visible ASCII character (no character set
+    decodes or strips it away; a backslash makes several values; in a Person Name "="
+    alone does not count); binary VRs; numbers and AT of whole values. Left to the
+    conversion: sequences, ambiguous VRs (``US or SS``), values not read yet, escape
+    sequences, other control or non-ASCII bytes alone, partial numbers, non-default
+    pydicom options (tests/engine/test_values_fast.py holds the property against
+    converting).
+    """
+    if not plain_reading():
+        return None
+    value = raw.value
+    if value is None:
+        return True if raw.length == 0 else None  # None: a deferred read
+    if not value:
+        return True
+    vr = raw.VR
+    if vr is None or vr == "UN":
+        vr = stored_vr(raw, ds)
+    if vr in TEXT_VRS:
+        if b"\x1b" in value:
+            return None  # ISO 2022 escapes vanish in decoding
+        if not value.strip(b" \x00"):
+            return True
+        return False if (_VISIBLE_PN if vr == "PN" else _VISIBLE).search(value) else None
+    if vr in _BYTES_VRS:
+        return False
+    size = _FIXED_SIZE.get(vr) or (4 if vr == "AT" else 0)
+    if size and len(value) % size == 0:
+        return False
+    return None
+
+
+def converted_is_empty(elem: Any) -> bool:
+    """No value: the engine's ``is_empty`` (padding only counts as none) or pydicom's
+    ``DataElement.is_empty`` (which also knows an empty ``PersonName``, e.g. ``=``)."""
+    if elem is None:
+        return False
+    if is_empty(elem):
+        return True
+    v = elem.value
+    return isinstance(v, PersonName) and not v
+
+
+def value_is_empty(ds: Dataset, tag: int) -> bool:
+    """Whether the present element ``tag`` of ``ds`` has no value (PS3.5 7.4):
+    ``converted_is_empty`` of it converted, converting only when the stored bytes cannot
+    tell (``raw_is_empty``); False when absent or unconvertible."""
+    elem = ds._dict.get(tag)
+    if elem is None:
+        return False
+    if type(elem) is RawDataElement:
+        got = raw_is_empty(elem, ds)
+        if got is not None:
+            return got
+        elem = element(ds, tag)
+    return converted_is_empty(elem)
