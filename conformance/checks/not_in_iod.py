@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.registry import dataset_check
@@ -19,31 +20,55 @@ from conformance.engine.requirements import (
     IodReq,
     matches_masks,
 )
+from conformance.engine.values import int_keys, stored
 from conformance.engine.walk import ItemScope
 
 _ITEM_PADDING = 0xFFFCFFFC  # PS3.5 7.8 Data Set Trailing Padding
 
-# What may sit in an item: exact tag -> defining rows, and the masked (60xx) rows.
-_Index = tuple[dict[int, list[AttrReq]], tuple[AttrReq, ...]]
+
+class _Index:
+    """What may sit in an item: exact tag -> defining rows, the masked (60xx) rows, the
+    tags some of whose rows an include condition guards, and for tags every row of which
+    is a sequence with defined content, the item definitions of those rows."""
+
+    __slots__ = ("exact", "masked", "guarded", "nested")
+
+    def __init__(self, children: tuple[tuple[AttrReq, ...], ...]) -> None:
+        exact: dict[int, list[AttrReq]] = {}
+        masked: list[AttrReq] = []
+        for rows in children:
+            for a in rows:
+                if a.exact:
+                    exact.setdefault(a.tag, []).append(a)
+                else:
+                    masked.append(a)
+        self.exact = exact
+        self.masked = tuple(masked)
+        self.guarded = frozenset(t for t, rows in exact.items() if any(a.guards for a in rows))
+        self.nested = {t: n for t, rows in exact.items() if (n := _nested(rows))}
+
+
+def _nested(rows: list[AttrReq]) -> tuple[tuple[AttrReq, ...], ...] | None:
+    """The item definitions of ``rows`` when all are sequences with defined content
+    (a tag may be defined by several modules: their union); else None (open content,
+    or not a sequence in the tables)."""
+    children = tuple(a.children for a in rows)
+    if not children or any(not c for c in children):
+        return None
+    return children
+
+
 _INDEX: dict[tuple[int, ...], tuple[tuple[Any, ...], _Index]] = {}
 
 
 def _index(children: tuple[tuple[AttrReq, ...], ...]) -> _Index:
-    """The rows of the item definitions ``children`` (compiled trees are shared and
-    immutable, so the index is kept per tuple of trees)."""
+    """The index of the item definitions ``children`` (compiled trees are shared and
+    immutable, so it is kept per tuple of trees)."""
     key = tuple(id(c) for c in children)
     hit = _INDEX.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], children, strict=True)):
         return hit[1]
-    exact: dict[int, list[AttrReq]] = {}
-    masked: list[AttrReq] = []
-    for rows in children:
-        for a in rows:
-            if a.exact:
-                exact.setdefault(a.tag, []).append(a)
-            else:
-                masked.append(a)
-    index = (exact, tuple(masked))
+    index = _Index(children)
     # Holding ``children`` keeps their ids from being reused.
     _INDEX[key] = (children, index)
     return index
@@ -74,15 +99,15 @@ def not_in_iod(ctx: CheckContext) -> Iterator[Finding]:
     if req is None or not ctx.options.get("not_in_iod", True):
         return
     run = _Run(ctx, req)
-    top, _ = _top_index(req)
-    for tag in sorted(ctx.dataset.keys()):
-        t = int(tag)
+    top = _top_index(req)
+    ds = ctx.dataset
+    for t in sorted(int_keys(ds)):
         if _skipped(t):
             continue
         if t in req.top_tags or matches_masks(t, req.top_masks):
-            rows = top.get(t)
-            if rows:
-                yield from run.items(ctx.dataset, t, rows, None, (), None)
+            nested = top.nested.get(t)
+            if nested:
+                yield from run.items(ds, t, nested, None, (), None)
             continue
         yield from run.report(t, None, "")
 
@@ -106,22 +131,16 @@ class _Run:
             f"{vr} {entry.name} ({within}IOD {self.req.name})", where=where, tag=t,
             reference=self.ref)
 
-    def items(self, holder: Dataset, tag: int, rows: list[AttrReq],
+    def items(self, holder: Dataset, tag: int, children: tuple[tuple[AttrReq, ...], ...],
               where: ElementPath | None, parents: tuple[Dataset, ...],
               frame: tuple[Dataset, ...] | None) -> Iterator[Finding]:
-        """Check the items of sequence ``tag`` of ``holder`` against the children of its
-        defining ``rows`` (a tag may be defined by several modules: their union)."""
-        children = tuple(a.children for a in rows)
-        if not children or any(not c for c in children):
-            return  # open content, or not a sequence in the tables
-        try:
-            elem = holder[tag]
-        except Exception:  # unparsable sequence: reported by the traversal
+        """Check the items of sequence ``tag`` of ``holder`` against the item
+        definitions ``children`` of its defining rows."""
+        seq = _sequence(holder, tag)
+        if not seq:
             return
-        if elem.VR != "SQ" or not elem.value:
-            return
-        exact, masked = _index(children)
-        seq = elem.value
+        index = _index(children)
+        exact, masked, guarded, nested = index.exact, index.masked, index.guarded, index.nested
         base = ElementPath(where, tag)
         inner = parents + (holder,)
         within = f"not defined in items of {self.ctx.keyword(tag)}, "
@@ -130,18 +149,28 @@ class _Run:
                 continue
             here = base.item(n)
             f = self.frame_of(tag, parents, item, frame)
-            scope = ItemScope(item, inner, here, f, n, seq)
-            for key in sorted(item.keys()):
-                t = int(key)
+            scope: ItemScope | None = None
+            for t in sorted(int_keys(item)):
                 if _skipped(t):
                     continue
-                defs = exact.get(t) or [a for a in masked if t & a.mask == a.tag]
+                defs = exact.get(t)
+                if defs is not None and t not in guarded:
+                    sub = nested.get(t)
+                    if sub:
+                        yield from self.items(item, t, sub, here, inner, f)
+                    continue
+                if defs is None:
+                    defs = [a for a in masked if t & a.mask == a.tag]
+                if scope is None:
+                    scope = ItemScope(item, inner, here, f, n, seq)
                 defs = [a for a in defs if self.applies(a, scope)]
                 if not defs:
                     yield from self.report(t, here, within)
                     continue
                 if any(a.children for a in defs):
-                    yield from self.items(item, t, defs, here, inner, f)
+                    sub = _nested(defs)
+                    if sub:
+                        yield from self.items(item, t, sub, here, inner, f)
 
     def applies(self, a: AttrReq, scope: ItemScope) -> bool:
         """False only when an include condition of ``a`` is false in this item."""
@@ -158,3 +187,17 @@ class _Run:
             shared, _ = frame_items(self.ctx)
             return (shared, item) if shared is not None else (item,)
         return frame
+
+
+def _sequence(holder: Dataset, tag: int) -> Any:
+    """The items of sequence ``tag`` of ``holder`` (None when it is not a readable,
+    non-empty sequence); the recorded datasets hold sequences converted already."""
+    elem = stored(holder, tag)
+    if type(elem) is not DataElement:
+        try:
+            elem = holder[tag]
+        except Exception:  # unparsable sequence: reported by the traversal
+            return None
+    if elem.VR != "SQ" or not elem.value:
+        return None
+    return elem.value
