@@ -18,29 +18,34 @@ _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "ty
 
 
 class _Run:
-    """State of one pass: condition-not-checked is reported once per requirement row."""
+    """State of one pass: the findings so far; condition-not-checked is reported once per
+    requirement row."""
+
+    __slots__ = ("ctx", "noted", "out")
 
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.noted: set[int] = set()
+        self.out: list[Finding] = []
 
-    def finding(self, b: Bound, code: str, severity: str, message: str) -> Finding:
-        return self.ctx.finding(code, severity, message, where=b.where, tag=b.tag,  # type: ignore[arg-type]
-                                module=b.owner_id,
-                                reference=self.ctx.reference(b.attr.reference))
+    def report(self, b: Bound, code: str, severity: str, message: str) -> None:
+        ctx = self.ctx
+        self.out.append(ctx.finding(code, severity, message, where=b.scope.where,  # type: ignore[arg-type]
+                                    tag=b.tag, module=b.owner_id,
+                                    reference=ctx.reference(b.attr.reference)))
 
-    def not_checked(self, b: Bound, cond: Mapping[str, Any], what: str) -> Iterator[Finding]:
+    def not_checked(self, b: Bound, cond: Mapping[str, Any], what: str) -> None:
         key = id(cond)
         if key in self.noted:
             return
         self.noted.add(key)
         why = f" ({cond['error']})" if cond.get("error") else ""
-        yield self.finding(b, "condition-not-checked", "info",
-                           f"{what} could not be checked: condition not evaluated{why}: "
-                           f"{cond.get('text', '')!r} {b.label(self.ctx)}")
+        self.report(b, "condition-not-checked", "info",
+                    f"{what} could not be checked: condition not evaluated{why}: "
+                    f"{cond.get('text', '')!r} {b.label(self.ctx)}")
 
     def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
-        if b.tag == PER_FRAME_FG and b.where is None and _undecidable(cond):
+        if b.tag == PER_FRAME_FG and b.scope.where is None and _undecidable(cond):
             # "Required if for any frame, there are Per-Frame Functional Groups that are
             # not empty": decided from the IOD's functional group table (presence.py).
             return per_frame_groups_needed(self.ctx)
@@ -62,80 +67,83 @@ def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
     where the include row's condition holds (undecidable: condition-not-checked)."""
     run = _Run(ctx)
     for b in bound_attributes(ctx):
-        yield from _check(run, b)
+        a = b.attr
+        t = a.type
+        if b.present:
+            # Present rows: only a Type 1 value, or a condition, can be wrong.
+            if t == "1":
+                if value_is_empty(b.scope.item, b.tag):
+                    run.report(b, "type1-empty", "error",
+                               f"Empty attribute (no value) Type 1 Required {b.label(ctx)}")
+            elif a.fg_macro is not None or t == "2":
+                # Where a functional group sits is the functional-group check's business.
+                continue
+            elif t in ("1C", "2C"):
+                _conditional(run, b, t)
+            elif a.condition:
+                _forbidden_type3(run, b, t, a.condition)
+        elif a.fg_macro is not None:
+            continue
+        elif t == "1":
+            run.report(b, "type1-missing", "error",
+                       f"Missing attribute Type 1 Required {b.label(ctx)}")
+        elif t == "2":
+            run.report(b, "type2-missing", "error",
+                       f"Missing attribute Type 2 Required {b.label(ctx)}")
+        elif t in ("1C", "2C"):
+            _conditional(run, b, t)
     for b, guard in undecided_includes(ctx):
-        yield from run.not_checked(b, guard, "Included macro")
+        run.not_checked(b, guard, "Included macro")
+    return iter(run.out)
 
 
-def _check(run: _Run, b: Bound) -> Iterator[Finding]:
-    a = b.attr
-    t = a.type
-    if a.fg_macro is not None:
-        # Whether a functional group sits in the Shared or Per-frame item is the
-        # functional-group check's business; here only a present one's value matters.
-        if b.present and t == "1" and value_is_empty(b.item, b.tag):
-            yield run.finding(b, "type1-empty", "error",
-                              f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
-        return
-    if t == "1":
-        if not b.present:
-            yield run.finding(b, "type1-missing", "error",
-                              f"Missing attribute Type 1 Required {b.label(run.ctx)}")
-        elif value_is_empty(b.item, b.tag):
-            yield run.finding(b, "type1-empty", "error",
-                              f"Empty attribute (no value) Type 1 Required {b.label(run.ctx)}")
-    elif t == "2":
-        if not b.present:
-            yield run.finding(b, "type2-missing", "error",
-                              f"Missing attribute Type 2 Required {b.label(run.ctx)}")
-    elif t in ("1C", "2C"):
-        yield from _conditional(run, b, t)
-    elif a.condition and b.present:
-        cond = a.condition
-        r = run.decide(b, cond)
-        if r is True:
-            yield run.finding(b, "not-allowed", "error",
-                              f"Attribute present when condition forbids it: "
-                              f"{cond.get('text', '')!r} Type {t or '3'} Optional "
-                              f"{b.label(run.ctx)}")
-        elif r is None:
-            yield from run.not_checked(b, cond, "Type 3 attribute")
-
-
-def _conditional(run: _Run, b: Bound, t: str) -> Iterator[Finding]:
-    cond = b.attr.condition or {}
-    otherwise = cond.get("otherwise")
-    forbidden = cond.get("forbidden_if")
-    if (b.present and isinstance(forbidden, Mapping) and "op" in forbidden
-            and run.ctx.evaluate(forbidden, b.eval_context(run.ctx)) is True):
-        yield run.finding(b, "not-allowed", "error",
-                          f"Attribute present when condition forbids it: "
-                          f"{cond.get('text', '')!r} Type {t} Conditional {b.label(run.ctx)}")
-        return
-    if (b.present and otherwise != "not_allowed"
-            and (t == "2C" or not value_is_empty(b.item, b.tag))):
-        return  # no outcome of the condition can give a finding: skip evaluating it
+def _forbidden_type3(run: _Run, b: Bound, t: str, cond: Mapping[str, Any]) -> None:
+    """A present Type 3 row whose table says it "shall not be present if" ..."""
     r = run.decide(b, cond)
     if r is True:
-        if not b.present:
-            yield run.finding(b, f"type{t.lower()}-missing", "error",
-                              f"Missing attribute Type {t} Conditional {b.label(run.ctx)}")
-        elif t == "1C" and value_is_empty(b.item, b.tag):
-            yield run.finding(b, "type1c-empty", "error",
-                              "Empty attribute (no value) Type 1C Conditional "
-                              f"{b.label(run.ctx)}")
+        run.report(b, "not-allowed", "error",
+                   f"Attribute present when condition forbids it: "
+                   f"{cond.get('text', '')!r} Type {t or '3'} Optional {b.label(run.ctx)}")
+    elif r is None:
+        run.not_checked(b, cond, "Type 3 attribute")
+
+
+def _conditional(run: _Run, b: Bound, t: str) -> None:
+    cond = b.attr.condition or {}
+    otherwise = cond.get("otherwise")
+    present = b.present
+    if present:
+        forbidden = cond.get("forbidden_if")
+        if (isinstance(forbidden, Mapping) and "op" in forbidden
+                and run.ctx.evaluate(forbidden, b.eval_context(run.ctx)) is True):
+            run.report(b, "not-allowed", "error",
+                       f"Attribute present when condition forbids it: "
+                       f"{cond.get('text', '')!r} Type {t} Conditional {b.label(run.ctx)}")
+            return
+        if otherwise != "not_allowed" and (t == "2C"
+                                           or not value_is_empty(b.scope.item, b.tag)):
+            return  # no outcome of the condition can give a finding: skip evaluating it
+    r = run.decide(b, cond)
+    if r is True:
+        if not present:
+            run.report(b, f"type{t.lower()}-missing", "error",
+                       f"Missing attribute Type {t} Conditional {b.label(run.ctx)}")
+        elif t == "1C" and value_is_empty(b.scope.item, b.tag):
+            run.report(b, "type1c-empty", "error",
+                       "Empty attribute (no value) Type 1C Conditional "
+                       f"{b.label(run.ctx)}")
     elif r is False:
-        if b.present and otherwise == "not_allowed":
+        if present and otherwise == "not_allowed":
             may = cond.get("may_if")
             if isinstance(may, Mapping) and "op" in may:
                 allowed = run.ctx.evaluate(may, b.eval_context(run.ctx))
                 if allowed is None:
-                    yield from run.not_checked(b, cond, f"Type {t} attribute")
+                    run.not_checked(b, cond, f"Type {t} attribute")
                 if allowed is not False:
                     return
-            yield run.finding(b, "not-allowed", "error",
-                              "Attribute present when condition unsatisfied (which may not "
-                              f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "
-                              f"{cond.get('text', '')!r}")
-    elif not b.present or otherwise == "not_allowed":
-        yield from run.not_checked(b, cond, f"Type {t} attribute")
+            run.report(b, "not-allowed", "error",
+                       "Attribute present when condition unsatisfied (which may not "
+                       f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "
+                       f"{cond.get('text', '')!r}")
+    elif not present or otherwise == "not_allowed":
+        run.not_checked(b, cond, f"Type {t} attribute")

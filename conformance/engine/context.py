@@ -15,15 +15,18 @@ from conformance.engine.path import ElementPath, keyword_of
 from conformance.engine.requirements import IodReq
 from conformance.engine.values import AsRead
 
-# Keyword and reference lookups depend only on the standard: share them across datasets.
-_SHARED: dict[int, tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference]]] = {}
+# Keyword, reference and path-step lookups depend only on the standard: share them
+# across datasets.
+_Step = tuple[str, str, str]  # "(0010,0010)", keyword, "00100010"
+_Shared = tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference], dict[int, _Step]]
+_SHARED: dict[int, _Shared] = {}
 
 
-def _shared(std: Any) -> tuple[Any, dict[int, str], dict[tuple[Any, ...], Reference]]:
+def _shared(std: Any) -> _Shared:
     hit = _SHARED.get(id(std))
     if hit is None or hit[0] is not std:
         # Holding ``std`` keeps id(std) from being reused by another object.
-        hit = _SHARED[id(std)] = (std, {}, {})
+        hit = _SHARED[id(std)] = (std, {}, {}, {})
     return hit
 
 
@@ -50,12 +53,13 @@ class CheckContext:
     cache: dict[str, Any] = field(default_factory=dict)
     _keywords: dict[int, str] = field(init=False, repr=False)
     _references: dict[tuple[Any, ...], Reference] = field(init=False, repr=False)
+    _steps: dict[int, _Step] = field(init=False, repr=False)
     # Every dataset's elements as pydicom stored them, recorded before any check runs
     # (checks convert what they read; the element checks read the stored bytes).
     as_read: AsRead | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        _, self._keywords, self._references = _shared(self.standard)
+        _, self._keywords, self._references, self._steps = _shared(self.standard)
         self.as_read = (AsRead(self.dataset, self.facts, self.file_meta)
                         if isinstance(self.dataset, Dataset) else None)
 
@@ -77,6 +81,14 @@ class CheckContext:
         return entry.name if entry is not None else ""
 
     # -- paths ----------------------------------------------------------------------
+    def step(self, tag: int) -> _Step:
+        """(``(0010,0010)``, keyword, ``00100010``) of ``tag`` (shared per standard)."""
+        got = self._steps.get(tag)
+        if got is None:
+            got = self._steps[tag] = (f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
+                                      self.keyword(tag), f"{tag:08X}")
+        return got
+
     def path_of(self, where: ElementPath | None, tag: int | None = None) -> tuple[str, str]:
         """(``(0040,0275)[0].(0040,0007)``, ``RequestAttributesSequence[0]...``) of an element.
 
@@ -84,7 +96,12 @@ class CheckContext:
         that holds it (None for top level).
         """
         if tag is not None:
-            where = ElementPath(where, tag)
+            step = self.step(tag)
+            if where is None:
+                return step[0], step[1]
+            # ElementPath(where, tag) rendered: the item's memoised path plus this step.
+            return (where.render() + "." + step[0],
+                    where.render_keywords(self.keyword) + "." + step[1])
         if where is None:
             return "", ""
         return where.render(), where.render_keywords(self.keyword)
@@ -109,13 +126,14 @@ class CheckContext:
                 where: ElementPath | None = None, tag: int | None = None,
                 module: str | None = None, reference: Reference | None = None) -> Finding:
         """A standard finding at ``where`` (the element path) or ``where`` + ``tag``."""
-        el = ElementPath(where, tag) if tag is not None else where
-        path, kw_path = self.path_of(el)
-        t = el.tag if el is not None else None
+        path, kw_path = self.path_of(where, tag)
+        t = tag if tag is not None else (where.tag if where is not None else None)
+        if t is not None:
+            _, keyword, tag_text = self.step(t)
+        else:
+            keyword = tag_text = None  # type: ignore[assignment]
         return Finding(
-            code=code, severity=severity, message=message,
-            tag=f"{t:08X}" if t is not None else None,
-            keyword=self.keyword(t) if t is not None else None,
+            code=code, severity=severity, message=message, tag=tag_text, keyword=keyword,
             path=path, keyword_path=kw_path, module=module, iod=self.iod,
             reference=reference,
         )
