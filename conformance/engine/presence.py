@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydicom.dataset import Dataset
 
 from conformance.conditions.context import EvalContext
-from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG, matches_masks
+from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext
@@ -41,16 +41,32 @@ def _evidence(ctx: CheckContext) -> dict[str, bool]:
     keyset = ctx.cache.get("top_keys")
     if keyset is None:
         keyset = ctx.cache["top_keys"] = set(map(int, ctx.dataset.keys()))
-    # Only keys outside the exact tags can be repeating-group (60xx) instances.
-    loose: list[int] | None = None
+    # Only keys outside the exact tags can be repeating-group (60xx) instances: the masks
+    # they match are found once, for every module.
+    matched: set[tuple[int, int]] | None = None
     for m in req.modules:
         present = not m.presence_tags.isdisjoint(keyset)
         if not present and m.presence_masks:
-            if loose is None:
-                loose = [k for k in keyset if k not in req.top_tags]
-            present = any(matches_masks(k, m.presence_masks) for k in loose)
+            if matched is None:
+                masks = req.top_masks
+                matched = {(v, mask) for k in keyset.difference(req.top_tags)
+                           for v, mask in masks if k & mask == v}
+            present = not matched.isdisjoint(m.presence_masks)
         out[m.id] = present
     return out
+
+
+_STATUS: dict[tuple[bool, bool | None, bool, bool], ModuleStatus] = {}
+
+
+def _status(present: bool, required: bool | None, applies: bool, missing: bool
+            ) -> ModuleStatus:
+    """The ModuleStatus of these facts (immutable: one shared instance each)."""
+    key = (present, required, applies, missing)
+    got = _STATUS.get(key)
+    if got is None:
+        got = _STATUS[key] = ModuleStatus(present, required, applies, missing)
+    return got
 
 
 def module_status(ctx: CheckContext) -> dict[str, ModuleStatus]:
@@ -88,10 +104,9 @@ def module_status(ctx: CheckContext) -> dict[str, ModuleStatus]:
                 required = ctx.evaluate((m.condition or {}).get("expr"), ectx)
             present = evidence.get(m.id, False) or (
                 required is True and not m.all_tags.isdisjoint(keyset))
-            out[m.id] = ModuleStatus(
-                present=present, required=required,
-                applies=present or (required is True and not m.evident),
-                missing=required is True and not present and m.evident)
+            out[m.id] = _status(present, required,
+                                present or (required is True and not m.evident),
+                                required is True and not present and m.evident)
     ctx.cache["presence"] = {k: v.present for k, v in out.items()}
     ctx.cache["module_status"] = out
     return out

@@ -81,6 +81,8 @@ def traverse(ctx: CheckContext, checks: Sequence[CheckInfo], sink: list[Finding]
 def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
           ctx: CheckContext, sink: list[Finding]) -> None:
     elements = scope.elements
+    by_vr = dispatch.by_vr
+    strict = dispatch.strict
     for tag in sorted(elements, key=int):  # BaseTag's comparisons are slow; same order
         elem: Any = elements[tag]
         vr = elem.VR
@@ -88,8 +90,8 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
         if type(elem) is RawDataElement:
             if vr is None or vr == "UN" or scope.vrs:
                 vr = scope.vr(elem)
-            if (vr not in SAFE_VRS or elem.value is None or dispatch.strict) and (
-                    dispatch.strict or not convertible(elem, vr)):
+            if (strict or vr not in SAFE_VRS or elem.value is None) and (
+                    strict or not convertible(elem, vr)):
                 try:
                     converted = scope.dataset[tag]
                 except Exception as exc:  # pydicom could not convert the stored bytes
@@ -104,7 +106,10 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
         elif vr == "SQ":
             value = elem.value
         where = ElementPath(parent, tag, None, scope, vr)
-        for check, fn in dispatch.for_vr(vr):
+        calls = by_vr.get(vr)
+        if calls is None:
+            calls = dispatch.for_vr(vr)
+        for check, fn in calls:
             try:
                 found = fn(elem, where, ctx)
                 if found:  # most calls find nothing: skip the extend

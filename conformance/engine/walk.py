@@ -6,9 +6,10 @@ so the requirement tree is matched against the dataset only once per validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -22,6 +23,7 @@ from conformance.engine.requirements import (
     FunctionalGroupReq,
     ModuleReq,
 )
+from conformance.engine.values import int_keys, stored
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext
@@ -160,23 +162,49 @@ def _groups(keys: set[int], attr: AttrReq) -> list[int]:
     return sorted({k >> 16 for k in keys if (k >> 16) & gmask == gvalue})
 
 
-_PLANS: dict[int, tuple[tuple[AttrReq, ...], tuple[tuple[int, ...], dict[int, list[int]]]]] = {}
+class _Plan:
+    """How to bind one row list: the rows always bound (table order) and the optional
+    rows (absent Type 3: most rows of most modules, and nothing to say about them) by
+    tag, to be picked from the item's keys."""
+
+    __slots__ = ("always", "always_idx", "optional", "optional_tags")
+
+    def __init__(self, attrs: tuple[AttrReq, ...]) -> None:
+        always: list[int] = []
+        optional: dict[int, list[int]] = {}
+        for i, a in enumerate(attrs):
+            if a.exact and a.optional:
+                optional.setdefault(a.tag, []).append(i)
+            elif a.exact or a.mask & 0xFFFF == 0xFFFF:
+                always.append(i)
+        self.always_idx = tuple(always)
+        self.always = tuple(attrs[i] for i in always)
+        self.optional = optional
+        self.optional_tags = frozenset(optional)
+
+    def rows(self, attrs: tuple[AttrReq, ...], keys: set[int]) -> tuple[AttrReq, ...]:
+        """The rows to bind in an item holding ``keys``, in table order (findings come
+        out in row order)."""
+        hits = self.optional_tags.intersection(keys)
+        if not hits:
+            return self.always
+        picked = list(self.always_idx)
+        optional = self.optional
+        for t in hits:
+            picked.extend(optional[t])
+        picked.sort()
+        return tuple(attrs[i] for i in picked)
 
 
-def _plan(attrs: tuple[AttrReq, ...]) -> tuple[tuple[int, ...], dict[int, list[int]]]:
-    """(rows always bound, optional rows by tag): absent optional rows are most rows and
-    need no look; finding the present ones from the item's keys is cheaper."""
+_PLANS: dict[int, tuple[tuple[AttrReq, ...], _Plan]] = {}
+
+
+def _plan(attrs: tuple[AttrReq, ...]) -> _Plan:
+    """The plan of a row list (compiled trees are shared and immutable: one per list)."""
     hit = _PLANS.get(id(attrs))
     if hit is not None and hit[0] is attrs:
         return hit[1]
-    always: list[int] = []
-    optional: dict[int, list[int]] = {}
-    for i, a in enumerate(attrs):
-        if a.exact and a.optional:
-            optional.setdefault(a.tag, []).append(i)
-        elif a.exact or a.mask & 0xFFFF == 0xFFFF:
-            always.append(i)
-    plan = (tuple(always), optional)
+    plan = _Plan(attrs)
     # Holding ``attrs`` keeps its id from being reused (compiled trees live on anyway).
     _PLANS[id(attrs)] = (attrs, plan)
     return plan
@@ -216,21 +244,9 @@ class _Binder:
         if top is not None:
             scope, keys = top
         else:
-            # Plain ints: looking an int up among pydicom's BaseTag keys calls a Python
-            # __eq__.
-            keys = set(map(int, item.keys()))
+            keys = int_keys(item)
             scope = ItemScope(item, parents, where, frame, index, sequence)
-        always, optional = _plan(attrs)
-        rows: Iterable[int] = always
-        hits = keys & optional.keys()
-        if hits:
-            picked = list(always)
-            for t in hits:
-                picked.extend(optional[t])
-            picked.sort()  # table order: findings come out in row order
-            rows = picked
-        for i in rows:
-            a = attrs[i]
+        for a in _plan(attrs).rows(attrs, keys):
             if not a.exact:
                 if a.mask & 0xFFFF != 0xFFFF:
                     continue  # element-number masks name families, not required attributes
@@ -240,31 +256,39 @@ class _Binder:
                     if not a.guards or self.guarded(a, b):
                         out.append(b)
                 continue
-            present = a.tag in keys
+            tag = a.tag
+            present = tag in keys
             if not present and a.optional:
                 continue
-            b = Bound(a, a.tag, scope, owner, present)
+            b = Bound(a, tag, scope, owner, present)
             if a.guards and not self.guarded(a, b):
                 continue
             out.append(b)
-            if not present or not a.children:
-                continue
+            if present and a.children:
+                self.items(a, item, parents, where, owner, frame)
+
+    def items(self, a: AttrReq, item: Dataset, parents: tuple[Dataset, ...],
+              where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,
+              frame: tuple[Dataset, ...] | None) -> None:
+        """Bind the children of sequence row ``a`` in every item of the sequence."""
+        elem = stored(item, a.tag)
+        if type(elem) is not DataElement:  # the recorded datasets hold sequences converted
             try:
                 elem = item[a.tag]
             except Exception:  # unparsable sequence: reported by the traversal
+                return
+        if elem.VR != "SQ" or not elem.value:
+            return
+        seq = elem.value
+        base = ElementPath(where, a.tag)
+        inner = parents + (item,)
+        shared = self.shared
+        for n, sub in enumerate(seq):
+            if not isinstance(sub, Dataset):
                 continue
-            if elem.VR != "SQ" or not elem.value:
-                continue
-            seq = elem.value
-            base = ElementPath(where, a.tag)
-            inner = parents + (item,)
-            shared = self.shared
-            for n, sub in enumerate(seq):
-                if not isinstance(sub, Dataset):
-                    continue
-                f = frame
-                if a.tag == SHARED_FG and not parents:
-                    f = (sub,)
-                elif a.tag == PER_FRAME_FG and not parents:
-                    f = (shared, sub) if shared is not None else (sub,)
-                self.bind(a.children, sub, inner, base.item(n), owner, f, n, seq)
+            f = frame
+            if a.tag == SHARED_FG and not parents:
+                f = (sub,)
+            elif a.tag == PER_FRAME_FG and not parents:
+                f = (shared, sub) if shared is not None else (sub,)
+            self.bind(a.children, sub, inner, base.item(n), owner, f, n, seq)
