@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydicom.dataelem import DataElement
+
 from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
-from conformance.engine.values import element
+from conformance.engine.values import element, stored
 from conformance.engine.walk import bound_attributes
 
 
@@ -20,7 +22,9 @@ def item_counts(ctx: CheckContext) -> Iterator[Finding]:
         a = b.attr
         if not b.present or a.items is None:
             continue
-        elem = element(b.item, b.tag)
+        elem = stored(b.item, b.tag)
+        if type(elem) is not DataElement:  # the recorded datasets hold sequences converted
+            elem = element(b.item, b.tag)
         if elem is None or elem.VR != "SQ":
             continue
         n = len(elem.value or ())
