@@ -31,7 +31,7 @@ class _Index:
     tags some of whose rows an include condition guards, and for tags every row of which
     is a sequence with defined content, the item definitions of those rows."""
 
-    __slots__ = ("exact", "masked", "guarded", "nested")
+    __slots__ = ("exact", "masked", "guarded", "nested", "exact_tags", "looked_at")
 
     def __init__(self, children: tuple[tuple[AttrReq, ...], ...]) -> None:
         exact: dict[int, list[AttrReq]] = {}
@@ -46,6 +46,10 @@ class _Index:
         self.masked = tuple(masked)
         self.guarded = frozenset(t for t, rows in exact.items() if any(a.guards for a in rows))
         self.nested = {t: n for t, rows in exact.items() if (n := _nested(rows))}
+        self.exact_tags = frozenset(exact)
+        # Defined tags with something to do: an include condition to decide, or items to
+        # look into (the other defined tags of an item need no look at all).
+        self.looked_at = self.guarded | frozenset(self.nested)
 
 
 def _nested(rows: list[AttrReq]) -> tuple[tuple[AttrReq, ...], ...] | None:
@@ -101,7 +105,9 @@ def not_in_iod(ctx: CheckContext) -> Iterator[Finding]:
     run = _Run(ctx, req)
     top = _top_index(req)
     ds = ctx.dataset
-    for t in sorted(int_keys(ds)):
+    keys = int_keys(ds)
+    # Tags the IOD defines and that hold no items to look into need no look.
+    for t in sorted(keys.difference(req.top_tags) | keys.intersection(top.nested)):
         if _skipped(t):
             continue
         if t in req.top_tags or matches_masks(t, req.top_masks):
@@ -150,7 +156,9 @@ class _Run:
             here = base.item(n)
             f = self.frame_of(tag, parents, item, frame)
             scope: ItemScope | None = None
-            for t in sorted(int_keys(item)):
+            keys = int_keys(item)
+            for t in sorted(keys.difference(index.exact_tags)
+                            | keys.intersection(index.looked_at)):
                 if _skipped(t):
                     continue
                 defs = exact.get(t)

@@ -151,3 +151,5 @@ def test_not_in_iod_index_is_the_rows_by_tag(iod: str, data: st.DataObject) -> N
             if all(b.children for b in defs):
                 assert index.nested[a.tag] == tuple(b.children for b in defs)
     assert list(index.masked) == [a for a in rows if not a.exact]
+    assert index.exact_tags == {a.tag for a in rows if a.exact}
+    assert index.looked_at == index.guarded | set(index.nested)
