@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.registry import CheckInfo, discover
@@ -16,6 +17,7 @@ from conformance.engine.input import Loaded, load
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
+from conformance.engine.values import plain_reading, stored
 from conformance.errors import UsageError
 
 __all__ = ["Report", "RulePack", "Validator", "validate"]
@@ -39,10 +41,27 @@ def _as_pack(obj: Any, standard: Any) -> Any:
     return obj
 
 
+def _stored_uid(elem: Any) -> list[str] | None:
+    """The values of a stored UI element as pydicom converts them (trailing NULs and
+    spaces dropped, split at backslashes, each value stripped), read from its bytes; None
+    when only the conversion can tell (not a plain UI value, or non-default reading)."""
+    if type(elem) is not RawDataElement or elem.VR not in ("UI", None) or not plain_reading():
+        return None
+    value = elem.value
+    if value is None or b"\x1b" in value:
+        return None
+    return [p.strip() for p in value.decode("latin-1").rstrip("\0 ").split("\\")]
+
+
 def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | None]:
     """SOP Class UID from the dataset, else the File Meta's Media Storage SOP Class UID."""
     for holder, tag, source in ((ds, 0x00080016, "dataset"), (meta, 0x00020002, "file_meta")):
         if holder is None:
+            continue
+        values = _stored_uid(stored(holder, tag))
+        if values is not None:  # read without converting (the checks read it raw too)
+            if len(values) > 1 or values[0]:
+                return values[0].strip(" \x00"), source
             continue
         try:
             elem = holder.get(tag)

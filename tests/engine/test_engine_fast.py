@@ -153,3 +153,33 @@ def test_not_in_iod_index_is_the_rows_by_tag(iod: str, data: st.DataObject) -> N
     assert list(index.masked) == [a for a in rows if not a.exact]
     assert index.exact_tags == {a.tag for a in rows if a.exact}
     assert index.looked_at == index.guarded | set(index.nested)
+
+
+_UID_BYTES = st.lists(st.sampled_from([b"1.2", b".840", b" ", b"\x00", b"\\", b"\t", b"\xa0",
+                                       b"a", b"\x1b"]), max_size=5).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_UID_BYTES, st.sampled_from(["UI", None]), st.booleans())
+def test_sop_class_read_from_bytes_is_the_converted_one(value: bytes, vr: str | None,
+                                                       in_meta: bool) -> None:
+    from pydicom.dataelem import RawDataElement
+    from pydicom.tag import Tag
+
+    from conformance.engine.api import _sop_class
+
+    def holder(tag: int) -> Dataset:
+        ds = Dataset()
+        ds._dict[Tag(tag)] = RawDataElement(Tag(tag), vr, len(value), value, 0, vr is None,
+                                            True)
+        return ds
+
+    ds, meta = (Dataset(), holder(0x00020002)) if in_meta else (holder(0x00080016), None)
+    got = _sop_class(ds, meta)
+    # the same elements, converted first: the path that reads the converted value
+    ds2, meta2 = (Dataset(), holder(0x00020002)) if in_meta else (holder(0x00080016), None)
+    for d in (ds2, meta2):
+        if d is not None:
+            for t in list(d._dict):
+                d._dict[t] = d[t]
+    assert got == _sop_class(ds2, meta2)
