@@ -105,7 +105,8 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
                 value = converted.value if vr == "SQ" else None
         elif vr == "SQ":
             value = elem.value
-        where = ElementPath(parent, tag, None, scope, vr)
+        # A plain int in the path: dict lookups by ``where.tag`` skip BaseTag's __eq__.
+        where = ElementPath(parent, int(tag), None, scope, vr)
         calls = by_vr.get(vr)
         if calls is None:
             calls = dispatch.for_vr(vr)

@@ -139,7 +139,9 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
         shared, _ = frame_items(ctx)
         root = ctx.dataset
         # One scope for the top level: its condition results serve every module.
-        top = (ItemScope(root, (), None, None, None, None), set(map(int, root.keys())))
+        keys = ctx.cache.get("top_keys")  # module_status made it (read only here)
+        top = (ItemScope(root, (), None, None, None, None),
+               keys if keys is not None else int_keys(root))
         binder = _Binder(ctx, out, undecided, shared)
         for m in req.modules:
             st = status.get(m.id)
