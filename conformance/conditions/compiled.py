@@ -21,6 +21,7 @@ conversion (RAISE reading mode, DS/IS as Decimal or numpy, ...) turn the raw rea
 
 from __future__ import annotations
 
+import operator
 import re
 import sys
 from collections.abc import Callable
@@ -35,7 +36,10 @@ from pydicom.dataset import Dataset
 
 from conformance.conditions.context import EvalContext
 from conformance.conditions.evaluator import (
+    _CMP,
     _LEAVES,
+    _at_most_one,
+    _compare_any,
     _is_empty,
     _locate,
     _number,
@@ -454,20 +458,15 @@ def _finder(ref: dict[str, Any]) -> Finder:
 
         return generic
     t = int(path[0], 16)
-    if scope == "item":
-        def item(ctx: EvalContext) -> Pairs | None:
-            ds = ctx.item
+    if scope == "item" or scope == "root":
+        holder = operator.attrgetter(scope)
+
+        def one(ctx: EvalContext) -> Pairs | None:
+            ds = holder(ctx)
             el = _get(ds, t)
             return [] if el is None else [(ds, el)]
 
-        return item
-    if scope == "root":
-        def root(ctx: EvalContext) -> Pairs | None:
-            ds = ctx.root
-            el = _get(ds, t)
-            return [] if el is None else [(ds, el)]
-
-        return root
+        return one
     if scope == "parent":
         def parent(ctx: EvalContext) -> Pairs | None:
             if not ctx.parents:
@@ -507,38 +506,32 @@ def _finder(ref: dict[str, Any]) -> Finder:
 Leaf = Callable[[dict[str, Any], EvalContext], Tri]
 
 
-def _present(e: dict[str, Any], ref_fn: Leaf) -> Fn:
+def _located(e: dict[str, Any], ref_fn: Leaf, body: Callable[[Pairs], Tri]) -> Fn:
+    """The leaf on ``e["attr"]``: None when where to look cannot be told, else ``body``
+    of the pairs found; whenever anything raises, the reference leaf decides."""
     find = _finder(e["attr"])
-    want = e["op"] == "present"
 
     def run(ctx: EvalContext) -> Tri:
         try:
             found = find(ctx)
             if found is None:
                 return None
-            return bool(found) if want else not found
+            return body(found)
         except Exception:  # noqa: BLE001 - the reference decides odd cases
             return _fallback(ref_fn, e, ctx)
 
     return run
 
 
+def _present(e: dict[str, Any], ref_fn: Leaf) -> Fn:
+    return _located(e, ref_fn, bool if e["op"] == "present" else operator.not_)
+
+
 def _has_value(e: dict[str, Any], ref_fn: Leaf) -> Fn:
-    find = _finder(e["attr"])
-    want_value = e["op"] == "has_value"
-
-    def run(ctx: EvalContext) -> Tri:
-        try:
-            found = find(ctx)
-            if found is None:
-                return None
-            if want_value:
-                return any(not _empty(ds, el) for ds, el in found)
-            return bool(found) and all(_empty(ds, el) for ds, el in found)
-        except Exception:  # noqa: BLE001
-            return _fallback(ref_fn, e, ctx)
-
-    return run
+    if e["op"] == "has_value":
+        return _located(e, ref_fn, lambda found: any(not _empty(ds, el) for ds, el in found))
+    return _located(
+        e, ref_fn, lambda found: bool(found) and all(_empty(ds, el) for ds, el in found))
 
 
 def _matcher(expected: Any) -> Callable[[Any], bool]:
@@ -587,77 +580,44 @@ def _index(ref: dict[str, Any]) -> Any:
 
 
 def _eq(e: dict[str, Any], ref_fn: Leaf) -> Fn:
-    find = _finder(e["attr"])
     match = _matcher(e["values"])
     idx = _index(e["attr"])
 
-    def run(ctx: EvalContext) -> Tri:
-        try:
-            found = find(ctx)
-            if found is None:
-                return None
-            for ds, el in found:
-                vals = _pick(_vals(ds, el), idx)
-                if vals and any(match(a) for a in vals):
-                    return True
-            return False
-        except Exception:  # noqa: BLE001
-            return _fallback(ref_fn, e, ctx)
+    def body(found: Pairs) -> Tri:
+        for ds, el in found:
+            vals = _pick(_vals(ds, el), idx)
+            if vals and any(match(a) for a in vals):
+                return True
+        return False
 
-    return run
+    return _located(e, ref_fn, body)
 
 
 def _ne(e: dict[str, Any], ref_fn: Leaf) -> Fn:
-    find = _finder(e["attr"])
     match = _matcher(e["values"])
     idx = _index(e["attr"])
 
-    def run(ctx: EvalContext) -> Tri:
-        try:
-            found = find(ctx)
-            if not found:
-                return None
-            vals = [v for ds, el in found for v in (_pick(_vals(ds, el), idx) or [])]
-            if not vals:
-                return None
-            return not any(match(a) for a in vals)
-        except Exception:  # noqa: BLE001
-            return _fallback(ref_fn, e, ctx)
+    def body(found: Pairs) -> Tri:
+        vals = [v for ds, el in found for v in (_pick(_vals(ds, el), idx) or [])]
+        if not vals:  # absent ("X is not Y" says nothing then) or no such value
+            return None
+        return not any(match(a) for a in vals)
 
-    return run
-
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+    return _located(e, ref_fn, body)
 
 
 def _cmp(e: dict[str, Any], ref_fn: Leaf) -> Fn:
-    find = _finder(e["attr"])
-    fn = _OPS[e["op"]]
+    fn = _CMP[e["op"]]
     target = float(e["value"])
     idx = _index(e["attr"])
 
-    def run(ctx: EvalContext) -> Tri:
-        try:
-            found = find(ctx)
-            if found is None:
-                return None
-            if not found:
-                return False
-            saw_unknown = False
-            for ds, el in found:
-                for v in _pick(_vals(ds, el), idx) or []:
-                    n = _number(v)
-                    if n is None:
-                        saw_unknown = True
-                    elif fn(n, target):
-                        return True
-            return None if saw_unknown else False
-        except Exception:  # noqa: BLE001
-            return _fallback(ref_fn, e, ctx)
+    def body(found: Pairs) -> Tri:
+        if not found:
+            return False
+        return _compare_any((_pick(_vals(ds, el), idx) or [] for ds, el in found),
+                            fn, target)
 
-    return run
+    return _located(e, ref_fn, body)
 
 
 def _sop_class(e: dict[str, Any], ref_fn: Leaf) -> Fn:
@@ -708,16 +668,7 @@ def _mutually_exclusive(e: dict[str, Any], ref_fn: Leaf) -> Fn:
 
     def run(ctx: EvalContext) -> Tri:
         try:
-            count, unknown = 0, False
-            for find in finders:
-                found = find(ctx)
-                if found is None:
-                    unknown = True
-                elif found:
-                    count += 1
-            if count > 1:
-                return False
-            return None if unknown else True
+            return _at_most_one(find(ctx) for find in finders)
         except Exception:  # noqa: BLE001
             return _fallback(ref_fn, e, ctx)
 

@@ -36,7 +36,7 @@ Value semantics:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -359,9 +359,16 @@ def _cmp(e: dict[str, Any], ctx: EvalContext) -> Tri:
     fn = _CMP[e["op"]]
     target = float(e["value"])
     idx = e["attr"].get("index")
+    return _compare_any((_indexed(el, idx) or [] for el in found), fn, target)
+
+
+def _compare_any(value_lists: Iterable[Iterable[Any]],
+                 fn: Callable[[float, float], bool], target: float) -> Tri:
+    """True when a value compares true with ``target``; else None when some value is
+    not a number, else False (the lists are read lazily: the first hit stops)."""
     saw_unknown = False
-    for el in found:
-        for v in _indexed(el, idx) or []:
+    for vals in value_lists:
+        for v in vals:
             n = _number(v)
             if n is None:
                 saw_unknown = True
@@ -479,12 +486,17 @@ def _changed(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _mutually_exclusive(e: dict[str, Any], ctx: EvalContext) -> Tri:
+    return _at_most_one(_locate(r, ctx) for r in e["attrs"])
+
+
+def _at_most_one(found: Iterable[list[Any] | None]) -> Tri:
+    """False when more than one lookup found something, else None when one could not
+    be told, else True (every lookup runs, whatever the count)."""
     count, unknown = 0, False
-    for r in e["attrs"]:
-        found = _locate(r, ctx)
-        if found is None:
+    for f in found:
+        if f is None:
             unknown = True
-        elif found:
+        elif f:
             count += 1
     if count > 1:
         return False
