@@ -25,6 +25,7 @@ from conformance.build.readers.dsj_corrections import (
     add_missing_includes,
     load_corrections,
     move_rows,
+    read_overlay,
 )
 from conformance.build.readers.dsj_macros import Fold, FoldStats, Row, build_tree, fold_tables
 from conformance.build.readers.dsj_sections import (
@@ -248,13 +249,7 @@ def load_include_conditions(path: Path) -> list[dict]:
     per (table, included macro), the condition sentence of that row with its source.
     """
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8") as f:
-            data = json.load(f)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read the include-condition overlay ({exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: not valid JSON ({exc})") from None
+    data = read_overlay(path, "include-condition overlay")
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list) or data.get("format") != 1:
         raise SourceError(f"{path}: expected {{'format': 1, 'entries': [...]}}")
@@ -480,29 +475,23 @@ def read_iods(folder: Path, tables: dict[str, dict[str, dict]], ids: dict[str, d
             "id": iid, "name": clean(rec["name"]),
             "reference": reference_of(rec.get("linkToStandard")),
             "modules": [], "functional_groups": []}
-    for index, rec in enumerate(load_json(folder, "ciod_to_modules.json"), 1):
-        _need("ciod_to_modules.json", rec, "ciodId", "moduleId", "usage")
-        iod = _iod_for(by_package, rec, "ciod_to_modules", anomalies)
-        if iod is None:
-            continue
-        mid = ids["module"].get(rec["moduleId"], rec["moduleId"])
-        if mid not in tables["module"]:
-            anomaly(anomalies, "unknown_module", iod["id"], mid, "module not in modules.json",
-                    index=index)
-        usage, condition = _usage(rec, iod["id"], mid, index, anomalies)
-        iod["modules"].append({"ie": clean(rec.get("informationEntity") or ""), "module": mid,
-                               "usage": usage, "condition": condition})
-    for index, rec in enumerate(load_json(folder, "ciod_to_fg_macros.json"), 1):
-        _need("ciod_to_fg_macros.json", rec, "ciodId", "macroId", "usage")
-        iod = _iod_for(by_package, rec, "ciod_to_fg_macros", anomalies)
-        if iod is None:
-            continue
-        mid = ids["macro"].get(rec["macroId"], rec["macroId"])
-        if mid not in tables["macro"]:
-            anomaly(anomalies, "unknown_macro", iod["id"], mid, "FG macro not in macros.json",
-                    index=index)
-        usage, condition = _usage(rec, iod["id"], mid, index, anomalies)
-        iod["functional_groups"].append({"macro": mid, "usage": usage, "condition": condition})
+    # module usage, then functional-group macro usage: the same record shape
+    for name, id_key, kind, missing, out in (
+            ("ciod_to_modules", "moduleId", "module", "module not in modules.json", "modules"),
+            ("ciod_to_fg_macros", "macroId", "macro", "FG macro not in macros.json",
+             "functional_groups")):
+        for index, rec in enumerate(load_json(folder, f"{name}.json"), 1):
+            _need(f"{name}.json", rec, "ciodId", id_key, "usage")
+            iod = _iod_for(by_package, rec, name, anomalies)
+            if iod is None:
+                continue
+            mid = ids[kind].get(rec[id_key], rec[id_key])
+            if mid not in tables[kind]:
+                anomaly(anomalies, f"unknown_{kind}", iod["id"], mid, missing, index=index)
+            usage, condition = _usage(rec, iod["id"], mid, index, anomalies)
+            entry = ({"ie": clean(rec.get("informationEntity") or ""), "module": mid}
+                     if kind == "module" else {"macro": mid})
+            iod[out].append({**entry, "usage": usage, "condition": condition})
     return iods
 
 

