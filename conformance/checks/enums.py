@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+
 from conformance.checks.registry import dataset_check
+from conformance.conditions.compiled import raw_strings
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.requirements import EnumSpec
-from conformance.engine.values import element, values_of
+from conformance.engine.values import element, raw_is_empty, stored, stored_vr, values_of
 from conformance.engine.walk import bound_attributes
 
 _SHOW = 12
@@ -23,6 +27,26 @@ def _allowed(spec: EnumSpec, value: Any, vr: str) -> bool:
         return float(value) in spec.numbers or str(value) in spec.values
     text = str(value).strip(" \x00")
     return text in spec.values
+
+
+def _values(item: Dataset, tag: int) -> tuple[list[Any], str] | None:
+    """(values, VR) of the element ``tag`` of ``item``; None when it has no value to look
+    up. Nothing is converted when the stored bytes tell: padding only (no value), or the
+    text of a CS, DA ... element (pydicom's conversion is a plain decode and split)."""
+    raw = stored(item, tag)
+    if raw is None:
+        return None
+    if type(raw) is RawDataElement:
+        if raw_is_empty(raw, item):
+            return None  # converted, every value would strip to "": nothing to look up
+        strings = raw_strings(raw)
+        if strings is not None:
+            return strings, stored_vr(raw, item)
+    elem = element(item, tag)
+    if elem is None or elem.VR == "SQ":
+        return None
+    vals = values_of(elem)
+    return (vals, elem.VR) if vals else None
 
 
 def _listing(spec: EnumSpec) -> str:
@@ -40,12 +64,10 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
         a = b.attr
         if not b.present or not a.enums:
             continue
-        elem = element(b.item, b.tag)
-        if elem is None or elem.VR == "SQ":
+        got = _values(b.item, b.tag)
+        if got is None:
             continue
-        vals = values_of(elem)
-        if not vals:
-            continue
+        vals, vr = got
         for spec in a.enums:
             if spec.index is None:
                 targets = list(enumerate(vals, 1))
@@ -54,7 +76,7 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
             else:
                 continue
             for n, v in targets:
-                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v, elem.VR):
+                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v, vr):
                     continue
                 enumerated = spec.kind == "enumerated"
                 yield ctx.finding(

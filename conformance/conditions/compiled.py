@@ -372,6 +372,16 @@ def _decoded(raw: RawDataElement) -> tuple[list[Any] | None, bool]:
     return vals, empty
 
 
+def raw_strings(raw: RawDataElement) -> list[str] | None:
+    """The values pydicom's conversion gives a stored CS, AS, DA, DT or TM element, read
+    from its bytes (trailing padding removed, split on ``\\``; ``[""]`` when empty);
+    None when only the conversion can tell (other VRs, values not read yet, pydicom
+    options that change the conversion)."""
+    if _kind(raw) != "s":
+        return None
+    return _decoded(raw)[0]
+
+
 def _get(ds: Any, tag: int) -> Any:
     """The element ``tag`` of ``ds`` as the reference's lookup finds it (None: absent),
     left unconverted when its kind allows; a conversion error raises as there."""

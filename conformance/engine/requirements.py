@@ -94,16 +94,23 @@ class AttrReq:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class ModuleReq:
-    """A module of an IOD with its usage and compiled attributes."""
+class TableUse:
+    """A table as an IOD uses it: its usage (M, C or U), the condition of a C, and its
+    compiled attribute rows."""
 
-    id: str
     name: str
-    ie: str
     usage: str
     condition: Mapping[str, Any] | None
     reference: Mapping[str, Any] | None
     attrs: tuple[AttrReq, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModuleReq(TableUse):
+    """A module of an IOD with its usage and compiled attributes."""
+
+    id: str
+    ie: str
     presence_tags: frozenset[int]
     presence_masks: tuple[tuple[int, int], ...]
     # Every exact top-level tag, shared ones included (includes expanded).
@@ -114,15 +121,10 @@ class ModuleReq:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FunctionalGroupReq:
+class FunctionalGroupReq(TableUse):
     """A functional group macro of a multi-frame IOD (PS3.3 C.7.6.16)."""
 
     macro: str
-    name: str
-    usage: str
-    condition: Mapping[str, Any] | None
-    reference: Mapping[str, Any] | None
-    attrs: tuple[AttrReq, ...]
     tags: frozenset[int]
 
 

@@ -9,8 +9,6 @@ nothing the element checks see.
 from __future__ import annotations
 
 import io
-import logging
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.tag import Tag
 from pydicom.uid import ImplicitVRLittleEndian
 
 from conformance.checks.registry import CheckInfo
@@ -32,24 +30,16 @@ from conformance.engine.path import ElementPath
 from conformance.engine.traversal import traverse
 from conformance.engine.values import AsRead, convertible, stored_vr
 from conformance.standard import load_standard
+from tests.helpers.raw_elements import (  # noqa: F401 - quiet_pydicom: autouse fixture
+    SEQUENCE_TAG,
+    VR_TAGS,
+    quiet_pydicom,
+    raw_element,
+)
 
-# Public tags of every VR pydicom converts, for the property tests.
-TAGS = {"AE": 0x00080054, "AS": 0x00101010, "AT": 0x00209165, "CS": 0x00080060,
-        "DA": 0x00080020, "DS": 0x00180050, "DT": 0x0008002A, "FD": 0x00189087,
-        "FL": 0x00189219, "IS": 0x00200013, "LO": 0x00080070, "LT": 0x00284000,
-        "OB": 0x00420011, "OD": 0x00720067, "OF": 0x00640009, "OL": 0x00660040,
-        "OV": 0x00660045, "OW": 0x00660023, "PN": 0x00100010, "SH": 0x00080050,
-        "SL": 0x00186020, "SS": 0x00189219, "ST": 0x00080081, "SV": 0x00720082,
-        "TM": 0x00080030, "UC": 0x00080120, "UI": 0x00080018, "UL": 0x00081161,
-        "UN": 0x00091001, "UR": 0x00080120, "US": 0x00280010, "UT": 0x00080119,
-        "UV": 0x00720083}
 _BYTES = st.lists(st.sampled_from([b"1", b"2", b".", b"-", b"+", b"e", b" ", b"\\", b"\x00",
                                    b"a", b"\xff", b"^", b"=", b"\x1b", b"inf", b"nan",
                                    b"1.5", b"9" * 12]), max_size=8).map(b"".join)
-
-
-def _raw(tag: int, vr: str | None, value: bytes, implicit: bool = False) -> RawDataElement:
-    return RawDataElement(Tag(tag), vr, len(value), value, 0, implicit, True)
 
 
 def _record(calls: list[tuple[Any, ElementPath]]) -> CheckInfo:
@@ -60,19 +50,17 @@ def _record(calls: list[tuple[Any, ElementPath]]) -> CheckInfo:
     return CheckInfo("record", "element", (), record)
 
 
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+def test_vr_tags_have_their_dictionary_vr() -> None:
+    for vr, tag in VR_TAGS.items():
+        assert (dictionary_VR(tag) if vr != "UN" else "UN") == vr, vr
+    assert VR_TAGS["UN"] >> 16 & 1  # private: pydicom gives it UN
 
 
 # -- convertible: a cheap look that never says yes to bytes pydicom refuses ----------------
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(TAGS)), _BYTES)
+@given(st.sampled_from(sorted(VR_TAGS)), _BYTES)
 def test_convertible_never_wrong(vr: str, value: bytes) -> None:
-    raw = _raw(TAGS[vr], vr, value)
+    raw = raw_element(VR_TAGS[vr], vr, value)
     if convertible(raw, vr):
         convert_raw_data_element(raw)  # must not raise
 
@@ -80,7 +68,7 @@ def test_convertible_never_wrong(vr: str, value: bytes) -> None:
 @pytest.mark.parametrize(("vr", "value"), [("US", b"\x01"), ("FL", b"\x00" * 6),
                                            ("IS", b"inf "), ("SQ", b"")])
 def test_convertible_says_convert(vr: str, value: bytes) -> None:
-    assert not convertible(_raw(TAGS.get(vr, 0x00081140), vr, value), vr)
+    assert not convertible(raw_element(VR_TAGS.get(vr, SEQUENCE_TAG), vr, value), vr)
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -91,7 +79,7 @@ def test_convertible_says_convert(vr: str, value: bytes) -> None:
 def test_stored_vr_is_the_vr_pydicom_gives(tag: int, vr: str | None, value: bytes) -> None:
     ds = Dataset()
     ds.add_new(0x00290010, "LO", "SIEMENS CSA HEADER")
-    raw = _raw(tag, vr, value, implicit=vr is None)
+    raw = raw_element(tag, vr, value)
     got = stored_vr(raw, ds)
     try:
         want = convert_raw_data_element(raw, ds=ds).VR
@@ -108,10 +96,10 @@ def _ctx(ds: Dataset, **kw: Any) -> CheckContext:
 
 def test_checks_get_stored_elements_scope_and_vr() -> None:
     item = Dataset()
-    item[0x00081150] = _raw(0x00081150, "UI", b"1.2.3\x00")
+    item[0x00081150] = raw_element(0x00081150, "UI", b"1.2.3\x00")
     ds = Dataset()
-    ds[0x00100010] = _raw(0x00100010, "PN", b"Doe^John")
-    ds[0x00280010] = _raw(0x00280010, None, b"\x02\x00", implicit=True)
+    ds[0x00100010] = raw_element(0x00100010, "PN", b"Doe^John")
+    ds[0x00280010] = raw_element(0x00280010, None, b"\x02\x00")
     ds.add_new(0x00081140, "SQ", Sequence([item]))
     calls: list[tuple[Any, ElementPath]] = []
     traverse(_ctx(ds), [_record(calls)], [])
@@ -131,7 +119,7 @@ def test_checks_get_stored_elements_scope_and_vr() -> None:
 
 def test_elements_are_recorded_before_checks_convert_them() -> None:
     ds = Dataset()
-    ds[0x00100010] = _raw(0x00100010, "PN", b"Doe^John\x00")
+    ds[0x00100010] = raw_element(0x00100010, "PN", b"Doe^John\x00")
     ctx = _ctx(ds)
     assert ds.PatientName == "Doe^John"  # a dataset check converts it
     calls: list[tuple[Any, ElementPath]] = []
@@ -142,8 +130,8 @@ def test_elements_are_recorded_before_checks_convert_them() -> None:
 
 def test_refused_bytes_are_element_unreadable_and_skipped() -> None:
     ds = Dataset()
-    ds[0x00280010] = _raw(0x00280010, "US", b"\x01\x00\x02")  # 3 bytes of US
-    ds[0x00280011] = _raw(0x00280011, "US", b"\x02\x00")
+    ds[0x00280010] = raw_element(0x00280010, "US", b"\x01\x00\x02")  # 3 bytes of US
+    ds[0x00280011] = raw_element(0x00280011, "US", b"\x02\x00")
     calls: list[tuple[Any, ElementPath]] = []
     sink: list[Finding] = []
     traverse(_ctx(ds), [_record(calls)], sink)
@@ -153,8 +141,8 @@ def test_refused_bytes_are_element_unreadable_and_skipped() -> None:
 
 def test_ambiguous_vr_resolved_by_conversion() -> None:
     ds = Dataset()
-    ds[0x00280103] = _raw(0x00280103, None, b"\x01\x00", implicit=True)  # signed
-    ds[0x00280106] = _raw(0x00280106, None, b"\xff\xff", implicit=True)  # US or SS
+    ds[0x00280103] = raw_element(0x00280103, None, b"\x01\x00")  # signed
+    ds[0x00280106] = raw_element(0x00280106, None, b"\xff\xff")  # US or SS
     calls: list[tuple[Any, ElementPath]] = []
     traverse(_ctx(ds), [_record(calls)], [])
     vrs = {w.render(): w.vr for _e, w in calls}
@@ -218,8 +206,8 @@ def test_strict_reading_converts_everything() -> None:
     from pydicom import config
 
     ds = Dataset()
-    ds[0x00180050] = _raw(0x00180050, "DS", b"1,5 ")  # invalid DS: pydicom RAISE refuses
-    ds[0x00100010] = _raw(0x00100010, "PN", b"Doe^John")
+    ds[0x00180050] = raw_element(0x00180050, "DS", b"1,5 ")  # invalid DS: pydicom RAISE refuses
+    ds[0x00100010] = raw_element(0x00100010, "PN", b"Doe^John")
     sink: list[Finding] = []
     old = config.settings.reading_validation_mode
     config.settings.reading_validation_mode = config.RAISE

@@ -8,8 +8,6 @@ value) says so; an element pydicom refuses to convert counts as not empty.
 
 from __future__ import annotations
 
-import logging
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +18,6 @@ from pydicom import config, dcmread
 from pydicom.data import get_testdata_file
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
-from pydicom.tag import Tag
 
 from conformance.engine.values import (
     converted_is_empty,
@@ -31,17 +28,15 @@ from conformance.engine.values import (
     stored,
     value_is_empty,
 )
+from tests.helpers.raw_elements import (  # noqa: F401 - quiet_pydicom: autouse fixture
+    SEQUENCE_TAG,
+    VR_TAGS,
+    quiet_pydicom,
+    raw_element,
+)
 
-# A public tag of every VR pydicom converts (and one ambiguous, one private).
-TAGS = {"AE": 0x00080054, "AS": 0x00101010, "AT": 0x00209165, "CS": 0x00080060,
-        "DA": 0x00080020, "DS": 0x00180050, "DT": 0x0008002A, "FD": 0x00189087,
-        "FL": 0x00189219, "IS": 0x00200013, "LO": 0x00080070, "LT": 0x00284000,
-        "OB": 0x00420011, "OD": 0x00720067, "OF": 0x00640009, "OL": 0x00660040,
-        "OV": 0x00660045, "OW": 0x00660023, "PN": 0x00100010, "SH": 0x00080050,
-        "SL": 0x00186020, "SS": 0x00189219, "ST": 0x00080081, "SV": 0x00720082,
-        "TM": 0x00080030, "UC": 0x00080120, "UI": 0x00080018, "UL": 0x00081161,
-        "UN": 0x00091001, "UR": 0x00080120, "US": 0x00280010, "UT": 0x00080119,
-        "UV": 0x00720083, "SQ": 0x00081140}
+# A tag of every VR pydicom converts (UN: a private one), a sequence, and an ambiguous one.
+TAGS = {**VR_TAGS, "SQ": SEQUENCE_TAG}
 AMBIGUOUS = 0x00280106  # Smallest Image Pixel Value: US or SS
 # Bytes that matter to emptiness: padding, separators, escapes, whitespace that
 # some conversions strip (tab, NBSP), non-ASCII, and plain characters.
@@ -49,20 +44,6 @@ _PIECES = st.sampled_from([b" ", b"\x00", b"\\", b"\x1b", b"\x1b(B", b"\x1b$B", 
                            b"\r\n", b"\xa0", b"\xff", b"\x80", b"a", b"1", b".", b"-",
                            b"^", b"=", b"1.5", b"\x01"])
 _BYTES = st.one_of(st.lists(_PIECES, max_size=6).map(b"".join), st.binary(max_size=12))
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _raw(tag: int, vr: str | None, value: bytes | None, length: int | None = None
-         ) -> RawDataElement:
-    n = len(value) if value is not None else (length or 0)
-    return RawDataElement(Tag(tag), vr, n, value, 0, vr is None, True)
 
 
 def _pydicom_empty(raw: RawDataElement, ds: Dataset | None) -> bool:
@@ -86,31 +67,31 @@ def _dataset(raw: RawDataElement) -> Dataset:
        _BYTES)
 def test_raw_is_empty_agrees_with_pydicom(vr: str, how: str, value: bytes) -> None:
     stored_as = {"explicit": vr, "implicit": None, "UN": "UN"}[how]
-    raw = _raw(TAGS[vr], stored_as, value)
+    raw = raw_element(TAGS[vr], stored_as, value)
     want = _pydicom_empty(raw, None)
     fast = raw_is_empty(raw, None)
     if fast is not None:
         assert fast == want
     # The full test (converting where the bytes cannot tell) always answers alike.
-    assert value_is_empty(_dataset(_raw(TAGS[vr], stored_as, value)), TAGS[vr]) == want
+    assert value_is_empty(_dataset(raw_element(TAGS[vr], stored_as, value)), TAGS[vr]) == want
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from([None, "US", "SS", "OB"]), st.binary(max_size=8))
 def test_ambiguous_and_implicit_numbers(vr: str | None, value: bytes) -> None:
-    raw = _raw(AMBIGUOUS, vr, value)
+    raw = raw_element(AMBIGUOUS, vr, value)
     want = _pydicom_empty(raw, None)
     fast = raw_is_empty(raw, None)
     assert fast is None or fast == want
-    assert value_is_empty(_dataset(_raw(AMBIGUOUS, vr, value)), AMBIGUOUS) == want
+    assert value_is_empty(_dataset(raw_element(AMBIGUOUS, vr, value)), AMBIGUOUS) == want
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(set(TAGS) - {"SQ", "PN"})), _BYTES)
 def test_same_as_the_engines_converted_is_empty(vr: str, value: bytes) -> None:
     """Outside Person Name, the engine's ``is_empty(element(...))`` says the same."""
-    ds = _dataset(_raw(TAGS[vr], vr, value))
-    want = is_empty(element(_dataset(_raw(TAGS[vr], vr, value)), TAGS[vr]))
+    ds = _dataset(raw_element(TAGS[vr], vr, value))
+    want = is_empty(element(_dataset(raw_element(TAGS[vr], vr, value)), TAGS[vr]))
     assert value_is_empty(ds, TAGS[vr]) == want
 
 
@@ -121,33 +102,33 @@ def test_same_as_the_engines_converted_is_empty(vr: str, value: bytes) -> None:
     ("US", b"", True), ("OB", b"\x00", False), ("UT", b"\x00", True), ("SQ", b"", True),
 ])
 def test_examples(vr: str, value: bytes, empty: bool) -> None:
-    ds = _dataset(_raw(TAGS[vr], vr, value))
+    ds = _dataset(raw_element(TAGS[vr], vr, value))
     assert value_is_empty(ds, TAGS[vr]) is empty
-    assert _pydicom_empty(_raw(TAGS[vr], vr, value), None) is empty
+    assert _pydicom_empty(raw_element(TAGS[vr], vr, value), None) is empty
 
 
 def test_decided_without_conversion() -> None:
     """The common cases leave the stored element as it is."""
     for vr, value in (("LO", b"ABC "), ("LO", b"  "), ("PN", b""), ("US", b"\x01\x00"),
                       ("UI", b"1.2.3\x00"), ("CS", b"A\\B"), ("OB", b"\x00\x01")):
-        ds = _dataset(_raw(TAGS[vr], vr, value))
+        ds = _dataset(raw_element(TAGS[vr], vr, value))
         value_is_empty(ds, TAGS[vr])
         assert type(ds._dict[TAGS[vr]]) is RawDataElement, vr
 
 
 def test_undecidable_bytes_are_converted() -> None:
     for vr, value in (("DS", b"\t"), ("LO", b"\x1b(B"), ("US", b"\x01"), ("AT", b"\x01")):
-        assert raw_is_empty(_raw(TAGS[vr], vr, value), None) is None, vr
-    assert raw_is_empty(_raw(TAGS["LO"], "LO", None, length=4), None) is None  # deferred
-    assert raw_is_empty(_raw(TAGS["SQ"], "SQ", b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"),
+        assert raw_is_empty(raw_element(TAGS[vr], vr, value), None) is None, vr
+    assert raw_is_empty(raw_element(TAGS["LO"], "LO", None, length=4), None) is None  # deferred
+    assert raw_is_empty(raw_element(TAGS["SQ"], "SQ", b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"),
                         None) is None
 
 
 def test_strict_reading_always_converts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config.settings, "_reading_validation_mode", config.RAISE)
-    assert raw_is_empty(_raw(TAGS["LO"], "LO", b""), None) is None
+    assert raw_is_empty(raw_element(TAGS["LO"], "LO", b""), None) is None
     monkeypatch.setattr(config, "use_none_as_empty_text_VR_value", True)
-    assert raw_is_empty(_raw(TAGS["LO"], "LO", b""), None) is None
+    assert raw_is_empty(raw_element(TAGS["LO"], "LO", b""), None) is None
 
 
 def test_absent_and_converted_elements() -> None:

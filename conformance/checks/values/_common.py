@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,6 +32,8 @@ T = TypeVar("T")
 
 # PS3.5 Table 6.2-1, the VR table: the reference of the VR syntax and dictionary-VR checks.
 REF_VR_TABLE = Reference(part=5, section="6.2", table="6.2-1")
+# PS3.6 Table A-1, the UID registry: retired UIDs and the UIDs it names.
+REF_UID_REGISTRY = Reference(part=6, section="A", table="A-1")
 
 # VRs whose value is binary (no text); SQ and UN are handled apart.
 BINARY_VRS = frozenset(
@@ -151,6 +153,10 @@ class StandardCache:
 
     def info(self, tag: int) -> TagInfo | None:
         """The dictionary facts of ``tag``; None when the dictionary does not know it."""
+        if type(tag) is not int:
+            # pydicom's BaseTag: every probe of the int-keyed dict would run its Python
+            # __eq__ (about 50k calls per corpus pass)
+            tag = int(tag)
         try:
             return self.infos[tag]
         except KeyError:
@@ -168,6 +174,8 @@ class StandardCache:
 
     def name(self, tag: int) -> str:
         """A readable name for messages: ``Patient's Name (0010,0010)``."""
+        if type(tag) is not int:
+            tag = int(tag)  # a BaseTag: see info()
         got = self.names.get(tag)
         if got is None:
             entry = dict_entry(self.std, tag)
@@ -223,6 +231,18 @@ def make(ctx: Any, code: str, severity: Severity, message: str, where: Any,
         if edition:
             reference = Reference(edition, reference.part, reference.section, reference.table)
     return ctx.finding(code, severity, message, where=where, reference=reference)  # type: ignore[no-any-return]
+
+
+_SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+
+
+def by_severity(problems: list[tuple[str, str]]) -> Iterator[tuple[Severity, list[str]]]:
+    """The reasons of ``(severity, reason)`` problems grouped by severity: errors, then
+    warnings (a severity without reasons left out); one finding per group."""
+    for severity in _SEVERITIES:
+        reasons = [r for s, r in problems if s == severity]
+        if reasons:
+            yield severity, reasons
 
 
 # -- the enclosing dataset and stored values -----------------------------------------------

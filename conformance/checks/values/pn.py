@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
+    by_severity,
     element_vr,
     make,
     name_of,
@@ -79,11 +80,6 @@ def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     problems: list[tuple[str, str]] = []
     for v in text.split("\\"):
         problems.extend(pn_problems(v, max_group))
-    out = []
     what = name_of(ctx.standard, elem.tag)
-    for sev in ("error", "warning"):
-        reasons = [r for s, r in problems if s == sev]
-        if reasons:
-            out.append(make(ctx, "pn-format", sev, f"{what}: " + "; ".join(reasons[:5]),  # type: ignore[arg-type]
-                            where, REF))
-    return out
+    return [make(ctx, "pn-format", sev, f"{what}: " + "; ".join(reasons[:5]), where, REF)
+            for sev, reasons in by_severity(problems)]

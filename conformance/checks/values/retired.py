@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
+    REF_UID_REGISTRY,
     cache_of,
     element_vr,
     make,
@@ -21,14 +22,14 @@ from conformance.engine.finding import Finding, Reference
 from conformance.tags import tag_display
 
 REF_ELEMENT = Reference(part=6, section="6")
-REF_UID = Reference(part=6, section="A", table="A-1")
+REF_UID = REF_UID_REGISTRY
 REF_GROUP_LENGTH = Reference(part=5, section="7.2")
 
 
 @element_check("retired", "group-length", reference="PS3.6 6, Table A-1; PS3.5 7.2")
 def check_retired(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.6: retired elements and UIDs; PS3.5 7.2: Group Length outside group 0002."""
-    tag = elem.tag
+    tag = int(elem.tag)  # a plain int: BaseTag's == and dict probes run Python code
     group = tag >> 16
     if tag & 0xFFFF == 0 and group != 0x0002:
         return [make(ctx, "group-length", "warning",

@@ -16,6 +16,8 @@ from typing import Any
 
 from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
+    REF_UID_REGISTRY,
+    by_severity,
     converted_text,
     element_vr,
     make,
@@ -27,7 +29,7 @@ from conformance.checks.values._common import (
 from conformance.engine.finding import Finding, Reference
 
 REF = Reference(part=5, section="9.1")
-REF_REGISTRY = Reference(part=6, section="A", table="A-1")
+REF_REGISTRY = REF_UID_REGISTRY
 DICOM_ROOT = "1.2.840.10008"
 _DIGITS_DOTS = re.compile(r"[0-9.]*")
 _FALLBACK_MAX = 64  # PS3.5 9.1; the VR table's UI row gives the same figure
@@ -105,11 +107,9 @@ def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
                                 f"{name_of(ctx.standard, elem.tag)} {v} is under the DICOM "
                                 f"root {DICOM_ROOT} but not in the UID registry of {edition}",
                                 where, REF_REGISTRY))
-    for sev in ("error", "warning"):
-        reasons = [r for s, r in problems if s == sev]
-        if reasons:
-            out.append(make(ctx, "uid-invalid", sev,  # type: ignore[arg-type]
-                            f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
-                            + "; ".join(reasons[:5]), where, REF))
+    for sev, reasons in by_severity(problems):
+        out.append(make(ctx, "uid-invalid", sev,
+                        f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
+                        + "; ".join(reasons[:5]), where, REF))
     return out
 

@@ -17,6 +17,7 @@ from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
     BINARY_VRS,
     REF_VR_TABLE,
+    by_severity,
     converted_text,
     element_vr,
     make,
@@ -263,19 +264,20 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     return _findings(problems, elem.tag, vr, where, ctx)
 
 
+_KINDS = {"error": ("vr-invalid", "invalid"), "warning": ("vr-dubious", "dubious")}
+
+
 def _findings(problems: list[Problem], tag: int, vr: str, where: Any,
               ctx: Any) -> list[Finding]:
     out = []
     what = name_of(ctx.standard, tag)
-    for severity, code, label in (("error", "vr-invalid", "invalid"),
-                                  ("warning", "vr-dubious", "dubious")):
-        reasons = [r for s, r in problems if s == severity]
-        if reasons:
-            ref = REF_EVEN if reasons[0].startswith("odd value length") else REF
-            msg = f"Value {label} for VR {vr} in {what}: " + "; ".join(reasons[:5])
-            if len(reasons) > 5:
-                msg += f"; and {len(reasons) - 5} more"
-            out.append(make(ctx, code, severity, msg, where, ref))  # type: ignore[arg-type]
+    for severity, reasons in by_severity(problems):
+        code, label = _KINDS[severity]
+        ref = REF_EVEN if reasons[0].startswith("odd value length") else REF
+        msg = f"Value {label} for VR {vr} in {what}: " + "; ".join(reasons[:5])
+        if len(reasons) > 5:
+            msg += f"; and {len(reasons) - 5} more"
+        out.append(make(ctx, code, severity, msg, where, ref))
     return out
 
 

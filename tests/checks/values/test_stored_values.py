@@ -8,9 +8,6 @@
 
 from __future__ import annotations
 
-import logging
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,19 +24,12 @@ from conformance.checks.values.vm import stored_count, value_count
 from conformance.checks.values.vr_syntax import repertoire_reason
 from conformance.engine.input import ReadFacts
 from tests.checks.values.conftest import FakeStandard, codes, dataset, raw, run_checks
+from tests.helpers.raw_elements import quiet_pydicom  # noqa: F401 - autouse fixture
 
 VALUE_CHECKS = ("vr_syntax", "vr_dictionary", "vm", "pn", "uid", "retired", "charset",
                 "private", "file_meta", "pixel_data")
 _BYTES = st.lists(st.sampled_from([b"1", b".", b"-", b" ", b"\\", b"\x00", b"a", b"\xff",
                                    b"^", b"=", b"\x1b", b"\t"]), max_size=10).map(b"".join)
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])

@@ -16,23 +16,14 @@ from conformance.checks.values.vr_syntax import check_vr_syntax
 from conformance.engine.context import CheckContext
 from conformance.engine.path import ElementPath
 from tests.checks.values.conftest import FAKE_VRS, FakeStandard, codes, dataset, raw, run_checks
+from tests.helpers.raw_elements import VR_TAGS
 
-# One dictionary tag per VR (the check does not care which; names appear in messages).
-TAGS = {"AE": 0x00020016, "AS": 0x00101010, "CS": 0x00080060, "DA": 0x00080020,
-        "DT": 0x0008002A, "TM": 0x00080030, "DS": 0x00180050, "IS": 0x00200013,
-        "LO": 0x00080070, "SH": 0x00081010, "ST": 0x00080081, "LT": 0x00204000,
-        "UT": 0x00400A160, "UC": 0x00080119, "UR": 0x00080120, "PN": 0x00100010,
-        "US": 0x00280010, "SS": 0x00189219, "UL": 0x00081161, "SL": 0x00186020,
-        "FL": 0x00189218, "FD": 0x00189087, "AT": 0x00280009, "OB": 0x00020001,
-        "OW": 0x7FE00010, "OF": 0x7FE00008, "OD": 0x7FE00009, "OL": 0x00660040,
-        "SV": 0x00720082, "UV": 0x00720083, "OV": 0x00660043}
-TAGS["UT"] = 0x0040A160
 FAKE = FakeStandard()
 NO_VRS = FakeStandard(vrs={})
 
 
 def syntax(vr: str, value: bytes, std: Any = FAKE) -> list[tuple[str, str]]:
-    ds = dataset(raw(TAGS[vr], vr, value))
+    ds = dataset(raw(VR_TAGS[vr], vr, value))
     found = run_checks(ds, std, "vr_syntax")
     assert not [f for f in found if f.code == "internal-error"], found
     return codes(found, "vr-invalid", "vr-dubious")
@@ -198,7 +189,7 @@ def test_binary_length_not_multiple(vr: str, value: bytes) -> None:
     # Called on the raw element: through the engine, pydicom cannot convert some of
     # these and the traversal reports element-unreadable before the checks run.
     ctx = CheckContext(dataset=Dataset(), standard=FAKE)
-    elem = raw(TAGS[vr], vr, value)
+    elem = raw(VR_TAGS[vr], vr, value)
     found = list(check_vr_syntax(elem, ElementPath(None, elem.tag), ctx))
     assert [(f.code, f.severity) for f in found] == [("vr-invalid", "error")]
     assert "not a multiple of" in found[0].message
@@ -212,7 +203,7 @@ def test_backslash_splits_values() -> None:
 
 
 def test_no_vr_table_formats_only_and_info() -> None:
-    ds = dataset(raw(TAGS["LO"], "LO", pad("x" * 80)), raw(TAGS["DA"], "DA", b"2020130 "))
+    ds = dataset(raw(VR_TAGS["LO"], "LO", pad("x" * 80)), raw(VR_TAGS["DA"], "DA", b"2020130 "))
     found = codes(run_checks(ds, NO_VRS, "vr_syntax"))
     assert found == [("vr-table-missing", "info"), ("vr-invalid", "error")]
 
@@ -231,7 +222,7 @@ def test_converted_values_in_memory(std: Any) -> None:
 
 # -- garbage never raises ---------------------------------------------------------------------
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(TAGS)), st.binary(max_size=80))
+@given(st.sampled_from(sorted(VR_TAGS)), st.binary(max_size=80))
 def test_garbage_never_raises(vr: str, value: bytes) -> None:
     syntax(vr, value)
     syntax(vr, value, NO_VRS)
