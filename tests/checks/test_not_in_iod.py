@@ -9,7 +9,7 @@ from pydicom.sequence import Sequence
 
 from conformance.engine.api import Validator
 from tests.engine.datasets import codes, ct_dataset, run
-from tests.engine.test_presence import (
+from tests.helpers.mini_variants import (
     Tables,
     add_element,
     attr_eq,

@@ -8,27 +8,15 @@ RT ROI rows as not in the IOD, and checked no SR content item below the first le
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from conformance.engine.api import Validator
 from conformance.engine.input import load
 from conformance.engine.walk import bound_attributes
+from tests.helpers.testdata import pydicom_testdata
 
 SR_TAGS = {0x0040A032, 0x0040A730}  # Observation DateTime, Content Sequence
 RT_ROI_TAGS = {0x300600A4, 0x300600A6, 0x300600B0}
-
-
-def _testdata(name: str) -> str:
-    from pydicom.data import get_testdata_file
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        path = get_testdata_file(name, download=False)  # type: ignore[call-arg]
-    if path is None:
-        pytest.skip(f"pydicom test file {name} not installed")
-    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +26,23 @@ def validator() -> Validator:
 
 @pytest.mark.parametrize("name", ["test-SR.dcm", "reportsi.dcm"])
 def test_sr_nested_items_have_no_false_not_in_iod(validator: Validator, name: str) -> None:
-    report = validator.validate(_testdata(name))
+    report = validator.validate(pydicom_testdata(name))
     nested = [f for f in report.findings if f.code == "not-in-iod" and f.tag in SR_TAGS]
     assert nested == []
 
 
 def test_sr_content_items_below_the_first_level_are_bound(validator: Validator) -> None:
-    ctx = validator.context(load(_testdata("test-SR.dcm")))
+    ctx = validator.context(load(pydicom_testdata("test-SR.dcm")))
     depths = {str(b.path()).count("(0040,A730)") for b in bound_attributes(ctx)}
     # test-SR.dcm nests content items four levels deep; every level is matched
     assert {1, 2, 3, 4} <= depths
 
 
 def test_rtstruct_roi_observation_rows_are_defined_in_the_items(validator: Validator) -> None:
-    report = validator.validate(_testdata("rtstruct.dcm"))
+    report = validator.validate(pydicom_testdata("rtstruct.dcm"))
     assert not [f for f in report.findings if f.code == "not-in-iod" and f.tag in RT_ROI_TAGS]
     # ... and they are checked there: RT ROI Interpreted Type is Type 2 in every item
-    ds = load(_testdata("rtstruct.dcm")).dataset
+    ds = load(pydicom_testdata("rtstruct.dcm")).dataset
     assert ds is not None
     item = ds.RTROIObservationsSequence[0]
     del item.RTROIInterpretedType

@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import dciodvfy_map as dm  # noqa: E402
 from compare import FileComparison, compare  # noqa: E402
 
+from tests.helpers.testdata import pydicom_testdata  # noqa: E402
+
 # ~15 files of different IODs (rtdose.dcm itself aborts dciodvfy 2022 with an assertion,
 # so the RLE copy of RT Dose stands in for it).
 CURATED = (
@@ -129,24 +131,13 @@ def _dciodvfy() -> str:
     return exe
 
 
-def _testdata(name: str) -> str:
-    from pydicom.data import get_testdata_file
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        path = get_testdata_file(name, download=False)  # type: ignore[call-arg]
-    if path is None:
-        pytest.skip(f"pydicom test file {name} not installed (pydicom-data)")
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def comparisons() -> list[FileComparison]:
     _dciodvfy()
     from conformance.engine.api import Validator
 
     validator = Validator()
-    return [compare(name, _testdata(name), validator) for name in CURATED]
+    return [compare(name, pydicom_testdata(name), validator) for name in CURATED]
 
 
 def unexplained(cmp: FileComparison) -> list[str]:

