@@ -15,6 +15,11 @@ from setuptools.command.build_py import build_py
 
 class BuildWithBundle(build_py):
     def run(self) -> None:
+        # setuptools reuses build/lib: a module deleted from the source would otherwise
+        # ship again from an earlier build of the same checkout.
+        stale = Path(self.build_lib) / "conformance"
+        if stale.exists():
+            shutil.rmtree(stale)
         super().run()
         src = Path(__file__).parent / "standard_data"
         if src.is_dir():
