@@ -61,12 +61,21 @@ def element_check(*codes: str, reference: str = "",
     return _register("element", codes, reference, vrs)
 
 
-def discover() -> dict[str, CheckInfo]:
-    """Import every module of ``conformance.checks`` so their checks register."""
-    import conformance.checks as pkg
+_DISCOVERED = False
 
-    for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
-        importlib.import_module(mod.name)
+
+def discover() -> dict[str, CheckInfo]:
+    """Import every module of ``conformance.checks`` so their checks register.
+
+    The package is walked once per process (every ``Validator`` asks).
+    """
+    global _DISCOVERED
+    if not _DISCOVERED:
+        import conformance.checks as pkg
+
+        for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            importlib.import_module(mod.name)
+        _DISCOVERED = True
     return dict(_CHECKS)
 
 

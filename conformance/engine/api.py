@@ -32,12 +32,12 @@ class RulePack(Protocol):
     def evaluate(self, ctx: CheckContext) -> Iterable[Finding]: ...
 
 
-def _as_pack(obj: Any, standard: Any) -> Any:
-    """A rule file path (str/Path) becomes a loaded YAML rule pack; packs pass through."""
+def _rule_pack(obj: Any, standard: Any) -> Any:
+    """A rule file path becomes a loaded (cached) YAML pack; packs pass through."""
     if isinstance(obj, str | PathLike):
-        from conformance.rules import load_pack
+        from conformance.rules import as_pack
 
-        return load_pack(obj, standard)
+        return as_pack(obj, standard)
     return obj
 
 
@@ -88,7 +88,7 @@ class Validator:
             rules = (rules,)
         self._config = (standard, tuple(rules), iod, dict(options or {}))
         self.standard = standard_access.load(standard)
-        self.rules: tuple[RulePack, ...] = tuple(_as_pack(r, self.standard) for r in rules)
+        self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
         for r in self.rules:
             if not isinstance(r, RulePack):
                 raise UsageError(f"rules: {r!r} has no evaluate(ctx) / disabled_codes")

@@ -88,7 +88,14 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
           order: list[_File], problems: _Problems) -> None:
     from conformance.rules.yamlmarks import load_yaml
 
-    real = Path(display).resolve()
+    try:
+        real = Path(display).resolve()
+    except (OSError, ValueError) as exc:  # e.g. a NUL byte in an extends entry
+        parent = chain[-1] if chain else None
+        problems.items.append(RuleFileError(
+            f"not a usable file path {display!r}: {exc}",
+            file=parent[0] if parent else display, line=parent[2] if parent else None))
+        return
     if any(real == r for _, r, _ in chain):
         names = " -> ".join(d for d, _, _ in chain) + f" -> {display}"
         parent, _, line = chain[-1]

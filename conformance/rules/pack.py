@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,13 +133,50 @@ def _finding(rule: Rule, ctx: Any, hit: Hit) -> Finding:
                                line=rule.line, reference=None)
 
 
-def load_pack(path: str | Path, standard: Any = None) -> LoadedPack:
-    """Load the rule file at ``path`` (and what it extends); RuleFileError if it is bad."""
-    return LoadedPack.load(path, standard)
+# Loaded packs by (rule file, standard), with the stamps of every file they were read
+# from: a pipeline calling ``conformance.validate(ds, rules=[path])`` per dataset must not
+# parse the YAML again each time (the de-identification pack takes ~0.25 s to load).
+_PACKS: dict[tuple[str, str], tuple[LoadedPack, tuple[tuple[str, int, int], ...]]] = {}
+_PACKS_LOCK = threading.Lock()
+_PACKS_MAX = 64
+
+
+def _stamps(files: Iterable[str]) -> tuple[tuple[str, int, int], ...] | None:
+    out = []
+    for f in files:
+        try:
+            st = os.stat(f)
+        except OSError:
+            return None
+        out.append((f, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def load_pack(path: str | os.PathLike[str], standard: Any = None) -> LoadedPack:
+    """Load the rule file at ``path`` (and what it extends); RuleFileError if it is bad.
+
+    A pack is read-only once loaded, so one whose files have not changed since is reused.
+    """
+    try:
+        key = (str(Path(path).resolve()), str(getattr(standard, "path", standard)))
+    except (OSError, ValueError):  # a path the OS cannot take: the loader says why
+        return LoadedPack.load(path, standard)
+    with _PACKS_LOCK:
+        hit = _PACKS.get(key)
+    if hit is not None and _stamps(f for f, _, _ in hit[1]) == hit[1]:
+        return hit[0]
+    pack = LoadedPack.load(path, standard)
+    stamps = _stamps(os.path.abspath(f) for f in pack.files)  # as of the cwd it was read in
+    if stamps is not None:
+        with _PACKS_LOCK:
+            if len(_PACKS) >= _PACKS_MAX:
+                _PACKS.clear()
+            _PACKS[key] = (pack, stamps)
+    return pack
 
 
 def as_pack(obj: Any, standard: Any = None) -> Any:
-    """``rules=`` items: a path (str/Path) is loaded; anything else is returned as is."""
-    if isinstance(obj, str | Path):
+    """``rules=`` items: a path (str or PathLike) is loaded; anything else is returned as is."""
+    if isinstance(obj, str | os.PathLike):
         return load_pack(obj, standard)
     return obj
