@@ -6,16 +6,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from conformance.checks.registry import ENGINE_CODES
+
 _BASE = "https://dicom.nema.org/medical/dicom/{edition}/output/html/part{part:02d}.html"
 _EDITION = re.compile(r"^\d{4}[a-e]$")
 _REF = re.compile(r"PS\s?3\.(\d+)\s+(?:Annex\s+([A-Z]+)\b"
                   r"|(?:[Ss]ection\s+)?([A-Z]?[\d.]+\d|[A-Z]\.\d[\d.]*))")
-_OTHER = {
-    "unreadable": ("The input is not a readable DICOM file (PS3.10 Section 7).",
-                   "PS3.10 7.1"),
-    "internal-error": ("A check failed to run on this input; the input was not fully "
-                       "checked.", ""),
-}
 
 
 def help_uri(part: int | None, section: str | None = None, table: str | None = None,
@@ -60,7 +56,7 @@ def describe(code: str, source: str = "standard") -> dict[str, Any]:
     Standard codes are described by the docstring of the check that emits them; rule
     codes by their rule file.
     """
-    known = _registry().get(code) or _OTHER.get(code)
+    known = _registry().get(code) or ENGINE_CODES.get(code)
     if known is not None:
         desc, ref = known
         return {"description": desc, "reference": ref, "help_uri": uri_for_reference_text(ref)}

@@ -73,3 +73,11 @@ def test_an_unusable_extends_path_is_a_rule_file_error(tmp_path: Path) -> None:
     site.write_text('version: 1\nextends: ["a\\0b.yaml"]\nrules: []\n')
     with pytest.raises(RuleFileError, match=r"site\.yaml:2: .*not a usable file path"):
         load_pack(site)
+
+
+def test_engine_codes_can_be_disabled_with_a_reason(tmp_path: Path) -> None:
+    site = tmp_path / "quiet.yaml"
+    site.write_text("version: 1\ndisable:\n"
+                    "  - {code: element-unreadable, reason: \"vendor's broken DS values\"}\n"
+                    "rules: []\n")
+    assert load_pack(site).disabled_codes.keys() == {"element-unreadable"}
