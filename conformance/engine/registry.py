@@ -1,4 +1,5 @@
-"""Check registry: checks register themselves here; the engine discovers them."""
+"""Check registry, the engine's plug-in point: checks (``conformance.checks``) register
+themselves here; the engine discovers them."""
 
 from __future__ import annotations
 
