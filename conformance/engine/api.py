@@ -11,13 +11,13 @@ from pydicom.dataset import Dataset
 
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding
 from conformance.engine.input import Loaded, load
 from conformance.engine.registry import CheckInfo, discover
-from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
+from conformance.engine.result import Report, Suppression
 from conformance.engine.traversal import internal_error, traverse
-from conformance.engine.values import plain_reading, stored
 from conformance.errors import UsageError
 
 __all__ = ["Report", "RulePack", "Validator", "validate"]

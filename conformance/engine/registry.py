@@ -55,7 +55,7 @@ def element_check(*codes: str, reference: str = "",
     ``elem`` is the element as pydicom stored it (``RawDataElement``: tag, VR as in the
     file or None when read implicit VR, length, value bytes ...; or a ``DataElement``
     when already converted or built in memory); ``where`` is its ``ElementPath``, whose
-    ``scope`` (``conformance.engine.values.ItemScope``) gives the enclosing Dataset,
+    ``scope`` (``conformance.engine.elements.ReadScope``) gives the enclosing Dataset,
     the VR as pydicom converts it (``scope.vr(elem)``), a converted value on demand
     (``scope.converted(tag)``) and per-dataset facts. ``vrs``: only call for these VRs.
     """

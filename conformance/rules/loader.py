@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import RuleFileError, StandardDataError
-from conformance.rules.checks import (
+from conformance.rules.operators import (
     ITEM_OPS,
     LEAF_OPS,
     Combo,

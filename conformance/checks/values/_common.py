@@ -2,7 +2,7 @@
 
 The element checks get ``elem`` as pydicom stored it: a ``RawDataElement`` (bytes as
 read) or, for values converted earlier or built in memory, a ``DataElement``; and
-``where.scope``, the ``ItemScope`` of the enclosing dataset (its Dataset, per-dataset
+``where.scope``, the ``ReadScope`` of the enclosing dataset (its Dataset, per-dataset
 facts, the VR pydicom gives the element). Raw bytes are preferred because a value pydicom
 cannot convert must become a finding, not an exception, and because converting every
 element only to look at it costs more than the checks.
@@ -23,9 +23,9 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from conformance.engine.elements import AsRead, ReadScope
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
-from conformance.engine.values import AsRead, ItemScope
 from conformance.tags import tag_display
 
 T = TypeVar("T")
@@ -259,7 +259,7 @@ def as_read(ctx: Any) -> AsRead | None:
     return got
 
 
-def scope_of(where: Any, ctx: Any) -> ItemScope | None:
+def scope_of(where: Any, ctx: Any) -> ReadScope | None:
     """The scope of the dataset holding the element at ``where``.
 
     Set by the traversal; for a path built elsewhere (direct calls, File Meta) the
@@ -279,7 +279,7 @@ def scope_of(where: Any, ctx: Any) -> ItemScope | None:
     return read.root
 
 
-def vr_of(elem: Any, scope: ItemScope | None) -> str | None:
+def vr_of(elem: Any, scope: ReadScope | None) -> str | None:
     """The VR of ``elem`` as pydicom converts it (``elem.VR`` without a scope)."""
     return scope.vr(elem) if scope is not None else getattr(elem, "VR", None)
 
@@ -326,7 +326,7 @@ def stored_text(elem: Any) -> str:
     return raw.decode("latin-1") if raw is not None else converted_text(elem)
 
 
-def value_text(elem: Any, scope: ItemScope | None, raw: bytes | None, *,
+def value_text(elem: Any, scope: ReadScope | None, raw: bytes | None, *,
                decoded: bool = True) -> str:
     """The text of a string element: ``raw`` (its bytes as read) decoded with the character
     set in force (as Latin-1 when not ``decoded``), else its converted value's text."""
@@ -339,7 +339,7 @@ def value_text(elem: Any, scope: ItemScope | None, raw: bytes | None, *,
 
 
 # -- character sets --------------------------------------------------------------------------
-def charsets(scope: ItemScope | None) -> list[str]:
+def charsets(scope: ReadScope | None) -> list[str]:
     """Specific Character Set values in force for the dataset (its own, else the root's)."""
     if scope is None:
         return []
@@ -365,7 +365,7 @@ def charsets_of(ds: Dataset | None, ctx: Any) -> list[str]:
     return [v.strip() for v in stored_text(elem).split("\\")] if elem is not None else []
 
 
-def _encodings(scope: ItemScope | None) -> tuple[list[str], bool, bool]:
+def _encodings(scope: ReadScope | None) -> tuple[list[str], bool, bool]:
     """(Python encodings, pydicom warned about a term, repertoire extended) per dataset."""
     got = scope.memo.get("encodings") if scope is not None else None
     if got is None:
@@ -383,7 +383,7 @@ def _encodings(scope: ItemScope | None) -> tuple[list[str], bool, bool]:
     return got  # type: ignore[no-any-return]
 
 
-def decode(value: bytes, scope: ItemScope | None) -> tuple[str, bool]:
+def decode(value: bytes, scope: ReadScope | None) -> tuple[str, bool]:
     """Decode text bytes with the character set in force; ``(text, ok)``.
 
     Pure ASCII without ESC decodes the same in every DICOM character set, so the

@@ -23,9 +23,9 @@ from conformance.checks.values._common import (
     make,
     scope_of,
 )
+from conformance.engine.elements import FileFacts, ReadScope, file_facts
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
-from conformance.engine.values import FileFacts, ItemScope, file_facts
 
 REF = REF_VR_TABLE
 REF_PIXEL = Reference(part=5, section="A.2")
@@ -42,7 +42,7 @@ def _file_vr(elem: Any) -> str | None:
     return getattr(elem, "VR", None)
 
 
-def _file(scope: ItemScope | None, ctx: Any) -> FileFacts:
+def _file(scope: ReadScope | None, ctx: Any) -> FileFacts:
     if scope is not None:
         return scope.file
     read = as_read(ctx)
@@ -51,7 +51,7 @@ def _file(scope: ItemScope | None, ctx: Any) -> FileFacts:
     return file_facts(getattr(ctx, "facts", None), getattr(ctx, "file_meta", None))
 
 
-def _int_of(scope: ItemScope, tag: int) -> int | None:
+def _int_of(scope: ReadScope, tag: int) -> int | None:
     """The first value of ``tag`` in this dataset, converted by pydicom (memoised)."""
     key = ("int", tag)
     if key in scope.memo:
@@ -70,7 +70,7 @@ def _int_of(scope: ItemScope, tag: int) -> int | None:
     return value
 
 
-def _attr(scope: ItemScope | None, tag: int) -> int | None:
+def _attr(scope: ReadScope | None, tag: int) -> int | None:
     """``tag`` of the enclosing dataset, else of the root dataset."""
     if scope is None:
         return None
@@ -79,7 +79,7 @@ def _attr(scope: ItemScope | None, tag: int) -> int | None:
 
 
 def _resolve(tag: int, keyword: str, alternatives: frozenset[str], vr: str,
-             scope: ItemScope | None, file: FileFacts) -> tuple[str, str] | None:
+             scope: ReadScope | None, file: FileFacts) -> tuple[str, str] | None:
     """A (severity, reason) when ``vr`` is one of the alternatives but not the right one."""
     if alternatives == {"US", "SS"} and "LUTDescriptor" not in keyword:
         pr = _attr(scope, PIXEL_REPRESENTATION)
