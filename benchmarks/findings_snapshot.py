@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + line)
         if args.aliases:
             # a split code counts as its former name: what is left is not a rename
-            from conformance.engine.catalogue import former_code
+            from conformance.catalogue import former_code
 
             diff = differences(old, rename_codes(snap, former_code))
             print(f"after mapping split codes to their former names: {len(diff)} files differ")
