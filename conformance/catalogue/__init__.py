@@ -40,7 +40,8 @@ class Entry:
         return {"code": self.code, "severity": self.severity, "family": self.family,
                 "title": self.title, "meaning": self.meaning, "why": self.why,
                 "reference": self.reference, "bad": self.bad, "good": self.good,
-                "no_example": self.no_example or None, "aliases": list(self.aliases), "also": list(self.also)}
+                "no_example": self.no_example or None, "aliases": list(self.aliases),
+                "also": list(self.also)}
 
 
 @lru_cache(maxsize=1)

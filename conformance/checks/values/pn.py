@@ -81,5 +81,7 @@ def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     for v in text.split("\\"):
         problems.extend(pn_problems(v, max_group))
     what = name_of(ctx.standard, elem.tag)
-    return [make(ctx, "pn-format", sev, f"{what}: " + "; ".join(reasons[:5]), where, REF)
+    # Structure errors and the missing-separator warning are two codes (one severity each).
+    return [make(ctx, "pn-format" if sev == "error" else "pn-separator", sev,
+                 f"{what}: " + "; ".join(reasons[:5]), where, REF)
             for sev, reasons in by_severity(problems)]

@@ -72,7 +72,7 @@ def _values(elem: Any) -> tuple[list[str], list[tuple[str, str]]]:
     return ([v for v in text.split("\\")] if text else []), field
 
 
-@element_check("uid-invalid", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1",
+@element_check("uid-invalid", "uid-arc", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1",
                vrs=("UI",))
 def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 9.1: UID syntax and padding; PS3.6 Table A-1: name the registered UIDs."""
@@ -108,8 +108,8 @@ def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
                                 f"root {DICOM_ROOT} but not in the UID registry of {edition}",
                                 where, REF_REGISTRY))
     for sev, reasons in by_severity(problems):
-        out.append(make(ctx, "uid-invalid", sev,
-                        f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
+        code = "uid-invalid" if sev == "error" else "uid-arc"  # a non-ISO arc: warning
+        out.append(make(ctx, code, sev, f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
                         + "; ".join(reasons[:5]), where, REF))
     return out
 

@@ -96,7 +96,7 @@ def _resolve(tag: int, keyword: str, alternatives: frozenset[str], vr: str,
     return None
 
 
-@element_check("vr-mismatch", reference="PS3.5 6.2; PS3.6 6")
+@element_check("vr-mismatch", "vr-un", "vr-pixel-representation", reference="PS3.5 6.2; PS3.6 6")
 def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 / PS3.6: an explicit VR is the one the data dictionary gives the tag."""
     tag = elem.tag
@@ -114,7 +114,7 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         return ()
     what = info.what
     if vr == "UN":
-        return [make(ctx, "vr-mismatch", "warning",
+        return [make(ctx, "vr-un", "warning",
                      f"{what} is encoded as UN although the dictionary gives {info.vr} "
                      "(UN is for VRs the writer does not know)",
                      where, Reference(part=5, section="6.2.2"))]
@@ -124,6 +124,8 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if len(info.alternatives) > 1:
         why = _resolve(tag, info.entry.keyword or "", info.alternatives, vr, scope, file)
         if why:
-            return [make(ctx, "vr-mismatch", why[0],  # type: ignore[arg-type]
+            # An error (OB/OW) stays vr-mismatch; the US/SS choice its own warning code.
+            code = "vr-mismatch" if why[0] == "error" else "vr-pixel-representation"
+            return [make(ctx, code, why[0],  # type: ignore[arg-type]
                          f"{what} has VR {vr}: {why[1]}", where, REF_PIXEL)]
     return ()
