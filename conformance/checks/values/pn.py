@@ -64,7 +64,7 @@ def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
     return out
 
 
-@element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
+@element_check("pn-format", "pn-separator", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
 def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 (PN) and 6.2.1: component groups, components, length per group."""
     if element_vr(elem, where, ctx) != "PN":
