@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
+from conformance.catalogue import expand
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.elements import plain_reading, stored
@@ -107,7 +108,9 @@ class Validator:
             c for c in checks if c.kind == "element")
         self._disabled: dict[str, str] = {}
         for r in self.rules:
-            self._disabled.update(r.disabled_codes)
+            for code, reason in r.disabled_codes.items():
+                for c in expand(code):  # a former name disables every code it became
+                    self._disabled[c] = reason
 
     # -- pickling: configuration only, caches are rebuilt --------------------------
     def __getstate__(self) -> dict[str, Any]:
