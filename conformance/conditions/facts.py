@@ -156,6 +156,22 @@ def facts_in(expr: Any) -> list[str]:
     return [str(n.get("name")) for n in _walk(resolve(expr)) if n.get("op") == "fact"]
 
 
+def from_dataset(name: str) -> bool:
+    """The fact is decided by the dataset's content: neither a presumption nor a fact
+    of the IOD's own module table (``decided_from: iod-table``)."""
+    f = table().get(name)
+    return bool(f) and not f.get("presumed") and f.get("decided_from") != "iod-table"
+
+
+def evaluable(expr: Any) -> bool:
+    """Decidable from the dataset alone: no unknown part, no presumption (it decides what
+    the dataset does not say) and no fact of the IOD's table (the condition corpus's
+    score counts what a dataset decides)."""
+    if not isinstance(expr, dict):
+        return False
+    return not open_unknowns(expr) and all(from_dataset(n) for n in facts_in(expr))
+
+
 # -- deciding a fact ----------------------------------------------------------------
 
 
