@@ -3,7 +3,8 @@
 Syntax: at most 64 characters, digits and dots, no empty component, no leading zero in
 a component (a lone "0" component is allowed), two components at least (PS3.5 9:
 ``UID = <org root>.<suffix>``, so a UID "0" is invalid); a value field of odd length is
-padded with a single trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1, referenced by 9.1).
+padded with a single trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1,
+referenced by 9.1).
 Known UIDs are named from the UID registry (PS3.6 Table A-1) of the standard in use
 when the validation option ``uid_roots`` is set; a UID under the DICOM root
 1.2.840.10008 that the registry does not list is always reported (info).
