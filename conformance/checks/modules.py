@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import dataset_check
 from conformance.conditions.context import EvalContext
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import module_status
+from conformance.engine.registry import dataset_check
 from conformance.engine.undecided import condition_class, missing_names
 
 
