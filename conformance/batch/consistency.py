@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from conformance.checks.registry import ENGINE_CODES
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
@@ -41,33 +42,18 @@ ENTITY_WITHIN: dict[str, str] = {
     "Patient": "study", "Study": "study", "Series": "series",
     "Frame of Reference": "frame of reference", "Equipment": "series",
 }
-# Each code: (severity, meaning, citation) - registered in conformance.checks.registry.
-CODES: dict[str, tuple[str, str, str]] = {
-    "inconsistent-patient": (
-        "error", "Patient IE attributes differ between instances of one study "
-        "(PS3.3 A.1.2.1).", "PS3.3 A.1.2.1"),
-    "inconsistent-study": (
-        "error", "Study IE attributes differ between instances with one Study Instance UID "
-        "(PS3.3 A.1.2.2).", "PS3.3 A.1.2.2"),
-    "inconsistent-series": (
-        "error", "Series IE attributes (Modality included) differ between instances with "
-        "one Series Instance UID (PS3.3 A.1.2.3).", "PS3.3 A.1.2.3"),
-    "inconsistent-frame-of-reference": (
-        "error", "Frame of Reference IE attributes differ between instances with one Frame "
-        "of Reference UID (PS3.3 A.1.2.5).", "PS3.3 A.1.2.5"),
-    "inconsistent-equipment": (
-        "warning", "Equipment IE attributes differ between instances of one series "
-        "(PS3.3 A.1.2.4).", "PS3.3 A.1.2.4"),
-    "duplicate-sop-instance": (
-        "error", "One SOP Instance UID is used by files with different content or in two "
-        "series (PS3.3 C.12.1.1.1).", "PS3.3 C.12.1.1.1"),
-    "duplicate-file": (
-        "warning", "Identical copies of one SOP Instance in the batch.", "PS3.3 C.12.1.1.1"),
+# Each code's severity; meanings and citations are in conformance.checks.registry
+# ENGINE_CODES (one documented entry per code).
+SEVERITY: dict[str, str] = {
+    "inconsistent-patient": "error", "inconsistent-study": "error",
+    "inconsistent-series": "error", "inconsistent-frame-of-reference": "error",
+    "inconsistent-equipment": "warning", "duplicate-sop-instance": "error",
+    "duplicate-file": "warning",
 }
 
 
 def _reference(code: str) -> Reference:
-    cite = CODES[code][2].split()[1]
+    cite = ENGINE_CODES[code][1].split()[1]
     return Reference(part=3, section=cite)
 
 
@@ -146,7 +132,7 @@ class Consistency:
         out: list[tuple[int, str, Finding]] = []
         for (entity, _), tags in self.entities.items():
             code = ENTITY_CODES[entity]
-            severity = CODES[code][0]
+            severity = SEVERITY[code]
             key_shown = self.key_shown[(entity, _)]
             for tag, values in tags.items():
                 if len(values) < 2:
