@@ -156,7 +156,10 @@ def file_digest(ds: Dataset, standard: Any, requirements: Any, path: str | None,
             rows = []
             for tag in sorted(tags.intersection(keys)):
                 text = _text(ds, tag)
-                if text is None:  # sequences and binary values are not compared
+                # Sequences and binary values are not compared; nor empty values (a Type 2
+                # attribute may be empty in one instance: dcentvfy warns, it is not a
+                # disagreement about the entity).
+                if not text:
                     continue
                 vr = _vr(ds, tag, standard)
                 if vr == "SQ":
