@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import warnings
 from pathlib import Path
@@ -29,7 +30,7 @@ def _series(tmp: Path, n: int, **changes: dict[int, object]) -> list[Path]:
         base = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
     out = []
     for i in range(n):
-        ds = base.copy()
+        ds = copy.deepcopy(base)
         ds.SOPInstanceUID = f"{base.SOPInstanceUID}.{i + 1}"
         ds.InstanceNumber = i + 1
         for kw, at in changes.items():
