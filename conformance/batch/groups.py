@@ -103,8 +103,8 @@ class Groups:
 
     def add(self, report: Any) -> None:
         ident = getattr(report, "identity", None)
-        if ident is None:
-            return
+        if ident is None or not (ident.series_instance_uid or ident.study_instance_uid):
+            return  # unreadable, or not part of a study (a DICOMDIR)
         s_uid = ident.series_instance_uid or _NONE
         st_uid = ident.study_instance_uid or _NONE
         g = self.series.get(s_uid)

@@ -89,7 +89,7 @@ class SkipLog:
         if not self.counts:
             return ""
         parts = ", ".join(f"{n} {SKIP_KINDS.get(k, k)}"
-                          for k, n in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+                          for k, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return f"{self.total} skipped: {parts}"
 
     def to_dict(self) -> dict[str, object]:
