@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from conformance.checks.registry import ENGINE_CODES
+from conformance.engine.registry import ENGINE_CODES
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
@@ -42,7 +42,7 @@ ENTITY_WITHIN: dict[str, str] = {
     "Patient": "study", "Study": "study", "Series": "series",
     "Frame of Reference": "frame of reference", "Equipment": "series",
 }
-# Each code's severity; meanings and citations are in conformance.checks.registry
+# Each code's severity; meanings and citations are in conformance.engine.registry
 # ENGINE_CODES (one documented entry per code).
 SEVERITY: dict[str, str] = {
     "inconsistent-patient": "error", "inconsistent-study": "error",

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import dataset_check
+from conformance.engine.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding, Reference
 

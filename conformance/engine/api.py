@@ -11,13 +11,13 @@ from typing import Any, Protocol, runtime_checkable
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.digest import file_digest, identity
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
+from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
@@ -189,7 +189,7 @@ class Validator:
                 "data was not checked and requirements were checked as if it were present",
                 tag=0x7FE00010, reference=REF_HEADER_ONLY))
         if not self.show_values and findings:
-            findings = self._masked(given, findings)
+            findings = self._masked(given, loaded.file_meta, findings)
         kept, suppressed = self._suppress(findings)
         req = ctx.requirements
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
@@ -199,9 +199,10 @@ class Validator:
                       digest=file_digest(given, self.standard, req, loaded.path,
                                          loaded.facts.content_hash, self.show_values))
 
-    def _masked(self, ds: Dataset, findings: list[Finding]) -> list[Finding]:
+    def _masked(self, ds: Dataset, meta: Dataset | None, findings: list[Finding]
+                ) -> list[Finding]:
         """``findings`` with the dataset's identifying values masked in their messages."""
-        masker = Masker(identifying_values(ds, self.standard))
+        masker = Masker(identifying_values(ds, self.standard, meta))
         if not masker:
             return findings
         out = []

@@ -50,8 +50,19 @@ def identifying(standard: Any) -> tuple[frozenset[int], tuple[tuple[int, int], .
 _FALLBACK_VRS = frozenset({"PN", "DA", "DT", "TM"})
 
 
+# File Meta elements that repeat an identifying dataset value (PS3.10 7.1: Media Storage
+# SOP Instance UID is the SOP Instance UID, which Table E.1-1 replaces).
+FILE_META_IDENTIFYING = frozenset({0x00020003})
+
+
 def is_identifying(tag: int, table: tuple[frozenset[int], tuple[tuple[int, int], ...]],
                    vr: str | None = None) -> bool:
+    """Whether Table E.1-1 removes or replaces ``tag``. Private Creator elements name a
+    vendor's block, not the patient, and stay visible (PS3.5 7.8.1)."""
+    if tag >> 16 & 1 and 0x10 <= tag & 0xFFFF <= 0xFF:
+        return False
+    if tag in FILE_META_IDENTIFYING:
+        return True
     exact, masks = table
     if not exact and not masks:
         return vr in _FALLBACK_VRS
@@ -111,8 +122,10 @@ def _sequence(elem: Any, tag: int) -> bool:
     return vr is None and _vr(elem, tag) == "SQ"
 
 
-def identifying_values(ds: Dataset, standard: Any) -> dict[str, str]:
-    """Each identifying value of ``ds`` (sequences included) -> its mask."""
+def identifying_values(ds: Dataset, standard: Any,
+                       file_meta: Dataset | None = None) -> dict[str, str]:
+    """Each identifying value of ``ds`` (sequences included) and of its File Meta ->
+    its mask."""
     table = identifying(standard)
     found: dict[str, str] = {}
 
@@ -137,6 +150,8 @@ def identifying_values(ds: Dataset, standard: Any) -> dict[str, str]:
                     found.setdefault(text, mask(text, vr))
 
     visit(ds)
+    if file_meta is not None:
+        visit(file_meta)
     return found
 
 
