@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from conformance.engine.registry import ENGINE_CODES
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
+from conformance.engine.registry import ENGINE_CODES
 
 ENTITY_CODES: dict[str, str] = {
     "Patient": "inconsistent-patient",
@@ -150,7 +150,7 @@ class Consistency:
                         keyword_path=kw, reference=_reference(code), source="cross-file")))
         for variants in self.sops.values():
             ranked = sorted(variants.items(), key=lambda kv: kv[1].index)
-            (content0, series0), first = ranked[0]
+            (_, series0), first = ranked[0]
             if len(ranked) == 1:
                 if first.count > 1:
                     out.append((first.index2, first.path2, Finding(
@@ -162,7 +162,7 @@ class Consistency:
                         keyword_path="SOPInstanceUID",
                         reference=_reference("duplicate-file"), source="cross-file")))
                 continue
-            for (content, series), other in ranked[1:]:
+            for (_content, series), other in ranked[1:]:
                 why = "in another series" if series != series0 else "with different content"
                 out.append((other.index, other.path, Finding(
                     code="duplicate-sop-instance", severity="error",

@@ -22,9 +22,9 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from conformance.engine.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import dataset_check
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 REF_OFFSETS = Reference(part=3, section="F.3.2.1")

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from conformance.errors import UsageError
 from conformance.inputs.items import Item, expand
-from conformance.inputs.walk import SkipLog, WalkOptions
+from conformance.inputs.walk import DEFAULT_WALK, SkipLog, WalkOptions
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
 from conformance.report.summary import Summary
@@ -69,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 # -- inputs ----------------------------------------------------------------------------
 def collect(paths: Sequence[str], stdin: IO[bytes] | None = None,
-            options: WalkOptions = WalkOptions(), skipped: SkipLog | None = None,
+            options: WalkOptions = DEFAULT_WALK, skipped: SkipLog | None = None,
             strict: bool = False) -> tuple[Iterator[Item], bool]:
     """The inputs in command-line order, folders walked lazily; and whether a folder was
     given. Every path is checked to exist before anything is validated, so a typo fails

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.inputs.walk import CHOSEN_KINDS, SKIP_KINDS, SkipLog, Skipped, WalkOptions, entries
+from conformance.inputs.walk import (
+    CHOSEN_KINDS,
+    DEFAULT_WALK,
+    SKIP_KINDS,
+    SkipLog,
+    Skipped,
+    WalkOptions,
+    entries,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +29,7 @@ class Item:
     error: str | None = None
 
 
-def expand(objs: Iterable[Any], options: WalkOptions = WalkOptions(),
+def expand(objs: Iterable[Any], options: WalkOptions = DEFAULT_WALK,
            skipped: SkipLog | None = None, strict: bool = False) -> Iterator[Item]:
     """The items of ``objs`` in order, folders walked lazily.
 

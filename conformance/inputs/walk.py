@@ -67,6 +67,9 @@ class WalkOptions:
             fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.include)
 
 
+DEFAULT_WALK = WalkOptions()
+
+
 @dataclass
 class SkipLog:
     """Counts of what a walk skipped, by kind; the entries themselves when ``keep``."""
@@ -116,7 +119,7 @@ def _listing(path: str) -> list[tuple[str, str]]:
     return [(n, os.path.join(path, n)) for n in names]
 
 
-def walk(root: str, options: WalkOptions = WalkOptions(),
+def walk(root: str, options: WalkOptions = DEFAULT_WALK,
          on_skip: Callable[[Skipped], None] | None = None) -> Iterator[str]:
     """Paths of the DICOM files below ``root`` (content-detected), lazily, in name order.
 
@@ -131,7 +134,7 @@ def walk(root: str, options: WalkOptions = WalkOptions(),
             yield e
 
 
-def entries(root: str, options: WalkOptions = WalkOptions()) -> Iterator[str | Skipped]:
+def entries(root: str, options: WalkOptions = DEFAULT_WALK) -> Iterator[str | Skipped]:
     """What ``walk`` finds, in walk order: DICOM file paths and ``Skipped`` entries."""
     try:
         st = os.stat(root)
@@ -202,7 +205,7 @@ def entries(root: str, options: WalkOptions = WalkOptions()) -> Iterator[str | S
         yield path
 
 
-def walk_many(roots: Sequence[str], options: WalkOptions = WalkOptions(),
+def walk_many(roots: Sequence[str], options: WalkOptions = DEFAULT_WALK,
               on_skip: Callable[[Skipped], None] | None = None) -> Iterator[str]:
     """``walk`` over several folders in turn."""
     for r in roots:
