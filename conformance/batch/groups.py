@@ -47,7 +47,7 @@ class Group:
             self.series.add(ident.series_instance_uid)
         seen: set[tuple[str, str, str]] = set()
         for f in report.findings:
-            key = (f.severity, f.code, f.keyword_path or f.path or "")
+            key = (f.severity, f.code, f.keyword_path or f.path or f.module or "")
             if key in seen:
                 continue  # one instance counts once per finding
             seen.add(key)

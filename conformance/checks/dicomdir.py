@@ -118,23 +118,24 @@ def _where(ctx: CheckContext, seq_tag: int, n: int) -> Any:
     return ElementPath(None, seq_tag).item(n)
 
 
+_ROOT_OFFSETS = (("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity", 0x00041200),
+                 ("OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity", 0x00041202))
+_RECORD_OFFSETS = (("OffsetOfTheNextDirectoryRecord", 0x00041400),
+                   ("OffsetOfReferencedLowerLevelDirectoryEntity", 0x00041420))
+
+
 def _offsets(ctx: CheckContext, ds: Dataset, records: list[Dataset],
              by_offset: dict[int, int], seq_tag: int) -> Iterator[Finding]:
-    for kw, tag in (("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity", 0x00041200),
-                    ("OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity", 0x00041202)):
-        off = _int(ds, kw)
-        if off and off not in by_offset:
-            yield ctx.finding("dicomdir-offset", "error",
-                              f"{kw} {off} is not the offset of a directory record",
-                              tag=tag, reference=REF_OFFSETS)
-    for n, item in enumerate(records):
-        for kw, tag in (("OffsetOfTheNextDirectoryRecord", 0x00041400),
-                        ("OffsetOfReferencedLowerLevelDirectoryEntity", 0x00041420)):
-            off = _int(item, kw)
+    holders = [(ds, None, _ROOT_OFFSETS)]
+    holders += [(item, _where(ctx, seq_tag, n), _RECORD_OFFSETS)
+                for n, item in enumerate(records)]
+    for holder, where, offsets in holders:
+        for kw, tag in offsets:
+            off = _int(holder, kw)
             if off and off not in by_offset:
                 yield ctx.finding("dicomdir-offset", "error",
                                   f"{kw} {off} is not the offset of a directory record",
-                                  where=_where(ctx, seq_tag, n), tag=tag, reference=REF_OFFSETS)
+                                  where=where, tag=tag, reference=REF_OFFSETS)
 
 
 def _nesting(ctx: CheckContext, ds: Dataset, records: list[Dataset],
@@ -222,7 +223,10 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
             if want and want != got:
                 yield ctx.finding(
                     "dicomdir-uid-mismatch", "error",
-                    f"{rec_kw} is {want} but {shown} has {meta_kw} {got or '(none)'}",
+                    # The file's value is not in this dataset, so the masking of
+                    # identifying values could not hide it: it is not quoted.
+                    f"{rec_kw} is {want} but {shown} has another {meta_kw}"
+                    + ("" if got else " (none)"),
                     where=where, tag=_UID_TAGS[rec_kw], reference=REF_UIDS)
     yield from _unlisted(ctx, root, named)
 
