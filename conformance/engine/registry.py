@@ -80,9 +80,14 @@ def discover() -> dict[str, CheckInfo]:
     return dict(_CHECKS)
 
 
-# Codes the engine emits itself, outside any registered check (described, like every
-# code, in the catalogue: conformance/catalogue/codes.yaml).
-ENGINE_CODES: frozenset[str] = frozenset({"unreadable", "element-unreadable", "internal-error"})
+# Codes the engine emits itself, outside any registered check, and the batch's
+# cross-file codes (conformance.batch.consistency); described, like every code, in the
+# catalogue (conformance/catalogue/codes.yaml).
+ENGINE_CODES: frozenset[str] = frozenset({
+    "unreadable", "element-unreadable", "internal-error", "pixel-data-not-read",
+    "inconsistent-patient", "inconsistent-study", "inconsistent-series",
+    "inconsistent-frame-of-reference", "inconsistent-equipment", "duplicate-sop-instance",
+    "duplicate-file"})
 
 
 def all_codes() -> set[str]:

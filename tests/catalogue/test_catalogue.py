@@ -25,7 +25,13 @@ from conformance.catalogue.examples import build
 from conformance.engine.registry import all_codes
 
 ROOT = Path(__file__).resolve().parents[2]
-WITHOUT_EXAMPLE = {"iod-anomaly", "vr-table-missing", "internal-error"}
+WITHOUT_EXAMPLE = {"iod-anomaly", "vr-table-missing", "internal-error",
+                   # cross-file codes (a batch) and DICOMDIR codes (a file-set folder)
+                   "inconsistent-patient", "inconsistent-study", "inconsistent-series",
+                   "inconsistent-frame-of-reference", "inconsistent-equipment",
+                   "duplicate-sop-instance", "duplicate-file", "dicomdir-iod-unchecked",
+                   "dicomdir-offset", "dicomdir-record-nesting", "dicomdir-file-missing",
+                   "dicomdir-uid-mismatch", "dicomdir-unlisted-file"}
 
 
 @lru_cache(maxsize=1)
