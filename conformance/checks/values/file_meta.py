@@ -16,7 +16,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID_dictionary
 
-from conformance.checks.values._common import as_read, make, uid_entry
+from conformance.checks.values._common import as_read, make
+from conformance.checks.values._lookup import uid_entry
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
 from conformance.checks.values.vr_syntax import check_vr_syntax

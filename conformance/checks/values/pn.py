@@ -16,11 +16,11 @@ from conformance.checks.values._common import (
     by_severity,
     element_vr,
     make,
-    name_of,
     raw_bytes,
     scope_of,
     value_text,
 )
+from conformance.checks.values._lookup import name_of
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check

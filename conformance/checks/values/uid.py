@@ -17,16 +17,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.values._common import (
-    REF_UID_REGISTRY,
     by_severity,
     converted_text,
     element_vr,
     make,
-    name_of,
     raw_bytes,
-    uid_entry,
-    vr_table,
 )
+from conformance.checks.values._lookup import REF_UID_REGISTRY, name_of, uid_entry, vr_table
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
 

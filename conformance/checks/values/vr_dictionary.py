@@ -16,13 +16,8 @@ from typing import Any
 
 from pydicom.dataelem import RawDataElement
 
-from conformance.checks.values._common import (
-    REF_VR_TABLE,
-    as_read,
-    cache_of,
-    make,
-    scope_of,
-)
+from conformance.checks.values._common import as_read, make, scope_of
+from conformance.checks.values._lookup import REF_VR_TABLE, cache_of
 from conformance.engine.elements import FileFacts, ReadScope, file_facts
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
