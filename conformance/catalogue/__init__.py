@@ -98,6 +98,25 @@ def severity_of(code: str) -> str | None:
     return e.severity if e is not None else None
 
 
+def severity_overrides(items: list[str] | dict[str, str]) -> dict[str, str]:
+    """``["vr-dubious=error", ...]`` (or a mapping) -> ``{code: level}`` for every code a
+    name selects (a former name: all its codes). ValueError names what is wrong."""
+    pairs = list(items.items()) if isinstance(items, dict) else [
+        tuple(i.split("=", 1)) if "=" in i else (i, "") for i in items]
+    out: dict[str, str] = {}
+    for code, level in pairs:
+        if level not in SEVERITIES:
+            raise ValueError(f"severity {code}={level}: the level is one of "
+                             f"{', '.join(SEVERITIES)}")
+        if code not in catalogue() and code not in aliases_of():
+            close = suggest(code)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"severity {code}={level}: no such code{hint}")
+        for c in expand(code):
+            out[c] = level
+    return out
+
+
 def suggest(name: str, choices: list[str] | None = None, n: int = 3) -> list[str]:
     """Close matches of ``name`` among the codes and aliases (or ``choices``)."""
     pool = choices if choices is not None else [*catalogue(), *aliases_of()]

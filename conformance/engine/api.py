@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.catalogue import expand
+from conformance.catalogue import expand, severity_overrides
 from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
@@ -141,6 +142,10 @@ class Validator:
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
         self._disabled: dict[str, str] = {}
+        try:
+            self._severity = severity_overrides(dict(self.options.get("severity") or {}))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         for r in self.rules:
             for code, reason in r.disabled_codes.items():
                 for c in expand(code):  # a former name disables every code it became
@@ -190,6 +195,9 @@ class Validator:
         if not self.show_values and findings:
             findings = self._masked(given, loaded.file_meta, findings)
         kept, suppressed = self._suppress(findings)
+        if self._severity:  # the user's per-code levels (--severity CODE=LEVEL)
+            kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
+                    if f.code in self._severity else f for f in kept]
         req = ctx.requirements
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,

@@ -60,3 +60,30 @@ def test_unknown_name_gets_suggestions(capsys: pytest.CaptureFixture[str]) -> No
     assert "did you mean vr-invalid" in err and "Traceback" not in err
     assert main(["explain", "PatientNme"]) == 2
     assert "PatientName" in capsys.readouterr().err
+
+
+def test_severity_override_per_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("badVR.dcm")
+    assert main(["validate", "--format", "json", path]) == 1
+    before = json.loads(capsys.readouterr().out)
+    assert main(["validate", "--format", "json", "--severity", "vr-invalid=warning",
+                 "--severity", "uid-invalid=info", path]) == 1
+    after = json.loads(capsys.readouterr().out)
+
+    def by_code(doc: dict) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for report in doc["files"]:
+            for f in report["findings"]:
+                out.setdefault(f["code"], set()).add(f["severity"])
+        return out
+
+    b, a = by_code(before), by_code(after)
+    assert b["vr-invalid"] == {"error"} and a["vr-invalid"] == {"warning"}
+    assert a["uid-invalid"] == {"info"}
+    assert {k: v for k, v in a.items() if k not in ("vr-invalid", "uid-invalid")} == {
+        k: v for k, v in b.items() if k not in ("vr-invalid", "uid-invalid")}
+    assert main(["validate", "--severity", "vr-invalud=warning", path]) == 2
+    assert "did you mean vr-invalid" in capsys.readouterr().err
+    assert main(["validate", "--severity", "vr-invalid=fatal", path]) == 2
