@@ -135,16 +135,18 @@ def _conditional(run: _Run, b: Bound, t: str) -> None:
                                            or not value_is_empty(b.scope.item, b.tag)):
             return  # no outcome of the condition can give a finding: skip evaluating it
     r = run.decide(b, cond)
-    note = "" if r is None else presumption_note(run.ctx, cond.get("expr"),
-                                                   b.eval_context(run.ctx))
+
+    def note() -> str:  # only for a finding: it evaluates the condition once more
+        return presumption_note(run.ctx, cond.get("expr"), b.eval_context(run.ctx))
+
     if r is True:
         if not present:
             run.report(b, f"type{t.lower()}-missing", "error",
-                       f"Missing attribute Type {t} Conditional {b.label(run.ctx)}{note}")
+                       f"Missing attribute Type {t} Conditional {b.label(run.ctx)}{note()}")
         elif t == "1C" and value_is_empty(b.scope.item, b.tag):
             run.report(b, "type1c-empty", "error",
                        "Empty attribute (no value) Type 1C Conditional "
-                       f"{b.label(run.ctx)}{note}")
+                       f"{b.label(run.ctx)}{note()}")
     elif r is False:
         if present and otherwise == "not_allowed":
             may = cond.get("may_if")
@@ -157,6 +159,6 @@ def _conditional(run: _Run, b: Bound, t: str) -> None:
             run.report(b, "not-allowed", "error",
                        "Attribute present when condition unsatisfied (which may not "
                        f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "
-                       f"{cond.get('text', '')!r}{note}")
+                       f"{cond.get('text', '')!r}{note()}")
     elif not present or otherwise == "not_allowed":
         run.not_checked(b, cond, f"Type {t} attribute")
