@@ -31,6 +31,7 @@ from conformance.compiler.readers.docbook import (
     render_text,
     rows_of,
 )
+from conformance.compiler.readers.part03_cells import grid_rows
 
 PART = 5
 
@@ -156,33 +157,6 @@ def _is_photometric_table(table: etree._Element) -> bool:
     return bool(_PHOTOMETRIC_CAPTION.fullmatch(caption_of(table).strip()))
 
 
-def _grid(table: etree._Element) -> list[list[etree._Element]]:
-    """Body rows with row-spanning cells repeated in the rows they span."""
-    out: list[list[etree._Element]] = []
-    carry: dict[int, tuple[etree._Element, int]] = {}  # column -> (cell, rows left)
-    for cells in rows_of(table):
-        row: list[etree._Element] = []
-        queue = list(cells)
-        col = 0
-        while queue or col in carry:
-            if col in carry:
-                cell, left = carry[col]
-                row.append(cell)
-                if left <= 1:
-                    del carry[col]
-                else:
-                    carry[col] = (cell, left - 1)
-            else:
-                cell = queue.pop(0)
-                span = int(cell.get("rowspan") or 1)
-                if span > 1:
-                    carry[col] = (cell, span - 1)
-                row.append(cell)
-            col += 1
-        out.append(row)
-    return out
-
-
 def _read_photometric(table: etree._Element, label: str, encodings: dict[str, dict],
                       anomalies: list[dict]) -> None:
     header = header_of(table)
@@ -193,9 +167,10 @@ def _read_photometric(table: etree._Element, label: str, encodings: dict[str, di
         anomalies.append(anomaly(PART, "unread-table", label, None,
                                  "no Photometric Interpretation / Samples per Pixel column"))
         return
-    for n, cells in enumerate(_grid(table), 1):
-        if len(cells) <= max(i_pi, i_uid, i_spp):
-            anomalies.append(anomaly(PART, "short-row", label, n, f"{len(cells)} cells"))
+    for n, cells in enumerate(grid_rows(table, len(header)), 1):
+        if len(cells) <= max(i_pi, i_uid, i_spp) or any(
+                cells[i] is None for i in (i_pi, i_uid, i_spp) if i >= 0):
+            anomalies.append(anomaly(PART, "short-row", label, n, "missing cells"))
             continue
         pis = [m.group() for p in (cells[i_pi].iter(q("para")) or ())
                for m in [_PI.fullmatch(render_text(p).strip())] if m]
