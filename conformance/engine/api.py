@@ -142,14 +142,18 @@ class Validator:
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
         self._disabled: dict[str, str] = {}
-        try:
-            self._severity = severity_overrides(dict(self.options.get("severity") or {}))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        self._scoped: list[Any] = []  # packs' ``suppress:`` entries (rules/policy.py)
+        self._severity: dict[str, str] = {}
         for r in self.rules:
             for code, reason in r.disabled_codes.items():
                 for c in expand(code):  # a former name disables every code it became
                     self._disabled[c] = reason
+            self._severity.update(getattr(r, "severity_levels", None) or {})
+            self._scoped.extend(getattr(r, "suppressions", None) or ())
+        try:  # the user's levels (--severity) win over the packs'
+            self._severity.update(severity_overrides(dict(self.options.get("severity") or {})))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     # -- pickling: configuration only, caches are rebuilt --------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -195,7 +199,7 @@ class Validator:
         if not self.show_values and findings:
             findings = self._masked(given, loaded.file_meta, findings)
         kept, suppressed = self._suppress(findings)
-        if self._severity:  # the user's per-code levels (--severity CODE=LEVEL)
+        if self._severity:  # per-code levels (packs' severity:, --severity CODE=LEVEL)
             kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
                     if f.code in self._severity else f for f in kept]
         req = ctx.requirements
@@ -288,18 +292,27 @@ class Validator:
                       findings=kept, standard=self._summary(), suppressed=suppressed)
 
     def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
-        """Drop the findings of disabled codes; every ``disable:`` entry is listed, with
-        count 0 when it hid nothing, so each switch-off stays visible in the report."""
-        if not self._disabled:
+        """Drop the findings of disabled codes and those a ``suppress:`` entry scopes;
+        every ``disable:`` entry is listed, with count 0 when it hid nothing, so each
+        switch-off stays visible in the report; a scoped entry is listed when it hid one."""
+        if not self._disabled and not self._scoped:
             return findings, []
         kept: list[Finding] = []
         counts = dict.fromkeys(self._disabled, 0)
+        scoped: dict[int, int] = {}
         for f in findings:
             if f.code in counts:
                 counts[f.code] += 1
-            else:
+                continue
+            hit = next((i for i, s in enumerate(self._scoped) if s.matches(f)), None)
+            if hit is None:
                 kept.append(f)
-        return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
+            else:
+                scoped[hit] = scoped.get(hit, 0) + 1
+        out = [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
+        out += [Suppression(self._scoped[i].code, self._scoped[i].label(), n)
+                for i, n in sorted(scoped.items())]
+        return kept, out
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),

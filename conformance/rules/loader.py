@@ -24,6 +24,7 @@ from conformance.rules.operators import (
     expected_text,
 )
 from conformance.rules.paths import PathError, Target, parse_target, pydicom_keyword
+from conformance.rules.policy import Suppress, code_problem, compile_policy
 from conformance.rules.regexguard import UnsafePattern, compile_safe
 from conformance.rules.schema import schema_errors
 from conformance.rules.when import WhenError, to_expr
@@ -333,8 +334,9 @@ def _known_codes() -> set[str]:
 
 def compile_files(path: str | Path, standard: Any = None
                   ) -> tuple[tuple[Rule, ...], tuple[Disable, ...], dict[str, Any],
-                             tuple[str, ...]]:
-    """Rules, disables, merged params and file list of the pack rooted at ``path``."""
+                             tuple[str, ...], dict[str, str], tuple[Suppress, ...]]:
+    """Rules, disables, merged params, file list, ``severity:`` levels and ``suppress:``
+    entries of the pack rooted at ``path``."""
     problems = _Problems()
     order: list[_File] = []
     _read(str(path), [], {}, order, problems)
@@ -376,12 +378,15 @@ def compile_files(path: str | Path, standard: Any = None
         for i, d in enumerate(f.doc.get("disable") or []):
             code = d["code"]
             mark = mark_at(f.doc, ["disable", i])
-            if code not in known and code not in first_at:
-                problems.add(f"disable: unknown code {code!r} (not a standard check code "
-                             f"nor a rule id of this pack)", f.display, f.doc,
-                             ("disable", i, "code"))
+            problem = code_problem(code, set(first_at), known)
+            if problem is not None:
+                problems.add(f"disable: {problem}", f.display, f.doc, ("disable", i, "code"))
                 continue
             disables.append(Disable(code, str(d["reason"]).strip(), f.display,
                                     mark.line if mark else 0))
+    levels, suppress = compile_policy(
+        order, problems.add, comp.keyword, std.find_iod if std is not None else None,
+        known, set(first_at))
     problems.raise_if_any()
-    return tuple(rules), tuple(disables), params, tuple(f.display for f in order)
+    return (tuple(rules), tuple(disables), params, tuple(f.display for f in order), levels,
+            suppress)

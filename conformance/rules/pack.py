@@ -17,6 +17,7 @@ from conformance.engine.presence import module_present_fn
 from conformance.rules.loader import Disable, Rule, compile_files
 from conformance.rules.operators import Hit, run
 from conformance.rules.paths import Slot, Target, resolve_slots
+from conformance.rules.policy import Suppress
 from conformance.tags import tag_display
 
 
@@ -39,11 +40,13 @@ class LoadedPack:
     disables: tuple[Disable, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    severity_levels: dict[str, str] = field(default_factory=dict)  # ``severity:``
+    suppressions: tuple[Suppress, ...] = ()  # ``suppress:``
 
     @classmethod
     def load(cls, path: str | Path, standard: Any = None) -> LoadedPack:
-        rules, disables, params, files = compile_files(path, standard)
-        return cls(str(path), rules, disables, params, files)
+        rules, disables, params, files, levels, suppress = compile_files(path, standard)
+        return cls(str(path), rules, disables, params, files, levels, suppress)
 
     @property
     def disabled_codes(self) -> dict[str, str]:
