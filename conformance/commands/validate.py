@@ -50,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
                    help="report CODE at LEVEL (error|warning|info); a former code name "
                         "sets all its codes (repeatable)")
+    p.add_argument("--baseline", metavar="REPORT.json",
+                   help="report only findings not in this earlier --format json report "
+                        "(matched by SOP Instance UID or path, code and attribute path)")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
     p.add_argument("--no-presumptions", action="store_true",
@@ -186,6 +189,11 @@ def run(args: argparse.Namespace) -> int:
     options = WalkOptions(tuple(args.include), tuple(args.exclude))
     items, folder = collect(args.paths, options=options, skipped=skipped,
                             strict=args.strict_inputs)
+    baseline = None
+    if getattr(args, "baseline", None):
+        from conformance.report.baseline import Baseline
+
+        baseline = Baseline.load(args.baseline)  # before any work: a bad file fails fast
     validator = make_validator(args.standard, args.rules, args.iod,
                                not args.no_presumptions, args.show_values, args.severity)
     batch = Batch(skipped, validator.standard)
@@ -196,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
         # A folder is walked while it is validated: the total is not known in advance.
         bar = stack.enter_context(progress("Validating", total=None, enabled=enabled))
         it = batch.stream(_advancing(reports(items, validator, args, stack), bar))
+        if baseline is not None:
+            it = baseline.filter(it)
         summary: Summary = writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
             show_info=args.show_info, fail_on=args.fail_on, batch=batch,

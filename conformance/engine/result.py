@@ -42,6 +42,8 @@ class Report:
     digest: FileDigest | None = field(default=None, repr=False, compare=False)
     # True for the synthetic report carrying cross-file findings of one file.
     cross_file: bool = False
+    # Findings a ``--baseline`` report already had, left out of ``findings``.
+    baseline_hidden: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -79,4 +81,4 @@ class Report:
             "undecidable": self.undecidable,
             "identity": self.identity.to_dict() if self.identity is not None else None,
             "cross_file": self.cross_file,
-        }
+        } | ({"baseline_hidden": self.baseline_hidden} if self.baseline_hidden else {})

@@ -47,8 +47,10 @@ class Summary:
     cross_file: int = 0  # findings comparing files (counted in errors/warnings too)
     skipped: dict[str, int] = field(default_factory=dict)  # walk skips by kind
     skipped_line: str = ""
+    baseline_hidden: int = 0  # known findings left out by --baseline
 
     def add(self, report: Any) -> None:
+        self.baseline_hidden += getattr(report, "baseline_hidden", 0)
         if getattr(report, "cross_file", False):
             # Not a file of its own: the cross-file findings about one file.
             self.cross_file += len(report.findings)
@@ -94,7 +96,7 @@ class Summary:
             "suppressed": {c: dict(v) for c, v in sorted(self.suppressed.items())},
             "cross_file": self.cross_file,
             "skipped": dict(sorted(self.skipped.items())),
-        }
+        } | ({"baseline_hidden": self.baseline_hidden} if self.baseline_hidden else {})
 
     def line(self) -> str:
         """``3 files: 2 errors, 1 warning, 0 infos (1 unreadable)``."""
@@ -106,6 +108,9 @@ class Summary:
             text += f"; {_n(self.cross_file, 'cross-file finding')}"
         if self.skipped_line:
             text += f"; {self.skipped_line}"
+        if self.baseline_hidden:
+            text += (f"; {self.baseline_hidden} known finding"
+                     f"{'' if self.baseline_hidden == 1 else 's'} hidden by the baseline")
         return text
 
 
