@@ -7,6 +7,9 @@ A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schem
     params: {creator: DICOMNODE}           # ${creator} anywhere below; extending files win
     disable:                               # switch off standard checks or rules, visibly
       - {code: vr-dubious, reason: "our archive pads with NUL"}
+    severity: {not-in-iod: info}           # CODE: LEVEL; --severity on the CLI wins
+    suppress:                              # scoped: tag/keyword, iod, path glob (optional)
+      - {code: not-in-iod, keyword: DeviceSerialNumber, reason: "our scanners add it"}
     rules:
       - id: ct-kernel                      # unique in the pack; also the finding code
         severity: error                    # error | warning | info
