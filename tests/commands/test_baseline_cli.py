@@ -8,19 +8,9 @@ from pathlib import Path
 
 import pytest
 from pydicom import dcmread
-from pydicom.data import get_testdata_file
 
-from conformance.cli import main
 from conformance.report.baseline import Baseline
-
-RTSTRUCT = Path(get_testdata_file("rtstruct.dcm"))  # Type 1 attributes missing: exit 1
-CT = Path(get_testdata_file("CT_small.dcm"))
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["validate", "--no-progress", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.commands.test_validate_cli import CT, RTSTRUCT, run
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
