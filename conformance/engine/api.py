@@ -292,7 +292,10 @@ class Validator:
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None, presumptions: bool = True) -> Report:
+             iod: str | None = None, presumptions: bool = True,
+             show_values: bool = False) -> Report:
     """Validate one dataset (Dataset, path, bytes or binary file object); with
-    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing."""
-    return Validator(standard, rules, iod, presumptions=presumptions).validate(obj)
+    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
+    identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``."""
+    return Validator(standard, rules, iod, presumptions=presumptions,
+                     show_values=show_values).validate(obj)
