@@ -13,6 +13,7 @@ from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, load
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
@@ -128,6 +129,10 @@ class Validator:
 
     def validate(self, obj: Any, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
+        with gc_paused():
+            return self._validate(obj, path)
+
+    def _validate(self, obj: Any, path: str | None) -> Report:
         loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)

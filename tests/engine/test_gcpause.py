@@ -1,0 +1,68 @@
+"""The collector is paused during a validation and restored after, also on errors."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any
+
+import pytest
+from pydicom.data import get_testdata_file
+
+from conformance.engine import api
+from conformance.engine.api import Validator
+from conformance.engine.gcpause import gc_paused
+
+
+def test_paused_inside_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    real = api.load
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(api, "load", spy)
+    assert gc.isenabled()
+    Validator().validate(get_testdata_file("CT_small.dcm"))
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_restored_when_validation_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "load", boom)
+    with pytest.raises(RuntimeError):
+        Validator().validate(b"x")
+    assert gc.isenabled()
+
+
+def test_left_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_blocks_re_enable_at_the_last() -> None:
+    entered, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with gc_paused():
+            entered.set()
+            leave.wait(5)
+
+    t = threading.Thread(target=other)
+    t.start()
+    entered.wait(5)
+    with gc_paused():
+        pass
+    assert not gc.isenabled()  # the other validation is still running
+    leave.set()
+    t.join()
+    assert gc.isenabled()
