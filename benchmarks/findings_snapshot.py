@@ -29,6 +29,7 @@ def snapshot(standard: str | None) -> dict[str, Any]:
     for f in corpus():
         d = v.validate(f).to_dict()
         d.pop("path", None)  # the site-packages location is not a finding
+        d.get("standard", {}).pop("path", None)  # nor where the checkout is
         out[f.name + ":" + str(f.stat().st_size)] = d
     return out
 
