@@ -11,7 +11,6 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +147,8 @@ def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
     jobs = args.jobs
     if jobs <= 1 or len(items) <= 1:
         return (validate_item(validator, it) for it in items)
+    from concurrent.futures import ProcessPoolExecutor  # lazily: ~0.1 s of imports
+
     pool = stack.enter_context(ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker,
         initargs=(args.standard, tuple(args.rules), args.iod)))
