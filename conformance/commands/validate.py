@@ -149,6 +149,9 @@ def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
         return (validate_item(validator, it) for it in items)
     from concurrent.futures import ProcessPoolExecutor  # lazily: ~0.1 s of imports
 
+    preload = getattr(validator.standard, "preload", None)
+    if preload is not None:  # workers forked from here start with the tables loaded
+        preload()
     pool = stack.enter_context(ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker,
         initargs=(args.standard, tuple(args.rules), args.iod)))

@@ -161,6 +161,11 @@ class Standard:
                                                            doc.get("uids", {}))
         return self._data["_dictionary"]
 
+    def preload(self) -> None:
+        """Read now what every validation reads (IODs, SOP Classes, dictionary, VRs), so
+        that processes forked afterwards start with them loaded."""
+        self.iods, self.sop_classes, self.dictionary, self.vrs  # noqa: B018
+
     # -- look-ups ------------------------------------------------------------------------
 
     def iod(self, iod_id: str) -> dict[str, Any]:
