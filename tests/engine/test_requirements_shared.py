@@ -11,7 +11,8 @@ from conformance.engine.requirements import AttrReq, IodReq, _Compiler, _Shared
 from conformance.standard import bundled_path, load_standard
 
 IODS = ("ct-image", "mr-image", "rt-dose", "enhanced-ct-image", "rt-plan",
-        "x-ray-angiographic-image", "comprehensive-sr", "secondary-capture-image", "rt-structure-set", "enhanced-mr-image")
+        "x-ray-angiographic-image", "comprehensive-sr", "secondary-capture-image",
+        "rt-structure-set", "enhanced-mr-image")
 
 
 def _rows(attrs: tuple[AttrReq, ...], depth: int = 0) -> list[Any]:
