@@ -10,10 +10,12 @@ must start fast.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
 from conformance.standard.dictionary import Dictionary
@@ -101,6 +103,8 @@ class Standard:
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
         self._zip: zipfile.ZipFile | None = None
         self._zip_checked = False
+        self._pre: precompiled.Tables | None = None
+        self._pre_checked = False
         self._iod_names: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -209,6 +213,15 @@ class Standard:
         if found is not None:
             return found
         group = "modules" if kind == "module" else "macros"
+        pre = self._precompiled() if "modules" not in self._data else None
+        if pre is not None:
+            try:
+                found = pre.get(group, table_id)
+            except (EOFError, ValueError, TypeError):  # damaged: the JSON still answers
+                found = None
+            if found is not None:
+                self._tables[key] = found
+                return found
         if "modules" in self._data or self._tables_zip() is None:
             found = self._section("modules", group).get(table_id)
         else:
@@ -224,6 +237,25 @@ class Standard:
         except StandardDataError:
             return False
         return True
+
+    # -- tables.marshal (conformance.precompiled) ----------------------------------------
+
+    def _precompiled(self) -> precompiled.Tables | None:
+        """The fast tables of this build: read, or (re)made from ``modules.json`` when
+        missing or stale and the folder is writable; None when neither."""
+        if not self._pre_checked:
+            with self._lock:
+                if not self._pre_checked:
+                    pre = precompiled.read(self.path)
+                    if pre is None and os.access(self.path, os.W_OK):
+                        try:
+                            precompiled.write(self.path, self._file("modules"))
+                            pre = precompiled.read(self.path)
+                        except OSError:
+                            pre = None  # a read-only or full disk: the JSON will do
+                    self._pre = pre
+                    self._pre_checked = True
+        return self._pre
 
     # -- tables.zip ------------------------------------------------------------------------
 

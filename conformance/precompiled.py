@@ -1,0 +1,121 @@
+"""``tables.marshal``: the module and macro tables of a build in a form that loads fast.
+
+The JSON files stay the canonical, schema-checked tables; this file is derived from
+``modules.json`` by the build (and by the loader when it is missing or stale) so that the
+first file of an IOD reads its tables without parsing JSON: ``marshal`` of plain data
+decodes many times faster than ``json``. Layout: ``MAGIC``, the length of the header
+(4 bytes, little endian), the marshalled header tuple, then the tables, each marshalled
+on its own so one is decoded only when used:
+
+    (FORMAT, python (major, minor), marshal.version, conformance version,
+     sha256 of manifest.json, size of the modules file, {"macros/<id>": (offset, length)})
+
+It is trusted only by the same format, Python, marshal and conformance versions, and
+for the manifest and modules file it was made from; anything else is stale (``None``
+from :func:`read_index`). It is written to a temporary file and renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import struct
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+NAME = "tables.marshal"
+FORMAT = 1
+MAGIC = b"DCMCTAB\x00"
+_GROUPS = ("modules", "macros")
+
+
+def _version() -> str:
+    from conformance import __version__
+
+    return __version__
+
+
+def _stamp(folder: Path) -> tuple[Any, ...] | None:
+    """What the file must have been made from: versions, manifest hash, modules size."""
+    try:
+        manifest = (folder / "manifest.json").read_bytes()
+        modules = next((p for p in (folder / "modules.json", folder / "modules.json.gz")
+                        if p.is_file()), None)
+        size = modules.stat().st_size if modules is not None else -1
+    except OSError:
+        return None
+    return (FORMAT, tuple(sys.version_info[:2]), marshal.version, _version(),
+            hashlib.sha256(manifest).hexdigest(), size)
+
+
+def write(folder: Path, modules_doc: dict[str, Any]) -> Path:
+    """Write ``folder/tables.marshal`` from the ``modules.json`` document of the build in
+    ``folder`` (whose manifest and modules file are already written)."""
+    stamp = _stamp(folder)
+    if stamp is None:
+        raise OSError(f"{folder}: no manifest.json or modules file to stamp {NAME} with")
+    blobs: list[bytes] = []
+    index: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for group in _GROUPS:
+        for table_id, table in sorted(modules_doc.get(group, {}).items()):
+            blob = marshal.dumps(table)
+            index[f"{group}/{table_id}"] = (offset, len(blob))
+            blobs.append(blob)
+            offset += len(blob)
+    header = marshal.dumps((*stamp, index))
+    fd, tmp = tempfile.mkstemp(prefix=f".{NAME}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC + struct.pack("<I", len(header)) + header)
+            f.writelines(blobs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, folder / NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / NAME
+
+
+class Tables:
+    """The tables of one ``tables.marshal``, decoded one at a time."""
+
+    __slots__ = ("data", "start", "index")
+
+    def __init__(self, data: bytes, start: int, index: dict[str, tuple[int, int]]) -> None:
+        self.data = data
+        self.start = start
+        self.index = index
+
+    def get(self, group: str, table_id: str) -> dict[str, Any] | None:
+        """The table ``group/table_id`` (``modules`` or ``macros``), or None."""
+        at = self.index.get(f"{group}/{table_id}")
+        if at is None:
+            return None
+        begin = self.start + at[0]
+        table: dict[str, Any] = marshal.loads(memoryview(self.data)[begin:begin + at[1]])
+        return table
+
+
+def read(folder: Path) -> Tables | None:
+    """The tables of ``folder/tables.marshal`` when present and made for this build and
+    these versions; None otherwise (missing, stale, foreign or damaged)."""
+    try:
+        data = (folder / NAME).read_bytes()
+    except OSError:
+        return None
+    if data[:8] != MAGIC or len(data) < 12:
+        return None
+    start = 12 + struct.unpack_from("<I", data, 8)[0]
+    try:
+        header = marshal.loads(memoryview(data)[12:start])
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(header, tuple) or len(header) != 7 or header[0] != FORMAT:
+        return None
+    if header[:6] != _stamp(folder) or not isinstance(header[6], dict):
+        return None
+    return Tables(data, start, header[6])
