@@ -1,64 +1,169 @@
-"""Findings snapshot over the public test corpus: the regression guard for speed work.
+"""Findings snapshot over every pydicom test file and pydicom-data file.
 
-Run by hand: ``python benchmarks/findings_snapshot.py OUT.json`` writes every finding
-(``Report.to_dict()`` of each file) for every pydicom test file and pydicom-data file;
-``python benchmarks/findings_snapshot.py OUT.json --compare BEFORE.json`` also says
-whether anything changed (exit 1 and the first differences when it did). Take one
-before an optimisation, compare after it: the engine must find exactly the same.
+The re-layout guard (issue 12): validate each public test file with the bundled
+standard and record its JSON findings, so a behaviour-preserving change can be shown to
+be one. ``tests/test_findings_snapshot.py`` compares a fresh run with the stored
+snapshot ``tests/snapshots/findings.json.gz``.
+
+    python benchmarks/findings_snapshot.py --write tests/snapshots/findings.json.gz
+    python benchmarks/findings_snapshot.py --compare tests/snapshots/findings.json.gz
+    python benchmarks/findings_snapshot.py --compare OLD.json.gz --aliases   # codes renamed only?
+
+Entries are keyed by the file's path below its data folder; each holds the report's
+dict without the file system path and the standard's folder (they differ per machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
-import logging
 import sys
 import warnings
+from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_speed import corpus  # noqa: E402
+META = "_snapshot"  # metadata entry: versions of the inputs
 
 
-def snapshot(standard: str | None) -> dict[str, Any]:
-    from conformance.engine.api import Validator
+def testdata_files() -> dict[str, str]:
+    """Every file pydicom's test data and pydicom-data hold, keyed by a stable name."""
+    from pydicom.data import get_testdata_files
 
-    v = Validator(standard)
-    out: dict[str, Any] = {}
-    for f in corpus():
-        d = v.validate(f).to_dict()
-        d.pop("path", None)  # the site-packages location is not a finding
-        d.get("standard", {}).pop("path", None)  # nor where the checkout is
-        out[f.name + ":" + str(f.stat().st_size)] = d
+    out: dict[str, str] = {}
+    for f in sorted(get_testdata_files()):
+        p = Path(f)
+        for anchor in ("test_files", "data_store"):
+            if anchor in p.parts:
+                key = "/".join(p.parts[p.parts.index(anchor):])
+                break
+        else:
+            key = p.name
+        out[key] = f
     return out
 
 
-def main() -> int:
+def _entry(report: Any) -> dict[str, Any]:
+    d = report.to_dict()
+    d.pop("path", None)
+    d.pop("standard", None)
+    return d
+
+
+def inputs_version() -> str:
+    """pydicom and pydicom-data versions: other versions mean other inputs."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for dist in ("pydicom", "pydicom-data"):
+        try:
+            parts.append(f"{dist}=={version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist} missing")
+    return " ".join(parts)
+
+
+def collect(files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Findings of every test file, by name (the bundled standard, no rules)."""
+    from conformance import Validator
+
+    validator = Validator()
+    files = testdata_files() if files is None else files
+    out: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, path in files.items():
+            out[name] = _entry(validator.validate(path))
+    return out
+
+
+def write(snapshot: Mapping[str, Any], path: Path) -> None:
+    snapshot = {**snapshot, META: {"inputs": inputs_version()}}
+    text = json.dumps(snapshot, sort_keys=True, indent=0, separators=(",", ":"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with gzip.GzipFile(tmp, "wb", mtime=0) as fh:
+        fh.write(text.encode())
+    tmp.replace(path)
+
+
+def read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(findings by file, metadata) of a stored snapshot."""
+    with gzip.open(path, "rt") as fh:
+        data = json.load(fh)
+    meta = data.pop(META, {})
+    return data, meta
+
+
+def rename_codes(snapshot: Mapping[str, Any], rename: Callable[[str], str]) -> dict[str, Any]:
+    """The snapshot with each finding's (and suppression's) code mapped by ``rename``."""
+    out: dict[str, Any] = {}
+    for name, entry in snapshot.items():
+        e = dict(entry)
+        e["findings"] = [{**f, "code": rename(f["code"])} for f in entry["findings"]]
+        e["suppressed"] = [{**s, "code": rename(s["code"])} for s in entry["suppressed"]]
+        out[name] = e
+    return out
+
+
+def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Human-readable differences, one line per file (empty when identical)."""
+    lines: list[str] = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        if a is None or b is None:
+            lines.append(f"{name}: {'added' if a is None else 'removed'}")
+            continue
+        ca = Counter(f["code"] for f in a["findings"])
+        cb = Counter(f["code"] for f in b["findings"])
+        gone, came = ca - cb, cb - ca
+        detail = []
+        if gone:
+            detail.append("-" + ",".join(f"{c}x{n}" for c, n in sorted(gone.items())))
+        if came:
+            detail.append("+" + ",".join(f"{c}x{n}" for c, n in sorted(came.items())))
+        if not detail:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            detail.append("changed: " + ",".join(keys))
+        lines.append(f"{name}: {' '.join(detail)}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", help="where to write the snapshot (JSON)")
-    ap.add_argument("--compare", help="an earlier snapshot to compare with")
-    ap.add_argument("--standard", help="build folder (default: bundled)")
-    args = ap.parse_args()
-    warnings.simplefilter("ignore")
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    snap = snapshot(args.standard)
-    Path(args.out).write_text(json.dumps(snap, indent=1, sort_keys=True), "utf-8")
-    n = sum(len(r.get("findings", [])) for r in snap.values())
-    print(f"{len(snap)} files, {n} findings -> {args.out}")
-    if not args.compare:
-        return 0
-    before = json.loads(Path(args.compare).read_text("utf-8"))
-    changed = sorted(k for k in before.keys() | snap.keys() if before.get(k) != snap.get(k))
-    if not changed:
-        print(f"identical to {args.compare}")
-        return 0
-    print(f"{len(changed)} files differ from {args.compare}:")
-    for k in changed[:20]:
-        a = json.dumps(before.get(k), sort_keys=True)
-        b = json.dumps(snap.get(k), sort_keys=True)
-        print(f"  {k}:\n    before {a[:600]}\n    after  {b[:600]}")
-    return 1
+    ap.add_argument("--write", type=Path, help="write the snapshot (gzip JSON) here")
+    ap.add_argument("--compare", type=Path, help="compare a fresh run with this snapshot")
+    ap.add_argument("--aliases", action="store_true",
+                    help="map old code names to their new names before comparing")
+    args = ap.parse_args(argv)
+    snap = collect()
+    total = sum(len(e["findings"]) for e in snap.values())
+    print(f"{len(snap)} files, {total} findings")
+    if args.write:
+        write(snap, args.write)
+        print(f"wrote {args.write}")
+    if args.compare:
+        old, meta = read(args.compare)
+        if meta.get("inputs") != inputs_version():
+            print(f"note: snapshot inputs {meta.get('inputs')}, now {inputs_version()}")
+        diff = differences(old, snap)
+        print(f"raw: {len(diff)} files differ")
+        for line in diff:
+            print("  " + line)
+        if args.aliases:
+            # a split code counts as its former name: what is left is not a rename
+            from conformance.engine.catalogue import former_code
+
+            diff = differences(old, rename_codes(snap, former_code))
+            print(f"after mapping split codes to their former names: {len(diff)} files differ")
+            for line in diff:
+                print("  " + line)
+        return 1 if diff else 0
+    return 0
 
 
 if __name__ == "__main__":
