@@ -153,6 +153,7 @@ class Validator:
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
         kept, suppressed = self._suppress(findings)
         req = ctx.requirements
+        ctx.release()
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
                       standard=self._summary(), suppressed=suppressed)

@@ -273,6 +273,14 @@ class AsRead:
                     self._record(item, scope, seq.item(i))
         return scope
 
+    def release(self) -> None:
+        """Break the scopes' references to each other (see ``CheckContext.release``)."""
+        for scope in self.scopes.values():
+            scope.parent = scope.root = scope.as_read = None  # type: ignore[assignment]
+            scope.memo.clear()
+        self.scopes.clear()
+        self.items.clear()
+
     def scope(self, ds: Dataset, parent: ItemScope | None, path: ElementPath | None
               ) -> ItemScope:
         """The recorded scope of ``ds`` (recorded now if it was added since)."""

@@ -66,3 +66,23 @@ def test_overlapping_blocks_re_enable_at_the_last() -> None:
     leave.set()
     t.join()
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("name", ["CT_small.dcm", "eCT_Supplemental.dcm", "rtplan.dcm",
+                                  "test-SR.dcm"])
+def test_a_validation_leaves_no_cyclic_garbage(name: str) -> None:
+    """The per-dataset caches are released: refcounting frees the dataset, so the
+    collector (paused during the validation) has nothing to do afterwards."""
+    v = Validator()
+    path = get_testdata_file(name)
+    v.validate(path)  # standard and requirements loaded
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        v.validate(path)
+        gc.collect()
+        left = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
