@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import struct
 import sys
@@ -85,7 +86,7 @@ class Tables:
 
     __slots__ = ("data", "start", "index")
 
-    def __init__(self, data: bytes, start: int, index: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, data: Any, start: int, index: dict[str, tuple[int, int]]) -> None:
         self.data = data
         self.start = start
         self.index = index
@@ -96,26 +97,35 @@ class Tables:
         if at is None:
             return None
         begin = self.start + at[0]
-        table: dict[str, Any] = marshal.loads(memoryview(self.data)[begin:begin + at[1]])
+        table: dict[str, Any] = marshal.loads(self.data[begin:begin + at[1]])
         return table
+
+
+def _header(data: Any) -> tuple[Any, ...] | None:
+    if len(data) < 12 or data[:8] != MAGIC:
+        return None
+    end = 12 + struct.unpack_from("<I", data, 8)[0]
+    try:
+        header = marshal.loads(data[12:end])
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(header, tuple) or len(header) != 7 or header[0] != FORMAT:
+        return None
+    return header
 
 
 def read(folder: Path) -> Tables | None:
     """The tables of ``folder/tables.marshal`` when present and made for this build and
     these versions; None otherwise (missing, stale, foreign or damaged)."""
     try:
-        data = (folder / NAME).read_bytes()
-    except OSError:
+        with open(folder / NAME, "rb") as f:
+            # mapped: a process reads the pages of the tables it decodes, not all 3 MB
+            data: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
         return None
-    if data[:8] != MAGIC or len(data) < 12:
+    header = _header(data)
+    if header is None or header[:6] != _stamp(folder) or not isinstance(header[6], dict):
+        data.close()
         return None
     start = 12 + struct.unpack_from("<I", data, 8)[0]
-    try:
-        header = marshal.loads(memoryview(data)[12:start])
-    except (EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(header, tuple) or len(header) != 7 or header[0] != FORMAT:
-        return None
-    if header[:6] != _stamp(folder) or not isinstance(header[6], dict):
-        return None
     return Tables(data, start, header[6])
