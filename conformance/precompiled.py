@@ -1,18 +1,20 @@
-"""``tables.marshal``: the module and macro tables of a build in a form that loads fast.
+"""``tables.marshal``: the tables of a build in a form that loads fast.
 
-The JSON files stay the canonical, schema-checked tables; this file is derived from
-``modules.json`` by the build (and by the loader when it is missing or stale) so that the
-first file of an IOD reads its tables without parsing JSON: ``marshal`` of plain data
-decodes many times faster than ``json``. Layout: ``MAGIC``, the length of the header
-(4 bytes, little endian), the marshalled header tuple, then the tables, each marshalled
-on its own so one is decoded only when used:
+The JSON files stay the canonical, schema-checked tables; this file is derived from them
+by the build (and by the loader when it is missing or stale) so that a validation reads
+what it needs without parsing JSON: ``marshal`` of plain data decodes several times
+faster than ``json`` (gzip included). It holds every module and macro table, and the
+documents every validation reads (``DOCS``: IODs, SOP Classes, dictionary, VRs). Layout:
+``MAGIC``, the length of the header (4 bytes, little endian), the marshalled header
+tuple, then the entries, each marshalled on its own so one is decoded only when used:
 
     (FORMAT, python (major, minor), marshal.version, conformance version,
-     sha256 of manifest.json, size of the modules file, {"macros/<id>": (offset, length)})
+     sha256 of manifest.json, sizes of the JSON files, {"macros/<id>": (offset, length),
+     "doc/iods": ...})
 
 It is trusted only by the same format, Python, marshal and conformance versions, and
-for the manifest and modules file it was made from; anything else is stale (``None``
-from :func:`read_index`). It is written to a temporary file and renamed.
+for the manifest and JSON files it was made from; anything else is stale (``None`` from
+:func:`read`). It is written to a temporary file and renamed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ NAME = "tables.marshal"
 FORMAT = 1
 MAGIC = b"DCMCTAB\x00"
 _GROUPS = ("modules", "macros")
+DOCS = ("iods", "sop_classes", "dictionary", "vrs")
 
 
 def _version() -> str:
@@ -40,21 +43,25 @@ def _version() -> str:
 
 
 def _stamp(folder: Path) -> tuple[Any, ...] | None:
-    """What the file must have been made from: versions, manifest hash, modules size."""
+    """What the file must have been made from: versions, manifest hash, JSON sizes."""
+    sizes = []
     try:
         manifest = (folder / "manifest.json").read_bytes()
-        modules = next((p for p in (folder / "modules.json", folder / "modules.json.gz")
-                        if p.is_file()), None)
-        size = modules.stat().st_size if modules is not None else -1
+        for name in ("modules", *DOCS):
+            found = next((p for p in (folder / f"{name}.json", folder / f"{name}.json.gz")
+                          if p.is_file()), None)
+            sizes.append(found.stat().st_size if found is not None else -1)
     except OSError:
         return None
     return (FORMAT, tuple(sys.version_info[:2]), marshal.version, _version(),
-            hashlib.sha256(manifest).hexdigest(), size)
+            hashlib.sha256(manifest).hexdigest(), tuple(sizes))
 
 
-def write(folder: Path, modules_doc: dict[str, Any]) -> Path:
-    """Write ``folder/tables.marshal`` from the ``modules.json`` document of the build in
-    ``folder`` (whose manifest and modules file are already written)."""
+def write(folder: Path, modules_doc: dict[str, Any],
+          docs: dict[str, Any] | None = None) -> Path:
+    """Write ``folder/tables.marshal`` from the ``modules.json`` document and the
+    ``docs`` (name in ``DOCS`` -> document) of the build in ``folder``, whose JSON files
+    are already written."""
     stamp = _stamp(folder)
     if stamp is None:
         raise OSError(f"{folder}: no manifest.json or modules file to stamp {NAME} with")
@@ -67,6 +74,11 @@ def write(folder: Path, modules_doc: dict[str, Any]) -> Path:
             index[f"{group}/{table_id}"] = (offset, len(blob))
             blobs.append(blob)
             offset += len(blob)
+    for name, doc in sorted((docs or {}).items()):
+        blob = marshal.dumps(doc)
+        index[f"doc/{name}"] = (offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
     header = marshal.dumps((*stamp, index))
     fd, tmp = tempfile.mkstemp(prefix=f".{NAME}.", dir=folder)
     try:
@@ -90,6 +102,10 @@ class Tables:
         self.data = data
         self.start = start
         self.index = index
+
+    def doc(self, name: str) -> Any | None:
+        """The document ``name`` (one of ``DOCS``), or None when not stored."""
+        return self.get("doc", name)
 
     def get(self, group: str, table_id: str) -> dict[str, Any] | None:
         """The table ``group/table_id`` (``modules`` or ``macros``), or None."""

@@ -88,7 +88,8 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
                 _after_file(name)
         if "modules" in documents and tables_zip:
             # derived from the files just written (its header names their manifest)
-            precompiled.write(tmp, documents["modules"])
+            precompiled.write(tmp, documents["modules"], {
+                n: documents[n] for n in precompiled.DOCS if n in documents})
         os.chmod(tmp, 0o755)
         swap_into_place(tmp, out)
     except BaseException:

@@ -119,7 +119,16 @@ class Standard:
         if name not in self._data:
             with self._lock:
                 if name not in self._data:
-                    self._data[name] = read_json(self.path, name, required=required)
+                    doc = None
+                    if name in precompiled.DOCS:
+                        pre = self._precompiled()
+                        try:
+                            doc = pre.doc(name) if pre is not None else None
+                        except (EOFError, ValueError, TypeError):  # damaged: read the JSON
+                            doc = None
+                    if doc is None:
+                        doc = read_json(self.path, name, required=required)
+                    self._data[name] = doc
         return self._data[name]
 
     def _section(self, name: str, key: str) -> Any:
@@ -252,7 +261,8 @@ class Standard:
                     pre = precompiled.read(self.path)
                     if pre is None and os.access(self.path, os.W_OK):
                         try:
-                            precompiled.write(self.path, self._file("modules"))
+                            precompiled.write(self.path, self._file("modules"), {
+                                n: read_json(self.path, n) for n in precompiled.DOCS})
                             pre = precompiled.read(self.path)
                         except OSError:
                             pre = None  # a read-only or full disk: the JSON will do

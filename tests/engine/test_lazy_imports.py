@@ -14,7 +14,8 @@ FORBIDDEN_PACKAGES = ("yaml", "jsonschema", "rich", "lxml", "platformdirs", "re2
                       "distributed", "pyarrow", "concurrent.futures.process")
 FORBIDDEN_MODULES = ("conformance.conditions.parser", "conformance.conditions.grammar",
                      "conformance.conditions.hand_rules", "conformance.conditions.reference",
-                     "conformance.build", "conformance.rules", "conformance.commands",
+                     "conformance.build", "conformance.compiler", "conformance.rules",
+                     "conformance.commands",
                      "conformance.report", "conformance.schemas", "conformance.cli")
 
 CODE = """

@@ -28,13 +28,19 @@ def build(tmp_path: Path) -> Path:
 
 def test_same_tables_as_the_json(build: Path) -> None:
     doc = read_json(build, "modules")
-    precompiled.write(build, doc)
+    docs = {n: read_json(build, n) for n in precompiled.DOCS}
+    precompiled.write(build, doc, docs)
     tables = precompiled.read(build)
     assert tables is not None
     for group in ("modules", "macros"):
         for table_id, table in doc[group].items():
             assert tables.get(group, table_id) == table
     assert tables.get("modules", "no-such-module") is None
+    for name, expected in docs.items():
+        assert tables.doc(name) == expected
+    fresh = Standard(build)
+    assert fresh.iods == docs["iods"]["iods"]  # read from tables.marshal
+    assert "modules" not in fresh._data
 
 
 def test_remade_when_missing_and_used(build: Path) -> None:
