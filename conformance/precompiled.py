@@ -37,9 +37,8 @@ DOCS = ("iods", "sop_classes", "dictionary", "vrs")
 
 
 def _version() -> str:
-    from conformance import __version__
-
-    return __version__
+    # the parent package is imported with this module; no import (no cycle through it)
+    return str(sys.modules["conformance"].__version__)
 
 
 def _stamp(folder: Path) -> tuple[Any, ...] | None:

@@ -53,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
+    p.add_argument("--no-presumptions", action="store_true",
+                   help="presumptions of the facts table (no species attribute: not an "
+                        "animal) decide nothing; their conditions stay undecided")
     return p
 
 
@@ -112,21 +115,23 @@ def quiet_pydicom() -> None:
     warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
 
 
-def make_validator(standard: str | None, rules: Sequence[str], iod: str | None) -> Any:
+def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
+                   presumptions: bool = True) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
-    return Validator(standard, check_rule_files(rules), iod)
+    return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions)
 
 
 _WORKER: Any = None
 
 
-def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None) -> None:
+def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None,
+                 presumptions: bool = True) -> None:
     global _WORKER
-    _WORKER = make_validator(standard, rules, iod)
+    _WORKER = make_validator(standard, rules, iod, presumptions)
 
 
 def _validate_item(item: Item) -> Any:
@@ -154,7 +159,8 @@ def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
         preload()
     pool = stack.enter_context(ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker,
-        initargs=(args.standard, tuple(args.rules), args.iod)))
+        initargs=(args.standard, tuple(args.rules), args.iod,
+                  not getattr(args, "no_presumptions", False))))
     # Chunks keep inter-process traffic low; ``map`` yields in submission order.
     chunk = max(1, min(32, len(items) // (jobs * 4)))
     return pool.map(_validate_item, items, chunksize=chunk)
@@ -197,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
     items, folder = collect(args.paths)
-    validator = make_validator(args.standard, args.rules, args.iod)
+    validator = make_validator(args.standard, args.rules, args.iod,
+                               not getattr(args, "no_presumptions", False))
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")

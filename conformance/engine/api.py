@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
+from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
@@ -18,6 +19,7 @@ from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
+from conformance.engine.undecided import undecidable
 from conformance.engine.values import plain_reading, stored
 from conformance.errors import UsageError
 
@@ -84,9 +86,13 @@ class Validator:
     """
 
     def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-                 iod: str | None = None, options: Mapping[str, Any] | None = None) -> None:
+                 iod: str | None = None, options: Mapping[str, Any] | None = None, *,
+                 presumptions: bool | None = None) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
             rules = (rules,)
+        if presumptions is not None:
+            # conditions/facts.json presumptions ("no species attribute: not an animal")
+            options = {**(options or {}), "presumptions": bool(presumptions)}
         self._config = (standard, tuple(rules), iod, dict(options or {}))
         self.standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
@@ -137,6 +143,20 @@ class Validator:
         if loaded.dataset is None:
             return self._unreadable(loaded)
         ctx = self.context(loaded)
+        token = PRESUMPTIONS.set(bool(self.options.get("presumptions", True)))
+        try:
+            findings = self._run(ctx)
+        finally:
+            PRESUMPTIONS.reset(token)
+        kept, suppressed = self._suppress(findings)
+        req = ctx.requirements
+        ctx.release()
+        return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
+                      iod_name=req.name if req is not None else None, findings=kept,
+                      standard=self._summary(), suppressed=suppressed,
+                      undecidable=len(undecidable(self.standard, ctx.iod)) if ctx.iod else 0)
+
+    def _run(self, ctx: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
         for check in self._dataset_checks:
             try:
@@ -151,12 +171,7 @@ class Validator:
                 findings.append(ctx.finding(
                     "internal-error", "error",
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
-        kept, suppressed = self._suppress(findings)
-        req = ctx.requirements
-        ctx.release()
-        return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
-                      iod_name=req.name if req is not None else None, findings=kept,
-                      standard=self._summary(), suppressed=suppressed)
+        return findings
 
     def context(self, loaded: Loaded) -> CheckContext:
         """The CheckContext for a parsed input (IOD resolved, requirements compiled)."""
@@ -197,6 +212,7 @@ class Validator:
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None) -> Report:
-    """Validate one dataset (Dataset, path, bytes or binary file object)."""
-    return Validator(standard, rules, iod).validate(obj)
+             iod: str | None = None, presumptions: bool = True) -> Report:
+    """Validate one dataset (Dataset, path, bytes or binary file object); with
+    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing."""
+    return Validator(standard, rules, iod, presumptions=presumptions).validate(obj)

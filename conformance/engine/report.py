@@ -31,6 +31,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "path"}
     suppressed: list[Suppression] = field(default_factory=list)
+    # conditions of the IOD no dataset can decide (engine/undecided.py): counted, not
+    # reported per file; ``conformance explain IOD`` lists them
+    undecidable: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -65,4 +68,5 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "standard": dict(self.standard),
             "suppressed": [s.to_dict() for s in self.suppressed],
+            "undecidable": self.undecidable,
         }

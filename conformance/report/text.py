@@ -50,6 +50,10 @@ def _lines(report: Any, show_info: bool = True) -> list[tuple[str, str | None]]:
                     "--show-info lists them", "dim"))
     for code, reason, count in suppressions(report):
         out.append((f"  suppressed {code} x{count}: {reason}", "dim"))
+    n = getattr(report, "undecidable", 0)
+    if n and report.iod:
+        out.append((f"  {n} condition{'s' if n != 1 else ''} of this IOD cannot be decided "
+                    f"from any dataset; see `conformance explain {report.iod}`", "dim"))
     one = Summary()
     one.add(report)
     status = "ok" if report.ok else "FAILED"
