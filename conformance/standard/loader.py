@@ -261,11 +261,13 @@ class Standard:
                     pre = precompiled.read(self.path)
                     if pre is None and os.access(self.path, os.W_OK):
                         try:
-                            precompiled.write(self.path, self._file("modules"), {
+                            precompiled.write(self.path, read_json(self.path, "modules"), {
                                 n: read_json(self.path, n) for n in precompiled.DOCS})
                             pre = precompiled.read(self.path)
-                        except OSError:
-                            pre = None  # a read-only or full disk: the JSON will do
+                        except (OSError, StandardDataError):
+                            # a read-only or full disk, or a broken JSON file (reported
+                            # when it is read): the JSON files will do
+                            pre = None
                     self._pre = pre
                     self._pre_checked = True
         return self._pre
