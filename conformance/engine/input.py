@@ -119,11 +119,16 @@ def _parse_file(p: Path, path: str | None) -> Loaded:
     with open(p, "rb") as f:
         head = f.read(132)
         size = os.fstat(f.fileno()).st_size
-    return _parse(head, path, size=size, source=os.fspath(p))
+        # the whole file's hash (duplicate detection), read in chunks: memory stays flat
+        f.seek(0)
+        digest = hashlib.blake2b(digest_size=8)
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return _parse(head, path, size=size, source=os.fspath(p), content_hash=digest.hexdigest())
 
 
 def _parse(data: bytes, path: str | None, *, size: int | None = None,
-           source: str | None = None) -> Loaded:
+           source: str | None = None, content_hash: str | None = None) -> Loaded:
     """Parse ``data`` (the whole input, or the first 132 bytes of the file ``source`` of
     ``size`` bytes)."""
     if size is None:
@@ -147,7 +152,7 @@ def _parse(data: bytes, path: str | None, *, size: int | None = None,
                       is_little_endian=ds.original_encoding[1],
                       is_implicit_vr=ds.original_encoding[0],
                       transfer_syntax_uid=str(ts) if ts else None,
-                      content_hash=hashlib.blake2b(data, digest_size=8).hexdigest())
+                      content_hash=content_hash or hashlib.blake2b(data, digest_size=8).hexdigest())
     if len(ds) == 0:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")
