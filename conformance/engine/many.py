@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.inputs.items import Item, expand
 from conformance.inputs.pool import ordered_map
 from conformance.inputs.walk import SkipLog, WalkOptions
