@@ -19,6 +19,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.digest import file_digest, identity
 from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
 from conformance.engine.registry import CheckInfo, discover
@@ -171,6 +172,10 @@ class Validator:
 
     def validate(self, obj: Any, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
+        with gc_paused():
+            return self._validate(obj, path)
+
+    def _validate(self, obj: Any, path: str | None) -> Report:
         loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)
@@ -199,6 +204,7 @@ class Validator:
             kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
                     if f.code in self._severity else f for f in kept]
         req = ctx.requirements
+        ctx.release()
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
                       standard=self._summary(), suppressed=suppressed,
