@@ -19,6 +19,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.digest import file_digest, identity
 from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
 from conformance.engine.registry import CheckInfo, discover
@@ -175,6 +176,10 @@ class Validator:
 
     def validate(self, obj: Any, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
+        with gc_paused():
+            return self._validate(obj, path)
+
+    def _validate(self, obj: Any, path: str | None) -> Report:
         loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)
@@ -203,6 +208,7 @@ class Validator:
             kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
                     if f.code in self._severity else f for f in kept]
         req = ctx.requirements
+        ctx.release()
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
                       standard=self._summary(), suppressed=suppressed,
@@ -316,7 +322,10 @@ class Validator:
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None, presumptions: bool = True) -> Report:
+             iod: str | None = None, presumptions: bool = True,
+             show_values: bool = False) -> Report:
     """Validate one dataset (Dataset, path, bytes or binary file object); with
-    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing."""
-    return Validator(standard, rules, iod, presumptions=presumptions).validate(obj)
+    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
+    identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``."""
+    return Validator(standard, rules, iod, presumptions=presumptions,
+                     show_values=show_values).validate(obj)
