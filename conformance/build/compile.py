@@ -29,6 +29,8 @@ class Raw:
     uids: dict[str, Any] = field(default_factory=dict)
     vrs: dict[str, Any] = field(default_factory=dict)
     deidentification: list[dict[str, Any]] | None = None
+    # PS3.16 context groups (cids.json); None: the build has none.
+    cids: dict[str, Any] | None = None
     # Which tables a part supplied when sources are mixed (manifest "supplies").
     supplies: dict[str, list[str]] = field(default_factory=dict)
 
@@ -87,6 +89,8 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
     }
     if raw.deidentification is not None:
         documents["deidentification"] = {"attributes": list(raw.deidentification)}
+    if raw.cids is not None:
+        documents["cids"] = {"cids": dict(raw.cids)}
     counts = {
         "iods": len(iods),
         "modules": len(modules),
@@ -97,6 +101,7 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
         "dictionary": len(raw.elements),
         "uids": len(raw.uids),
         "vrs": len(raw.vrs),
+        **({"cids": len(raw.cids)} if raw.cids is not None else {}),
         **stats,
     }
     return Compiled(documents, counts, names)

@@ -26,7 +26,7 @@ TABLES_ZIP = "tables.zip"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # The manifest goes last: a folder with a manifest is a complete build.
 ORDER = ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
-         "deidentification", "manifest")
+         "deidentification", "cids", "manifest")
 
 
 def dumps(doc: Any) -> bytes:
