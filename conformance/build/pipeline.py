@@ -306,7 +306,10 @@ def make_manifest(docbook: dict[int, Source], dsj: Source | None, counts: dict[s
     elif "3" in parts:
         edition = parts["3"]["edition"]
     else:
-        edition = "+".join(sorted({p["edition"] for p in parts.values()}))
+        # pydicom's tables accompany any edition: they do not name the build's.
+        edition = "+".join(sorted({p["edition"] for p in parts.values()
+                                   if p.get("source") != PYDICOM})
+                           or {p["edition"] for p in parts.values()})
     files = {name: file_name(name, compress)
              for name in ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies")}
     if has_deid:
