@@ -168,7 +168,8 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
         from conformance.build.readers.pydicom_tables import read_cids
 
         found: list[dict[str, Any]] = []
-        raw.cids = read_cids(found)["cids"]
+        data = read_cids(found)
+        raw.cids, raw.srt_to_sct = data["cids"], data["srt_to_sct"]
         anomalies.extend(_normal_anomaly(a, 16) for a in found)
     if 6 in extra:
         _use_pydicom_dictionary(raw)

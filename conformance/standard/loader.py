@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
+from conformance.standard.cids import ContextGroups
 from conformance.standard.dictionary import Dictionary
 
 if TYPE_CHECKING:
@@ -150,6 +151,16 @@ class Standard:
     def deidentification(self) -> list[dict[str, Any]] | None:
         doc = self._file("deidentification", required=False)
         return None if doc is None else doc.get("attributes")
+
+    @property
+    def cids(self) -> ContextGroups | None:
+        """PS3.16 context groups (``cids.json``); None for a build without them."""
+        if "_cids" not in self._data:
+            doc = self._file("cids", required=False)
+            with self._lock:
+                if "_cids" not in self._data:
+                    self._data["_cids"] = None if doc is None else ContextGroups(doc)
+        return self._data["_cids"]
 
     @property
     def dictionary(self) -> Dictionary:

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-CID_FILES = ("sr/_cid_dict.py", "sr/_concepts_dict.py")
+CID_FILES = ("sr/_cid_dict.py", "sr/_concepts_dict.py", "sr/_snomed_dict.py")
 DICTIONARY_FILES = ("_dicom_dict.py", "_uid_dict.py")
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -88,7 +88,17 @@ def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         codes.sort()
         out[str(cid)] = {"cid": cid, "keyword": keyword, "name": title_of(keyword),
                          "extensible": None, "codes": codes}
-    return {"cids": out}
+    return {"cids": out, "srt_to_sct": read_snomed_map()}
+
+
+def read_snomed_map() -> dict[str, str]:
+    """SNOMED-RT code (scheme ``SRT``, e.g. ``T-D3000``) -> SNOMED CT concept id
+    (``SCT``): PS3.16 replaced the SRT codes of its groups by SCT ones (2019), files
+    still carry the SRT codes, and PS3.16 Annex O lists both (pydicom's
+    ``sr/_snomed_dict.py``)."""
+    from pydicom.sr._snomed_dict import mapping
+
+    return dict(sorted((str(k), str(v)) for k, v in (mapping.get("SRT") or {}).items()))
 
 
 def _tag_key(tag: int | str) -> str:
