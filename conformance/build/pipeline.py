@@ -173,11 +173,13 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
         anomalies.extend(_normal_anomaly(a, 16) for a in found)
     if 6 in extra:
         _use_pydicom_dictionary(raw)
+    supplements = [_add_annex_l(raw)] if cids else []
     compiled = compile_tables(raw, parse=_parse)
     manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
                              compress=compress, edition_label=edition_label,
                              has_deid=raw.deidentification is not None,
                              supplies=raw.supplies, extra=extra)
+    manifest["supplements"] = [x for x in supplements if x is not None]
     documents = dict(compiled.documents)
     documents["anomalies"] = {"anomalies": anomalies}
     documents["manifest"] = manifest
@@ -202,6 +204,28 @@ def _use_pydicom_dictionary(raw: Raw) -> None:
         supplies.append(f"kept from the previous PS3.6 source: {len(kept)} elements, "
                         f"{len(kept_uids)} UIDs")
     raw.supplies["6"] = supplies
+
+
+def _add_annex_l(raw: Raw) -> dict[str, Any] | None:
+    """PS3.16 Annex L Body Part Examined Defined Terms from highdicom, when installed,
+    onto the rows that delegate to it; the manifest entry that records it (or None)."""
+    from conformance.build.delegated_terms import add_annex_l_terms
+    from conformance.build.readers.highdicom_tables import (
+        annex_l_source,
+        highdicom_version,
+        read_annex_l,
+    )
+
+    found = annex_l_source()
+    if found is None:
+        return None
+    path, digest, _size = found
+    terms = read_annex_l(path)
+    rows = add_annex_l_terms([*raw.modules.values(), *raw.macros.values()], list(terms))
+    return {"part": 16, "source": "highdicom", "edition": f"highdicom-{highdicom_version()}",
+            "sha256": digest, "file": f"highdicom/{path.parent.name}/{path.name}",
+            "supplies": [f"Annex L: {len(terms)} Body Part Examined Defined Terms on "
+                         f"{rows} rows"]}
 
 
 def read_sources(docbook: dict[int, Source], dsj: Source | None, *,
