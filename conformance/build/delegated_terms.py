@@ -2,8 +2,9 @@
 
 PS3.3 describes Body Part Examined (0018,0015) with "See Annex L 'Correspondence of
 Anatomic Region Codes and Body Part Examined Defined Terms' in PS3.16 for Defined
-Terms" (the DocBook renders the link "PS3.16 Chapter L") and lists none; without them the attribute has no Defined Terms at all. Rows
-whose description says so and that have no terms of their own get PS3.16 Annex L's.
+Terms" (the DocBook renders its link "PS3.16 Chapter L") and lists none: without them
+the attribute has no Defined Terms at all. Rows whose description says so and that
+have no terms of their own get PS3.16 Annex L's.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-_ANNEX_L = re.compile(r"(?:Annex|Chapter)\s+L\b.*Defined\s+Terms|Body\s+Part\s+Examined\s+Defined\s+Terms",
-                      re.IGNORECASE | re.DOTALL)
+_ANNEX_L = re.compile(r"(?:Annex|Chapter)\s+L\b.*Defined\s+Terms"
+                      r"|Body\s+Part\s+Examined\s+Defined\s+Terms", re.IGNORECASE | re.DOTALL)
 
 
 def _rows(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
