@@ -274,7 +274,9 @@ class _Reader:
                         and ".".join((i["reference"]["section"] or "").split(".")[:2]) == root),
                        None)
             title = self.titles.get(sections[0], "") if sections else ""
-            macro = slug(table_name(title)) if title else None
+            # "Frame Anatomy Functional Group Macro" -> frame-anatomy
+            macro = slug(re.sub(r"\s+(?:Functional\s+Group\s+)?Macro$", "", title)) \
+                if title else None
             for ref in refs:
                 tag = ref.get("attr_tag") or (keyword_tag(ref["attr_name"])
                                               if ref.get("attr_name") else None)

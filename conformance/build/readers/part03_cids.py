@@ -27,7 +27,10 @@ _STRENGTHS = {"baseline": "baseline", "b": "baseline", "defined": "defined", "d"
 _BEFORE = re.compile(
     r"(?:^|[\s(])(?P<s>Baseline|Defined|Enumerated|B|D|E)\s*(?:CID|Context\s+Group)?\s*"
     r"(?:for\s+(?:the\s+)?(?P<attr>[A-Z][A-Za-z0-9 /'&-]*?Sequence)\s*"
-    r"(?:\((?P<tag>[0-9A-Fa-f]{4},[0-9A-Fa-f]{4})\))?\s*(?:[a-z ]*?\s)?(?:is|shall\s+be)\s*)?$")
+    r"(?:\((?P<tag>[0-9A-Fa-f]{4},[0-9A-Fa-f]{4})\))?\s*"
+    # a case: "for Concept Name of (G-C1C6, SRT, "Quantity")", "within ..."
+    r"(?P<case>(?:for|within|of|if|when)\b.*?)?\s*)?"
+    r"(?:is|shall\s+be)?\s*$")
 
 
 def _segments(el: etree._Element) -> list[tuple[str, int | None]]:
@@ -73,7 +76,7 @@ def cid_refs(el: etree._Element) -> list[dict[str, Any]]:
         for i, (before, cid) in enumerate(segments):
             if cid is None:
                 continue
-            last = " ".join(before.split()[-12:])
+            last = " ".join(before.split()[-30:])
             m = _BEFORE.search(last)
             # a case after the link limits it: "DCID 7004 for referenced waveforms",
             # "Baseline CID 7040 is for pediatric patients"
@@ -81,7 +84,8 @@ def cid_refs(el: etree._Element) -> list[dict[str, Any]]:
             ref: dict[str, Any] = {
                 "cid": cid, "strength": _STRENGTHS[m.group("s").lower()] if m else None,
                 "text": text,
-                "qualified": bool(re.search(r"\b(?:for|if|when)\b", after))}
+                "qualified": bool(re.search(r"\b(?:for|if|when)\b", after)
+                                  or m and m.group("case"))}
             if m and m.group("attr"):
                 ref["attr_name"] = " ".join(m.group("attr").split())
                 if m.group("tag"):
