@@ -89,7 +89,7 @@ def _group_lines(groups: list[dict[str, Any]], pad: str) -> list[str]:
         strength = (g.get("strength") or "mentioned").capitalize()
         on = f" on ({g['attr'][:4]},{g['attr'][4:]})" if g.get("attr") else ""
         within = f" in {g['macro']}" if g.get("macro") else ""
-        name = f' "{g["name"]}"' if g.get("name") else " (not in this build's PS3.16)"
+        name = f' {g["name"]}' if g.get("name") else " (not in this build's PS3.16)"
         case = " (for a case only)" if g.get("qualified") else ""
         lines.append(f"{pad}{strength} CID {g['cid']}{name}{on}{within}{case}")
     return lines

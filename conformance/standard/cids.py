@@ -19,8 +19,8 @@ class ContextGroup:
 
     @property
     def label(self) -> str:
-        """``CID 4031 "Common Anatomic Region"``, as messages name a group."""
-        return f'CID {self.cid} "{self.name}"'
+        """``CID 4031 CommonAnatomicRegion``, as messages name a group."""
+        return f"CID {self.cid} {self.name}"
 
 
 class ContextGroups:

@@ -12,14 +12,12 @@ files read. Output shapes: ``{"cids": {str(cid): CID}}`` (``cids.schema.json``) 
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
 CID_FILES = ("sr/_cid_dict.py", "sr/_concepts_dict.py", "sr/_snomed_dict.py")
 DICTIONARY_FILES = ("_dicom_dict.py", "_uid_dict.py")
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def pydicom_root() -> Path:
@@ -45,12 +43,6 @@ def source_hash(files: tuple[str, ...]) -> tuple[str, int]:
         size += len(data)
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest(), size
-
-
-def title_of(keyword: str) -> str:
-    """``"AnatomicRegionModifier"`` -> ``"Anatomic Region Modifier"``: pydicom keeps the
-    group's keyword only, not PS3.16's title."""
-    return " ".join(_WORD.findall(keyword)) or keyword
 
 
 def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -86,7 +78,9 @@ def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
                         seen.add((scheme, value))
                         codes.append([scheme, str(value), str(meaning)])
         codes.sort()
-        out[str(cid)] = {"cid": cid, "keyword": keyword, "name": title_of(keyword),
+        # pydicom keeps the group's keyword, not PS3.16's title; splitting it back into
+        # words is guesswork ("CTMRandPETAnatomyImaged"), so the name is the keyword.
+        out[str(cid)] = {"cid": cid, "keyword": keyword, "name": keyword,
                          "extensible": None, "codes": codes}
     return {"cids": out, "srt_to_sct": read_snomed_map()}
 
