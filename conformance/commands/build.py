@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="edition recorded in the manifest (default: PS3.3's edition)")
     p.add_argument("--corrections", metavar="FILE", type=Path, action="append", default=[],
                    help="your own structural corrections of DocBook PS3.3 tables (format of "
-                        "conformance/build/readers/docbook_corrections.json; repeatable)")
+                        "conformance/compiler/readers/docbook_corrections.json; repeatable)")
     p.add_argument("--dictionary", choices=("source", "pydicom"), default="source",
                    help="PS3.6 data dictionary and UID registry from the build's sources "
                         "(default) or from the installed pydicom (its current edition)")
@@ -57,7 +57,7 @@ def parse_part_options(values: list[str]) -> dict[int, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.build.pipeline import build, default_dicom_standard_json
+    from conformance.compiler.pipeline import build, default_dicom_standard_json
 
     dsj: Path | None = None
     if hasattr(args, "dicom_standard_json"):
