@@ -323,6 +323,9 @@ def make_manifest(docbook: dict[int, Source], dsj: Source | None, counts: dict[s
         entry = source.manifest_entry()
         if part == 6:
             entry["supplies"] = supplies.get("6", ["elements", "uids"])
+            if "6" in parts:
+                # what pydicom lacks is kept from it (see _use_pydicom_dictionary)
+                entry["previous"] = {k: v for k, v in parts["6"].items() if k != "supplies"}
         elif part == 16:
             entry["supplies"] = ["cids"]
         parts[str(part)] = entry

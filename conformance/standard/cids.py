@@ -34,6 +34,11 @@ class ContextGroups:
     def __len__(self) -> int:
         return len(self._raw)
 
+    @property
+    def entries(self) -> Mapping[str, Any]:
+        """``cids.json``'s groups as stored (str(cid) -> group)."""
+        return self._raw
+
     def get(self, cid: int) -> ContextGroup | None:
         if cid not in self._made:
             raw = self._raw.get(str(cid))
