@@ -130,7 +130,7 @@ def coded_values(ctx: CheckContext) -> Iterator[Finding]:
 
 def assess(ctx: CheckContext) -> Iterator[Assessment]:
     """Every item of every present code sequence the IOD's tables define, assessed."""
-    groups = ctx.standard.cids
+    groups: ContextGroups | None = None  # cids.json is read on the first constrained item
     for b in bound_attributes(ctx):
         a = b.attr
         if not b.present or not (a.context_groups or holds_code(a)):
@@ -143,8 +143,10 @@ def assess(ctx: CheckContext) -> Iterator[Assessment]:
             found: list[Finding] = []
             code = _macro_rules(ctx, b, item, where, found)
             verdict = "no-code" if code is None else "no-group"
-            if code is not None and groups is not None and a.context_groups:
-                verdict = _against_groups(ctx, b, code, where, groups, found)
+            if code is not None and any(c.strength for c in a.context_groups):
+                groups = groups or ctx.standard.cids
+                if groups is not None:
+                    verdict = _against_groups(ctx, b, code, where, groups, found)
             yield Assessment(where, a, code, verdict, tuple(found))
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import zipfile
 
 TABLES_ZIP = "tables.zip"
+CIDS_ZIP = "cids.zip"
 _CACHE: dict[Path, Standard] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -159,11 +160,38 @@ class Standard:
     def cids(self) -> ContextGroups | None:
         """PS3.16 context groups (``cids.json``); None for a build without them."""
         if "_cids" not in self._data:
-            doc = self._file("cids", required=False)
             with self._lock:
                 if "_cids" not in self._data:
-                    self._data["_cids"] = None if doc is None else ContextGroups(doc)
+                    self._data["_cids"] = self._context_groups()
         return self._data["_cids"]
+
+    def _context_groups(self) -> ContextGroups | None:
+        if _find(self.path, "cids") is None:
+            return None
+        archive = self.path / CIDS_ZIP
+        if not archive.is_file():
+            return ContextGroups(self._file("cids"))
+        import zipfile
+
+        try:
+            handle = zipfile.ZipFile(archive)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise StandardDataError(f"{archive}: unreadable ({exc})") from None
+
+        def member(name: str) -> Any:
+            with self._lock:  # one ZipFile handle is not thread-safe
+                try:
+                    data = handle.read(name)
+                except KeyError:
+                    return None
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise StandardDataError(f"{archive}: {name}: {exc}") from None
+            try:
+                return json.loads(data)
+            except ValueError as exc:
+                raise StandardDataError(f"{archive}: {name}: {exc}") from None
+
+        return ContextGroups(member=member, whole=lambda: self._file("cids"))
 
     @property
     def dictionary(self) -> Dictionary:
