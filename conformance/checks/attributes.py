@@ -6,12 +6,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import value_is_empty
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG
 from conformance.engine.undecided import expr_class, missing_names
-from conformance.engine.values import value_is_empty
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
 _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",

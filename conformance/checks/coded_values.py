@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import element
 from conformance.engine.finding import Finding, Severity
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import AttrReq, CidReq
-from conformance.engine.values import element
 from conformance.engine.walk import Bound, bound_attributes
 from conformance.standard.cids import ContextGroup, ContextGroups
 
