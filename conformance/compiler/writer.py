@@ -23,11 +23,12 @@ from conformance.errors import StandardDataError, UsageError
 from conformance.schemas import validate_document
 
 TABLES_ZIP = "tables.zip"
+CIDS_ZIP = "cids.zip"
 # Fixed zip timestamps so that two builds are byte-identical.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # The manifest goes last: a folder with a manifest is a complete build.
 ORDER = ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
-         "deidentification", "manifest")
+         "deidentification", "cids", "manifest")
 
 
 def dumps(doc: Any) -> bytes:
@@ -84,6 +85,8 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
             (tmp / file_name(name, packed)).write_bytes(data)
             if name == "modules" and tables_zip:
                 write_tables_zip(tmp / TABLES_ZIP, doc)
+            if name == "cids" and tables_zip:
+                write_cids_zip(tmp / CIDS_ZIP, doc)
             if _after_file is not None:
                 _after_file(name)
         if "modules" in documents and tables_zip:
@@ -102,11 +105,24 @@ def write_tables_zip(path: Path, modules_doc: dict[str, Any]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for group in ("modules", "macros"):
             for table_id, table in sorted(modules_doc.get(group, {}).items()):
-                info = zipfile.ZipInfo(f"{group}/{table_id}.json", date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, json.dumps(table, sort_keys=True,
-                                                  separators=(",", ":"), ensure_ascii=False))
+                _add_member(archive, f"{group}/{table_id}.json", table)
+
+
+def write_cids_zip(path: Path, cids_doc: dict[str, Any]) -> None:
+    """``cids.json`` split for the loader: ``cids/<cid>.json`` per context group and
+    ``srt_to_sct.json`` (reading all of cids.json costs a cold start ~0.1 s)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for cid, group in sorted(cids_doc.get("cids", {}).items(), key=lambda kv: int(kv[0])):
+            _add_member(archive, f"cids/{cid}.json", group)
+        _add_member(archive, "srt_to_sct.json", cids_doc.get("srt_to_sct") or {})
+
+
+def _add_member(archive: zipfile.ZipFile, name: str, doc: Any) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                                      ensure_ascii=False))
 
 
 def swap_into_place(new: Path, out: Path) -> None:

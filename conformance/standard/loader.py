@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
+from conformance.standard.cids import ContextGroups
 from conformance.standard.dictionary import Dictionary
 
 if TYPE_CHECKING:
     import zipfile
 
 TABLES_ZIP = "tables.zip"
+CIDS_ZIP = "cids.zip"
 _CACHE: dict[Path, Standard] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -175,6 +177,43 @@ class Standard:
     def deidentification(self) -> list[dict[str, Any]] | None:
         doc = self._file("deidentification", required=False)
         return None if doc is None else doc.get("attributes")
+
+    @property
+    def cids(self) -> ContextGroups | None:
+        """PS3.16 context groups (``cids.json``); None for a build without them."""
+        if "_cids" not in self._data:
+            with self._lock:
+                if "_cids" not in self._data:
+                    self._data["_cids"] = self._context_groups()
+        return self._data["_cids"]
+
+    def _context_groups(self) -> ContextGroups | None:
+        if _find(self.path, "cids") is None:
+            return None
+        archive = self.path / CIDS_ZIP
+        if not archive.is_file():
+            return ContextGroups(self._file("cids"))
+        import zipfile
+
+        try:
+            handle = zipfile.ZipFile(archive)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise StandardDataError(f"{archive}: unreadable ({exc})") from None
+
+        def member(name: str) -> Any:
+            with self._lock:  # one ZipFile handle is not thread-safe
+                try:
+                    data = handle.read(name)
+                except KeyError:
+                    return None
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise StandardDataError(f"{archive}: {name}: {exc}") from None
+            try:
+                return json.loads(data)
+            except ValueError as exc:
+                raise StandardDataError(f"{archive}: {name}: {exc}") from None
+
+        return ContextGroups(member=member, whole=lambda: self._file("cids"))
 
     @property
     def dictionary(self) -> Dictionary:
