@@ -1,0 +1,149 @@
+"""What runs on a worker: validate one partition of files with a per-worker Validator.
+
+Each worker process loads the standard and the rule packs once (the first task with a
+given configuration builds the Validator, later tasks reuse it), so a partition costs
+only its files. The functions here import no Dask: they run in any process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.distributed.fingerprint import (
+    RulesFingerprint,
+    iod_fingerprint,
+    stamp,
+    standard_fingerprint,
+)
+from conformance.engine.input import load
+from conformance.engine.report import Report
+
+_UID_TAGS = {"study_instance_uid": 0x0020000D, "series_instance_uid": 0x0020000E,
+             "sop_instance_uid": 0x00080018}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What a worker needs to build the Validator: plain, small and picklable. Rule
+    files and the standard folder must be readable at the same paths on the workers."""
+
+    standard: str | None = None
+    rules: tuple[Any, ...] = ()
+    iod: str | None = None
+    content_hash: bool = False
+
+
+@dataclass(slots=True)
+class FileResult:
+    """One validated file: its report plus what the dataset tables record about it."""
+
+    path: str
+    report: Report
+    size: int | None = None
+    mtime_ns: int | None = None
+    sha256: str | None = None
+    seconds: float = 0.0
+    worker: str = ""
+    uids: dict[str, str | None] = field(default_factory=dict)
+    modality: str | None = None
+    standard_fp: str = ""
+    iod_fp: str = ""
+    rules_fp: str = ""
+    reused: bool = False         # findings taken from an earlier run's dataset
+    run_id: str | None = None    # the run that validated it, when reused
+
+
+class _Prepared:
+    """A Validator and the fingerprints of its configuration, built once per worker."""
+
+    def __init__(self, config: Config) -> None:
+        import warnings
+
+        from conformance.engine.api import Validator
+
+        # pydicom's warnings about bad values are findings already.
+        warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
+        self.validator = Validator(config.standard, config.rules, config.iod)
+        self.standard_fp = standard_fingerprint(self.validator.standard,
+                                                self.validator.iod_override)
+        self.rules_fp = RulesFingerprint(self.validator.rules)
+        self._iod_fps: dict[str | None, str] = {}
+
+    def iod_fp(self, iod: str | None) -> str:
+        fp = self._iod_fps.get(iod)
+        if fp is None:
+            fp = self._iod_fps[iod] = iod_fingerprint(self.validator.standard, iod)
+        return fp
+
+
+_PREPARED: dict[Config, _Prepared] = {}
+_LOCK = threading.Lock()
+LOADS = 0  # how many Validators this process built (tests check "once per worker")
+
+
+def prepared(config: Config) -> _Prepared:
+    global LOADS
+    with _LOCK:
+        hit = _PREPARED.get(config)
+        if hit is None:
+            hit = _PREPARED[config] = _Prepared(config)
+            LOADS += 1
+        return hit
+
+
+def _text(ds: Any, tag: int) -> str | None:
+    try:
+        elem = ds.get(tag)
+        if elem is None or not elem.value:
+            return None
+        value = elem.value
+        return str(value if isinstance(value, str) else value[0]).strip(" \x00") or None
+    except Exception:  # noqa: BLE001 - a broken value: the checks report it
+        return None
+
+
+def validate_file(prep: _Prepared, path: str, worker: str, content_hash: bool) -> FileResult:
+    """Validate one file; never raises for bad data (an unreadable file is a finding)."""
+    from conformance.rules.pack import modality_of
+
+    start = time.perf_counter()
+    st = stamp(path, content_hash=content_hash)
+    loaded = load(path)
+    report = prep.validator.validate_loaded(loaded)
+    ds = loaded.dataset
+    uids = {k: _text(ds, t) for k, t in _UID_TAGS.items()} if ds is not None else {}
+    modality = modality_of(ds) if ds is not None else None
+    return FileResult(
+        path=path, report=report, size=st.size if st else None,
+        mtime_ns=st.mtime_ns if st else None, sha256=st.sha256 if st else None,
+        seconds=time.perf_counter() - start, worker=worker, uids=uids, modality=modality,
+        standard_fp=prep.standard_fp, iod_fp=prep.iod_fp(report.iod),
+        rules_fp=prep.rules_fp(report.iod, report.sop_class_uid, modality))
+
+
+def worker_name() -> str:
+    """The Dask worker's address inside a worker, else host:pid."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def validate_partition(config: Config, paths: Sequence[str]) -> list[FileResult]:
+    """The task: validate ``paths`` in order with this process's Validator for ``config``."""
+    prep = prepared(config)
+    name = worker_name()
+    return [validate_file(prep, p, name, config.content_hash) for p in paths]
+
+
+def loads_in_this_process() -> int:
+    """How many Validators this process has built (``client.run`` it on every worker)."""
+    return LOADS
