@@ -54,6 +54,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
+    scale = p.add_argument_group("scale out (README: Scale out; needs the [dask] extra)")
+    scale.add_argument("--dask", metavar="ADDRESS|local:N",
+                       help="validate on a Dask cluster: a scheduler address, or local:N "
+                            "for a LocalCluster of N worker processes")
+    scale.add_argument("--out-dataset", metavar="DIR",
+                       help="also write the results as a dataset: files/ and findings/ "
+                            "tables, partitioned")
+    scale.add_argument("--dataset-format", choices=("parquet", "jsonl"), default="parquet",
+                       help="format of the --out-dataset tables (default: parquet)")
+    scale.add_argument("--incremental", action="store_true",
+                       help="reuse the findings in --out-dataset of files, standard tables "
+                            "and rules unchanged since (also resumes an interrupted run)")
+    scale.add_argument("--hash", action="store_true",
+                       help="record each file's SHA-256; an incremental run then reuses a "
+                            "file whose mtime changed but whose content did not")
+    scale.add_argument("--partition-size", type=int, default=64, metavar="N",
+                       help="files per task at most (a folder stays together up to N)")
     return p
 
 
@@ -189,20 +206,71 @@ def standard_info(validator: Any) -> dict[str, Any]:
             "path": str(path) if path is not None else None}
 
 
+def _scaled(args: argparse.Namespace) -> bool:
+    """Whether the run goes through ``conformance.distributed`` (cluster or dataset)."""
+    if not (args.dask or args.out_dataset or args.incremental):
+        return False
+    if "-" in args.paths:
+        raise UsageError("stdin ('-') cannot be combined with --dask/--out-dataset")
+    if args.jobs > 1:
+        raise UsageError("-j is for local processes; with --dask/--out-dataset use "
+                         "--dask local:N")
+    if args.incremental and not args.out_dataset:
+        raise UsageError("--incremental needs --out-dataset DIR (where the last run's "
+                         "records are)")
+    if args.partition_size < 1:
+        raise UsageError(f"--partition-size {args.partition_size}: need at least 1")
+    return True
+
+
+def scaled_reports(items: Sequence[Item], args: argparse.Namespace,
+                   stack: ExitStack) -> tuple[Iterator[Any], Any]:
+    """Reports from a ``conformance.distributed.Run`` (a Dask cluster, started only if
+    some file needs validating, or this process), and the Run for its stats."""
+    from conformance.distributed import Config, Run
+    from conformance.distributed.executors import Cluster, DaskExecutor, LocalExecutor
+    from conformance.distributed.partition import by_folder
+
+    executor: Any
+    if args.dask:
+        cluster = Cluster(args.dask)
+        stack.callback(cluster.close)
+        executor = DaskExecutor(factory=cluster.client)
+    else:
+        executor = LocalExecutor()
+    config = Config(standard=args.standard, rules=tuple(args.rules), iod=args.iod,
+                    content_hash=args.hash)
+    job = Run(by_folder([it.path for it in items], args.partition_size), config, executor,
+              out_dataset=args.out_dataset, dataset_format=args.dataset_format,
+              incremental=args.incremental)
+    return iter(job), job
+
+
 def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
+    scaled = _scaled(args)
     items, folder = collect(args.paths)
     validator = make_validator(args.standard, args.rules, args.iod)
+    job = None
     with ExitStack() as stack:
+        if scaled:
+            source, job = scaled_reports(items, args, stack)
+        else:
+            source = reports(items, validator, args, stack)
         stream, tty = _open_output(args.output, stack)
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")
         enabled = None if folder and not args.no_progress else False
         bar = stack.enter_context(progress("Validating", total=len(items), enabled=enabled))
-        it = _advancing(reports(items, validator, args, stack), bar)
+        it = _advancing(source, bar)
         summary: Summary = writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
             show_info=args.show_info,
             fail_on=args.fail_on)
         stream.flush()
+    if job is not None and args.out_dataset:
+        st = job.stats
+        print(f"dataset {args.out_dataset}: {st.files} files ({st.validated} validated, "
+              f"{st.reused} reused, {st.unreadable} unreadable) in {st.seconds:.1f} s",
+              file=sys.stderr)
     return 1 if summary.fails(args.fail_on) else 0

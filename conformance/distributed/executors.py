@@ -57,11 +57,9 @@ class DaskExecutor:
 
     def __init__(self, client: Any = None, factory: Callable[[], Any] | None = None) -> None:
         require_dask()
-        from distributed import as_completed
-
         self._client = client
         self._factory = factory
-        self._done = as_completed()
+        self._done: Any = None  # distributed.as_completed, made with the client
         self._tokens: dict[Any, Any] = {}
 
     @property
@@ -74,6 +72,10 @@ class DaskExecutor:
 
     def submit(self, token: Any, config: Config, paths: Sequence[str]) -> None:
         fut = self.client.submit(validate_partition, config, list(paths), pure=False)
+        if self._done is None:
+            from distributed import as_completed
+
+            self._done = as_completed(loop=self.client.loop)
         self._tokens[fut.key] = token
         self._done.add(fut)
 
@@ -98,9 +100,10 @@ class DaskExecutor:
         return max(1, len(self._client.scheduler_info().get("workers", {})))
 
     def close(self) -> None:
-        for fut in list(self._done.futures):
-            fut.cancel()
-        self._done.clear()
+        if self._done is not None:
+            for fut in list(self._done.futures):
+                fut.cancel()
+            self._done.clear()
         self._tokens.clear()
 
 
