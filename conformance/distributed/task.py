@@ -59,21 +59,43 @@ class FileResult:
     run_id: str | None = None    # the run that validated it, when reused
 
 
-class _Prepared:
-    """A Validator and the fingerprints of its configuration, built once per worker."""
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
-    def __init__(self, config: Config) -> None:
+
+class _Prepared:
+    """A Validator and the fingerprints of its configuration, built once per worker and
+    built again when the standard folder or a rule file changes on disk (a long-lived
+    cluster serves runs before and after an edit)."""
+
+    def __init__(self, config: Config, *, reread: bool = False) -> None:
         import warnings
 
         from conformance.engine.api import Validator
+        from conformance.standard import load_standard
+        from conformance.standard.loader import Standard
 
         # pydicom's warnings about bad values are findings already.
         warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
-        self.validator = Validator(config.standard, config.rules, config.iod)
+        std = load_standard(config.standard)
+        if reread:  # the loader caches per path; the folder there has changed
+            std = Standard(std.path)
+        self.validator = Validator(std, config.rules, config.iod)
+        self.stamps = self.current_stamps()
         self.standard_fp = standard_fingerprint(self.validator.standard,
                                                 self.validator.iod_override)
         self.rules_fp = RulesFingerprint(self.validator.rules)
         self._iod_fps: dict[str | None, str] = {}
+
+    def current_stamps(self) -> tuple[Any, ...]:
+        files = [os.path.join(self.validator.standard.path, "manifest.json")]
+        files += [os.path.abspath(f) for r in self.validator.rules
+                  for f in getattr(r, "files", ())]
+        return tuple(_stat(f) for f in files)
 
     def iod_fp(self, iod: str | None) -> str:
         fp = self._iod_fps.get(iod)
@@ -88,11 +110,12 @@ LOADS = 0  # how many Validators this process built (tests check "once per worke
 
 
 def prepared(config: Config) -> _Prepared:
+    """This process's Validator for ``config`` (rebuilt if its files changed)."""
     global LOADS
     with _LOCK:
         hit = _PREPARED.get(config)
-        if hit is None:
-            hit = _PREPARED[config] = _Prepared(config)
+        if hit is None or hit.current_stamps() != hit.stamps:
+            hit = _PREPARED[config] = _Prepared(config, reread=hit is not None)
             LOADS += 1
         return hit
 
