@@ -140,17 +140,20 @@ class RulesFingerprint:
     """Per file, a hash of the rules that apply to it (by IOD, SOP Class and Modality,
     as the packs' ``applies_to`` decide) and of every pack's ``disable:`` list.
 
-    Packs given as Python objects (not YAML files) cannot be inspected: they get a token
-    new in every run, so files validated with them are always validated again.
+    A pack given as a Python object (not a YAML file) cannot be inspected: it may say
+    what its findings depend on with a ``fingerprint`` string attribute; without one it
+    gets a token new in every run, so files validated with it are always validated again.
     """
 
     def __init__(self, packs: Sequence[Any]) -> None:
-        self._packs = []
+        self._packs: list[tuple[list[tuple[Any, str]] | None, str]] = []
         for pack in packs:
             rules = getattr(pack, "rules", None)
             disables = getattr(pack, "disables", None)
             if rules is None or disables is None:
-                self._packs.append((None, secrets.token_hex(8)))
+                own = getattr(pack, "fingerprint", None)
+                token = f"object:{own}" if isinstance(own, str) else secrets.token_hex(8)
+                self._packs.append((None, token))
                 continue
             hashed = [(r, _sha(_canon(r))) for r in rules]
             self._packs.append((hashed, _sha(_canon(disables))))

@@ -14,7 +14,7 @@ from conformance.distributed.dataset import META, PARTIAL, read_table
 from conformance.distributed.rows import FILES, FINDINGS
 from conformance.engine.api import Validator
 from conformance.errors import UsageError
-from tests.engine.datasets import MINI, ct_dataset, enhanced_dataset, with_file_meta
+from tests.engine.datasets import ct_dataset, enhanced_dataset, with_file_meta
 from tests.helpers.mini_variants import mini_variant
 
 pa = pytest.importorskip("pyarrow")
