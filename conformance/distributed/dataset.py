@@ -5,6 +5,7 @@ Layout of ``--out-dataset DIR``::
     DIR/_dataset.json              format, schema, the run's counts (written last)
     DIR/files/part-000000.parquet  one row per file      (or .jsonl)
     DIR/findings/part-000000.parquet  one row per finding
+    DIR/cross_file/part-000000.parquet  cross-file consistency findings (written last)
     DIR/_partial/RUN/...           parts of a run in progress or interrupted
 
 Every part is written to a hidden temporary file and renamed when complete, as soon as
@@ -29,7 +30,7 @@ from conformance.errors import UsageError
 FORMATS = ("parquet", "jsonl")
 META = "_dataset.json"
 PARTIAL = "_partial"
-TABLES = {"files": FILES, "findings": FINDINGS}
+TABLES = {"files": FILES, "findings": FINDINGS, "cross_file": FINDINGS}
 _EXT = {"parquet": ".parquet", "jsonl": ".jsonl"}
 
 
@@ -52,10 +53,6 @@ def arrow_schema(columns: tuple[tuple[str, str, str], ...]) -> Any:
                       for name, t, doc in columns])
 
 
-def _replace_atomically(tmp: Path, final: Path) -> None:
-    os.replace(tmp, final)
-
-
 def write_rows(path: Path, table: str, rows: list[dict[str, Any]], fmt: str) -> None:
     """Write one part file: a hidden temporary file, renamed when complete."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -68,7 +65,7 @@ def write_rows(path: Path, table: str, rows: list[dict[str, Any]], fmt: str) -> 
         with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
             for r in rows:
                 f.write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
-    _replace_atomically(tmp, path)
+    os.replace(tmp, path)
 
 
 def _is_ours(root: Path) -> bool:
@@ -109,6 +106,11 @@ class DatasetWriter:
         write_rows(self.stage / "files" / name, "files", files, self.fmt)
         self.counts["files"] += len(files)
         self.counts["findings"] += len(findings)
+
+    def write_cross_file(self, findings: list[dict[str, Any]]) -> None:
+        write_rows(self.stage / "cross_file" / f"part-000000{_EXT[self.fmt]}", "cross_file",
+                   findings, self.fmt)
+        self.counts["cross_file"] = len(findings)
 
     def commit(self, meta: dict[str, Any]) -> None:
         """Make this run's tables the dataset's tables; remove ``_partial`` (ours)."""

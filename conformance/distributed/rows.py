@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.distributed.consistency import digest_from_json, digest_to_json
 from conformance.distributed.task import FileResult
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.report import Report, Suppression
@@ -65,6 +66,8 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("iod_fingerprint", "string", "the IOD's tables (modules, macros it reaches)"),
     ("rules_fingerprint", "string", "the rules that apply to this file, and the disables"),
     ("suppressed", "string", "JSON list of {code, reason, count} hidden by disable:"),
+    ("digest", "string", "cross-file consistency digest (JSON: value hashes per entity, "
+                         "identifying values masked); null without the consistency unit"),
     ("reused", "bool", "true when an incremental run reused the findings of an earlier run"),
     ("run_id", "string", "the run that validated the file (UTC time stamp)"),
 )
@@ -84,11 +87,16 @@ def status(report: Report) -> str:
 
 
 def finding_rows(result: FileResult) -> Iterator[dict[str, Any]]:
-    uids = result.uids
-    for i, f in enumerate(result.report.findings):
+    return rows_of(result.path, result.report.findings, result.uids)
+
+
+def rows_of(path: str, findings: list[Finding], uids: dict[str, str | None]
+            ) -> Iterator[dict[str, Any]]:
+    """Finding rows of one file (also the cross_file table's rows, without UIDs)."""
+    for i, f in enumerate(findings):
         ref = f.reference
         yield {
-            "file": result.path, "seq": i,
+            "file": path, "seq": i,
             "sop_instance_uid": uids.get("sop_instance_uid"),
             "series_instance_uid": uids.get("series_instance_uid"),
             "study_instance_uid": uids.get("study_instance_uid"),
@@ -119,6 +127,7 @@ def file_row(result: FileResult, run_id: str) -> dict[str, Any]:
         "standard_fingerprint": result.standard_fp, "iod_fingerprint": result.iod_fp,
         "rules_fingerprint": result.rules_fp,
         "suppressed": json.dumps([s.to_dict() for s in r.suppressed], sort_keys=True),
+        "digest": digest_to_json(result.digest),
         "reused": result.reused, "run_id": result.run_id or run_id,
     }
 
@@ -154,4 +163,4 @@ def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]]) -> Fi
         worker=file.get("worker") or "", uids=uids, modality=file.get("modality"),
         standard_fp=file.get("standard_fingerprint") or "",
         iod_fp=file.get("iod_fingerprint") or "", rules_fp=file.get("rules_fingerprint") or "",
-        reused=True, run_id=file.get("run_id"))
+        reused=True, run_id=file.get("run_id"), digest=digest_from_json(file.get("digest")))

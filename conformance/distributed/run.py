@@ -16,16 +16,26 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from conformance.distributed.consistency import CrossFile
 from conformance.distributed.dataset import DatasetWriter, check_target, read_records
 from conformance.distributed.fingerprint import stamp
-from conformance.distributed.rows import file_row, finding_rows, result_from_rows, status
+from conformance.distributed.rows import (
+    file_row,
+    finding_rows,
+    result_from_rows,
+    rows_of,
+    status,
+)
 from conformance.distributed.task import Config, FileResult, prepared
+from conformance.engine.finding import Finding
 from conformance.engine.input import Loaded, ReadFacts
 from conformance.engine.report import Report
+
+_REPORT_FIELDS = frozenset(f.name for f in fields(Report))
 
 
 @dataclass(slots=True)
@@ -39,6 +49,7 @@ class Stats:
     unreadable: int = 0
     tasks_lost: int = 0     # tasks that died with a worker or raised, then split up
     worker_deaths_blamed: int = 0  # files reported unreadable because they kill workers
+    cross_file: int = 0     # cross-file consistency findings
     seconds: float = 0.0
 
 
@@ -59,13 +70,15 @@ class Run:
 
     def __init__(self, partitions: Sequence[Sequence[str]], config: Config, executor: Any,
                  *, out_dataset: str | Path | None = None, dataset_format: str = "parquet",
-                 incremental: bool = False, window: int | None = None) -> None:
+                 incremental: bool = False, window: int | None = None,
+                 consistency: bool = True) -> None:
         self.partitions = [list(p) for p in partitions]
         self.config = config
         self.executor = executor
         self.out = Path(out_dataset) if out_dataset is not None else None
         self.fmt = dataset_format
         self.incremental = incremental
+        self.consistency = consistency
         self.window = window or 2 * executor.workers() + 2
         self.run_id = new_run_id()
         self.stats = Stats(files=sum(len(p) for p in self.partitions),
@@ -113,6 +126,26 @@ class Run:
                           sha256=st.sha256 if st else None, standard_fp=prep.standard_fp,
                           iod_fp="", rules_fp=prep.rules_fp(None, None, None))
 
+    def _cross_file(self, pairs: list[tuple[str, Finding]],
+                    writer: DatasetWriter | None) -> Iterator[FileResult]:
+        """The reduce's findings: written as the cross_file table, and yielded as one
+        extra result per file they are about (its report marked ``cross_file`` where
+        reports have that field), after every file's own report."""
+        by_path: dict[str, list[Finding]] = {}
+        for path, f in pairs:
+            by_path.setdefault(path, []).append(f)
+        self.stats.cross_file = len(pairs)
+        if writer is not None:
+            writer.write_cross_file([row for p, fs in by_path.items()
+                                     for row in rows_of(p, fs, {})])
+        mark = {"cross_file": True} if "cross_file" in _REPORT_FIELDS else {}
+        std = prepared(self.config).validator.standard
+        for p, fs in by_path.items():
+            report = Report(path=p, sop_class_uid=None, iod=None,
+                            iod_name="cross-file consistency", findings=fs,
+                            standard={"edition": std.edition, "path": str(std.path)}, **mark)
+            yield FileResult(path=p, report=report)
+
     # -- the run ------------------------------------------------------------------------
     def results(self) -> Iterator[FileResult]:
         start = time.perf_counter()
@@ -128,7 +161,9 @@ class Run:
         held: dict[int, list[FileResult]] = {}
         suspects: deque[tuple[int, str]] = deque()
         ex = self.executor
-        next_submit = next_yield = 0
+        next_submit = next_yield = position = 0
+        cross = (CrossFile.create(prepared(self.config).validator.standard)
+                 if self.consistency else None)
 
         def finish(i: int) -> None:
             part = parts.pop(i)
@@ -162,7 +197,11 @@ class Run:
                     start_part(next_submit)
                     next_submit += 1
                 if next_yield in held:
-                    yield from held.pop(next_yield)
+                    for r in held.pop(next_yield):
+                        if cross is not None:
+                            cross.add(r.digest, position)
+                        position += 1
+                        yield r
                     next_yield += 1
                     continue
                 if suspects and ex.pending() == 0:
@@ -190,6 +229,8 @@ class Run:
                     finish(i)
         finally:
             ex.close()
+        if cross is not None:
+            yield from self._cross_file(cross.findings(), writer)
         self.stats.seconds = time.perf_counter() - start
         if writer is not None:
             std = prepared(self.config).validator.standard

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.distributed.consistency import digest_of
 from conformance.distributed.fingerprint import (
     RulesFingerprint,
     iod_fingerprint,
@@ -56,6 +57,7 @@ class FileResult:
     iod_fp: str = ""
     rules_fp: str = ""
     reused: bool = False         # findings taken from an earlier run's dataset
+    digest: Any = None           # cross-file consistency digest (the map step), if any
     run_id: str | None = None    # the run that validated it, when reused
 
 
@@ -147,7 +149,8 @@ def validate_file(prep: _Prepared, path: str, worker: str, content_hash: bool) -
         mtime_ns=st.mtime_ns if st else None, sha256=st.sha256 if st else None,
         seconds=time.perf_counter() - start, worker=worker, uids=uids, modality=modality,
         standard_fp=prep.standard_fp, iod_fp=prep.iod_fp(report.iod),
-        rules_fp=prep.rules_fp(report.iod, report.sop_class_uid, modality))
+        rules_fp=prep.rules_fp(report.iod, report.sop_class_uid, modality),
+        digest=digest_of(report))
 
 
 def worker_name() -> str:
