@@ -118,7 +118,10 @@ class Run:
                    "the only task (out of memory, a crash or a kill)")
         else:
             why = f"validation raised {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        report = prep.validator.validate_loaded(Loaded(None, None, ReadFacts(), path, why))
+        v = prep.validator
+        public = getattr(v, "unreadable", None)  # Validator.unreadable(path, reason), if any
+        report = (public(path, why) if public is not None
+                  else v._unreadable(Loaded(None, None, ReadFacts(), path, why)))
         st = stamp(path, content_hash=self.config.content_hash)
         self.stats.worker_deaths_blamed += 1
         return FileResult(path=path, report=report, size=st.size if st else None,

@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ from conformance.distributed.fingerprint import (
     stamp,
     standard_fingerprint,
 )
-from conformance.engine.input import load
 from conformance.engine.report import Report
 
 _UID_TAGS = {"study_instance_uid": 0x0020000D, "series_instance_uid": 0x0020000E,
@@ -86,16 +85,18 @@ class _Prepared:
         std = load_standard(config.standard)
         if reread:  # the loader caches per path; the folder there has changed
             std = Standard(std.path)
-        self.validator = Validator(std, config.rules, config.iod)
+        self.probe = _Probe()
+        self.validator = Validator(std, (*config.rules, self.probe), config.iod)
+        self.packs = self.validator.rules[:-1]  # the user's
         self.stamps = self.current_stamps()
         self.standard_fp = standard_fingerprint(self.validator.standard,
                                                 self.validator.iod_override)
-        self.rules_fp = RulesFingerprint(self.validator.rules)
+        self.rules_fp = RulesFingerprint(self.packs)
         self._iod_fps: dict[str | None, str] = {}
 
     def current_stamps(self) -> tuple[Any, ...]:
         files = [os.path.join(self.validator.standard.path, "manifest.json")]
-        files += [os.path.abspath(f) for r in self.validator.rules
+        files += [os.path.abspath(f) for r in self.packs
                   for f in getattr(r, "files", ())]
         return tuple(_stat(f) for f in files)
 
@@ -133,17 +134,46 @@ def _text(ds: Any, tag: int) -> str | None:
         return None
 
 
+class _Probe:
+    """A rule pack that finds nothing: it notes the UIDs and Modality of the dataset the
+    Validator parsed (``RulePack`` is the engine's extension point that sees it), so a
+    file is parsed once. Per thread: a worker may run several tasks at once."""
+
+    disabled_codes: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        self._seen = threading.local()
+
+    def evaluate(self, ctx: Any) -> Iterator[Any]:
+        from conformance.rules.pack import modality_of
+
+        ds = ctx.dataset
+        self._seen.value = ({k: _text(ds, t) for k, t in _UID_TAGS.items()}, modality_of(ds))
+        return iter(())
+
+    def take(self) -> tuple[dict[str, str | None], str | None]:
+        value = getattr(self._seen, "value", None)
+        self._seen.value = None
+        return value if value is not None else ({}, None)
+
+
+def _identity(report: Report) -> dict[str, str | None] | None:
+    """UIDs from ``Report.identity`` when the engine provides it (masked as the
+    Validator's privacy setting says)."""
+    ident = getattr(report, "identity", None)
+    if ident is None:
+        return None
+    return {k: getattr(ident, k, None) for k in _UID_TAGS}
+
+
 def validate_file(prep: _Prepared, path: str, worker: str, content_hash: bool) -> FileResult:
     """Validate one file; never raises for bad data (an unreadable file is a finding)."""
-    from conformance.rules.pack import modality_of
-
     start = time.perf_counter()
     st = stamp(path, content_hash=content_hash)
-    loaded = load(path)
-    report = prep.validator.validate_loaded(loaded)
-    ds = loaded.dataset
-    uids = {k: _text(ds, t) for k, t in _UID_TAGS.items()} if ds is not None else {}
-    modality = modality_of(ds) if ds is not None else None
+    prep.probe.take()
+    report = prep.validator.validate(path)
+    uids, modality = prep.probe.take()
+    uids = _identity(report) or uids
     return FileResult(
         path=path, report=report, size=st.size if st else None,
         mtime_ns=st.mtime_ns if st else None, sha256=st.sha256 if st else None,

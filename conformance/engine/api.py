@@ -128,11 +128,7 @@ class Validator:
 
     def validate(self, obj: Any, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
-        return self.validate_loaded(load(obj, path))
-
-    def validate_loaded(self, loaded: Loaded) -> Report:
-        """Validate an input already parsed by ``conformance.engine.input.load`` (callers
-        that also read the dataset themselves, e.g. for its UIDs, parse it only once)."""
+        loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)
         ctx = self.context(loaded)
