@@ -31,15 +31,26 @@ from conformance.errors import UsageError
 __all__ = ["Cluster", "Config", "Run", "Stats", "expand", "validate"]
 
 
-def expand(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Files and folders (walked recursively, hidden names skipped) -> file paths."""
-    from conformance.commands.validate import walk
+def _walk(folder: str) -> Iterable[str]:
+    """The files of a folder as ``conformance validate`` walks it: the batch walk
+    (``conformance.inputs.walk``, which skips non-DICOM files) where this installation
+    has it, else the command's recursive walk (hidden names skipped)."""
+    try:
+        from conformance.inputs.walk import walk
+    except ImportError:
+        from conformance.commands.validate import walk as folder_walk
 
+        return folder_walk(Path(folder))
+    return walk(folder)  # type: ignore[no-any-return]
+
+
+def expand(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files and folders (walked recursively) -> file paths, in walk order."""
     out: list[str] = []
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            out.extend(walk(Path(p)))
+            out.extend(_walk(p))
         elif os.path.exists(p):
             out.append(p)
         else:
