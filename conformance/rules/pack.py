@@ -63,7 +63,7 @@ class LoadedPack:
             return got
 
         ectx = EvalContext(item=root, root=root, module_present=ctx.module_present())
-        modality = modality_of(root)
+        modality = _modality(root)
         for rule in self.rules:
             try:
                 if not applies(rule, ctx.iod, ctx.sop_class_uid, modality):
@@ -93,13 +93,16 @@ class LoadedPack:
             yield _finding(rule, ctx, Hit(None, None))
 
 
-def modality_of(ds: Any) -> str | None:
+def _modality(ds: Any) -> str | None:
     """The dataset's Modality (0008,0060) as ``applies_to: modalities`` compares it."""
     try:
         v = ds.get(0x00080060)
         return str(v.value).strip(" \x00") if v is not None and v.value else None
     except Exception:  # noqa: BLE001
         return None
+
+
+modality_of = _modality  # public: incremental runs record a file's Modality this way
 
 
 def applies(rule: Rule, iod: str | None, sop_class: str | None, modality: str | None) -> bool:
