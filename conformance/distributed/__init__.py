@@ -32,15 +32,19 @@ __all__ = ["Cluster", "Config", "Run", "Stats", "expand", "validate"]
 
 
 def _walk(folder: str) -> Iterable[str]:
-    """The files of a folder as ``conformance validate`` walks it: the batch walk
-    (``conformance.inputs.walk``, which skips non-DICOM files) where this installation
-    has it, else the command's recursive walk (hidden names skipped)."""
+    """The files of a folder: the batch walk (``conformance.inputs.walk``: lazy, skips
+    non-DICOM files, loops and special files) where this installation has it; else every
+    file, hidden names skipped, sorted by path components (``conformance validate``'s
+    order before the batch walk)."""
     try:
         from conformance.inputs.walk import walk
     except ImportError:
-        from conformance.commands.validate import walk as folder_walk
-
-        return folder_walk(Path(folder))
+        found = []
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = Path(root).relative_to(folder).parts
+            found += [((*rel, n), os.path.join(root, n)) for n in files if not n.startswith(".")]
+        return [p for _, p in sorted(found)]
     return walk(folder)  # type: ignore[no-any-return]
 
 
