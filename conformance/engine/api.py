@@ -9,11 +9,11 @@ from typing import Any, Protocol, runtime_checkable
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.input import Loaded, load
+from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
