@@ -8,9 +8,10 @@ UID, 1 in 100 files truncated. Each repeat starts a fresh cluster per worker cou
 the per-worker peak RSS (``ru_maxrss`` of each worker process, read with
 ``client.run``) covers loading the standard and validating that run's files. Reported:
 medians over the repeats of the run time (cluster start excluded, given apart), the
-speed-up of 2 workers over 1, the peak RSS per worker, the in-process run (no Dask; first
-repeat only) for the overhead, and the incremental rerun (same files, ``--incremental``, with the 2-worker
-cluster's client given; nothing is submitted) against the first 2-worker run.
+speed-up of 2 workers over 1, the peak RSS per worker, the in-process run (no Dask;
+first repeat only) for the overhead, and the incremental rerun (same files,
+``--incremental``, the 2-worker cluster's client given; nothing is submitted) against
+the first 2-worker run.
 Targets: incremental rerun >= 20x faster than the first run.
 
 The machine has 2 cores shared with other work: say so when quoting figures.
