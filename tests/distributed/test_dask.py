@@ -87,6 +87,17 @@ def test_dask_bag_of_paths(client: Any, archive: Path) -> None:
     assert run.stats.partitions == 3
 
 
+def test_cross_file_consistency_across_workers(client: Any, tmp_path: Path) -> None:
+    pytest.importorskip("conformance.batch.consistency")
+    from conformance.batch.report import validate_folder
+
+    from tests.distributed.test_consistency import cross_file, inconsistent_archive
+
+    root = inconsistent_archive(tmp_path / "a")
+    run = cd.validate([root], client=client, partition_size=1)
+    assert cross_file(run) == validate_folder(str(root)).cross_file
+
+
 def _worker_pids(client: Any) -> list[int]:
     return list(client.run(os.getpid).values())
 
