@@ -109,6 +109,7 @@ class _Prepared:
 
 _PREPARED: dict[Config, _Prepared] = {}
 _LOCK = threading.Lock()
+_MAX_PREPARED = 8  # configurations kept per process (oldest dropped first)
 LOADS = 0  # how many Validators this process built (tests check "once per worker")
 
 
@@ -118,6 +119,8 @@ def prepared(config: Config) -> _Prepared:
     with _LOCK:
         hit = _PREPARED.get(config)
         if hit is None or hit.current_stamps() != hit.stamps:
+            if hit is None and len(_PREPARED) >= _MAX_PREPARED:  # a long-lived worker
+                del _PREPARED[next(iter(_PREPARED))]
             hit = _PREPARED[config] = _Prepared(config, reread=hit is not None)
             LOADS += 1
         return hit
