@@ -76,7 +76,7 @@ def run_on_cluster(root: Path, workers: int, out: Path) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.CRITICAL)
     client = Client(cluster)
     try:
         started = time.perf_counter() - t0

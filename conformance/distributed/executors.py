@@ -130,6 +130,7 @@ class Cluster:
         self.kind, self.arg = parse_spec(spec)
         self._cluster: Any = None
         self._client: Any = None
+        self.quiet = quiet
         if quiet:  # worker restarts and shutdown chatter are not the report
             for name in ("distributed", "tornado"):
                 logging.getLogger(name).setLevel(logging.ERROR)
@@ -141,8 +142,12 @@ class Cluster:
 
         try:
             if self.kind == "local":
-                self._cluster = LocalCluster(n_workers=int(self.arg), threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
+                # No dashboard, any free port (a busy 8787 would warn); workers log only
+                # what is critical (shutdown chatter is not the report).
+                self._cluster = LocalCluster(
+                    n_workers=int(self.arg), threads_per_worker=1, processes=True,
+                    dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                    silence_logs=logging.CRITICAL if self.quiet else logging.WARNING)
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(str(self.arg), timeout="20s")

@@ -32,7 +32,7 @@ def client() -> Iterator[Any]:
     # recovery (split, retry alone) is what the tests see, in seconds.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
         c = distributed.Client(cluster)
     try:
         yield c
