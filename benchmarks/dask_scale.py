@@ -69,6 +69,11 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_on_cluster(root: Path, workers: int, out: Path) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
@@ -85,8 +90,10 @@ def run_on_cluster(root: Path, workers: int, out: Path) -> dict[str, Any]:
         n = sum(1 for _ in run)
         seconds = time.perf_counter() - t
         rss = client.run(_peak_rss_mib)
+        cpu = client.run(_cpu_seconds)  # robust to a loaded machine, unlike wall time
         result: dict[str, Any] = {"start": started, "seconds": seconds, "files": n,
-                                  "rss": max(rss.values()), "stats": run.stats}
+                                  "rss": max(rss.values()), "cpu": sum(cpu.values()),
+                                  "stats": run.stats}
         if workers == 2:
             t = time.perf_counter()
             again = cd.validate([root], client=client, out_dataset=out, incremental=True)
@@ -144,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                 assert got == reference, "findings differ between runs"
                 shutil.rmtree(out)
                 print(f"repeat {r + 1}: {w} worker(s) {res['seconds']:.1f} s "
-                      f"(cluster start {res['start']:.1f} s), peak RSS/worker "
+                      f"(cluster start {res['start']:.1f} s, worker CPU {res['cpu']:.0f} s), "
+                      f"peak RSS/worker "
                       f"{res['rss']:.0f} MiB"
                       + (f", incremental rerun {res['incremental']:.2f} s"
                          if "incremental" in res else ""), flush=True)
@@ -160,17 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         t1, t2, inc = med(1, "seconds"), med(2, "seconds"), med(2, "incremental")
         n = rounds[1][0]["files"]
         print(f"\n{n} files, medians of {args.repeat} repeats (2 shared cores, loaded machine)")
-        print("| run | seconds | files/s | peak RSS per worker (MiB) | cluster start (s) |")
-        print("|---|---|---|---|---|")
+        print("| run | seconds | files/s | worker CPU (s) | peak RSS per worker (MiB) "
+              "| cluster start (s) |")
+        print("|---|---|---|---|---|---|")
         for w in (1, 2):
             t = med(w, "seconds")
             print(f"| {w} worker{'s' if w > 1 else ''} | {t:.1f} | {n / t:.0f} | "
-                  f"{med(w, 'rss'):.0f} | {med(w, 'start'):.1f} |")
+                  f"{med(w, 'cpu'):.0f} | {med(w, 'rss'):.0f} | {med(w, 'start'):.1f} |")
         if base:
             b = statistics.median(base)
-            print(f"| in-process, no Dask | {b:.1f} | {n / b:.0f} | (this process) | - |")
+            print(f"| in-process, no Dask | {b:.1f} | {n / b:.0f} | - | (this process) | - |")
         print(f"| incremental rerun, nothing changed (2 workers) | {inc:.2f} | "
-              f"{n / inc:.0f} | - | - |")
+              f"{n / inc:.0f} | - | - | - |")
         print(f"\nspeed-up 2 vs 1 worker: {t1 / t2:.2f}x")
         print(f"incremental rerun vs first run (2 workers): {t2 / inc:.0f}x faster "
               f"(target >= 20x: {'met' if t2 / inc >= 20 else 'NOT met'})")
