@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from conformance.distributed.executors import Cluster, DaskExecutor, LocalExecutor
@@ -27,34 +26,19 @@ from conformance.distributed.partition import DEFAULT_PARTITION_SIZE, by_folder
 from conformance.distributed.run import Run, Stats
 from conformance.distributed.task import Config
 from conformance.errors import UsageError
+from conformance.inputs.walk import walk
 
 __all__ = ["Cluster", "Config", "Run", "Stats", "expand", "validate"]
 
 
-def _walk(folder: str) -> Iterable[str]:
-    """The files of a folder: the batch walk (``conformance.inputs.walk``: lazy, skips
-    non-DICOM files, loops and special files) where this installation has it; else every
-    file, hidden names skipped, sorted by path components (``conformance validate``'s
-    order before the batch walk)."""
-    try:
-        from conformance.inputs.walk import walk
-    except ImportError:
-        found = []
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            rel = Path(root).relative_to(folder).parts
-            found += [((*rel, n), os.path.join(root, n)) for n in files if not n.startswith(".")]
-        return [p for _, p in sorted(found)]
-    return walk(folder)  # type: ignore[no-any-return]
-
-
 def expand(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Files and folders (walked recursively) -> file paths, in walk order."""
+    """Files and folders -> file paths, in walk order (folders walked as
+    ``conformance validate`` walks them: DICOM files only, hidden names skipped)."""
     out: list[str] = []
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            out.extend(_walk(p))
+            out.extend(walk(p))
         elif os.path.exists(p):
             out.append(p)
         else:
@@ -75,13 +59,15 @@ def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = No
              out_dataset: str | os.PathLike[str] | None = None,
              dataset_format: str = "parquet", incremental: bool = False,
              content_hash: bool = False, partition_size: int = DEFAULT_PARTITION_SIZE,
-             window: int | None = None) -> Run:
+             window: int | None = None, show_values: bool = False,
+             presumptions: bool = True) -> Run:
     """A Run over files, folders or a Dask Bag of paths; iterate it for Reports.
 
     ``client``: a ``distributed.Client`` (None runs the tasks in this process).
     Files are partitioned by folder (``partition_size`` files at most per task).
     ``out_dataset``: write the findings and files tables there (Parquet or JSONL).
     ``incremental``: reuse the findings of files unchanged since the dataset's run.
+    ``show_values`` / ``presumptions``: as for ``Validator``.
     Standard folder and rule files must be readable at the same paths on every worker.
     """
     if incremental and out_dataset is None:
@@ -89,7 +75,8 @@ def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = No
     config = Config(standard=os.fspath(standard) if standard is not None else None,
                     rules=tuple(os.fspath(r) if isinstance(r, os.PathLike) else r
                                 for r in rules),
-                    iod=iod, content_hash=content_hash)
+                    iod=iod, content_hash=content_hash, presumptions=presumptions,
+                    show_values=show_values)
     if type(paths_or_bag).__module__.startswith("dask.bag"):
         parts = _bag_partitions(paths_or_bag)
     else:

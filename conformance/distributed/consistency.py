@@ -7,9 +7,6 @@ masked) on ``Report.digest``; the client folds the digests, as partitions come b
 one mergeable ``Consistency`` state (keyed by input position, so the result does not
 depend on which worker saw which file) and compares at the end. Digests are stored in the
 files table (``digest`` column), so an incremental run folds in the reused files too.
-
-When the unit is not part of this installation, ``CrossFile.create`` returns None and
-runs have no cross-file findings (the per-file findings are unaffected).
 """
 
 from __future__ import annotations
@@ -18,55 +15,36 @@ import dataclasses
 import json
 from typing import Any
 
+from conformance.batch.consistency import Consistency
+from conformance.engine.digest import EntityDigest, FileDigest
 from conformance.engine.finding import Finding
 
 
-def _unit() -> tuple[Any, Any, Any] | None:
-    try:
-        from conformance.batch.consistency import Consistency
-        from conformance.engine.digest import EntityDigest, FileDigest
-    except ImportError:
-        return None
-    return Consistency, FileDigest, EntityDigest
-
-
-def digest_of(report: Any) -> Any:
-    """The report's consistency digest (None when the engine makes none)."""
-    return getattr(report, "digest", None)
-
-
-def digest_to_json(digest: Any) -> str | None:
+def digest_to_json(digest: FileDigest | None) -> str | None:
     if digest is None:
         return None
     return json.dumps(dataclasses.asdict(digest), sort_keys=True, separators=(",", ":"))
 
 
-def digest_from_json(text: str | None) -> Any:
-    """A digest read back from the files table; None if absent or the unit is missing."""
-    unit = _unit()
-    if not text or unit is None:
+def digest_from_json(text: str | None) -> FileDigest | None:
+    """A digest read back from the files table (None when the file had none)."""
+    if not text:
         return None
-    _, file_digest, entity_digest = unit
     d = json.loads(text)
-    entities = tuple(entity_digest(**{**e, "values": tuple(tuple(v) for v in e["values"])})
+    entities = tuple(EntityDigest(**{**e, "values": tuple(tuple(v) for v in e["values"])})
                      for e in d.pop("entities", ()))
-    return file_digest(**d, entities=entities)
+    return FileDigest(**d, entities=entities)
 
 
 class CrossFile:
     """The reduce of one run: ``add`` each file's digest with its input position,
     ``findings()`` at the end as ``(path of the file it is about, Finding)``."""
 
-    def __init__(self, consistency: Any, standard: Any) -> None:
-        self.state = consistency()
+    def __init__(self, standard: Any) -> None:
+        self.state = Consistency()
         self.standard = standard
 
-    @classmethod
-    def create(cls, standard: Any) -> CrossFile | None:
-        unit = _unit()
-        return cls(unit[0], standard) if unit is not None else None
-
-    def add(self, digest: Any, index: int) -> None:
+    def add(self, digest: FileDigest | None, index: int) -> None:
         if digest is not None:
             self.state.add(digest, index)
 

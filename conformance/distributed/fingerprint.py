@@ -69,14 +69,16 @@ def _standard_file(folder: str, name: str) -> bytes:
     return b""
 
 
-def standard_fingerprint(standard: Any, iod_override: str | None = None) -> str:
-    """The engine's version, the edition, the dictionary, VRs and SOP Class table, and
-    an ``--iod`` override: a change to any of them can change every file's findings."""
+def standard_fingerprint(standard: Any, iod_override: str | None = None,
+                         options: Any = None) -> str:
+    """The engine's version, the edition, the dictionary, VRs and SOP Class table, an
+    ``--iod`` override and the Validator's options (presumptions, shown values): a change
+    to any of them can change every file's findings."""
     from conformance import __version__
 
     folder = os.fspath(standard.path)
     files = [hashlib.sha256(_standard_file(folder, n)).hexdigest() for n in _GLOBAL_FILES]
-    return _sha("engine", __version__, standard.edition, files, iod_override)
+    return _sha("engine", __version__, standard.edition, files, iod_override, options)
 
 
 def _tables_of(node: Any) -> Iterator[tuple[str, str]]:

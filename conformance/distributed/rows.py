@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.distributed.consistency import digest_from_json, digest_to_json
-from conformance.distributed.task import FileResult
+from conformance.distributed.task import IDENTITY, FileResult
+from conformance.engine.digest import Identity
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.report import Report, Suppression
 
@@ -22,9 +23,9 @@ FORMAT_VERSION = 1
 FINDINGS: tuple[tuple[str, str, str], ...] = (
     ("file", "string", "path of the file as given to the run"),
     ("seq", "int32", "position of the finding in the file's report (0, 1, ...)"),
-    ("sop_instance_uid", "string", "SOP Instance UID (0008,0018) of the file"),
-    ("series_instance_uid", "string", "Series Instance UID (0020,000E)"),
-    ("study_instance_uid", "string", "Study Instance UID (0020,000D)"),
+    ("sop_instance_uid", "string", "SOP Instance UID (0008,0018) of the file, as in files"),
+    ("series_instance_uid", "string", "Series Instance UID (0020,000E), as in files"),
+    ("study_instance_uid", "string", "Study Instance UID (0020,000D), as in files"),
     ("code", "string", "stable finding code, or the rule id of a YAML rule"),
     ("severity", "string", "error, warning or info"),
     ("message", "string", "the finding's message"),
@@ -51,9 +52,11 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("sop_class_uid", "string", "SOP Class UID used to pick the IOD"),
     ("iod", "string", "IOD id (null when none was found)"),
     ("iod_name", "string", "IOD name"),
-    ("sop_instance_uid", "string", "SOP Instance UID (0008,0018)"),
-    ("series_instance_uid", "string", "Series Instance UID (0020,000E)"),
-    ("study_instance_uid", "string", "Study Instance UID (0020,000D)"),
+    ("sop_instance_uid", "string", "SOP Instance UID (0008,0018); a pseudonym "
+                                   "(<UI hash>) unless --show-values"),
+    ("series_instance_uid", "string", "Series Instance UID (0020,000E); likewise"),
+    ("study_instance_uid", "string", "Study Instance UID (0020,000D); likewise"),
+    ("patient_id", "string", "Patient ID (0010,0020), masked unless --show-values"),
     ("modality", "string", "Modality (0008,0060)"),
     ("size", "int64", "file size in bytes when validated"),
     ("mtime_ns", "int64", "modification time (ns since the epoch) when validated"),
@@ -66,6 +69,7 @@ FILES: tuple[tuple[str, str, str], ...] = (
     ("iod_fingerprint", "string", "the IOD's tables (modules, macros it reaches)"),
     ("rules_fingerprint", "string", "the rules that apply to this file, and the disables"),
     ("suppressed", "string", "JSON list of {code, reason, count} hidden by disable:"),
+    ("undecidable", "int32", "conditions of the IOD no dataset can decide (counted)"),
     ("digest", "string", "cross-file consistency digest (JSON: value hashes per entity, "
                          "identifying values masked); null without the consistency unit"),
     ("reused", "bool", "true when an incremental run reused the findings of an earlier run"),
@@ -121,12 +125,14 @@ def file_row(result: FileResult, run_id: str) -> dict[str, Any]:
         "sop_instance_uid": uids.get("sop_instance_uid"),
         "series_instance_uid": uids.get("series_instance_uid"),
         "study_instance_uid": uids.get("study_instance_uid"),
+        "patient_id": uids.get("patient_id"),
         "modality": result.modality, "size": result.size, "mtime_ns": result.mtime_ns,
         "sha256": result.sha256, "seconds": result.seconds, "worker": result.worker,
         "standard_edition": r.standard.get("edition"), "standard_path": r.standard.get("path"),
         "standard_fingerprint": result.standard_fp, "iod_fingerprint": result.iod_fp,
         "rules_fingerprint": result.rules_fp,
         "suppressed": json.dumps([s.to_dict() for s in r.suppressed], sort_keys=True),
+        "undecidable": r.undecidable,
         "digest": digest_to_json(result.digest),
         "reused": result.reused, "run_id": result.run_id or run_id,
     }
@@ -150,13 +156,14 @@ def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]]) -> Fi
     found = [finding_from_row(r) for r in sorted(findings, key=lambda r: r["seq"])]
     suppressed = [Suppression(s["code"], s["reason"], s["count"])
                   for s in json.loads(file.get("suppressed") or "[]")]
+    uids = {k: file.get(k) for k in IDENTITY}
+    unread = file.get("status") == UNREADABLE
     report = Report(path=file["file"], sop_class_uid=file.get("sop_class_uid"),
                     iod=file.get("iod"), iod_name=file.get("iod_name"), findings=found,
                     standard={"edition": file.get("standard_edition"),
                               "path": file.get("standard_path")},
-                    suppressed=suppressed)
-    uids = {k: file.get(k) for k in ("study_instance_uid", "series_instance_uid",
-                                      "sop_instance_uid")}
+                    suppressed=suppressed, undecidable=file.get("undecidable") or 0,
+                    identity=None if unread else Identity(**uids, modality=file.get("modality")))
     return FileResult(
         path=file["file"], report=report, size=file.get("size"), mtime_ns=file.get("mtime_ns"),
         sha256=file.get("sha256"), seconds=file.get("seconds") or 0.0,

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,7 @@ from conformance.distributed.rows import (
 )
 from conformance.distributed.task import Config, FileResult, prepared
 from conformance.engine.finding import Finding
-from conformance.engine.input import Loaded, ReadFacts
 from conformance.engine.report import Report
-
-_REPORT_FIELDS = frozenset(f.name for f in fields(Report))
 
 
 @dataclass(slots=True)
@@ -118,10 +115,7 @@ class Run:
                    "the only task (out of memory, a crash or a kill)")
         else:
             why = f"validation raised {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        v = prep.validator
-        public = getattr(v, "unreadable", None)  # Validator.unreadable(path, reason), if any
-        report = (public(path, why) if public is not None
-                  else v._unreadable(Loaded(None, None, ReadFacts(), path, why)))
+        report = prep.validator.unreadable(path, why)
         st = stamp(path, content_hash=self.config.content_hash)
         self.stats.worker_deaths_blamed += 1
         return FileResult(path=path, report=report, size=st.size if st else None,
@@ -132,8 +126,8 @@ class Run:
     def _cross_file(self, pairs: list[tuple[str, Finding]],
                     writer: DatasetWriter | None) -> Iterator[FileResult]:
         """The reduce's findings: written as the cross_file table, and yielded as one
-        extra result per file they are about (its report marked ``cross_file`` where
-        reports have that field), after every file's own report."""
+        extra result per file they are about (a report marked ``cross_file``), after
+        every file's own report."""
         by_path: dict[str, list[Finding]] = {}
         for path, f in pairs:
             by_path.setdefault(path, []).append(f)
@@ -141,12 +135,12 @@ class Run:
         if writer is not None:
             writer.write_cross_file([row for p, fs in by_path.items()
                                      for row in rows_of(p, fs, {})])
-        mark = {"cross_file": True} if "cross_file" in _REPORT_FIELDS else {}
         std = prepared(self.config).validator.standard
         for p, fs in by_path.items():
             report = Report(path=p, sop_class_uid=None, iod=None,
                             iod_name="cross-file consistency", findings=fs,
-                            standard={"edition": std.edition, "path": str(std.path)}, **mark)
+                            standard={"edition": std.edition, "path": str(std.path)},
+                            cross_file=True)
             yield FileResult(path=p, report=report)
 
     # -- the run ------------------------------------------------------------------------
@@ -165,7 +159,7 @@ class Run:
         suspects: deque[tuple[int, str]] = deque()
         ex = self.executor
         next_submit = next_yield = position = 0
-        cross = (CrossFile.create(prepared(self.config).validator.standard)
+        cross = (CrossFile(prepared(self.config).validator.standard)
                  if self.consistency else None)
 
         def finish(i: int) -> None:

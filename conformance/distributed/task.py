@@ -11,11 +11,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.distributed.consistency import digest_of
 from conformance.distributed.fingerprint import (
     RulesFingerprint,
     iod_fingerprint,
@@ -24,8 +23,9 @@ from conformance.distributed.fingerprint import (
 )
 from conformance.engine.report import Report
 
-_UID_TAGS = {"study_instance_uid": 0x0020000D, "series_instance_uid": 0x0020000E,
-             "sop_instance_uid": 0x00080018}
+# What the tables record of Report.identity (identifying values masked, UIDs shown as
+# pseudonyms, unless the Validator shows values).
+IDENTITY = ("patient_id", "study_instance_uid", "series_instance_uid", "sop_instance_uid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,8 @@ class Config:
     rules: tuple[Any, ...] = ()
     iod: str | None = None
     content_hash: bool = False
+    presumptions: bool = True   # Validator(presumptions=...), --no-presumptions
+    show_values: bool = False   # Validator(show_values=...), --show-values
 
 
 @dataclass(slots=True)
@@ -85,12 +87,14 @@ class _Prepared:
         std = load_standard(config.standard)
         if reread:  # the loader caches per path; the folder there has changed
             std = Standard(std.path)
-        self.probe = _Probe()
-        self.validator = Validator(std, (*config.rules, self.probe), config.iod)
-        self.packs = self.validator.rules[:-1]  # the user's
+        self.validator = Validator(std, config.rules, config.iod,
+                                   presumptions=config.presumptions,
+                                   show_values=config.show_values)
+        self.packs = self.validator.rules
         self.stamps = self.current_stamps()
-        self.standard_fp = standard_fingerprint(self.validator.standard,
-                                                self.validator.iod_override)
+        self.standard_fp = standard_fingerprint(
+            self.validator.standard, self.validator.iod_override,
+            (config.presumptions, config.show_values))
         self.rules_fp = RulesFingerprint(self.packs)
         self._iod_fps: dict[str | None, str] = {}
 
@@ -126,64 +130,27 @@ def prepared(config: Config) -> _Prepared:
         return hit
 
 
-def _text(ds: Any, tag: int) -> str | None:
-    try:
-        elem = ds.get(tag)
-        if elem is None or not elem.value:
-            return None
-        value = elem.value
-        return str(value if isinstance(value, str) else value[0]).strip(" \x00") or None
-    except Exception:  # noqa: BLE001 - a broken value: the checks report it
-        return None
-
-
-class _Probe:
-    """A rule pack that finds nothing: it notes the UIDs and Modality of the dataset the
-    Validator parsed (``RulePack`` is the engine's extension point that sees it), so a
-    file is parsed once. Per thread: a worker may run several tasks at once."""
-
-    disabled_codes: dict[str, str] = {}
-
-    def __init__(self) -> None:
-        self._seen = threading.local()
-
-    def evaluate(self, ctx: Any) -> Iterator[Any]:
-        from conformance.rules.pack import modality_of
-
-        ds = ctx.dataset
-        self._seen.value = ({k: _text(ds, t) for k, t in _UID_TAGS.items()}, modality_of(ds))
-        return iter(())
-
-    def take(self) -> tuple[dict[str, str | None], str | None]:
-        value = getattr(self._seen, "value", None)
-        self._seen.value = None
-        return value if value is not None else ({}, None)
-
-
-def _identity(report: Report) -> dict[str, str | None] | None:
-    """UIDs from ``Report.identity`` when the engine provides it (masked as the
-    Validator's privacy setting says)."""
-    ident = getattr(report, "identity", None)
-    if ident is None:
-        return None
-    return {k: getattr(ident, k, None) for k in _UID_TAGS}
+def _identity(report: Report) -> tuple[dict[str, str | None], str | None]:
+    """The file's UIDs and Patient ID as the report shows them, and its Modality."""
+    ident = report.identity
+    if ident is None:  # not read
+        return {}, None
+    return {k: getattr(ident, k, None) for k in IDENTITY}, ident.modality
 
 
 def validate_file(prep: _Prepared, path: str, worker: str, content_hash: bool) -> FileResult:
     """Validate one file; never raises for bad data (an unreadable file is a finding)."""
     start = time.perf_counter()
     st = stamp(path, content_hash=content_hash)
-    prep.probe.take()
     report = prep.validator.validate(path)
-    uids, modality = prep.probe.take()
-    uids = _identity(report) or uids
+    uids, modality = _identity(report)
     return FileResult(
         path=path, report=report, size=st.size if st else None,
         mtime_ns=st.mtime_ns if st else None, sha256=st.sha256 if st else None,
         seconds=time.perf_counter() - start, worker=worker, uids=uids, modality=modality,
         standard_fp=prep.standard_fp, iod_fp=prep.iod_fp(report.iod),
         rules_fp=prep.rules_fp(report.iod, report.sop_class_uid, modality),
-        digest=digest_of(report))
+        digest=report.digest)
 
 
 def worker_name() -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from tests.distributed.conftest import make_archive
+from tests.distributed.conftest import ARCHIVE_FILES, make_archive
 from tests.helpers.testdata import pydicom_testdata
 
 
@@ -77,6 +77,7 @@ def test_local_dataset_and_incremental(capsys: pytest.CaptureFixture[str],
     again = run(capsys, "--format", "jsonl", "--out-dataset", str(out), "--dataset-format",
                 "jsonl", "--incremental", str(archive))
     assert first[:2] == plain[:2] == again[:2]
-    assert "(9 validated, 0 reused" in first[2] and "(0 validated, 9 reused" in again[2]
+    assert f"({ARCHIVE_FILES} validated, 0 reused" in first[2]
+    assert f"(0 validated, {ARCHIVE_FILES} reused" in again[2]
     rows = [json.loads(x) for x in (out / "files" / "part-000000.jsonl").read_text().splitlines()]
-    assert len(rows) == 9 and all(r["reused"] for r in rows)
+    assert len(rows) == ARCHIVE_FILES and all(r["reused"] for r in rows)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conformance.engine.report import Report
 from tests.helpers.testdata import pydicom_testdata
 
 
 def make_archive(root: Path) -> Path:
-    """Study folders of real files (pydicom's), a truncated file, a README and a
-    DICOMDIR-less text file: 9 files in 4 folders."""
+    """Study folders of real files (pydicom's), a truncated file, and two text files
+    that folder walks skip: 7 DICOM files (1 unreadable) in 4 folders."""
     ct, mr, rt = (Path(pydicom_testdata(n)) for n in ("CT_small.dcm", "MR_small.dcm",
                                                       "rtstruct.dcm"))
     for folder, files in {
@@ -28,6 +31,14 @@ def make_archive(root: Path) -> Path:
     (root / "README.txt").write_text("an archive\n")
     (root / "study1" / "notes.txt").write_text("not DICOM\n")
     return root
+
+
+ARCHIVE_FILES, ARCHIVE_UNREADABLE = 7, 1  # what the walk of make_archive finds
+
+
+def per_file(reports: Iterable[Report]) -> dict[str, dict[str, Any]]:
+    """Each file's own report (cross-file reports left out: the archive has copies)."""
+    return {r.path: r.to_dict() for r in reports if not r.cross_file}  # type: ignore[misc]
 
 
 @pytest.fixture

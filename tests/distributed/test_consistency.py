@@ -1,17 +1,15 @@
 """Cross-file consistency through the distributed run: the same findings as the batch
-reduce in one process, also when files are reused by an incremental run. Runs only where
-the batch consistency unit (conformance.batch.consistency) is part of the package."""
+reduce in one process, also when files are reused by an incremental run."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import pytest
 from pydicom import dcmread
 
 import conformance.distributed as cd
-from conformance.distributed.consistency import CrossFile, digest_from_json, digest_to_json
+from conformance.distributed.consistency import digest_from_json, digest_to_json
 from conformance.distributed.dataset import read_table
 from tests.helpers.testdata import pydicom_testdata
 
@@ -35,18 +33,7 @@ def cross_file(reports: object) -> list[tuple[str, object]]:
             if getattr(r, "cross_file", False) for f in r.findings]
 
 
-def test_without_the_unit_nothing_is_claimed() -> None:
-    try:
-        import conformance.batch.consistency  # noqa: F401
-    except ImportError:
-        assert CrossFile.create(object()) is None
-        assert digest_from_json('{"path": "x", "entities": []}') is None
-    else:
-        pytest.skip("the consistency unit is installed")
-
-
 def test_same_findings_as_the_batch_reduce(tmp_path: Path) -> None:
-    pytest.importorskip("conformance.batch.consistency")
     from conformance.batch.report import validate_folder
 
     root = inconsistent_archive(tmp_path / "a")
@@ -61,9 +48,8 @@ def test_same_findings_as_the_batch_reduce(tmp_path: Path) -> None:
 
 
 def test_digest_round_trip(tmp_path: Path) -> None:
-    pytest.importorskip("conformance.batch.consistency")
     from conformance.engine.api import Validator
 
     report = Validator().validate(pydicom_testdata("CT_small.dcm"))
-    digest = report.digest  # type: ignore[attr-defined]
+    digest = report.digest
     assert digest is not None and digest_from_json(digest_to_json(digest)) == digest

@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from conformance.distributed.rows import FILES, FINDINGS, file_row, finding_rows, result_from_rows
-from conformance.distributed.task import FileResult
-from conformance.engine.api import Validator
+from conformance.distributed.task import Config, prepared, validate_file
 from tests.helpers.testdata import pydicom_testdata
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -28,8 +27,10 @@ def test_readme_documents_every_column_in_order() -> None:
 
 def test_rows_round_trip_to_the_report() -> None:
     path = pydicom_testdata("rtstruct.dcm")
-    report = Validator(rules=[str(README.parent / "rules" / "site-example.yaml")]).validate(path)
-    result = FileResult(path=path, report=report, uids={"sop_instance_uid": "1.2"})
+    config = Config(rules=(str(README.parent / "rules" / "site-example.yaml"),))
+    result = validate_file(prepared(config), path, "worker", content_hash=True)
+    assert result.report.suppressed and result.uids["sop_instance_uid"]
     back = result_from_rows(file_row(result, "run"), list(finding_rows(result))[::-1])
-    assert back.report.to_dict() == report.to_dict()
-    assert back.reused and back.uids["sop_instance_uid"] == "1.2"
+    assert back.report.to_dict() == result.report.to_dict()
+    assert back.digest == result.digest and back.sha256 == result.sha256
+    assert back.reused and back.uids == result.uids and back.modality == result.modality

@@ -14,6 +14,7 @@ from conformance.distributed.dataset import META, PARTIAL, read_table
 from conformance.distributed.rows import FILES, FINDINGS
 from conformance.engine.api import Validator
 from conformance.errors import UsageError
+from tests.distributed.conftest import ARCHIVE_FILES, ARCHIVE_UNREADABLE, per_file
 from tests.engine.datasets import ct_dataset, enhanced_dataset, with_file_meta
 from tests.helpers.mini_variants import mini_variant
 
@@ -27,9 +28,10 @@ def single_process(paths: list[str], **kw: Any) -> dict[str, dict[str, Any]]:
 
 def test_reports_equal_the_single_process_run(archive: Path) -> None:
     run = cd.validate([archive], partition_size=2)
-    got = {r.path: r.to_dict() for r in run}
+    got = per_file(run)
     assert got == single_process(cd.expand([archive]))
-    assert run.stats.validated == 9 and run.stats.unreadable == 3
+    assert run.stats.validated == ARCHIVE_FILES
+    assert run.stats.unreadable == ARCHIVE_UNREADABLE
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
@@ -41,10 +43,14 @@ def test_dataset_tables(archive: Path, tmp_path: Path, fmt: str) -> None:
     assert meta["file_format"] == fmt and not (out / PARTIAL).exists()
     files = list(read_table(out, "files"))
     findings = list(read_table(out, "findings"))
-    assert [f["file"] for f in files] == [r.path for r in reports]
+    assert [f["file"] for f in files] == list(per_file(reports))
     assert {tuple(sorted(f)) for f in files} == {tuple(sorted(n for n, _, _ in FILES))}
     assert {tuple(sorted(f)) for f in findings} == {tuple(sorted(n for n, _, _ in FINDINGS))}
-    assert len(findings) == sum(len(r.findings) for r in reports) == meta["rows"]["findings"]
+    own = [r for r in reports if not r.cross_file]
+    assert len(findings) == sum(len(r.findings) for r in own) == meta["rows"]["findings"]
+    cross = list(read_table(out, "cross_file"))  # the archive holds identical copies
+    assert len(cross) == sum(len(r.findings) for r in reports if r.cross_file) > 0
+    assert {c["code"] for c in cross} == {"duplicate-file"}
     by_path = {f["file"]: f for f in files}
     ct = by_path[str(archive / "study1" / "ct" / "1.dcm")]
     assert ct["status"] in ("ok", "warning", "error") and ct["iod"] == "ct-image"
@@ -64,14 +70,14 @@ def test_dataset_tables(archive: Path, tmp_path: Path, fmt: str) -> None:
 def test_incremental_reuses_unchanged_and_revalidates_changed(archive: Path,
                                                               tmp_path: Path) -> None:
     out = tmp_path / "ds"
-    first = {r.path: r.to_dict() for r in cd.validate([archive], out_dataset=out)}
+    first = per_file(cd.validate([archive], out_dataset=out))
     changed = archive / "study2" / "mr" / "b.dcm"
     os.utime(changed, ns=(1, 1))  # mtime differs: validated again
     (archive / "study2" / "new.dcm").write_bytes((archive / "study1/ct/1.dcm").read_bytes())
-    (archive / "README.txt").unlink()  # a file gone: gone from the dataset
+    (archive / "study1" / "rt" / "rt.dcm").unlink()  # a file gone: gone from the dataset
     run = cd.validate([archive], out_dataset=out, incremental=True)
-    again = {r.path: r.to_dict() for r in run}
-    assert run.stats.validated == 2 and run.stats.reused == 7
+    again = per_file(run)
+    assert run.stats.validated == 2 and run.stats.reused == ARCHIVE_FILES - 2
     expected = single_process(cd.expand([archive]))
     assert again == expected
     files = {f["file"]: f for f in read_table(out, "files")}
@@ -88,7 +94,7 @@ def test_content_hash_survives_a_touch(archive: Path, tmp_path: Path) -> None:
     os.utime(archive / "study1" / "rt" / "rt.dcm", ns=(1, 1))
     run = cd.validate([archive], out_dataset=out, incremental=True, content_hash=True)
     list(run)
-    assert run.stats.validated == 0 and run.stats.reused == 9
+    assert run.stats.validated == 0 and run.stats.reused == ARCHIVE_FILES
 
 
 def _rules(path: Path, mr_message: str) -> Path:
@@ -115,7 +121,7 @@ def test_changed_rule_invalidates_only_the_files_it_applies_to(archive: Path,
     list(cd.validate([archive], out_dataset=out, rules=[str(rules)]))
     _rules(rules, "MR echo time, please")
     run = cd.validate([archive], out_dataset=out, rules=[str(rules)], incremental=True)
-    got = {r.path: r.to_dict() for r in run}
+    got = per_file(run)
     assert run.stats.validated == 3  # the three MR files, nothing else
     validated = {f["file"] for f in read_table(out, "files") if not f["reused"]}
     assert validated == {str(archive / "study2" / "mr" / n) for n in ("a.dcm", "b.dcm", "c.dcm")}
@@ -150,7 +156,7 @@ def test_changed_module_table_invalidates_only_its_iods(tmp_path: Path) -> None:
     os.rename(std, tmp_path / "old")
     os.rename(v2, std)
     run = cd.validate([archive], out_dataset=out, standard=str(std), incremental=True)
-    got = {r.path: r.to_dict() for r in run}
+    got = per_file(run)
     validated = {Path(f["file"]).parent.name for f in read_table(out, "files")
                  if not f["reused"]}
     assert validated == {"ct"} and run.stats.validated == 2 and run.stats.reused == 2
@@ -166,8 +172,9 @@ def test_interrupted_run_resumes(archive: Path, tmp_path: Path) -> None:
     it.close()  # type: ignore[attr-defined]
     assert not (out / META).exists() and (out / PARTIAL).is_dir()
     resumed = cd.validate([archive], out_dataset=out, partition_size=2, incremental=True)
-    got = {r.path: r.to_dict() for r in resumed}
-    assert 4 <= resumed.stats.reused < 9 and resumed.stats.validated == 9 - resumed.stats.reused
+    got = per_file(resumed)
+    assert 4 <= resumed.stats.reused < ARCHIVE_FILES
+    assert resumed.stats.validated == ARCHIVE_FILES - resumed.stats.reused
     assert got == single_process(cd.expand([archive]))
     assert (out / META).exists() and not (out / PARTIAL).exists()
 
