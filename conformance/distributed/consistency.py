@@ -15,9 +15,10 @@ import dataclasses
 import json
 from typing import Any
 
-from conformance.batch.consistency import Consistency
+from conformance.batch.collect import Batch
 from conformance.engine.digest import EntityDigest, FileDigest
 from conformance.engine.finding import Finding
+from conformance.engine.report import Report
 
 
 def digest_to_json(digest: FileDigest | None) -> str | None:
@@ -37,24 +38,20 @@ def digest_from_json(text: str | None) -> FileDigest | None:
 
 
 class CrossFile:
-    """The reduce of one run: ``add`` each file's digest with its input position,
-    ``findings()`` at the end as ``(path of the file it is about, Finding)``."""
+    """The reduce of one run, done by the batch's own ``Batch``: ``add`` each file's
+    digest with its input position; ``reports()`` at the end gives the cross-file
+    reports (one per file they are about, as a batch in one process makes them) and
+    ``pairs`` the ``(path, Finding)`` list behind them."""
 
     def __init__(self, standard: Any) -> None:
-        self.state = Consistency()
-        self.standard = standard
+        self.batch = Batch(None, standard)
+        self.pairs: list[tuple[str, Finding]] = []
 
     def add(self, digest: FileDigest | None, index: int) -> None:
         if digest is not None:
-            self.state.add(digest, index)
+            self.batch.consistency.add(digest, index)
 
-    def _keyword(self, tag: int) -> str:
-        entry = self.standard.dictionary.get(tag)
-        if entry is not None and entry.keyword:
-            return str(entry.keyword)
-        from conformance.engine.path import keyword_of
-
-        return keyword_of(tag)
-
-    def findings(self) -> list[tuple[str, Finding]]:
-        return list(self.state.findings(self._keyword))
+    def reports(self) -> list[Report]:
+        out = self.batch.cross_file_reports()
+        self.pairs = list(self.batch.cross_file)
+        return out

@@ -31,7 +31,6 @@ from conformance.distributed.rows import (
     status,
 )
 from conformance.distributed.task import Config, FileResult, prepared
-from conformance.engine.finding import Finding
 from conformance.engine.report import Report
 
 
@@ -123,25 +122,17 @@ class Run:
                           sha256=st.sha256 if st else None, standard_fp=prep.standard_fp,
                           iod_fp="", rules_fp=prep.rules_fp(None, None, None))
 
-    def _cross_file(self, pairs: list[tuple[str, Finding]],
-                    writer: DatasetWriter | None) -> Iterator[FileResult]:
-        """The reduce's findings: written as the cross_file table, and yielded as one
-        extra result per file they are about (a report marked ``cross_file``), after
-        every file's own report."""
-        by_path: dict[str, list[Finding]] = {}
-        for path, f in pairs:
-            by_path.setdefault(path, []).append(f)
-        self.stats.cross_file = len(pairs)
+    def _cross_file(self, cross: CrossFile, writer: DatasetWriter | None
+                    ) -> Iterator[FileResult]:
+        """The reduce's reports, after every file's own: written as the cross_file
+        table and yielded (one per file they are about, marked ``cross_file``)."""
+        reports = cross.reports()
+        self.stats.cross_file = len(cross.pairs)
         if writer is not None:
-            writer.write_cross_file([row for p, fs in by_path.items()
-                                     for row in rows_of(p, fs, {})])
-        std = prepared(self.config).validator.standard
-        for p, fs in by_path.items():
-            report = Report(path=p, sop_class_uid=None, iod=None,
-                            iod_name="cross-file consistency", findings=fs,
-                            standard={"edition": std.edition, "path": str(std.path)},
-                            cross_file=True)
-            yield FileResult(path=p, report=report)
+            writer.write_cross_file([row for r in reports
+                                     for row in rows_of(r.path or "", r.findings, {})])
+        for r in reports:
+            yield FileResult(path=r.path or "", report=r)
 
     # -- the run ------------------------------------------------------------------------
     def results(self) -> Iterator[FileResult]:
@@ -227,7 +218,7 @@ class Run:
         finally:
             ex.close()
         if cross is not None:
-            yield from self._cross_file(cross.findings(), writer)
+            yield from self._cross_file(cross, writer)
         self.stats.seconds = time.perf_counter() - start
         if writer is not None:
             std = prepared(self.config).validator.standard
