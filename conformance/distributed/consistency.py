@@ -18,7 +18,7 @@ from typing import Any
 from conformance.batch.collect import Batch
 from conformance.engine.digest import EntityDigest, FileDigest
 from conformance.engine.finding import Finding
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 
 def digest_to_json(digest: FileDigest | None) -> str | None:

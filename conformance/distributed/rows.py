@@ -15,7 +15,7 @@ from conformance.distributed.consistency import digest_from_json, digest_to_json
 from conformance.distributed.task import IDENTITY, FileResult
 from conformance.engine.digest import Identity
 from conformance.engine.finding import Finding, Reference
-from conformance.engine.report import Report, Suppression
+from conformance.engine.result import Report, Suppression
 
 FORMAT_VERSION = 1
 

@@ -31,7 +31,7 @@ from conformance.distributed.rows import (
     status,
 )
 from conformance.distributed.task import Config, FileResult, prepared
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 
 @dataclass(slots=True)

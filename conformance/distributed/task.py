@@ -21,7 +21,7 @@ from conformance.distributed.fingerprint import (
     stamp,
     standard_fingerprint,
 )
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 # What the tables record of Report.identity (identifying values masked, UIDs shown as
 # pseudonyms, unless the Validator shows values).

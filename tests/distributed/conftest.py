@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from tests.helpers.testdata import pydicom_testdata
 
 
