@@ -99,42 +99,46 @@ def test_cross_file_consistency_across_workers(client: Any, tmp_path: Path) -> N
     assert cross_file(run) == validate_folder(str(root)).cross_file
 
 
-def _worker_pids(client: Any) -> list[int]:
-    return list(client.run(os.getpid).values())
+def _kill_workers(client: Any) -> None:
+    """SIGKILL every worker process (their tasks in flight are lost; nannies restart)."""
+    for pid in client.run(os.getpid).values():
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_killed_worker_loses_nothing(client: Any, archive: Path, tmp_path: Path) -> None:
     paths = cd.expand([archive])
     out = tmp_path / "ds"
-    run = cd.validate([archive], client=client, rules=[SlowPack(0.3)], partition_size=2,
+    client.wait_for_workers(2, timeout=120)
+    run = cd.validate([archive], client=client, rules=[SlowPack(0.5)], partition_size=1,
                       out_dataset=out)
     got: dict[str, dict[str, Any]] = {}
     for i, r in enumerate(run):
         if not r.cross_file:
             got[r.path] = r.to_dict()
         if i == 0:
-            os.kill(_worker_pids(client)[0], signal.SIGKILL)
+            _kill_workers(client)
     assert run.stats.tasks_lost >= 1, "the kill came too late to hit a task"
     assert got == expected(paths)
     assert {f["file"] for f in read_table(out, "files")} == set(paths)
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=120)
 
 
 def test_killed_worker_and_client_then_resume(client: Any, archive: Path,
                                               tmp_path: Path) -> None:
     paths = cd.expand([archive])
     out = tmp_path / "ds"
-    run = cd.validate([archive], client=client, rules=[SlowPack(0.3)], partition_size=2,
+    client.wait_for_workers(2, timeout=120)
+    run = cd.validate([archive], client=client, rules=[SlowPack(0.5)], partition_size=1,
                       out_dataset=out)
     it = iter(run)
     next(it)
-    os.kill(_worker_pids(client)[1], signal.SIGKILL)
+    _kill_workers(client)
     next(it)
     next(it)
     it.close()  # type: ignore[attr-defined]  # the client stops too
     assert not (out / META).exists()
-    client.wait_for_workers(2, timeout=60)
-    resumed = cd.validate([archive], client=client, rules=[SlowPack(0.3)], partition_size=2,
+    client.wait_for_workers(2, timeout=120)
+    resumed = cd.validate([archive], client=client, rules=[SlowPack(0.5)], partition_size=1,
                           out_dataset=out, incremental=True)
     got = per_file(resumed)
     assert got == expected(paths)
@@ -150,6 +154,7 @@ def test_killed_worker_and_client_then_resume(client: Any, archive: Path,
 def test_a_file_that_kills_its_worker_is_unreadable(client: Any, archive: Path,
                                                      tmp_path: Path) -> None:
     victim = archive / "study2" / "mr" / "b.dcm"
+    client.wait_for_workers(2, timeout=120)
     start = time.perf_counter()
     run = cd.validate([archive], client=client, rules=[KillerPack("mr/b.dcm")],
                       partition_size=3, out_dataset=tmp_path / "ds")
