@@ -70,6 +70,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="show identifying values (PS3.15 E.1-1) in messages; masked by default")
     p.add_argument("--group-by", choices=GROUP_BY, default="file",
                    help="text layout: each file, or one summary per series or study")
+    scale = p.add_argument_group("scale out (README: Scale out; needs the [dask] extra)")
+    scale.add_argument("--dask", metavar="ADDRESS|local:N",
+                       help="validate on a Dask cluster: a scheduler address, or local:N "
+                            "for a LocalCluster of N worker processes")
+    scale.add_argument("--out-dataset", metavar="DIR",
+                       help="also write the results as a dataset: files/ and findings/ "
+                            "tables, partitioned")
+    scale.add_argument("--dataset-format", choices=("parquet", "jsonl"), default="parquet",
+                       help="format of the --out-dataset tables (default: parquet)")
+    scale.add_argument("--incremental", action="store_true",
+                       help="reuse the findings in --out-dataset of files, standard tables "
+                            "and rules unchanged since (also resumes an interrupted run)")
+    scale.add_argument("--hash", action="store_true",
+                       help="record each file's SHA-256; an incremental run then reuses a "
+                            "file whose mtime changed but whose content did not")
+    scale.add_argument("--partition-size", type=int, default=64, metavar="N",
+                       help="files per task at most (a folder stays together up to N)")
     return p
 
 
@@ -177,11 +194,62 @@ def standard_info(validator: Any) -> dict[str, Any]:
             "path": str(path) if path is not None else None}
 
 
+def _scaled(args: argparse.Namespace) -> bool:
+    """Whether the run goes through ``conformance.distributed`` (cluster or dataset)."""
+    if not (args.dask or args.out_dataset or args.incremental):
+        return False
+    if "-" in args.paths:
+        raise UsageError("stdin ('-') cannot be combined with --dask/--out-dataset")
+    if args.jobs > 1:
+        raise UsageError("-j is for local processes; with --dask/--out-dataset use "
+                         "--dask local:N")
+    if args.incremental and not args.out_dataset:
+        raise UsageError("--incremental needs --out-dataset DIR (where the last run's "
+                         "records are)")
+    if args.partition_size < 1:
+        raise UsageError(f"--partition-size {args.partition_size}: need at least 1")
+    return True
+
+
+def _digest_dropped(reports: Iterable[Any]) -> Iterator[Any]:
+    for r in reports:
+        r.digest = None  # already folded in by the run
+        yield r
+
+
+def scaled_reports(items: Iterable[Item], args: argparse.Namespace,
+                   stack: ExitStack) -> tuple[Iterator[Any], Any]:
+    """Reports from a ``conformance.distributed.Run`` (a Dask cluster, started only if
+    some file needs validating, or this process), and the Run for its stats."""
+    from conformance.distributed import Config, Run
+    from conformance.distributed.executors import Cluster, DaskExecutor, LocalExecutor
+    from conformance.distributed.partition import by_folder
+
+    executor: Any
+    if args.dask:
+        cluster = Cluster(args.dask)
+        stack.callback(cluster.close)
+        executor = DaskExecutor(factory=cluster.client)
+    else:
+        executor = LocalExecutor()
+    config = Config(standard=args.standard, rules=tuple(args.rules), iod=args.iod,
+                    content_hash=args.hash, presumptions=not args.no_presumptions,
+                    show_values=args.show_values)
+    # Items a walk reports without reading (strict inputs) are read again by the worker,
+    # which says why they cannot be validated.
+    paths = [it.path for it in items if it.path is not None]
+    job = Run(by_folder(paths, args.partition_size), config, executor,
+              out_dataset=args.out_dataset, dataset_format=args.dataset_format,
+              incremental=args.incremental)
+    return iter(job), job
+
+
 def run(args: argparse.Namespace) -> int:
     from conformance.batch.collect import Batch
 
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
+    scaled = _scaled(args)
     skipped = SkipLog(keep=args.show_skipped)
     options = WalkOptions(tuple(args.include), tuple(args.exclude))
     items, folder = collect(args.paths, options=options, skipped=skipped,
@@ -189,16 +257,28 @@ def run(args: argparse.Namespace) -> int:
     validator = make_validator(args.standard, args.rules, args.iod,
                                not args.no_presumptions, args.show_values, args.severity)
     batch = Batch(skipped, validator.standard)
+    job = None
     with ExitStack() as stack:
+        if scaled:
+            source, job = scaled_reports(items, args, stack)
+        else:
+            source = reports(items, validator, args, stack)
         stream, tty = _open_output(args.output, stack)
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")
         enabled = None if folder and not args.no_progress else False
         # A folder is walked while it is validated: the total is not known in advance.
         bar = stack.enter_context(progress("Validating", total=None, enabled=enabled))
-        it = batch.stream(_advancing(reports(items, validator, args, stack), bar))
+        # The run reduces cross-file consistency itself (across workers, reused files
+        # too) and yields its cross-file reports; the batch keeps the groups and skips.
+        it = batch.stream(_advancing(_digest_dropped(source) if scaled else source, bar))
         summary: Summary = writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
             show_info=args.show_info, fail_on=args.fail_on, batch=batch,
             group_by=args.group_by, show_skipped=args.show_skipped)
         stream.flush()
+    if job is not None and args.out_dataset:
+        st = job.stats
+        print(f"dataset {args.out_dataset}: {st.files} files ({st.validated} validated, "
+              f"{st.reused} reused, {st.unreadable} unreadable) in {st.seconds:.1f} s",
+              file=sys.stderr)
     return 1 if summary.fails(args.fail_on) else 0

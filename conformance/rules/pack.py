@@ -67,7 +67,7 @@ class LoadedPack:
         modality = _modality(root)
         for rule in self.rules:
             try:
-                if not _applies(rule, ctx, modality):
+                if not applies(rule, ctx.iod, ctx.sop_class_uid, modality):
                     continue
                 if rule.when is not None and ctx.evaluate(rule.when, ectx) is not True:
                     continue  # False, or undecidable: the rule does not apply
@@ -95,6 +95,7 @@ class LoadedPack:
 
 
 def _modality(ds: Any) -> str | None:
+    """The dataset's Modality (0008,0060) as ``applies_to: modalities`` compares it."""
     try:
         v = ds.get(0x00080060)
         return str(v.value).strip(" \x00") if v is not None and v.value else None
@@ -102,10 +103,15 @@ def _modality(ds: Any) -> str | None:
         return None
 
 
-def _applies(rule: Rule, ctx: Any, modality: str | None) -> bool:
-    if rule.iods is not None and ctx.iod not in rule.iods:
+modality_of = _modality  # public: incremental runs record a file's Modality this way
+
+
+def applies(rule: Rule, iod: str | None, sop_class: str | None, modality: str | None) -> bool:
+    """The rule's ``applies_to``: whether it runs on a dataset of this IOD, SOP Class
+    and Modality (incremental runs use it to tell which files a changed rule affects)."""
+    if rule.iods is not None and iod not in rule.iods:
         return False
-    if rule.sop_classes is not None and ctx.sop_class_uid not in rule.sop_classes:
+    if rule.sop_classes is not None and sop_class not in rule.sop_classes:
         return False
     return rule.modalities is None or modality in rule.modalities
 
