@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+# The one place the version is written: pyproject.toml reads it (``dynamic``), the CLI's
+# ``--version``, SARIF and JSON reports print it.
 __version__ = "0.1.0"
 __all__ = ["Finding", "Report", "Validator", "validate", "__version__"]
 
+if TYPE_CHECKING:  # real names for type checkers; at run time they load on first use
+    from conformance.engine.api import Report, Validator, validate
+    from conformance.engine.finding import Finding
 
-def __getattr__(name: str) -> Any:
+
+def __getattr__(name: str) -> object:
     # Lazy so that ``import conformance`` stays cheap (cold start budget).
     if name == "Finding":
         from conformance.engine.finding import Finding
@@ -18,4 +24,4 @@ def __getattr__(name: str) -> Any:
         from conformance.engine import api
 
         return getattr(api, name)
-    raise AttributeError(name)
+    raise AttributeError(f"module 'conformance' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from conformance.errors import RuleFileError, UsageError
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("rules", help="YAML custom rules: check, schema, generate-deid",
+    p = sub.add_parser("rules", help="YAML custom rules: list, check, schema, generate-deid",
                        description="Work with YAML rule files (site and project policies).")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION")
     rsub.required = True
@@ -20,6 +20,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--standard", metavar="DIR", help="build folder to resolve keywords/IODs")
     rsub.add_parser("schema", help="print the rule file JSON Schema")
+    rsub.add_parser("list", help="list the built-in packs (use them as builtin:NAME)")
     g = rsub.add_parser("generate-deid",
                         help="write the Basic Profile de-identification pack from PS3.15")
     src = g.add_mutually_exclusive_group(required=True)
@@ -37,11 +38,25 @@ def run(args: argparse.Namespace) -> int:
         if not schema_text().endswith("\n"):
             sys.stdout.write("\n")
         return 0
+    if args.rules_command == "list":
+        return _list()
     if args.rules_command == "check":
         return _check(args.files, args.standard)
     if args.rules_command == "generate-deid":
         return _generate(args)
     raise UsageError(f"unknown rules action {args.rules_command!r}")
+
+
+def _list() -> int:
+    from conformance.rules.builtin import PREFIX, describe
+
+    packs = describe()
+    if not packs:
+        raise UsageError("no built-in rule packs in this installation")
+    width = max(len(PREFIX + p.name) for p in packs)
+    for p in packs:
+        print(f"{PREFIX + p.name:<{width}}  {p.description}")
+    return 0
 
 
 def _check(files: list[str], standard: str | None) -> int:

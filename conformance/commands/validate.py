@@ -42,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for stdin")
     p.add_argument("--standard", metavar="DIR", help="build folder (default: bundled)")
     p.add_argument("--rules", metavar="FILE", action="append", default=[],
-                   help="YAML rule file (repeat the option for several)")
+                   help="YAML rule file, or builtin:NAME for a shipped pack (see 'conformance "
+                        "rules list'); repeat the option for several")
     p.add_argument("--format", choices=tuple(FORMATS), default="text")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error",
@@ -101,8 +102,17 @@ def collect(paths: Sequence[str], stdin: IO[bytes] | None = None) -> tuple[list[
 
 # -- validators ------------------------------------------------------------------------
 def check_rule_files(paths: Sequence[str]) -> tuple[str, ...]:
-    """The rule file paths, checked to exist (the Validator loads and validates them)."""
-    missing = [p for p in paths if not os.path.isfile(p)]
+    """The rule file paths, checked to exist (the Validator loads and validates them).
+
+    ``builtin:NAME`` names a pack shipped with the package (``conformance rules list``).
+    """
+    from conformance.rules.builtin import is_builtin
+    from conformance.rules.builtin import resolve as builtin_file
+
+    for p in paths:
+        if is_builtin(p):
+            builtin_file(p)  # RuleFileError naming the closest shipped pack
+    missing = [p for p in paths if not is_builtin(p) and not os.path.isfile(p)]
     if missing:
         raise UsageError(f"--rules: no such file: {', '.join(missing)}")
     return tuple(paths)

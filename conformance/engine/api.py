@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
 
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
@@ -20,7 +20,18 @@ from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.values import plain_reading, stored
 from conformance.errors import UsageError
 
-__all__ = ["Report", "RulePack", "Validator", "validate"]
+if TYPE_CHECKING:
+    from conformance.standard.loader import Standard
+
+__all__ = ["Report", "RulePack", "Source", "StandardLike", "Validator", "validate"]
+
+#: What ``validate`` reads: a pydicom Dataset, a file path, the bytes of a file, a binary
+#: file object, or a DICOM JSON object (PS3.18 F.2, as DICOMweb returns it).
+Source: TypeAlias = "Dataset | str | PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+#: The standard to validate against: None (the bundled one), a build folder, or a loaded one.
+StandardLike: TypeAlias = "Standard | str | PathLike[str] | None"
+#: ``rules=`` items: a rule file path, ``builtin:NAME``, or a loaded pack.
+RuleSource: TypeAlias = "RulePack | str | PathLike[str]"
 
 
 @runtime_checkable
@@ -82,12 +93,12 @@ class Validator:
     itself, so process pools can use it.
     """
 
-    def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
+    def __init__(self, standard: StandardLike = None, rules: Iterable[RuleSource] | str = (),
                  iod: str | None = None, options: Mapping[str, Any] | None = None) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
             rules = (rules,)
         self._config = (standard, tuple(rules), iod, dict(options or {}))
-        self.standard = standard_access.load(standard)
+        self.standard: Standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
         for r in self.rules:
             if not isinstance(r, RulePack):
@@ -126,7 +137,7 @@ class Validator:
         return {"edition": getattr(self.standard, "edition", None),
                 "path": str(path) if path is not None else None}
 
-    def validate(self, obj: Any, path: str | None = None) -> Report:
+    def validate(self, obj: Source, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
         loaded = load(obj, path)
         if loaded.dataset is None:
@@ -190,7 +201,7 @@ class Validator:
         return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
 
 
-def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None) -> Report:
+def validate(obj: Source, *, standard: StandardLike = None,
+             rules: Iterable[RuleSource] | str = (), iod: str | None = None) -> Report:
     """Validate one dataset (Dataset, path, bytes or binary file object)."""
     return Validator(standard, rules, iod).validate(obj)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import RuleFileError, StandardDataError
+from conformance.rules.builtin import is_builtin
+from conformance.rules.builtin import resolve as builtin_file
 from conformance.rules.checks import (
     ITEM_OPS,
     LEAF_OPS,
@@ -89,7 +91,15 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
     from conformance.rules.yamlmarks import load_yaml
 
     try:
-        real = Path(display).resolve()
+        if is_builtin(display):
+            parent = chain[-1] if chain else None
+            real = builtin_file(display, file=parent[0] if parent else None,
+                                line=parent[2] if parent else None).resolve()
+        else:
+            real = Path(display).resolve()
+    except RuleFileError as exc:
+        problems.items.append(exc)
+        return
     except (OSError, ValueError) as exc:  # e.g. a NUL byte in an extends entry
         parent = chain[-1] if chain else None
         problems.items.append(RuleFileError(
@@ -137,7 +147,11 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
             if not isinstance(rel, str):
                 continue  # the schema reports it
             mark = extends.item_marks[i]
-            child = os.path.normpath(os.path.join(os.path.dirname(display), rel))
+            if is_builtin(rel):
+                child = rel
+            else:  # relative to the extending file (a built-in pack: to its folder)
+                base = str(real.parent) if is_builtin(display) else os.path.dirname(display)
+                child = os.path.normpath(os.path.join(base, rel))
             _read(child, [*chain, (display, real, mark.line)], done, order, problems)
     order.append(f)
 

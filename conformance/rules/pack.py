@@ -13,6 +13,8 @@ from typing import Any
 from conformance.conditions.context import EvalContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.rules.builtin import is_builtin
+from conformance.rules.builtin import resolve as builtin_file
 from conformance.rules.checks import Hit, run
 from conformance.rules.loader import Disable, Rule, compile_files
 from conformance.rules.paths import Slot, Target, resolve_slots
@@ -158,7 +160,8 @@ def load_pack(path: str | os.PathLike[str], standard: Any = None) -> LoadedPack:
     A pack is read-only once loaded, so one whose files have not changed since is reused.
     """
     try:
-        key = (str(Path(path).resolve()), str(getattr(standard, "path", standard)))
+        where = builtin_file(str(path)) if is_builtin(str(path)) else Path(path)
+        key = (str(where.resolve()), str(getattr(standard, "path", standard)))
     except (OSError, ValueError):  # a path the OS cannot take: the loader says why
         return LoadedPack.load(path, standard)
     with _PACKS_LOCK:
@@ -166,7 +169,8 @@ def load_pack(path: str | os.PathLike[str], standard: Any = None) -> LoadedPack:
     if hit is not None and _stamps(f for f, _, _ in hit[1]) == hit[1]:
         return hit[0]
     pack = LoadedPack.load(path, standard)
-    stamps = _stamps(os.path.abspath(f) for f in pack.files)  # as of the cwd it was read in
+    stamps = _stamps(str(builtin_file(f)) if is_builtin(f) else os.path.abspath(f)
+                     for f in pack.files)  # as of the cwd it was read in
     if stamps is not None:
         with _PACKS_LOCK:
             if len(_PACKS) >= _PACKS_MAX:
