@@ -77,6 +77,10 @@ def _check(files: list[str], standard: str | None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    if args.part15:
+        from conformance.commands._needs import need_build_extra
+
+        need_build_extra("conformance rules generate-deid --part15")
     from conformance.build.deid_pack import generate
 
     src = ["--part15", args.part15] if args.part15 else ["--standard", args.standard]

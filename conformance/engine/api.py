@@ -14,6 +14,7 @@ from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.input import Loaded, load
+from conformance.engine.quiet import pydicom_quiet
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
@@ -138,7 +139,14 @@ class Validator:
                 "path": str(path) if path is not None else None}
 
     def validate(self, obj: Source, path: str | None = None) -> Report:
-        """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
+        """Validate a Dataset, path, bytes or binary file object; never raises for bad data.
+
+        pydicom's warnings about the values are not shown: the findings report them.
+        """
+        with pydicom_quiet():
+            return self._validate(obj, path)
+
+    def _validate(self, obj: Source, path: str | None) -> Report:
         loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)

@@ -3,7 +3,7 @@
 A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``)::
 
     version: 1
-    extends: [pn-formatting.yaml]          # relative to this file; cycles are errors
+    extends: [builtin:pn-formatting]       # a shipped pack, or a path relative to this file
     params: {creator: DICOMNODE}           # ${creator} anywhere below; extending files win
     disable:                               # switch off standard checks or rules, visibly
       - {code: vr-dubious, reason: "our archive pads with NUL"}
