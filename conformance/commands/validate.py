@@ -20,7 +20,7 @@ from typing import IO, Any
 from conformance.errors import UsageError
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
-from conformance.report.summary import Summary
+from conformance.report.summary import Summary, tally
 
 STDIN_NAME = "<stdin>"
 FAIL_ON = ("error", "warning", "never")
@@ -55,7 +55,44 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
+    add_filter_options(p)
     return p
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """--min-severity, --select, --ignore and the SARIF result cap."""
+    from conformance.report.filters import SEVERITIES
+    from conformance.report.sarif import GITHUB_SHOWN
+
+    p.add_argument("--min-severity", choices=SEVERITIES, default=None,
+                   help="leave findings below this severity out of the report (default: "
+                        "warning for sarif, info otherwise); the exit status still counts "
+                        "them")
+    p.add_argument("--select", metavar="CODE", action="append", default=[],
+                   help="only these codes or patterns (deid-*); repeatable")
+    p.add_argument("--ignore", metavar="CODE", action="append", default=[],
+                   help="drop these codes or patterns, from the report and the exit status; "
+                        "repeatable")
+    p.add_argument("--sarif-max-results", type=int, default=GITHUB_SHOWN, metavar="N",
+                   help=f"at most N results in a SARIF log, errors first, the last one "
+                        f"saying what was left out (default {GITHUB_SHOWN}, what GitHub "
+                        f"code scanning shows of a run)")
+
+
+def finding_filter(args: argparse.Namespace, validator: Any) -> Any:
+    """The FindingFilter of the options, codes checked against checks and rule ids."""
+    from conformance.checks.registry import all_codes
+    from conformance.report.filters import FindingFilter, check_codes, min_severity_for
+
+    if args.sarif_max_results < 1:
+        raise UsageError(f"--sarif-max-results {args.sarif_max_results}: need at least 1")
+    known = set(all_codes())
+    for pack in getattr(validator, "rules", ()):
+        known.update(r.id for r in getattr(pack, "rules", ()))
+    check_codes("--select", args.select, known)
+    check_codes("--ignore", args.ignore, known)
+    return FindingFilter(tuple(args.select), tuple(args.ignore),
+                         min_severity_for(args.format, args.min_severity))
 
 
 # -- inputs ----------------------------------------------------------------------------
@@ -209,10 +246,13 @@ def run(args: argparse.Namespace) -> int:
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")
         enabled = None if folder and not args.no_progress else False
         bar = stack.enter_context(progress("Validating", total=len(items), enabled=enabled))
-        it = _advancing(reports(items, validator, args, stack), bar)
-        summary: Summary = writer(args.format)(
+        flt = finding_filter(args, validator)
+        counted = Summary()  # what the exit status sees: before the severity floor
+        it = flt.shown(tally(flt.counted(_advancing(reports(items, validator, args, stack),
+                                                    bar)), counted))
+        writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
-            show_info=args.show_info,
-            fail_on=args.fail_on)
+            show_info=args.show_info, fail_on=args.fail_on,
+            max_results=args.sarif_max_results)
         stream.flush()
-    return 1 if summary.fails(args.fail_on) else 0
+    return 1 if counted.fails(args.fail_on) else 0

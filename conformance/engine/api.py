@@ -13,6 +13,7 @@ from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.identity import identity
 from conformance.engine.input import Loaded, load
 from conformance.engine.quiet import pydicom_quiet
 from conformance.engine.report import Report, Suppression
@@ -169,7 +170,8 @@ class Validator:
         req = ctx.requirements
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
-                      standard=self._summary(), suppressed=suppressed)
+                      standard=self._summary(), suppressed=suppressed,
+                      identity=identity(ctx.dataset))
 
     def context(self, loaded: Loaded) -> CheckContext:
         """The CheckContext for a parsed input (IOD resolved, requirements compiled)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.engine.finding import Finding
+from conformance.engine.identity import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "path"}
     suppressed: list[Suppression] = field(default_factory=list)
+    # Study / series / instance / modality; None for unreadable input.
+    identity: Identity | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -65,4 +68,5 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "standard": dict(self.standard),
             "suppressed": [s.to_dict() for s in self.suppressed],
+            "identity": self.identity.to_dict() if self.identity is not None else None,
         }
