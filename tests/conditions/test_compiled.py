@@ -19,10 +19,14 @@ from pydicom.dataset import Dataset
 from pydicom.filereader import read_dataset
 from pydicom.sequence import Sequence
 
-from conformance.conditions import EvalContext, evaluate
+from conformance.conditions import EvalContext
 from conformance.conditions import expr as E
-from conformance.conditions.compiled import _empty, _vals, compile_expr
-from conformance.conditions.evaluator import _is_empty, _values
+from conformance.conditions.compiled import compile_expr
+from conformance.conditions.leaves import element_values as _values
+from conformance.conditions.leaves import is_empty as _is_empty
+from conformance.conditions.raw import raw_is_empty as _empty
+from conformance.conditions.raw import raw_values as _vals
+from conformance.conditions.reference import evaluate
 
 # -- datasets from element bytes -----------------------------------------------------------
 

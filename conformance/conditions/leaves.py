@@ -1,8 +1,7 @@
-"""Evaluate condition expressions against pydicom datasets (three-valued, Kleene logic).
+"""The leaf operators of the condition language, each ``fn(expr, ctx) -> True | False |
+None``, and the value helpers they share: the semantics every evaluator implements.
 
-``evaluate(expr, ctx)`` returns True, False or None (cannot be told from the dataset).
-It never raises: a value pydicom cannot convert, a missing context or an unknown op
-gives None.
+A leaf may raise on odd data; the evaluators turn that into None (cannot be told).
 
 Where a reference looks (``scope``):
 
@@ -36,8 +35,7 @@ Value semantics:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydicom.dataelem import DataElement
@@ -46,189 +44,18 @@ from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
 from conformance.conditions.context import EvalContext
+from conformance.conditions.lookup import chain, follow, locate, tag_match
 from conformance.tags import TagPattern
 
 Tri = bool | None
-_SHARED = 0x52009229
-_PER_FRAME = 0x52009230
 _CODE_VALUE = (0x00080100, 0x00080119, 0x00080120)   # Code / Long Code / URN Code Value
 _SCHEME = 0x00080102
-
-
-def evaluate(expr: dict[str, Any] | None, ctx: EvalContext) -> Tri:
-    """True / False / None (unknown) for ``expr`` in ``ctx``; never raises."""
-    if not isinstance(expr, dict):
-        return None
-    try:
-        return _eval(expr, ctx)
-    except Exception:  # noqa: BLE001 - odd data must give "unknown", never a traceback
-        return None
-
-
-def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    op = e.get("op")
-    if op == "and":
-        return _kleene((_eval(a, ctx) for a in e["args"]), False)
-    if op == "or":
-        return _kleene((_eval(a, ctx) for a in e["args"]), True)
-    if op == "not":
-        v = _eval(e["arg"], ctx)
-        return None if v is None else not v
-    if op == "true":
-        return True
-    if op == "false":
-        return False
-    if op == "unknown":
-        return None
-    if op == "referenced":
-        target = _referenced_item(e, ctx)
-        if target is None:
-            return None
-        return _eval(e["arg"], replace(ctx, item=target, parents=(), frame_items=None,
-                                       item_index=None, sequence=None))
-    fn = _LEAVES.get(op or "")
-    if fn is None:
-        return None
-    try:
-        return fn(e, ctx)
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _kleene(vals: Iterable[Tri], absorbing: bool) -> Tri:
-    """Three-valued "and" (``absorbing`` False) or "or" (True): the absorbing value wins,
-    else unknown if any value is unknown, else the other value."""
-    out: Tri = not absorbing
-    for v in vals:
-        if v is absorbing:
-            return absorbing
-        if v is None:
-            out = None
-    return out
-
-
-# -- locating elements -----------------------------------------------------------------
-
-
-def _tag_match(ds: Dataset, tag: str) -> DataElement | None:
-    if "x" in tag:
-        pat = TagPattern.of(tag)
-        for t in ds.keys():  # noqa: SIM118 - iterating a Dataset yields elements
-            if pat.matches(int(t)):
-                return ds[t]
-        return None
-    t = int(tag, 16)
-    el = ds.get(t)
-    return el if isinstance(el, DataElement) else None
-
-
-def _nested(ds: Dataset, tag: str) -> Iterator[DataElement]:
-    """``tag`` in ``ds`` or in any item of a sequence of ``ds`` (one level down)."""
-    el = _tag_match(ds, tag)
-    if el is not None:
-        yield el
-        return
-    for elem in ds:
-        if elem.VR == "SQ" and elem.value:
-            for item in elem.value:
-                sub = _tag_match(item, tag)
-                if sub is not None:
-                    yield sub
-
-
-def _chain(ctx: EvalContext) -> list[Dataset]:
-    seen: list[Dataset] = []
-    for ds in (ctx.item, *reversed(ctx.parents), ctx.root):
-        if ds is not None and not any(ds is s for s in seen):
-            seen.append(ds)
-    return seen
-
-
-def _frame_items(ctx: EvalContext) -> list[Dataset]:
-    root = ctx.root
-    items: list[Dataset] = []
-    for tag in (_SHARED,):
-        if tag in root and root[tag].value:
-            items.extend(root[tag].value)
-    if ctx.all_frames is not None:
-        items.extend(ctx.all_frames)
-    elif _PER_FRAME in root and root[_PER_FRAME].value:
-        items.extend(root[_PER_FRAME].value)
-    return items
-
-
-def _follow(ds: Dataset, path: list[str]) -> list[DataElement]:
-    """Elements at ``path`` (sequence tags ..., final tag) below ``ds``, any item."""
-    current = [ds]
-    for seq in path[:-1]:
-        nxt: list[Dataset] = []
-        for d in current:
-            el = _tag_match(d, seq)
-            if el is not None and el.VR == "SQ" and el.value:
-                nxt.extend(el.value)
-        current = nxt
-    found = []
-    for d in current:
-        el = _tag_match(d, path[-1])
-        if el is not None:
-            found.append(el)
-    return found
-
-
-def _locate(ref: dict[str, Any], ctx: EvalContext) -> list[DataElement] | None:
-    """The elements a reference names (empty: absent), or None when it cannot be told."""
-    tag = ref["tag"]
-    scope = ref.get("scope") or "nearest"
-    path = ref.get("path") or [tag]
-
-    def at(ds: Dataset) -> list[DataElement]:
-        return _follow(ds, path)
-
-    if scope == "item":
-        return at(ctx.item)
-    if scope == "root":
-        return at(ctx.root)
-    if scope == "parent":
-        return at(ctx.parents[-1]) if ctx.parents else None
-    if scope == "any_frame":
-        frames = _frame_items(ctx)
-        if not frames:
-            return _nearest(at, ctx)
-        return [el for f in frames for el in _frame_lookup(f, path)]
-    if scope == "frame":
-        if ctx.frame_items:
-            found = [el for f in ctx.frame_items for el in _frame_lookup(f, path)]
-            if found:
-                return found[:1]
-        return _nearest(at, ctx)
-    return _nearest(at, ctx)
-
-
-def _frame_lookup(frame: Dataset, path: list[str]) -> list[DataElement]:
-    if len(path) == 1:
-        return list(_nested(frame, path[0]))
-    found = _follow(frame, path)
-    if found:
-        return found
-    for elem in frame:
-        if elem.VR == "SQ" and elem.value:
-            for item in elem.value:
-                found.extend(_follow(item, path))
-    return found
-
-
-def _nearest(at: Any, ctx: EvalContext) -> list[DataElement]:
-    for ds in _chain(ctx):
-        found = at(ds)
-        if found:
-            return found
-    return []
 
 
 # -- values ---------------------------------------------------------------------------
 
 
-def _values(el: DataElement) -> list[Any]:
+def element_values(el: DataElement) -> list[Any]:
     v = el.value
     if v is None:
         return []
@@ -242,24 +69,24 @@ def _values(el: DataElement) -> list[Any]:
     return [v]
 
 
-def _is_empty(el: DataElement) -> bool:
+def is_empty(el: DataElement) -> bool:
     v = el.value
     if v is None:
         return True
     if isinstance(v, Sequence):
         return len(v) == 0
     if isinstance(v, str | bytes | bytearray):
-        return len(_strip(v)) == 0 if isinstance(v, str) else len(v) == 0
+        return len(strip_padding(v)) == 0 if isinstance(v, str) else len(v) == 0
     if isinstance(v, MultiValue | list | tuple):
         return len(v) == 0
     return False
 
 
-def _strip(s: str) -> str:
+def strip_padding(s: str) -> str:
     return s.strip(" \x00")
 
 
-def _number(v: Any) -> float | None:
+def as_number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int | float):
@@ -267,7 +94,7 @@ def _number(v: Any) -> float | None:
         return f if not math.isnan(f) else None
     if isinstance(v, str):
         try:
-            f = float(_strip(v))
+            f = float(strip_padding(v))
         except ValueError:
             return None
         return f if not math.isnan(f) else None
@@ -276,19 +103,19 @@ def _number(v: Any) -> float | None:
 
 def _same(actual: Any, expected: Any) -> bool:
     if isinstance(expected, int | float) and not isinstance(expected, bool):
-        n = _number(actual)
+        n = as_number(actual)
         return n is not None and n == float(expected)
     if isinstance(actual, int | float) and not isinstance(actual, bool):
-        n = _number(expected)
+        n = as_number(expected)
         return n is not None and n == float(actual)
     if isinstance(actual, bytes | bytearray):
         actual = actual.decode("latin-1", "replace")
-    return _strip(str(actual)) == _strip(str(expected))
+    return strip_padding(str(actual)) == strip_padding(str(expected))
 
 
 def _indexed(el: DataElement, index: int | None) -> list[Any] | None:
     """The values to test: all of them, or the one at ``index`` (None if there is none)."""
-    vals = _values(el)
+    vals = element_values(el)
     if index:
         return [vals[index - 1]] if len(vals) >= index else None
     return vals
@@ -298,7 +125,7 @@ def _indexed(el: DataElement, index: int | None) -> list[Any] | None:
 
 
 def _present(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     return None if found is None else bool(found)
 
 
@@ -308,21 +135,21 @@ def _absent(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _has_value(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
-    return any(not _is_empty(el) for el in found)
+    return any(not is_empty(el) for el in found)
 
 
 def _empty(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
-    return bool(found) and all(_is_empty(el) for el in found)
+    return bool(found) and all(is_empty(el) for el in found)
 
 
 def _eq(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
     expected = e["values"]
@@ -335,7 +162,7 @@ def _eq(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _ne(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if not found:
         return None
     expected = e["values"]
@@ -346,30 +173,30 @@ def _ne(e: dict[str, Any], ctx: EvalContext) -> Tri:
     return not any(_same(a, x) for a in vals for x in expected)
 
 
-_CMP = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+CMP = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
         "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 
 def _cmp(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
     if not found:
         return False
-    fn = _CMP[e["op"]]
+    fn = CMP[e["op"]]
     target = float(e["value"])
     idx = e["attr"].get("index")
-    return _compare_any((_indexed(el, idx) or [] for el in found), fn, target)
+    return compare_any((_indexed(el, idx) or [] for el in found), fn, target)
 
 
-def _compare_any(value_lists: Iterable[Iterable[Any]],
+def compare_any(value_lists: Iterable[Iterable[Any]],
                  fn: Callable[[float, float], bool], target: float) -> Tri:
     """True when a value compares true with ``target``; else None when some value is
     not a number, else False (the lists are read lazily: the first hit stops)."""
     saw_unknown = False
     for vals in value_lists:
         for v in vals:
-            n = _number(v)
+            n = as_number(v)
             if n is None:
                 saw_unknown = True
             elif fn(n, target):
@@ -381,7 +208,7 @@ def _sop_class(e: dict[str, Any], ctx: EvalContext) -> Tri:
     uid = ctx.root.get("SOPClassUID")
     if uid is None:
         return None
-    return _strip(str(uid)) in {str(u) for u in e["uids"]}
+    return strip_padding(str(uid)) in {str(u) for u in e["uids"]}
 
 
 def _module_present(e: dict[str, Any], ctx: EvalContext) -> Tri:
@@ -392,7 +219,7 @@ def _module_present(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _at_values(e: dict[str, Any], ctx: EvalContext) -> list[int] | None:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
     out: list[int] = []
@@ -418,16 +245,16 @@ def _points_to_private(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _contains_code(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
     for el in found:
         if el.VR != "SQ" or not el.value:
             continue
         for item in el.value:
-            values = {_strip(str(item[t].value)) for t in _CODE_VALUE
+            values = {strip_padding(str(item[t].value)) for t in _CODE_VALUE
                       if t in item and item[t].value is not None}
-            scheme = _strip(str(item[_SCHEME].value)) if _SCHEME in item else None
+            scheme = strip_padding(str(item[_SCHEME].value)) if _SCHEME in item else None
             for c in e["codes"]:
                 if str(c["value"]) in values and (scheme is None or scheme == c["scheme"]):
                     return True
@@ -472,13 +299,13 @@ def _changed(e: dict[str, Any], ctx: EvalContext) -> Tri:
     if ctx.item_index is None or ctx.sequence is None:
         return None
     path = e["attr"].get("path") or [e["attr"]["tag"]]
-    here = _follow(ctx.item, path)
+    here = follow(ctx.item, path)
     if not here:
         return None
     for j in range(ctx.item_index - 1, -1, -1):
-        prev = _follow(ctx.sequence[j], path)
+        prev = follow(ctx.sequence[j], path)
         if prev:
-            a, b = _values(here[0]), _values(prev[0])
+            a, b = element_values(here[0]), element_values(prev[0])
             if len(a) != len(b):
                 return True
             return not all(_same(x, y) for x, y in zip(a, b, strict=True))
@@ -486,10 +313,10 @@ def _changed(e: dict[str, Any], ctx: EvalContext) -> Tri:
 
 
 def _mutually_exclusive(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    return _at_most_one(_locate(r, ctx) for r in e["attrs"])
+    return at_most_one(locate(r, ctx) for r in e["attrs"])
 
 
-def _at_most_one(found: Iterable[list[Any] | None]) -> Tri:
+def at_most_one(found: Iterable[list[Any] | None]) -> Tri:
     """False when more than one lookup found something, else None when one could not
     be told, else True (every lookup runs, whatever the count)."""
     count, unknown = 0, False
@@ -503,53 +330,53 @@ def _at_most_one(found: Iterable[list[Any] | None]) -> Tri:
     return None if unknown else True
 
 
-_COUNT_CMP = {**_CMP, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
+_COUNT_CMP = {**CMP, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
 
 
 def _count(e: dict[str, Any], ctx: EvalContext) -> Tri:
-    found = _locate(e["attr"], ctx)
+    found = locate(e["attr"], ctx)
     if found is None:
         return None
     n = 0
     for el in found[:1]:
-        if _is_empty(el):
+        if is_empty(el):
             n = 0
         elif isinstance(el.value, Sequence):
             n = len(el.value)
         else:
-            n = len(_values(el))
+            n = len(element_values(el))
     return _COUNT_CMP[e["cmp"]](n, int(e["value"]))
 
 
-def _referenced_item(e: dict[str, Any], ctx: EvalContext) -> Dataset | None:
+def referenced_item(e: dict[str, Any], ctx: EvalContext) -> Dataset | None:
     """The item whose ``key`` value equals the value of ``by``, or None."""
-    by = _locate(e["by"], ctx)
+    by = locate(e["by"], ctx)
     if not by:
         return None
-    wanted = _values(by[0])
+    wanted = element_values(by[0])
     if not wanted:
         return None
     key = e["key"]
     seq = e.get("sequence")
     candidates: list[Dataset] = []
-    for ds in _chain(ctx):
+    for ds in chain(ctx):
         for el in ds:
             if el.VR != "SQ" or not el.value or el.value is ctx.sequence:
                 continue
             if seq and not TagPattern.of(seq).matches(int(el.tag)):
                 continue
-            if seq or any(_tag_match(item, key) is not None for item in el.value):
+            if seq or any(tag_match(item, key) is not None for item in el.value):
                 candidates.extend(el.value)
         if candidates:
             break
     for item in candidates:
-        k = _tag_match(item, key)
-        if k is not None and any(_same(a, b) for a in _values(k) for b in wanted):
+        k = tag_match(item, key)
+        if k is not None and any(_same(a, b) for a in element_values(k) for b in wanted):
             return item
     return None
 
 
-_LEAVES = {
+LEAVES = {
     "present": _present, "absent": _absent, "has_value": _has_value, "empty": _empty,
     "eq": _eq, "ne": _ne, "lt": _cmp, "le": _cmp, "gt": _cmp, "ge": _cmp,
     "sop_class": _sop_class, "module_present": _module_present, "points_to": _points_to,
