@@ -71,6 +71,8 @@ def _check(files: list[str], standard: str | None) -> int:
             for problem in getattr(exc, "problems", [exc]):
                 print(problem, file=sys.stderr)
             continue
+        for note in pack.notes:
+            print(f"note: {note}", file=sys.stderr)
         print(f"{f}: ok ({len(pack.rules)} rules, {len(pack.disables)} disabled codes, "
               f"{len(pack.files)} files)")
     return 1 if bad else 0

@@ -6,6 +6,7 @@ A file that does not load raises RuleFileError (file:line:column); the error's
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import string
@@ -71,6 +72,12 @@ class _File:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[RuleFileError] = []
+        self.notes: list[RuleFileError] = []  # not errors: ``rules check`` prints them
+
+    def note(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
+        mark = mark_at(doc, list(at)) if doc is not None else None
+        self.notes.append(RuleFileError(msg, file=file, line=mark.line if mark else None,
+                                        column=mark.column if mark else None))
 
     def add(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
         mark = mark_at(doc, list(at)) if doc is not None else None
@@ -222,7 +229,8 @@ class _Compiler:
             kid = self.check(arg, f, here)
             return None if kid is None else Combo("not", (kid,))
         if op not in LEAF_OPS:
-            self.problems.add(f"unknown operator {op!r}", f.display, f.doc, here)
+            self.problems.add(f"unknown operator {op!r}{_did_you_mean(op, OPERATORS)}",
+                              f.display, f.doc, here)
             return None
         spec = arg if isinstance(arg, dict) else {"target": arg}
         tat = (*here, "target") if isinstance(arg, dict) else here
@@ -276,16 +284,17 @@ class _Compiler:
                 ok = False
         scope = raw.get("applies_to") or {}
         iods = self._iods(scope.get("iods"), f, (*at, "applies_to", "iods"))
-        if check is None or not ok or iods is _BAD:
+        scoped = (*at, "applies_to")
+        modalities = self._modalities(scope.get("modalities"), f, (*scoped, "modalities"))
+        sops = self._sop_classes(scope.get("sop_classes"), f, (*scoped, "sop_classes"))
+        if check is None or not ok or _BAD in (iods, modalities, sops):
             return None
         mark = mark_at(f.doc, list(at))
         return Rule(
             id=raw["id"], severity=raw["severity"], message=raw["message"],
             description=raw.get("description", ""), check=check, file=f.display,
-            line=mark.line if mark else 0, when=when, iods=iods,
-            sop_classes=frozenset(scope["sop_classes"]) if "sop_classes" in scope else None,
-            modalities=frozenset(str(m).strip() for m in scope["modalities"])
-            if "modalities" in scope else None,
+            line=mark.line if mark else 0, when=when, iods=iods, sop_classes=sops,
+            modalities=modalities,
         )
 
     def _iods(self, names: Any, f: _File, at: tuple[Any, ...]) -> Any:
@@ -298,11 +307,77 @@ class _Compiler:
                 if self.std is None:
                     out.add(str(name))
                     continue
+                names_ = sorted({i.get("name", k) for k, i in self.std.iods.items()})
                 self.problems.add(f"applies_to: no IOD {name!r} in the standard "
-                                  f"({getattr(self.std, 'edition', '?')})", f.display, f.doc,
-                                  (*at, i))
+                                  f"({getattr(self.std, 'edition', '?')})"
+                                  f"{_did_you_mean(str(name), names_, fold=True)}",
+                                  f.display, f.doc, (*at, i))
                 return _BAD
             out.add(found)
+        return frozenset(out)
+
+    def _modalities(self, values: Any, f: _File, at: tuple[Any, ...]) -> Any:
+        """Modality values, checked against the Defined Terms of PS3.3 C.7.3.1.1.1: a
+        value in the wrong case never matches (CS is upper case) and is an error; one the
+        standard does not list is a note (Defined Terms may be extended)."""
+        if values is None:
+            return None
+        terms = modality_terms(self.std)
+        out: set[str] = set()
+        for i, raw in enumerate(values):
+            m = str(raw).strip()
+            upper = {t.upper(): t for t in terms}
+            if m in terms or not terms:
+                out.add(m)
+            elif m.upper() in upper:
+                right = upper[m.upper()]
+                self.problems.add(f"applies_to: modality {m!r} never matches: Modality "
+                                  f"(0008,0060) is upper case (CS); write {right!r}",
+                                  f.display, f.doc, (*at, i))
+                return _BAD
+            elif not _CS.fullmatch(m):
+                self.problems.add(f"applies_to: modality {m!r} is not a Code String (upper "
+                                  f"case, digits, space, _; at most 16 characters)"
+                                  f"{_did_you_mean(m, sorted(terms), fold=True)}",
+                                  f.display, f.doc, (*at, i))
+                return _BAD
+            else:
+                self.problems.note(f"applies_to: modality {m!r} is not a Defined Term of "
+                                   f"PS3.3 C.7.3.1.1.1{_did_you_mean(m, sorted(terms))}",
+                                   f.display, f.doc, (*at, i))
+                out.add(m)
+        return frozenset(out)
+
+    def _sop_classes(self, values: Any, f: _File, at: tuple[Any, ...]) -> Any:
+        """SOP Class UIDs: a name in place of the UID is an error naming the UID; a valid
+        UID the standard does not list (a private SOP Class) is a note."""
+        if values is None:
+            return None
+        known: dict[str, Any] = dict(self.std.sop_classes) if self.std is not None else {}
+        out: set[str] = set()
+        for i, raw in enumerate(values):
+            uid = str(raw).strip()
+            if uid in known or (not known and _UID.fullmatch(uid)):
+                out.add(uid)
+                continue
+            by_name = {str(v.get("name", "")).lower(): k for k, v in known.items()}
+            if uid.lower() in by_name:
+                self.problems.add(f"applies_to: sop_classes take UIDs; {uid!r} is "
+                                  f"{by_name[uid.lower()]}", f.display, f.doc, (*at, i))
+                return _BAD
+            if not _UID.fullmatch(uid):
+                names_ = [str(v.get("name", "")) for v in known.values()]
+                close = difflib.get_close_matches(uid, names_, n=1)
+                hint = (f"; did you mean {close[0]!r} "
+                        f"({next(k for k, v in known.items() if v.get('name') == close[0])})?"
+                        if close else "")
+                self.problems.add(f"applies_to: {uid!r} is not a UID (PS3.5 9.1){hint}",
+                                  f.display, f.doc, (*at, i))
+                return _BAD
+            self.problems.note(f"applies_to: SOP Class {uid} is not in the standard "
+                               f"({getattr(self.std, 'edition', '?')}): a private SOP Class?",
+                               f.display, f.doc, (*at, i))
+            out.add(uid)
         return frozenset(out)
 
     def _template(self, text: str, f: _File, at: tuple[Any, ...]) -> bool:
@@ -322,6 +397,38 @@ class _Compiler:
 
 
 _BAD = object()
+OPERATORS = (*sorted(LEAF_OPS), "all", "any", "not")
+_CS = re.compile(r"[A-Z0-9 _]{1,16}")
+_UID = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
+
+
+def _did_you_mean(word: str, choices: Iterable[str], fold: bool = False) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` (difflib), or ``""``.
+
+    ``fold``: compare case-insensitively (and name the choice as written)."""
+    choices = list(choices)
+    if fold:
+        lowered = {c.lower(): c for c in choices}
+        close = difflib.get_close_matches(word.lower(), list(lowered), n=1)
+        close = [lowered[c] for c in close]
+    else:
+        close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def modality_terms(std: Any) -> frozenset[str]:
+    """The Defined Terms of Modality (0008,0060) in the General Series Module (PS3.3
+    C.7.3.1.1.1), from the standard's tables; empty when the standard has none."""
+    if std is None:
+        return frozenset()
+    try:
+        rows = list(std.module("general-series").get("attributes") or [])
+    except Exception:  # noqa: BLE001 - a standard without the module: nothing to check
+        return frozenset()
+    for row in rows:
+        if row.get("tag") == "00080060":
+            return frozenset(v for e in row.get("enums") or [] for v in e.get("values", []))
+    return frozenset()
 
 
 def _standard(standard: Any) -> Any:
@@ -345,8 +452,9 @@ def _known_codes() -> set[str]:
 
 def compile_files(path: str | Path, standard: Any = None
                   ) -> tuple[tuple[Rule, ...], tuple[Disable, ...], dict[str, Any],
-                             tuple[str, ...]]:
-    """Rules, disables, merged params and file list of the pack rooted at ``path``."""
+                             tuple[str, ...], tuple[str, ...]]:
+    """Rules, disables, merged params, file list and notes (``file:line: text`` of what is
+    legal but suspicious) of the pack rooted at ``path``."""
     problems = _Problems()
     order: list[_File] = []
     _read(str(path), [], {}, order, problems)
@@ -389,11 +497,13 @@ def compile_files(path: str | Path, standard: Any = None
             code = d["code"]
             mark = mark_at(f.doc, ["disable", i])
             if code not in known and code not in first_at:
-                problems.add(f"disable: unknown code {code!r} (not a standard check code "
-                             f"nor a rule id of this pack)", f.display, f.doc,
+                hint = _did_you_mean(str(code), [*known, *first_at])
+                problems.add(f"disable: unknown code {code!r}{hint} (not a standard check "
+                             f"code nor a rule id of this pack)", f.display, f.doc,
                              ("disable", i, "code"))
                 continue
             disables.append(Disable(code, str(d["reason"]).strip(), f.display,
                                     mark.line if mark else 0))
     problems.raise_if_any()
-    return tuple(rules), tuple(disables), params, tuple(f.display for f in order)
+    return (tuple(rules), tuple(disables), params, tuple(f.display for f in order),
+            tuple(str(n) for n in problems.notes))

@@ -40,11 +40,12 @@ class LoadedPack:
     disables: tuple[Disable, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # legal but suspicious (``rules check`` prints them)
 
     @classmethod
     def load(cls, path: str | Path, standard: Any = None) -> LoadedPack:
-        rules, disables, params, files = compile_files(path, standard)
-        return cls(str(path), rules, disables, params, files)
+        rules, disables, params, files, notes = compile_files(path, standard)
+        return cls(str(path), rules, disables, params, files, notes)
 
     @property
     def disabled_codes(self) -> dict[str, str]:
