@@ -1,6 +1,7 @@
 """YAML custom rules: site and project policies on top of the standard's checks.
 
-A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``)::
+A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``; the
+format with a worked example per operator: ``docs/rules.md``)::
 
     version: 1
     extends: [builtin:pn-formatting]       # a shipped pack, or a path relative to this file
