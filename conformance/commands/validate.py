@@ -229,11 +229,10 @@ def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
 
 
 def standard_info(validator: Any) -> dict[str, Any]:
-    """``{"edition", "path"}`` of the validator's standard."""
-    std = validator.standard
-    path = getattr(std, "path", None)
-    return {"edition": getattr(std, "edition", None),
-            "path": str(path) if path is not None else None}
+    """``{"edition", "id", "bundled"}`` of the validator's standard (no local path)."""
+    from conformance.engine.standard_access import describe
+
+    return describe(validator.standard)
 
 
 def run(args: argparse.Namespace) -> int:

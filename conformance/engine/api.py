@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
@@ -29,7 +30,8 @@ __all__ = ["Report", "RulePack", "Source", "StandardLike", "Validator", "validat
 
 #: What ``validate`` reads: a pydicom Dataset, a file path, the bytes of a file, a binary
 #: file object, or a DICOM JSON object (PS3.18 F.2, as DICOMweb returns it).
-Source: TypeAlias = "Dataset | str | PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+Source: TypeAlias = ("Dataset | str | PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+                     " | Mapping[str, Any]")
 #: The standard to validate against: None (the bundled one), a build folder, or a loaded one.
 StandardLike: TypeAlias = "Standard | str | PathLike[str] | None"
 #: ``rules=`` items: a rule file path, ``builtin:NAME``, or a loaded pack.
@@ -118,6 +120,7 @@ class Validator:
             c for c in checks if c.kind == "dataset")
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
+        self._standard_info: dict[str, Any] | None = None
         self._disabled: dict[str, str] = {}
         for r in self.rules:
             self._disabled.update(r.disabled_codes)
@@ -135,17 +138,20 @@ class Validator:
 
     # -- validation --------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
-        path = getattr(self.standard, "path", None)
-        return {"edition": getattr(self.standard, "edition", None),
-                "path": str(path) if path is not None else None}
+        if self._standard_info is None:
+            self._standard_info = standard_access.describe(self.standard)
+        return dict(self._standard_info)
 
     def validate(self, obj: Source, path: str | None = None) -> Report:
         """Validate a Dataset, path, bytes or binary file object; never raises for bad data.
 
         pydicom's warnings about the values are not shown: the findings report them.
         """
+        start = time.perf_counter()
         with pydicom_quiet():
-            return self._validate(obj, path)
+            report = self._validate(obj, path)
+        report.elapsed = time.perf_counter() - start
+        return report
 
     def _validate(self, obj: Source, path: str | None) -> Report:
         loaded = load(obj, path)

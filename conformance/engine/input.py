@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -55,9 +56,15 @@ def _source_name(obj: Any) -> str | None:
 
 
 def load(obj: Any, path: str | None = None) -> Loaded:
-    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``."""
+    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``.
+
+    A mapping, and a path ending in ``.json``, are DICOM JSON (PS3.18 F.2)."""
     if isinstance(obj, Dataset):
         return _from_dataset(obj, path)
+    if isinstance(obj, Mapping):
+        from conformance.engine.dicom_json import from_json_object
+
+        return from_json_object(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _parse(bytes(obj), path)
     if isinstance(obj, (str, os.PathLike)):
@@ -71,6 +78,10 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, "no such file")
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
+        if p.suffix.lower() == ".json":
+            from conformance.engine.dicom_json import from_json_bytes
+
+            return from_json_bytes(data, name)
         return _parse(data, name)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
@@ -85,11 +96,15 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             raise InputError("file object must be opened in binary mode")
         return _parse(bytes(data), name)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
-                     "a path, bytes or a binary file object")
+                     "a path, bytes, a binary file object or a DICOM JSON mapping")
 
 
-def _unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+    """The Loaded of an input that cannot be parsed, with the reason."""
     return Loaded(None, None, facts or ReadFacts(), path, reason)
+
+
+_unreadable = unreadable
 
 
 def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
