@@ -27,6 +27,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     src.add_argument("--part15", metavar="PATH", help="PS3.15 DocBook XML (Table E.1-1)")
     src.add_argument("--standard", metavar="DIR", help="build folder with deidentification.json")
     g.add_argument("--out", required=True, metavar="FILE")
+    g.add_argument("--option", action="append", default=[], metavar="NAME",
+                   help="a PS3.15 E.3 option whose Table E.1-1 column overrides the Basic "
+                        "Profile (repeatable): retain-safe-private, retain-uids, "
+                        "retain-device-identity, retain-institution-identity, "
+                        "retain-patient-characteristics, retain-longitudinal-full-dates, "
+                        "retain-longitudinal-modified-dates, clean-descriptors, "
+                        "clean-structured-content, clean-graphics")
     return p
 
 
@@ -88,8 +95,18 @@ def _generate(args: argparse.Namespace) -> int:
     src = ["--part15", args.part15] if args.part15 else ["--standard", args.standard]
     # the header records a reproducible command: relative paths as given, not this machine's
     shown = [src[0], Path(src[1]).name if Path(src[1]).is_absolute() else src[1]]
-    command = shlex.join(["conformance", "rules", "generate-deid", *shown, "--out", args.out])
+    from conformance.build.deid_pack import option_key
+
+    try:
+        for o in args.option:
+            option_key(o)
+    except ValueError as exc:
+        raise UsageError(f"--option: {exc}") from None
+    opts = [x for o in args.option for x in ("--option", o)]
+    command = shlex.join(["conformance", "rules", "generate-deid", *shown, *opts,
+                          "--out", args.out])
     n = generate(Path(args.out), part15=Path(args.part15) if args.part15 else None,
-                 standard=Path(args.standard) if args.standard else None, command=command)
+                 standard=Path(args.standard) if args.standard else None, command=command,
+                 options=args.option)
     print(f"{args.out}: {n} rules")
     return 0

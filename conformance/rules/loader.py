@@ -32,7 +32,8 @@ from conformance.rules.schema import schema_errors
 from conformance.rules.when import WhenError, to_expr
 from conformance.rules.yamlmarks import MDict, MList, mark_at
 
-MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "path", "expected", "id", "why"))
+MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "found", "count", "path", "expected",
+                            "id", "why"))
 _PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_EXTENDS_DEPTH = 32
 
@@ -52,6 +53,7 @@ class Rule:
     iods: frozenset[str] | None = None
     sop_classes: frozenset[str] | None = None
     modalities: frozenset[str] | None = None
+    per: str | None = None  # "private_block": one finding per private block, with a count
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +296,7 @@ class _Compiler:
             id=raw["id"], severity=raw["severity"], message=raw["message"],
             description=raw.get("description", ""), check=check, file=f.display,
             line=mark.line if mark else 0, when=when, iods=iods, sop_classes=sops,
-            modalities=modalities,
+            modalities=modalities, per=raw.get("per"),
         )
 
     def _iods(self, names: Any, f: _File, at: tuple[Any, ...]) -> Any:
