@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG
 from conformance.engine.values import value_is_empty
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes

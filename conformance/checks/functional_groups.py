@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import dataset_check
 from conformance.conditions.context import EvalContext
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
-from conformance.engine.presence import frame_items
+from conformance.engine.presence import frame_items, module_present_fn
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG
 
 
@@ -65,7 +65,7 @@ def functional_groups(ctx: CheckContext) -> Iterator[Finding]:
                         ectx = EvalContext(item=ctx.dataset, root=ctx.dataset,
                                            all_frames=per_frame or None,
                                            frame_items=(shared,) if shared else None,
-                                           module_present=ctx.module_present())
+                                           module_present=module_present_fn(ctx))
                     r = ctx.evaluate(cond.get("expr"), ectx)
                     if r is True:
                         yield ctx.finding(

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydicom.uid import UID
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.registry import dataset_check
 
 
 def _pydicom_registry(uid: str) -> dict[str, Any] | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import module_status
+from conformance.engine.registry import dataset_check
 
 
 @dataset_check("module-missing", "condition-not-checked", reference="PS3.3 A.1.3")

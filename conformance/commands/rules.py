@@ -90,12 +90,12 @@ def _generate(args: argparse.Namespace) -> int:
         from conformance.commands._needs import need_build_extra
 
         need_build_extra("conformance rules generate-deid --part15")
-    from conformance.build.deid_pack import generate
+    from conformance.compiler.deid_pack import generate
 
     src = ["--part15", args.part15] if args.part15 else ["--standard", args.standard]
     # the header records a reproducible command: relative paths as given, not this machine's
     shown = [src[0], Path(src[1]).name if Path(src[1]).is_absolute() else src[1]]
-    from conformance.build.deid_pack import option_key
+    from conformance.compiler.deid_pack import option_key
 
     try:
         for o in args.option:

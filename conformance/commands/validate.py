@@ -81,7 +81,7 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
 
 def finding_filter(args: argparse.Namespace, validator: Any) -> Any:
     """The FindingFilter of the options, codes checked against checks and rule ids."""
-    from conformance.checks.registry import all_codes
+    from conformance.engine.registry import all_codes
     from conformance.report.filters import FindingFilter, check_codes, min_severity_for
 
     if args.sarif_max_results < 1:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_ch
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.identity import identity
 from conformance.engine.input import Loaded, load
 from conformance.engine.quiet import pydicom_quiet
+from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse

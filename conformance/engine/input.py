@@ -62,9 +62,7 @@ def load(obj: Any, path: str | None = None) -> Loaded:
     if isinstance(obj, Dataset):
         return _from_dataset(obj, path)
     if isinstance(obj, Mapping):
-        from conformance.engine.dicom_json import from_json_object
-
-        return from_json_object(obj, path)
+        return _from_dicom_json(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _parse(bytes(obj), path)
     if isinstance(obj, (str, os.PathLike)):
@@ -79,9 +77,7 @@ def load(obj: Any, path: str | None = None) -> Loaded:
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
         if p.suffix.lower() == ".json":
-            from conformance.engine.dicom_json import from_json_bytes
-
-            return from_json_bytes(data, name)
+            return _from_dicom_json(data, name)
         return _parse(data, name)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
@@ -97,6 +93,18 @@ def load(obj: Any, path: str | None = None) -> Loaded:
         return _parse(bytes(data), name)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
                      "a path, bytes, a binary file object or a DICOM JSON mapping")
+
+
+def _from_dicom_json(obj: bytes | Mapping[str, Any], path: str | None) -> Loaded:
+    """A DICOM JSON document (bytes) or object (PS3.18 F.2) as a Loaded."""
+    from conformance.engine import dicom_json
+
+    try:
+        ds = (dicom_json.dataset_from_bytes(obj) if isinstance(obj, bytes)
+              else dicom_json.dataset_from_object(obj))
+    except dicom_json.NotDicomJson as exc:
+        return unreadable(path, str(exc))
+    return Loaded(ds, None, ReadFacts(), path)
 
 
 def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:

@@ -100,7 +100,7 @@ def module_status(ctx: CheckContext) -> dict[str, ModuleStatus]:
                     _, per_frame = frame_items(ctx)
                     ectx = EvalContext(item=ctx.dataset, root=ctx.dataset,
                                        all_frames=per_frame or None,
-                                       module_present=ctx.module_present())
+                                       module_present=module_present_fn(ctx))
                 required = ctx.evaluate((m.condition or {}).get("expr"), ectx)
             present = evidence.get(m.id, False) or (
                 required is True and not m.all_tags.isdisjoint(keyset))

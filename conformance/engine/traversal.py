@@ -18,10 +18,10 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import CheckInfo
 from conformance.engine.values import (
     SAFE_VRS,
     AsRead,

@@ -24,9 +24,7 @@ def is_builtin(ref: str) -> bool:
 
 def packs_dir() -> Path | None:
     """The folder of the shipped packs, or None when this installation has none."""
-    import conformance
-
-    pkg = Path(conformance.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # the conformance package folder
     for candidate in (pkg / "_packs", pkg.parent / "rules"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate

@@ -13,8 +13,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 import conformance
-from conformance.build.deid_pack import OPTIONS, effective_action, generate, option_key
 from conformance.cli import main
+from conformance.compiler.deid_pack import OPTIONS, effective_action, generate, option_key
 from tests.conftest import shared_file
 
 from ..helpers.testdata import pydicom_testdata

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     REF_UID_REGISTRY,
     by_severity,
@@ -27,6 +26,7 @@ from conformance.checks.values._common import (
     vr_table,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 
 REF = Reference(part=5, section="9.1")
 REF_REGISTRY = REF_UID_REGISTRY
