@@ -6,11 +6,10 @@ A file that does not load raises RuleFileError (file:line:column); the error's
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,13 @@ from conformance.rules.checks import (
 from conformance.rules.paths import PathError, Target, parse_target, pydicom_keyword
 from conformance.rules.regexguard import UnsafePattern, compile_safe
 from conformance.rules.schema import schema_errors
+from conformance.rules.scope import (
+    Issue,
+    check_iods,
+    check_modalities,
+    check_sop_classes,
+    did_you_mean,
+)
 from conformance.rules.when import WhenError, to_expr
 from conformance.rules.yamlmarks import MDict, MList, mark_at
 
@@ -231,7 +237,7 @@ class _Compiler:
             kid = self.check(arg, f, here)
             return None if kid is None else Combo("not", (kid,))
         if op not in LEAF_OPS:
-            self.problems.add(f"unknown operator {op!r}{_did_you_mean(op, OPERATORS)}",
+            self.problems.add(f"unknown operator {op!r}{did_you_mean(op, OPERATORS)}",
                               f.display, f.doc, here)
             return None
         spec = arg if isinstance(arg, dict) else {"target": arg}
@@ -285,10 +291,12 @@ class _Compiler:
                 self.problems.add(f"when: {exc}", f.display, f.doc, exc.at)
                 ok = False
         scope = raw.get("applies_to") or {}
-        iods = self._iods(scope.get("iods"), f, (*at, "applies_to", "iods"))
         scoped = (*at, "applies_to")
-        modalities = self._modalities(scope.get("modalities"), f, (*scoped, "modalities"))
-        sops = self._sop_classes(scope.get("sop_classes"), f, (*scoped, "sop_classes"))
+        iods = self._scope(check_iods, scope.get("iods"), f, (*scoped, "iods"))
+        modalities = self._scope(check_modalities, scope.get("modalities"), f,
+                                 (*scoped, "modalities"))
+        sops = self._scope(check_sop_classes, scope.get("sop_classes"), f,
+                           (*scoped, "sop_classes"))
         if check is None or not ok or _BAD in (iods, modalities, sops):
             return None
         mark = mark_at(f.doc, list(at))
@@ -299,88 +307,21 @@ class _Compiler:
             modalities=modalities, per=raw.get("per"),
         )
 
-    def _iods(self, names: Any, f: _File, at: tuple[Any, ...]) -> Any:
-        if names is None:
-            return None
-        out: set[str] = set()
-        for i, name in enumerate(names):
-            found = self.std.find_iod(str(name)) if self.std is not None else None
-            if found is None:
-                if self.std is None:
-                    out.add(str(name))
-                    continue
-                names_ = sorted({i.get("name", k) for k, i in self.std.iods.items()})
-                self.problems.add(f"applies_to: no IOD {name!r} in the standard "
-                                  f"({getattr(self.std, 'edition', '?')})"
-                                  f"{_did_you_mean(str(name), names_, fold=True)}",
-                                  f.display, f.doc, (*at, i))
-                return _BAD
-            out.add(found)
-        return frozenset(out)
-
-    def _modalities(self, values: Any, f: _File, at: tuple[Any, ...]) -> Any:
-        """Modality values, checked against the Defined Terms of PS3.3 C.7.3.1.1.1: a
-        value in the wrong case never matches (CS is upper case) and is an error; one the
-        standard does not list is a note (Defined Terms may be extended)."""
+    def _scope(self, check: Callable[[Any, Any], tuple[frozenset[str], list[Issue]]],
+               values: Any, f: _File, at: tuple[Any, ...]) -> Any:
+        """An ``applies_to`` list checked by ``scope``: errors fail the rule, notes are
+        kept for ``rules check``."""
         if values is None:
             return None
-        terms = modality_terms(self.std)
-        out: set[str] = set()
-        for i, raw in enumerate(values):
-            m = str(raw).strip()
-            upper = {t.upper(): t for t in terms}
-            if m in terms or not terms:
-                out.add(m)
-            elif m.upper() in upper:
-                right = upper[m.upper()]
-                self.problems.add(f"applies_to: modality {m!r} never matches: Modality "
-                                  f"(0008,0060) is upper case (CS); write {right!r}",
-                                  f.display, f.doc, (*at, i))
-                return _BAD
-            elif not _CS.fullmatch(m):
-                self.problems.add(f"applies_to: modality {m!r} is not a Code String (upper "
-                                  f"case, digits, space, _; at most 16 characters)"
-                                  f"{_did_you_mean(m, sorted(terms), fold=True)}",
-                                  f.display, f.doc, (*at, i))
-                return _BAD
+        out, issues = check(values, self.std)
+        bad = False
+        for kind, msg, i in issues:
+            if kind == "error":
+                self.problems.add(f"applies_to: {msg}", f.display, f.doc, (*at, i))
+                bad = True
             else:
-                self.problems.note(f"applies_to: modality {m!r} is not a Defined Term of "
-                                   f"PS3.3 C.7.3.1.1.1{_did_you_mean(m, sorted(terms))}",
-                                   f.display, f.doc, (*at, i))
-                out.add(m)
-        return frozenset(out)
-
-    def _sop_classes(self, values: Any, f: _File, at: tuple[Any, ...]) -> Any:
-        """SOP Class UIDs: a name in place of the UID is an error naming the UID; a valid
-        UID the standard does not list (a private SOP Class) is a note."""
-        if values is None:
-            return None
-        known: dict[str, Any] = dict(self.std.sop_classes) if self.std is not None else {}
-        out: set[str] = set()
-        for i, raw in enumerate(values):
-            uid = str(raw).strip()
-            if uid in known or (not known and _UID.fullmatch(uid)):
-                out.add(uid)
-                continue
-            by_name = {str(v.get("name", "")).lower(): k for k, v in known.items()}
-            if uid.lower() in by_name:
-                self.problems.add(f"applies_to: sop_classes take UIDs; {uid!r} is "
-                                  f"{by_name[uid.lower()]}", f.display, f.doc, (*at, i))
-                return _BAD
-            if not _UID.fullmatch(uid):
-                names_ = [str(v.get("name", "")) for v in known.values()]
-                close = difflib.get_close_matches(uid, names_, n=1)
-                hint = (f"; did you mean {close[0]!r} "
-                        f"({next(k for k, v in known.items() if v.get('name') == close[0])})?"
-                        if close else "")
-                self.problems.add(f"applies_to: {uid!r} is not a UID (PS3.5 9.1){hint}",
-                                  f.display, f.doc, (*at, i))
-                return _BAD
-            self.problems.note(f"applies_to: SOP Class {uid} is not in the standard "
-                               f"({getattr(self.std, 'edition', '?')}): a private SOP Class?",
-                               f.display, f.doc, (*at, i))
-            out.add(uid)
-        return frozenset(out)
+                self.problems.note(f"applies_to: {msg}", f.display, f.doc, (*at, i))
+        return _BAD if bad else out
 
     def _template(self, text: str, f: _File, at: tuple[Any, ...]) -> bool:
         try:
@@ -400,37 +341,6 @@ class _Compiler:
 
 _BAD = object()
 OPERATORS = (*sorted(LEAF_OPS), "all", "any", "not")
-_CS = re.compile(r"[A-Z0-9 _]{1,16}")
-_UID = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
-
-
-def _did_you_mean(word: str, choices: Iterable[str], fold: bool = False) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices`` (difflib), or ``""``.
-
-    ``fold``: compare case-insensitively (and name the choice as written)."""
-    choices = list(choices)
-    if fold:
-        lowered = {c.lower(): c for c in choices}
-        close = difflib.get_close_matches(word.lower(), list(lowered), n=1)
-        close = [lowered[c] for c in close]
-    else:
-        close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def modality_terms(std: Any) -> frozenset[str]:
-    """The Defined Terms of Modality (0008,0060) in the General Series Module (PS3.3
-    C.7.3.1.1.1), from the standard's tables; empty when the standard has none."""
-    if std is None:
-        return frozenset()
-    try:
-        rows = list(std.module("general-series").get("attributes") or [])
-    except Exception:  # noqa: BLE001 - a standard without the module: nothing to check
-        return frozenset()
-    for row in rows:
-        if row.get("tag") == "00080060":
-            return frozenset(v for e in row.get("enums") or [] for v in e.get("values", []))
-    return frozenset()
 
 
 def _standard(standard: Any) -> Any:
@@ -499,7 +409,7 @@ def compile_files(path: str | Path, standard: Any = None
             code = d["code"]
             mark = mark_at(f.doc, ["disable", i])
             if code not in known and code not in first_at:
-                hint = _did_you_mean(str(code), [*known, *first_at])
+                hint = did_you_mean(str(code), [*known, *first_at])
                 problems.add(f"disable: unknown code {code!r}{hint} (not a standard check "
                              f"code nor a rule id of this pack)", f.display, f.doc,
                              ("disable", i, "code"))
