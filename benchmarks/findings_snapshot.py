@@ -49,6 +49,7 @@ def _entry(report: Any) -> dict[str, Any]:
     d = report.to_dict()
     d.pop("path", None)
     d.pop("standard", None)
+    d.pop("identity", None)  # which study/series/instance: not a finding
     return d
 
 
