@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 # The one place the version is written: pyproject.toml reads it (``dynamic``), the CLI's
 # ``--version``, SARIF and JSON reports print it.
 __version__ = "0.1.0"
-__all__ = ["Finding", "Report", "Validator", "validate", "__version__"]
+__all__ = ["BatchReport", "Finding", "Report", "Validator", "__version__", "validate",
+           "validate_folder"]
 
 if TYPE_CHECKING:  # real names for type checkers; at run time they load on first use
+    from conformance.batch.report import BatchReport, validate_folder
     from conformance.engine.api import Report, Validator, validate
     from conformance.engine.finding import Finding
 
@@ -24,4 +26,8 @@ def __getattr__(name: str) -> object:
         from conformance.engine import api
 
         return getattr(api, name)
+    if name in ("BatchReport", "validate_folder"):
+        from conformance.batch import report
+
+        return getattr(report, name)
     raise AttributeError(f"module 'conformance' has no attribute {name!r}")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from conformance.conditions import facts
 from conformance.conditions.compiled_leaves import SPECIAL
 from conformance.conditions.context import EvalContext
 from conformance.conditions.leaves import LEAVES, referenced_item
@@ -93,7 +94,7 @@ def _top(expr: Any) -> Fn:
     if not isinstance(expr, dict):
         return lambda ctx: None
     try:
-        node = _compile(expr)
+        node = _compile(facts.resolve(expr))
     except Exception as exc:  # noqa: BLE001 - the reference fails at run time: None
         node = _raiser(exc)
     if node.const is not _NC:
@@ -141,6 +142,13 @@ def _compile(e: Any) -> _Node:
         return _const(None)
     if op == "referenced":
         return _referenced(e)
+    if op == "fact":
+        name = e.get("name")
+
+        def fact(ctx: EvalContext) -> Tri:
+            return facts.decide(name, ctx, evaluate)
+
+        return _Node(fact) if isinstance(name, str) else _const(None)
     try:
         ref_fn = LEAVES.get(op or "")
     except Exception as exc:  # noqa: BLE001 - e.g. an unhashable op

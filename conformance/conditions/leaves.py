@@ -42,6 +42,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.valuerep import PersonName
 
 from conformance.conditions.context import EvalContext
 from conformance.conditions.lookup import chain, follow, locate, tag_match
@@ -79,6 +80,10 @@ def is_empty(el: DataElement) -> bool:
         return len(strip_padding(v)) == 0 if isinstance(v, str) else len(v) == 0
     if isinstance(v, MultiValue | list | tuple):
         return len(v) == 0
+    if isinstance(v, PersonName):
+        # PS3.5 7.4: a zero-length value is no value; PersonName('') is pydicom's form
+        # of an empty PN ("Responsible Person" present but empty; "=" has no component)
+        return not v or len(strip_padding(str(v))) == 0
     return False
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from conformance.conditions import facts
 from conformance.conditions.context import EvalContext
 from conformance.conditions.leaves import LEAVES, referenced_item
 
@@ -24,7 +25,7 @@ def evaluate(expr: dict[str, Any] | None, ctx: EvalContext) -> Tri:
     if not isinstance(expr, dict):
         return None
     try:
-        return _eval(expr, ctx)
+        return _eval(facts.resolve(expr), ctx)
     except Exception:  # noqa: BLE001 - odd data must give "unknown", never a traceback
         return None
 
@@ -44,6 +45,9 @@ def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
         return False
     if op == "unknown":
         return None
+    if op == "fact":
+        name = e.get("name")
+        return facts.decide(name, ctx, _eval) if isinstance(name, str) else None
     if op == "referenced":
         target = referenced_item(e, ctx)
         if target is None:

@@ -88,6 +88,27 @@ ENGINE_CODES: dict[str, tuple[str, str]] = {
                            "(PS3.5 Section 6.2); its value checks were skipped.", "PS3.5 6.2"),
     "internal-error": ("A check failed to run on this input; the input was not fully "
                        "checked.", ""),
+    "pixel-data-not-read": ("A dataset given without its Pixel Data (read with "
+                            "stop_before_pixels): pixel checks were skipped and requirements "
+                            "were checked as if the Pixel Data were present (info).",
+                            "PS3.3 C.7.6.3"),
+    # Cross-file consistency (conformance.batch.consistency): a batch's files compared.
+    "inconsistent-patient": ("Patient IE attributes differ between instances of one study, "
+                             "e.g. two Patient IDs under one Study Instance UID (error).",
+                             "PS3.3 A.1.2.1"),
+    "inconsistent-study": ("Study IE attributes differ between instances with one Study "
+                           "Instance UID (error).", "PS3.3 A.1.2.2"),
+    "inconsistent-series": ("Series IE attributes, Modality included, differ between "
+                            "instances with one Series Instance UID (error).", "PS3.3 A.1.2.3"),
+    "inconsistent-frame-of-reference": ("Frame of Reference IE attributes differ between "
+                                        "instances with one Frame of Reference UID (error).",
+                                        "PS3.3 A.1.2.5"),
+    "inconsistent-equipment": ("Equipment IE attributes differ between instances of one "
+                               "series (warning).", "PS3.3 A.1.2.4"),
+    "duplicate-sop-instance": ("One SOP Instance UID is used by files with different content "
+                               "or in two series (error).", "PS3.3 C.12.1.1.1"),
+    "duplicate-file": ("Identical copies of one SOP Instance in the batch (warning).",
+                       "PS3.3 C.12.1.1.1"),
 }
 
 

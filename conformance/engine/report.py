@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.engine.digest import FileDigest, Identity
 from conformance.engine.finding import Finding
-from conformance.engine.identity import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +37,16 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "id", "bundled"}
     suppressed: list[Suppression] = field(default_factory=list)
-    # Study / series / instance / modality; None for unreadable input.
+    # conditions of the IOD no dataset can decide (engine/undecided.py): counted, not
+    # reported per file; ``conformance explain IOD`` lists them
+    undecidable: int = 0
+    # Patient / study / series / instance / modality (identifying values masked unless
+    # the Validator shows values); None for unreadable input.
     identity: Identity | None = None
+    # The consistency map output (not written to reports; read by batches).
+    digest: FileDigest | None = field(default=None, repr=False, compare=False)
+    # True for the synthetic report carrying cross-file findings of one file.
+    cross_file: bool = False
     # Seconds the validation took (JUnit's time); not part of to_dict, so reports of the
     # same input stay identical.
     elapsed: float | None = field(default=None, compare=False)
@@ -76,7 +84,9 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "standard": dict(self.standard),
             "suppressed": [s.to_dict() for s in self.suppressed],
+            "undecidable": self.undecidable,
             "identity": self.identity.to_dict() if self.identity is not None else None,
+            "cross_file": self.cross_file,
         }
 
     @classmethod
@@ -91,6 +101,8 @@ class Report:
             findings=[Finding.from_dict(f) for f in d.get("findings") or ()],
             standard=dict(d.get("standard") or standard or {}),
             suppressed=[Suppression.from_dict(s) for s in d.get("suppressed") or ()],
+            undecidable=int(d.get("undecidable") or 0),
             identity=Identity(**{k: ident.get(k) for k in Identity.__slots__})
             if ident else None,
+            cross_file=bool(d.get("cross_file", False)),
         )

@@ -33,7 +33,10 @@ def _case(report: Any, fail_on: str) -> tuple[str, bool]:
     """A testcase; an unreadable input is an ``<error>`` (the check could not run),
     findings at or above ``fail_on`` a ``<failure>``."""
     name = report.path or "<dataset>"
-    classname = f"{SUITE}.{report.iod or ('unreadable' if is_unreadable(report) else 'unknown')}"
+    kind = report.iod or ("unreadable" if is_unreadable(report) else "unknown")
+    if getattr(report, "cross_file", False):
+        kind = "cross-file"
+    classname = f"{SUITE}.{kind}"
     failing = at_or_above(report.findings, fail_on)
     rest = [f for f in report.findings if f not in failing]
     parts = [f"  <testcase classname={quoteattr(classname)} name={quoteattr(_clean(name))} "
@@ -65,9 +68,11 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     failures = 0
     errors = 0
     seconds = 0.0
+    cases = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for report in reports:
             summary.add(report)
+            cases += 1  # cross-file findings of a file are a testcase of their own
             text, failed = _case(report, fail_on)
             failures += failed
             errors += is_unreadable(report)
@@ -75,9 +80,9 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
             spool.write(text)
         spool.seek(0)
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        stream.write(f'<testsuites name="{SUITE}" tests="{summary.files}" '
+        stream.write(f'<testsuites name="{SUITE}" tests="{cases}" '
                      f'failures="{failures}" errors="{errors}" time="{seconds:.3f}">\n')
-        stream.write(f' <testsuite name="{SUITE}" tests="{summary.files}" '
+        stream.write(f' <testsuite name="{SUITE}" tests="{cases}" '
                      f'failures="{failures}" errors="{errors}" skipped="0" '
                      f'time="{seconds:.3f}">\n')
         edition = standard_info.get("edition") or ""

@@ -258,7 +258,7 @@ def test_cached_per_expression() -> None:
     assert compile_expr(dict(e)) is not compile_expr(e)
 
 
-@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "emri_small.dcm",
+@pytest.mark.parametrize("name", ["CT_small.dcm", "SC_rgb_jpeg.dcm", "emri_small.dcm",
                                   "rtplan.dcm", "reportsi.dcm"])
 def test_engine_findings_same_with_reference(name: str) -> None:
     """The engine reports the same findings with the compiled and reference evaluators."""

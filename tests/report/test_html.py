@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from conformance.engine.digest import Identity
 from conformance.engine.finding import Finding, Reference
-from conformance.engine.identity import Identity
 from conformance.engine.report import Report
 from conformance.report.html import write
 

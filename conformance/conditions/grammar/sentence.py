@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.conditions import expr as E
-from conformance.conditions import hand_rules
+from conformance.conditions import facts, hand_rules
 from conformance.conditions.grammar.clauses import split_clauses
 from conformance.conditions.grammar.predicates import PredicateParser
 from conformance.conditions.grammar.resolve import resolve_refs
@@ -177,11 +177,20 @@ def parse_condition(text: str, *, kind: str = "attribute_1C",
         result.update(hand)
         return result
     try:
-        return _parse(text, kind, names, result)
+        return _with_facts(_parse(text, kind, names, result))
     except (Fail, ValueError, IndexError, RecursionError, AssertionError) as exc:
         result.update(expr=None, otherwise=None, may_if=None, forbidden_if=None,
                       error=f"cannot parse: {exc}")
         return result
+
+
+def _with_facts(result: dict[str, Any]) -> dict[str, Any]:
+    """Unknown parts that name a fact of ``conditions/facts.json`` become ``fact``
+    leaves ("the Patient is an animal")."""
+    for k in ("expr", "may_if", "forbidden_if"):
+        if result.get(k) is not None:
+            result[k] = facts.resolve(result[k])
+    return result
 
 
 def _parse(text: str, kind: str, names: NameIndex, result: dict[str, Any]) -> dict[str, Any]:
