@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 import conformance
-from conformance.testing import ConformanceAssertionError, assert_conformant
+from conformance.testing import (
+    MAX_LISTED,
+    ConformanceAssertionError,
+    assert_conformant,
+    format_findings,
+)
 
 from .helpers.testdata import pydicom_testdata
 
@@ -40,7 +45,11 @@ def test_ignore_rules_and_report_objects() -> None:
 
 def test_long_lists_are_cut() -> None:
     ct = pydicom_testdata("CT_small.dcm")
-    with pytest.raises(AssertionError) as err:
+    with pytest.raises(ConformanceAssertionError) as err:
         assert_conformant(ct, fail_on="info", rules=["builtin:deidentification-basic"])
-    lines = str(err.value).splitlines()
-    assert len(lines) == 1 + 50 + 1 and lines[-1].startswith("  ... and ")
+    failing = err.value.failing
+    assert len(failing) > 10
+    lines = format_findings(failing, limit=10).splitlines()
+    assert len(lines) == 10 + 1 and lines[-1] == f"  ... and {len(failing) - 10} more"
+    assert len(str(err.value).splitlines()) == 1 + min(len(failing), MAX_LISTED) + (
+        len(failing) > MAX_LISTED)

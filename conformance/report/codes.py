@@ -59,6 +59,8 @@ def describe(code: str, source: str = "standard") -> dict[str, Any]:
     known = _registry().get(code) or ENGINE_CODES.get(code)
     if known is not None:
         desc, ref = known
+        if ref and "PS3" not in desc:  # the description names where the standard says it
+            desc = f"{desc.rstrip('.')} ({ref})."
         return {"description": desc, "reference": ref, "help_uri": uri_for_reference_text(ref)}
     if source and source != "standard":
         return {"description": f"Site rule {code} ({source.split('#')[0]}).",
