@@ -120,10 +120,16 @@ def test_messages_tell_absent_empty_binary_and_sequence() -> None:
     ds.add_new(0xFFFCFFFC, "OB", b"\0" * 10)               # X: binary
     ds.OtherPatientIDsSequence = Sequence([Dataset()])     # X: a sequence
     ds.ImageComments = "hello"                             # X: a value
-    report = conformance.validate(ds, rules=["builtin:deidentification-basic"])
+    report = conformance.Validator(rules=["builtin:deidentification-basic"],
+                                   show_values=True).validate(ds)
     msg = {f.code: f.message for f in rule_findings(report)}
     assert msg["deid-patient-identity-removed"].endswith("(found absent)")
     assert msg["deid-additional-patient-history"].endswith("found empty")
     assert msg["deid-data-set-trailing-padding"].endswith("found a binary value (10 bytes)")
     assert msg["deid-other-patient-ids-sequence"].endswith("found a sequence of 1 item")
     assert msg["deid-image-comments"].endswith("found 'hello'")
+    # by default identifying values are masked (issue 10), the state words are not
+    masked = conformance.validate(ds, rules=["builtin:deidentification-basic"])
+    msg = {f.code: f.message for f in rule_findings(masked)}
+    assert msg["deid-image-comments"].endswith("found '<LT, 5 characters>'")
+    assert msg["deid-additional-patient-history"].endswith("found empty")
