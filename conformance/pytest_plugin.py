@@ -20,7 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.engine.api import Validator
-    from conformance.engine.report import Report
+    from conformance.engine.result import Report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

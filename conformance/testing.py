@@ -21,7 +21,7 @@ from conformance.engine.finding import SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:
     from conformance.engine.api import RuleSource, Source, StandardLike, Validator
-    from conformance.engine.report import Report
+    from conformance.engine.result import Report
 
 __all__ = ["ConformanceAssertionError", "assert_conformant", "format_findings"]
 
@@ -61,7 +61,7 @@ def assert_conformant(obj: Source | Report, fail_on: str = "error", *,
     ConformanceAssertionError listing the findings at or above ``fail_on`` (``error``,
     ``warning`` or ``info``) that are not in ``ignore``. Returns the Report."""
     from conformance.engine.api import Validator
-    from conformance.engine.report import Report
+    from conformance.engine.result import Report
 
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")

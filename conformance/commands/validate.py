@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--iod", metavar="NAME",
                    help="validate against this IOD (name, id or SOP Class UID)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
+                   help="report CODE at LEVEL (error|warning|info); a former code name "
+                        "sets all its codes (repeatable)")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
     p.add_argument("--no-presumptions", action="store_true",
@@ -157,14 +160,21 @@ def quiet_pydicom() -> None:
 
 
 def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
-                   presumptions: bool = True, show_values: bool = False) -> Any:
+                   presumptions: bool = True, show_values: bool = False,
+                   severity: Sequence[str] = ()) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
+    from conformance.catalogue import severity_overrides
+
+    try:
+        levels = severity_overrides(list(severity))
+    except ValueError as exc:
+        raise UsageError(f"--{exc}") from None
     return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
-                     show_values=show_values)
+                     show_values=show_values, options={"severity": levels} if levels else None)
 
 
 def validate_item(validator: Any, item: Item) -> Any:
@@ -223,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     items, folder = collect(args.paths, options=options, skipped=skipped,
                             strict=args.strict_inputs)
     validator = make_validator(args.standard, args.rules, args.iod,
-                               not args.no_presumptions, args.show_values)
+                               not args.no_presumptions, args.show_values, args.severity)
     batch = Batch(skipped, validator.standard)
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.inputs.items import Item, expand
 from conformance.inputs.pool import ordered_map
 from conformance.inputs.walk import SkipLog, WalkOptions

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.report.summary import Summary
 
 FORMAT_VERSION = "1.0"

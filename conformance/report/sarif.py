@@ -67,18 +67,18 @@ def rule_name(code: str) -> str:
 
 def _rule(code: str, source: str, severity: str) -> dict[str, Any]:
     info = describe(code, source)
-    text = info["description"]
-    help_text = text + (f" Reference: {info['reference']}." if info["reference"] else "")
     rule: dict[str, Any] = {
         "id": code,
         "name": rule_name(code),
-        "shortDescription": {"text": _short(text)},
-        "fullDescription": {"text": text},
-        "help": {"text": help_text},
+        "shortDescription": {"text": _short(info["title"])},
+        "fullDescription": {"text": info["description"]},
+        "help": {"text": info["help"]},
         "defaultConfiguration": {"level": _LEVEL.get(severity, "note")},
         "properties": {"reference": info["reference"],
                        "tags": ["dicom", "standard" if source == "standard" else "site-rule"]},
     }
+    if info["severity"]:
+        rule["defaultConfiguration"] = {"level": _LEVEL.get(info["severity"], "note")}
     if info["help_uri"]:
         rule["helpUri"] = info["help_uri"]
     return rule

@@ -6,18 +6,16 @@ A file that does not load raises RuleFileError (file:line:column); the error's
 
 from __future__ import annotations
 
-import os
 import re
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import RuleFileError, StandardDataError
-from conformance.rules.builtin import is_builtin
-from conformance.rules.builtin import resolve as builtin_file
-from conformance.rules.checks import (
+from conformance.errors import StandardDataError
+from conformance.rules.files import PackFile, Problems, read_pack_files
+from conformance.rules.operators import (
     ITEM_OPS,
     LEAF_OPS,
     Combo,
@@ -41,7 +39,6 @@ from conformance.rules.yamlmarks import MDict, MList, mark_at
 MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "found", "count", "path", "expected",
                             "id", "why"))
 _PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-MAX_EXTENDS_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,111 +67,10 @@ class Disable:
     line: int
 
 
-@dataclass(slots=True)
-class _File:
-    display: str        # the path as the user (or the extending file) named it
-    real: Path
-    doc: Any
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[RuleFileError] = []
-        self.notes: list[RuleFileError] = []  # not errors: ``rules check`` prints them
-
-    def note(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
-        mark = mark_at(doc, list(at)) if doc is not None else None
-        self.notes.append(RuleFileError(msg, file=file, line=mark.line if mark else None,
-                                        column=mark.column if mark else None))
-
-    def add(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
-        mark = mark_at(doc, list(at)) if doc is not None else None
-        self.items.append(RuleFileError(msg, file=file, line=mark.line if mark else None,
-                                        column=mark.column if mark else None))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            first = self.items[0]
-            first.problems = list(self.items)  # type: ignore[attr-defined]
-            raise first
-
-
-# -- phase 1: read the files of a pack (extends first) ----------------------------------
-
-def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Path, _File],
-          order: list[_File], problems: _Problems) -> None:
-    from conformance.rules.yamlmarks import load_yaml
-
-    try:
-        if is_builtin(display):
-            parent = chain[-1] if chain else None
-            real = builtin_file(display, file=parent[0] if parent else None,
-                                line=parent[2] if parent else None).resolve()
-        else:
-            real = Path(display).resolve()
-    except RuleFileError as exc:
-        problems.items.append(exc)
-        return
-    except (OSError, ValueError) as exc:  # e.g. a NUL byte in an extends entry
-        parent = chain[-1] if chain else None
-        problems.items.append(RuleFileError(
-            f"not a usable file path {display!r}: {exc}",
-            file=parent[0] if parent else display, line=parent[2] if parent else None))
-        return
-    if any(real == r for _, r, _ in chain):
-        names = " -> ".join(d for d, _, _ in chain) + f" -> {display}"
-        parent, _, line = chain[-1]
-        problems.items.append(RuleFileError(f"extends cycle: {names}", file=parent, line=line))
-        return
-    if real in done:  # a diamond: the shared base is read once
-        return
-    if len(chain) > MAX_EXTENDS_DEPTH:
-        problems.items.append(RuleFileError("extends nested too deep", file=display))
-        return
-    try:
-        text = real.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        where = chain[-1] if chain else None
-        problems.items.append(RuleFileError(
-            f"rule file not found: {display}", file=where[0] if where else display,
-            line=where[2] if where else None))
-        return
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.items.append(RuleFileError(f"cannot read: {exc}", file=display))
-        return
-    try:
-        doc = load_yaml(text, display)
-    except RuleFileError as exc:
-        problems.items.append(exc)
-        return
-    if doc is None:
-        problems.items.append(RuleFileError("empty rule file (expected a mapping with rules:)",
-                                            file=display, line=1, column=1))
-        return
-    if not isinstance(doc, MDict):
-        problems.add("top level: expected a mapping with rules:", display, doc)
-        return
-    f = _File(display, real, doc)
-    done[real] = f
-    extends = doc.get("extends")
-    if isinstance(extends, MList):
-        for i, rel in enumerate(extends):
-            if not isinstance(rel, str):
-                continue  # the schema reports it
-            mark = extends.item_marks[i]
-            if is_builtin(rel):
-                child = rel
-            else:  # relative to the extending file (a built-in pack: to its folder)
-                base = str(real.parent) if is_builtin(display) else os.path.dirname(display)
-                child = os.path.normpath(os.path.join(base, rel))
-            _read(child, [*chain, (display, real, mark.line)], done, order, problems)
-    order.append(f)
-
-
 # -- phase 2: parameters ------------------------------------------------------------------
 
-def _substitute(node: Any, params: Mapping[str, Any], f: _File, at: tuple[Any, ...],
-                problems: _Problems) -> Any:
+def _substitute(node: Any, params: Mapping[str, Any], f: PackFile, at: tuple[Any, ...],
+                problems: Problems) -> Any:
     if isinstance(node, MDict):
         for k in list(node):
             if at == () and k == "params":
@@ -209,7 +105,7 @@ def _substitute(node: Any, params: Mapping[str, Any], f: _File, at: tuple[Any, .
 # -- phase 3: compile ---------------------------------------------------------------------
 
 class _Compiler:
-    def __init__(self, standard: Any, problems: _Problems) -> None:
+    def __init__(self, standard: Any, problems: Problems) -> None:
         self.std = standard
         self.problems = problems
 
@@ -220,14 +116,14 @@ class _Compiler:
                 return entry.tag  # type: ignore[no-any-return]
         return pydicom_keyword(kw)
 
-    def target(self, text: Any, f: _File, at: tuple[Any, ...]) -> Target | None:
+    def target(self, text: Any, f: PackFile, at: tuple[Any, ...]) -> Target | None:
         try:
             return parse_target(str(text), self.keyword)
         except PathError as exc:
             self.problems.add(f"target {text!r}: {exc}", f.display, f.doc, at)
             return None
 
-    def check(self, node: Any, f: _File, at: tuple[Any, ...]) -> Node | None:
+    def check(self, node: Any, f: PackFile, at: tuple[Any, ...]) -> Node | None:
         (op, arg), = node.items()
         here = (*at, op)
         if op in ("all", "any"):
@@ -254,7 +150,7 @@ class _Compiler:
             return None
         return Leaf(op, tgt, value, expected_text(op, value))
 
-    def _arg(self, op: str, spec: Mapping[str, Any], f: _File, here: tuple[Any, ...]) -> Any:
+    def _arg(self, op: str, spec: Mapping[str, Any], f: PackFile, here: tuple[Any, ...]) -> Any:
         if op == "equals":
             return spec["value"]
         if op == "one_of":
@@ -279,7 +175,7 @@ class _Compiler:
             return tuple(spec["roots"])
         return None
 
-    def rule(self, raw: Mapping[str, Any], f: _File, at: tuple[Any, ...]) -> Rule | None:
+    def rule(self, raw: Mapping[str, Any], f: PackFile, at: tuple[Any, ...]) -> Rule | None:
         ok = self._template(raw["message"], f, (*at, "message"))
         check = self.check(raw["check"], f, (*at, "check"))
         when = None
@@ -308,7 +204,7 @@ class _Compiler:
         )
 
     def _scope(self, check: Callable[[Any, Any], tuple[frozenset[str], list[Issue]]],
-               values: Any, f: _File, at: tuple[Any, ...]) -> Any:
+               values: Any, f: PackFile, at: tuple[Any, ...]) -> Any:
         """An ``applies_to`` list checked by ``scope``: errors fail the rule, notes are
         kept for ``rules check``."""
         if values is None:
@@ -323,7 +219,7 @@ class _Compiler:
                 self.problems.note(f"applies_to: {msg}", f.display, f.doc, (*at, i))
         return _BAD if bad else out
 
-    def _template(self, text: str, f: _File, at: tuple[Any, ...]) -> bool:
+    def _template(self, text: str, f: PackFile, at: tuple[Any, ...]) -> bool:
         try:
             fields = [p[1] for p in string.Formatter().parse(text) if p[1] is not None]
         except ValueError as exc:
@@ -357,9 +253,11 @@ def _standard(standard: Any) -> Any:
 
 
 def _known_codes() -> set[str]:
+    from conformance.catalogue import aliases_of
     from conformance.engine.registry import all_codes
 
-    return all_codes()  # the registered checks' and the engine's own
+    # the registered checks' and the engine's own, and former names of split codes
+    return all_codes() | set(aliases_of())
 
 
 def compile_files(path: str | Path, standard: Any = None
@@ -367,9 +265,9 @@ def compile_files(path: str | Path, standard: Any = None
                              tuple[str, ...], tuple[str, ...]]:
     """Rules, disables, merged params, file list and notes (``file:line: text`` of what is
     legal but suspicious) of the pack rooted at ``path``."""
-    problems = _Problems()
-    order: list[_File] = []
-    _read(str(path), [], {}, order, problems)
+    problems = Problems()
+    order: list[PackFile] = []
+    read_pack_files(str(path), [], {}, order, problems)
     problems.raise_if_any()
     params: dict[str, Any] = {}
     for f in order:  # bases first, so the extending file's values win

@@ -16,8 +16,8 @@ from conformance.engine.path import ElementPath
 from conformance.engine.presence import module_present_fn
 from conformance.rules.builtin import is_builtin
 from conformance.rules.builtin import resolve as builtin_file
-from conformance.rules.checks import Hit, run, show, values_of
 from conformance.rules.loader import Disable, Rule, compile_files
+from conformance.rules.operators import Hit, run, show, values_of
 from conformance.rules.paths import Slot, Target, resolve_slots
 from conformance.tags import tag_display
 

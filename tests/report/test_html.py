@@ -17,7 +17,7 @@ import pytest
 
 from conformance.engine.digest import Identity
 from conformance.engine.finding import Finding, Reference
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.report.html import write
 
 from .conftest import STANDARD, fake_reports

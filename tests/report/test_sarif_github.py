@@ -17,7 +17,7 @@ import pytest
 
 from conformance.engine.digest import Identity
 from conformance.engine.finding import Finding
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.report.sarif import CAPPED_RULE, FINGERPRINT_KEY, GITHUB_SHOWN, write
 
 from .conftest import STANDARD, fake_reports

@@ -21,8 +21,9 @@ PACKS = ["pn-formatting", "private-blocks", "site-example", "deidentification-ba
 
 @pytest.fixture(scope="module")
 def validator() -> conformance.Validator:
+    # Values shown: the tests read the messages (identifying values are masked by default).
     return conformance.Validator(rules=[load_pack(RULES / f"{n}.yaml") for n in PACKS],
-                                 show_values=True)  # messages are checked with their values
+                                 show_values=True)
 
 
 @pytest.mark.filterwarnings("ignore")

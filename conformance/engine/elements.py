@@ -1,4 +1,4 @@
-"""Value helpers: converted-value helpers for the dataset checks, and the elements as
+"""Element access: converted-value helpers for the dataset checks, and the elements as
 read (per-dataset scopes) that the element traversal hands to the element checks."""
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def file_facts(facts: Any, file_meta: Dataset | None) -> FileFacts:
     return FileFacts(str(ts) if ts else None, implicit, encapsulated)
 
 
-class ItemScope:
+class ReadScope:
     """One dataset under validation (the root or a sequence item), as it was read.
 
     ``elements`` maps tag -> the element as pydicom stored it when the CheckContext was
@@ -180,11 +180,11 @@ class ItemScope:
     __slots__ = ("dataset", "parent", "root", "path", "elements", "vrs", "as_read", "file",
                  "memo")
 
-    def __init__(self, dataset: Dataset, parent: ItemScope | None, path: ElementPath | None,
+    def __init__(self, dataset: Dataset, parent: ReadScope | None, path: ElementPath | None,
                  as_read: AsRead) -> None:
         self.dataset = dataset
         self.parent = parent
-        self.root: ItemScope = self if parent is None else parent.root
+        self.root: ReadScope = self if parent is None else parent.root
         self.path = path  # the sequence item's path (None for the root)
         self.elements: dict[int, Any] = dict(dataset.items())
         self.vrs: dict[int, str] = {}  # VRs resolved by conversion (ambiguous, UN ...)
@@ -245,13 +245,13 @@ class AsRead:
     def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None
                  ) -> None:
         self.file = file_facts(facts, file_meta)
-        self.scopes: dict[int, ItemScope] = {}  # id(dataset) -> scope
+        self.scopes: dict[int, ReadScope] = {}  # id(dataset) -> scope
         self.items: list[tuple[Dataset, ElementPath | None]] = []
         self.root = self._record(root, None, None)
 
-    def _record(self, ds: Dataset, parent: ItemScope | None, path: ElementPath | None
-                ) -> ItemScope:
-        scope = ItemScope(ds, parent, path, self)
+    def _record(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
+                ) -> ReadScope:
+        scope = ReadScope(ds, parent, path, self)
         self.scopes[id(ds)] = scope
         self.items.append((ds, path))
         for tag, elem in scope.elements.items():
@@ -270,12 +270,12 @@ class AsRead:
                     self._record(item, scope, seq.item(i))
         return scope
 
-    def scope(self, ds: Dataset, parent: ItemScope | None, path: ElementPath | None
-              ) -> ItemScope:
+    def scope(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
+              ) -> ReadScope:
         """The recorded scope of ``ds`` (recorded now if it was added since)."""
         got = self.scopes.get(id(ds))
         if got is None or got.dataset is not ds:
-            got = self.scopes[id(ds)] = ItemScope(ds, parent, path, self)
+            got = self.scopes[id(ds)] = ReadScope(ds, parent, path, self)
         return got
 
 
