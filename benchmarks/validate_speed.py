@@ -196,6 +196,82 @@ def sop_class(path: Path) -> str | None:
         return None
 
 
+# -- batches: one CLI call against a per-file dciodvfy loop ---------------------------------
+
+
+def _copies(files: list[Path], folder: Path, times: int) -> list[Path]:
+    """``files`` copied ``times`` times into ``folder`` (flat, unique names)."""
+    out = []
+    for n in range(times):
+        for i, f in enumerate(files):
+            dst = folder / f"{n}_{i:04d}_{f.name}"
+            shutil.copyfile(f, dst)
+            out.append(dst)
+    return out
+
+
+def _clock(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t
+
+
+def batches(files: list[Path], repeat: int, dv: Callable[[Path], Any] | None) -> None:
+    """Whole-batch wall times (medians of ``repeat`` interleaved runs) and their ratios.
+
+    - mixed-IOD batch: every corpus file (pydicom test files and pydicom-data) copied 3
+      times, so each IOD appears several times, as in a real folder;
+    - single-IOD batch: CT_small.dcm copied 1,000 times.
+    The engine is one CLI call on the folder (``conformance validate DIR``, start-up,
+    standard loading and report included); dciodvfy runs once per file, as a shell loop
+    would; dicom-validator (when available) validates each file in this process, after
+    its spec was loaded (so its start-up is not counted: in its favour).
+    """
+    root = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    cli = [sys.executable, "-W", "ignore", "-m", "conformance.cli", "validate",
+           "--no-progress", "--format", "jsonl", "-o", os.devnull]
+    dciodvfy = shutil.which("dciodvfy")
+    try:
+        ct = next(f for f in files if f.name == "CT_small.dcm")
+        (root / "mixed").mkdir()
+        (root / "ct").mkdir()
+        sets = {"mixed-IOD batch": _copies(files, root / "mixed", 3),
+                "single-IOD batch (CT)": _copies([ct] * 1000, root / "ct", 1)}
+        print("\nbatches (wall seconds, median of "
+              f"{repeat} interleaved runs; machine shared, see the ratios):")
+        for label, batch in sets.items():
+            folder = batch[0].parent
+            runs: dict[str, list[float]] = {"engine CLI": [], "dciodvfy loop": [],
+                                            "dicom-validator": []}
+            for _ in range(repeat):
+                runs["engine CLI"].append(_clock([*cli, str(folder)]))
+                if dciodvfy:
+                    t = time.perf_counter()
+                    for f in batch:
+                        subprocess.run([dciodvfy, str(f)], capture_output=True, check=False)
+                    runs["dciodvfy loop"].append(time.perf_counter() - t)
+                if dv is not None:
+                    t = time.perf_counter()
+                    for f in batch:
+                        with contextlib.suppress(Exception):
+                            dv(f)
+                    runs["dicom-validator"].append(time.perf_counter() - t)
+            med = {k: statistics.median(v) for k, v in runs.items() if v}
+            print(f"  {label}: {len(batch)} files")
+            for k, m in med.items():
+                print(f"    {k:18s} {m:8.2f} s  ({m / len(batch) * 1000:6.2f} ms/file)")
+            eng = runs["engine CLI"]
+            for other, target in (("dciodvfy loop", 3.0), ("dicom-validator", 2.0)):
+                if runs[other]:
+                    ratios = [o / e for o, e in zip(runs[other], eng, strict=True)]
+                    r = statistics.median(ratios)
+                    print(f"    {other} / engine CLI: {r:5.2f}x (median of per-run ratios "
+                          f"{', '.join(f'{x:.2f}' for x in ratios)}); target >= {target:g}: "
+                          f"{'met' if r >= target else 'NOT met'}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # -- report -------------------------------------------------------------------------------
 
 
@@ -354,6 +430,9 @@ def main() -> int:
     ap.add_argument("--no-dciodvfy", action="store_true")
     ap.add_argument("--per-file", action="store_true", help="also print every file's times")
     ap.add_argument("--breakdown", action="store_true", help="engine-only time per check")
+    ap.add_argument("--batch", action="store_true",
+                    help="also time a mixed-IOD and a single-IOD batch (one CLI call)")
+    ap.add_argument("--batch-only", action="store_true", help="only the batches")
     ap.add_argument("--reference-conditions", action="store_true",
                     help="use the reference condition evaluator (not the compiled one)")
     args = ap.parse_args()
@@ -369,6 +448,11 @@ def main() -> int:
     from conformance.engine.api import Validator
 
     files = corpus()
+    if args.batch_only:
+        dv, _, dv_note = dicom_validator(args)
+        print(f"dicom-validator: {dv_note}")
+        batches(files, args.repeat, dv)
+        return 0
     std = standard_folder(args.standard)
     sample = next(f for f in files if f.name == "CT_small.dcm")
     cold = cold_start(std, sample)
@@ -446,6 +530,8 @@ def main() -> int:
         print(f"\n{note}")
     if args.breakdown:
         breakdown(v, readable, args.repeat)
+    if args.batch:
+        batches(files, args.repeat, dv)
     return 0
 
 

@@ -14,8 +14,6 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -46,6 +44,8 @@ class Entry:
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
+    import yaml  # lazily: only reports that describe codes need the catalogue
+
     text = files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data

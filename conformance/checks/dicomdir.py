@@ -205,7 +205,8 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
         shown = "\\".join(parts)
         if path is None:
             yield ctx.finding("dicomdir-file-missing", "error",
-                              f"Referenced File ID {shown} names no file under {root}",
+                              f"Referenced File ID {shown} names no file of the file-set "
+                              "(the DICOMDIR's folder)",
                               where=where, tag=0x00041500, reference=REF_FILES)
             continue
         named.add(os.path.realpath(path))
@@ -279,5 +280,5 @@ def _unlisted(ctx: CheckContext, root: str, named: set[str]) -> Iterator[Finding
         shown = ", ".join(unlisted[:_LISTED_MAX])
         more = f" and {len(unlisted) - _LISTED_MAX} more" if len(unlisted) > _LISTED_MAX else ""
         yield ctx.finding("dicomdir-unlisted-file", "info",
-                          f"{len(unlisted)} DICOM file(s) under {root} are named by no "
-                          f"directory record: {shown}{more}", reference=REF_FILES)
+                          f"{len(unlisted)} DICOM file(s) in the DICOMDIR's folder are "
+                          f"named by no directory record: {shown}{more}", reference=REF_FILES)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance import precompiled
 from conformance.errors import StandardDataError, UsageError
 from conformance.schemas import validate_document
 
@@ -59,7 +60,8 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
     """Write ``documents`` (logical name -> JSON document) as the build folder ``out``.
 
     ``manifest`` must be among them. ``tables_zip`` also writes ``tables.zip`` (one
-    member per module/macro table) for the loader's fast single-table reads.
+    member per module/macro table) and ``tables.marshal`` (``conformance.precompiled``)
+    for the loader's fast single-table reads.
     ``_after_file`` is a test hook called after each file is written.
     """
     out = Path(out)
@@ -84,6 +86,10 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
                 write_tables_zip(tmp / TABLES_ZIP, doc)
             if _after_file is not None:
                 _after_file(name)
+        if "modules" in documents and tables_zip:
+            # derived from the files just written (its header names their manifest)
+            precompiled.write(tmp, documents["modules"], {
+                n: documents[n] for n in precompiled.DOCS if n in documents})
         os.chmod(tmp, 0o755)
         swap_into_place(tmp, out)
     except BaseException:

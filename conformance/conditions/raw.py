@@ -63,10 +63,16 @@ def _vr_of(raw: RawDataElement) -> str | None:
     return got
 
 
+# Binary VRs of a value still in the file: present and not empty (its length is not 0),
+# which is all a condition asks of them; converting would read it.
+_DEFERRED_PRESENT = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "OB or OW"})
+
+
 def _kind(raw: RawDataElement) -> str | None:
     value = raw.value
-    if value is None and raw.length != 0:
-        return None  # deferred read
+    if value is None and raw.length != 0:  # a value left in the file (engine.deferred)
+        vr = _vr_of(raw)
+        return "p" if vr in _DEFERRED_PRESENT and _plain_pydicom() else None
     if value is not None and len(value) != raw.length:
         return None
     vr = _vr_of(raw)

@@ -20,6 +20,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.digest import file_digest, identity
 from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
 from conformance.engine.quiet import pydicom_quiet
@@ -190,7 +191,7 @@ class Validator:
         pydicom's warnings about the values are not shown: the findings report them.
         """
         start = time.perf_counter()
-        with pydicom_quiet():
+        with gc_paused(), pydicom_quiet():
             report = self._validate(obj, path)
         report.elapsed = time.perf_counter() - start
         return report
@@ -224,6 +225,7 @@ class Validator:
             kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
                     if f.code in self._severity else f for f in kept]
         req = ctx.requirements
+        ctx.release()
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
                       standard=self._summary(), suppressed=suppressed,
@@ -329,7 +331,9 @@ class Validator:
 
 def validate(obj: Source, *, standard: StandardLike = None,
              rules: Iterable[RuleSource] | str = (), iod: str | None = None,
-             presumptions: bool = True) -> Report:
+             presumptions: bool = True, show_values: bool = False) -> Report:
     """Validate one dataset (Dataset, path, bytes, binary file object or DICOM JSON); with
-    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing."""
-    return Validator(standard, rules, iod, presumptions=presumptions).validate(obj)
+    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
+    identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``."""
+    return Validator(standard, rules, iod, presumptions=presumptions,
+                     show_values=show_values).validate(obj)

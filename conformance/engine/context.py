@@ -64,6 +64,17 @@ class CheckContext:
                         if isinstance(self.dataset, Dataset) else None)
 
     # -- dictionary helpers -------------------------------------------------------
+    def release(self) -> None:
+        """Drop the per-dataset caches once the report is made. They hold references
+        back to this context and to each other (scopes, bound rows, closures), which
+        refcounting cannot free: without this, every validation left its whole dataset
+        to the cyclic collector (about 5 ms a file)."""
+        self.cache.clear()
+        as_read = self.as_read
+        if as_read is not None:
+            as_read.release()
+        self.as_read = None
+
     def keyword(self, tag: int) -> str:
         """Keyword from the standard's dictionary, else pydicom's, else ``(gggg,eeee)``."""
         kw = self._keywords.get(tag)

@@ -17,6 +17,7 @@ from pydicom.multival import MultiValue
 from pydicom.uid import UID
 from pydicom.valuerep import PersonName
 
+from conformance.engine import deferred
 from conformance.engine.path import ElementPath
 
 
@@ -127,8 +128,8 @@ def convertible(raw: RawDataElement, vr: str) -> bool:
     values not read yet). See tests/engine/test_traversal_raw.py for the property.
     """
     value = raw.value
-    if value is None:
-        return raw.length == 0
+    if value is None:  # a deferred binary value is never read (engine.deferred)
+        return raw.length == 0 or vr in deferred.BINARY_VRS
     size = _FIXED_SIZE.get(vr)
     if size is not None:
         return len(value) % size == 0
@@ -191,6 +192,8 @@ class ReadScope:
         self.as_read = as_read
         self.file: FileFacts = as_read.file
         self.memo: dict[Any, Any] = {}
+        if parent is None:  # pydicom defers top-level values only
+            deferred.load_text(dataset, self.elements, self.vr)
 
     def vr(self, elem: Any) -> str:
         """The VR of ``elem`` as pydicom converts it (the file's VR when explicit)."""
@@ -270,6 +273,14 @@ class AsRead:
                     self._record(item, scope, seq.item(i))
         return scope
 
+    def release(self) -> None:
+        """Break the scopes' references to each other (see ``CheckContext.release``)."""
+        for scope in self.scopes.values():
+            scope.parent = scope.root = scope.as_read = None  # type: ignore[assignment]
+            scope.memo.clear()
+        self.scopes.clear()
+        self.items.clear()
+
     def scope(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
               ) -> ReadScope:
         """The recorded scope of ``ds`` (recorded now if it was added since)."""
@@ -335,8 +346,13 @@ def raw_is_empty(raw: RawDataElement, ds: Dataset | None) -> bool | None:
     if not plain_reading():
         return None
     value = raw.value
-    if value is None:
-        return True if raw.length == 0 else None  # None: a deferred read
+    if value is None:  # a deferred read: binary values of that length are not empty
+        if raw.length == 0:
+            return True
+        vr = raw.VR
+        if vr is None or vr == "UN":
+            vr = stored_vr(raw, ds)
+        return False if vr in deferred.BINARY_VRS or vr in deferred.AMBIGUOUS_BINARY else None
     if not value:
         return True
     vr = raw.VR

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import IO, Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.uid import UID
 
+from conformance.engine.deferred import DEFER_SIZE, UNDEFINED, is_deferred
 from conformance.errors import InputError
 
 # Groups a dataset without preamble may plausibly start with (PS3.10 7.1 allows files
@@ -71,6 +74,10 @@ def load(obj: Any, path: str | None = None) -> Loaded:
         p = Path(obj)
         name = path or os.fspath(obj)
         try:
+            if p.suffix.lower() == ".json":  # DICOM JSON (PS3.18 F.2)
+                return _from_dicom_json(p.read_bytes(), name)
+            if stat.S_ISREG(os.stat(p).st_mode):
+                return _parse_file(p, name)
             data = p.read_bytes()
         except IsADirectoryError:
             return _unreadable(name, "is a directory")
@@ -78,8 +85,6 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, "no such file")
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
-        if p.suffix.lower() == ".json":
-            return _from_dicom_json(data, name)
         return _parse(data, name)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
@@ -131,14 +136,35 @@ def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
     return Loaded(ds, meta, facts, name)
 
 
-def _parse(data: bytes, path: str | None) -> Loaded:
-    size = len(data)
+def _parse_file(p: Path, path: str | None) -> Loaded:
+    """Parse a regular file in place: large values stay in it (``engine.deferred``), so
+    memory does not grow with the pixel data."""
+    with open(p, "rb") as f:
+        head = f.read(132)
+        size = os.fstat(f.fileno()).st_size
+        # the whole file's hash (duplicate detection), read in chunks: memory stays flat
+        f.seek(0)
+        digest = hashlib.blake2b(digest_size=8)
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return _parse(head, path, size=size, source=os.fspath(p), content_hash=digest.hexdigest())
+
+
+def _parse(data: bytes, path: str | None, *, size: int | None = None,
+           source: str | None = None, content_hash: str | None = None) -> Loaded:
+    """Parse ``data`` (the whole input, or the first 132 bytes of the file ``source`` of
+    ``size`` bytes)."""
+    if size is None:
+        size = len(data)
     if size == 0:
         return _unreadable(path, "empty file", ReadFacts(size=0))
     dicm = data[128:132] == b"DICM" if size >= 132 else False
     preamble = data[:128] if dicm else None
     try:
-        ds = dcmread(io.BytesIO(data), force=True)
+        ds = dcmread(source if source is not None else io.BytesIO(data), force=True,
+                     defer_size=DEFER_SIZE)
+        if _deflated(ds):  # values sit in the inflated copy, not the file: read them all
+            ds = dcmread(source if source is not None else io.BytesIO(data), force=True)
     except Exception as exc:  # pydicom raises many types for malformed input
         reason = str(exc) or type(exc).__name__
         return _unreadable(path, f"not a readable DICOM file: {reason}",
@@ -149,7 +175,7 @@ def _parse(data: bytes, path: str | None) -> Loaded:
                       is_little_endian=ds.original_encoding[1],
                       is_implicit_vr=ds.original_encoding[0],
                       transfer_syntax_uid=str(ts) if ts else None,
-                      content_hash=hashlib.blake2b(data, digest_size=8).hexdigest())
+                      content_hash=content_hash or hashlib.blake2b(data, digest_size=8).hexdigest())
     if len(ds) == 0:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")
@@ -159,20 +185,35 @@ def _parse(data: bytes, path: str | None) -> Loaded:
         if first not in _PLAUSIBLE_FIRST_GROUPS:
             return _unreadable(path, "not DICOM: no 'DICM' prefix and no plausible first "
                                f"element (group {first:04X})", facts)
-    truncated = _truncated_tail(ds)
+    truncated = _truncated_tail(ds, size)
     if truncated:
         return _unreadable(path, truncated, facts)
     return Loaded(ds, meta, facts, path)
 
 
-def _truncated_tail(ds: Dataset) -> str | None:
+def _deflated(ds: Dataset) -> bool:
+    ts = ds.file_meta.get(0x00020010) if len(ds.file_meta) else None
+    try:
+        return ts is not None and UID(str(ts.value).strip("\x00 ")).is_deflated
+    except Exception:  # noqa: BLE001 - an unreadable UID is the file-meta check's finding
+        return False
+
+
+def _truncated_tail(ds: Dataset, size: int) -> str | None:
     """pydicom keeps a short read silently; the last element shows a truncated file."""
     last = next(reversed(ds.keys()), None)
     if last is None:
         return None
-    raw = ds.get_item(last)
+    raw = ds.get_item(last, keep_deferred=True)
     value = getattr(raw, "value", None)
     length = getattr(raw, "length", None)
+    if is_deferred(raw) and length != UNDEFINED:
+        # what a full read would have held: the bytes from the value to the end
+        held = max(size - raw.value_tell, 0)
+        if held < length:
+            return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "
+                    f"{length} bytes but the file holds {held}")
+        return None
     if (isinstance(value, bytes) and isinstance(length, int) and length != 0xFFFFFFFF
             and len(value) < length):
         return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "

@@ -177,7 +177,9 @@ class Masker:
         for text in sorted(forms, key=len, reverse=True):
             e = re.escape(text)
             if len(text) >= 3:
-                parts.append(rf"(?<![A-Za-z0-9]){e}(?![A-Za-z0-9])")
+                # A whole token: not inside a longer word, number or dotted UID.
+                parts.append(rf"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.){e}"
+                             rf"(?![A-Za-z0-9]|\.[A-Za-z0-9])")
             else:
                 parts.append(rf"(?<=['\"]){e}(?=['\"])")
         self._re = re.compile("|".join(parts))

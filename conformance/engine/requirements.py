@@ -199,13 +199,31 @@ class _Ref:
 _Frame = tuple[str, int]
 
 
+class _Shared:
+    """Compile work the IODs of one Standard share (most modules recur across IODs): the
+    compiled rows of each module of single-frame IODs with the anomalies their expansion
+    noted, and one numbering of condition expressions by content."""
+
+    __slots__ = ("modules", "expr_keys", "expr_text", "visited")
+
+    def __init__(self) -> None:
+        self.modules: dict[str, tuple[list[AttrReq], tuple[str, ...]]] = {}
+        self.expr_keys: dict[int, int] = {}  # id(expr) -> key (expressions stay alive:
+        self.expr_text: dict[str, int] = {}  # the Standard keeps its tables)
+        self.visited: set[int] = set()  # ids of row tuples numbered (held by the cache)
+
+
 class _Compiler:
-    def __init__(self, std: Any, iod_id: str) -> None:
+    def __init__(self, std: Any, iod_id: str, shared: _Shared | None = None) -> None:
         self.std = std
         self.iod = std.iod(iod_id)
+        self.shared = shared if shared is not None else _Shared()
         self.anomalies: list[str] = []
         self.fg_attrs: tuple[AttrReq, ...] = ()
         self.memo: dict[tuple[Any, ...], list[Any]] = {}
+        # anomalies noted while expanding each memo entry, replayed on a hit so that a
+        # module's notes are complete whichever module expanded a macro first
+        self.memo_notes: dict[tuple[Any, ...], list[str]] = {}
         # (include key, guard ids, fg macro) -> the expansion in progress
         self.active: dict[tuple[Any, ...], _Pending] = {}
         # sequence rows whose children hold references to pending includes
@@ -293,11 +311,15 @@ class _Compiler:
             # ``rec`` is not active here: its key would be on the stack, and an active
             # one was answered with a reference above.
             pending = self.active[rec] = _Pending()
+            first = len(self.anomalies)
             rows = self.nodes(sub.get("attributes", []), sub, sub_via, g,
                               stack + ((key, depth),), fg_macro, depth)
             pending.rows = rows
             del self.active[rec]
             self.memo[memo_key] = rows
+            self.memo_notes[memo_key] = self.anomalies[first:]
+        else:
+            self.anomalies.extend(self.memo_notes[memo_key])
         out.extend(rows)
 
     def tie_knots(self) -> None:
@@ -328,14 +350,29 @@ class _Compiler:
         fgs = self.functional_groups()
         self.fg_attrs = tuple(a for fg in fgs for a in fg.attrs)
         mods: list[tuple[dict[str, Any], dict[str, Any], list[AttrReq]]] = []
+        # A multi-frame IOD's rows hold its own functional groups (the children of the
+        # Shared and Per-frame sequences): only single-frame IODs share module rows.
+        shared = None if fgs or self.iod.get("functional_groups") else self.shared.modules
+        fresh: list[tuple[str, list[AttrReq], tuple[str, ...]]] = []
         for use in self.iod.get("modules", []):
             mod = self.table("module", use.get("module", ""))
             if mod is None:
                 continue
-            attrs = _rows(self.nodes(mod.get("attributes", []), mod, (), (),
-                                     ((f"module:{mod.get('id')}", 0),)))
+            mod_id = str(mod.get("id"))
+            hit = shared.get(mod_id) if shared is not None else None
+            if hit is not None:
+                attrs, notes = hit
+                self.anomalies.extend(notes)
+            else:
+                first = len(self.anomalies)
+                attrs = _rows(self.nodes(mod.get("attributes", []), mod, (), (),
+                                         ((f"module:{mod_id}", 0),)))
+                fresh.append((mod_id, attrs, tuple(self.anomalies[first:])))
             mods.append((use, mod, attrs))
         self.tie_knots()
+        if shared is not None:  # complete now that the knots are tied
+            for mod_id, attrs, notes in fresh:
+                shared.setdefault(mod_id, (attrs, notes))
         mods = _apply_overrides(mods)
         # A tag that a mandatory module defines says nothing about whether an optional
         # module is present (e.g. shared Image Pixel attributes), so presence of C/U
@@ -364,7 +401,7 @@ class _Compiler:
             reference=self.iod.get("reference"), modules=tuple(modules),
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
             anomalies=tuple(dict.fromkeys(self.anomalies)),
-            expr_keys=_expr_keys(modules))
+            expr_keys=_expr_keys(modules, self.shared))
 
 
 _Mod = tuple[dict[str, Any], dict[str, Any], list[AttrReq]]
@@ -413,11 +450,13 @@ def _rows(rows: list[Any]) -> list[AttrReq]:
     return [r for r in rows if isinstance(r, AttrReq)]
 
 
-def _expr_keys(modules: list[ModuleReq]) -> dict[int, int]:
-    """Number the distinct attribute-condition expressions of the IOD by content."""
-    keys: dict[int, int] = {}
-    by_text: dict[str, int] = {}
-    seen: set[int] = set()
+def _expr_keys(modules: list[ModuleReq], shared: _Shared) -> Mapping[int, int]:
+    """Number the distinct attribute-condition expressions of the IOD by content: the
+    Standard's one numbering (``shared``), extended by the expressions of this IOD (a
+    superset of the IOD's keys: look-ups are by the id of an expression it holds)."""
+    keys = shared.expr_keys
+    by_text = shared.expr_text
+    seen = shared.visited
 
     def visit(attrs: tuple[AttrReq, ...]) -> None:
         if id(attrs) in seen:  # macro rows are shared along include chains
@@ -437,6 +476,7 @@ def _expr_keys(modules: list[ModuleReq]) -> dict[int, int]:
 
 
 _CACHE: dict[tuple[int, str], tuple[Any, IodReq]] = {}
+_SHARED: dict[int, tuple[Any, _Shared]] = {}
 _LOCK = threading.Lock()
 
 
@@ -450,7 +490,10 @@ def requirements_for(std: Any, iod_id: str) -> IodReq:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] is std:
             return hit[1]
-        compiled = _Compiler(std, iod_id).compile()
+        shared = _SHARED.get(id(std))
+        if shared is None or shared[0] is not std:
+            shared = _SHARED[id(std)] = (std, _Shared())
+        compiled = _Compiler(std, iod_id, shared[1]).compile()
         # Holding ``std`` keeps id(std) from being reused by another object.
         _CACHE[key] = (std, compiled)
         return compiled

@@ -19,6 +19,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
+from conformance.engine.deferred import AMBIGUOUS_BINARY, is_deferred, resolve_vr
 from conformance.engine.elements import (
     SAFE_VRS,
     AsRead,
@@ -95,6 +96,9 @@ def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
         if type(elem) is RawDataElement:
             if vr is None or vr == "UN" or scope.vrs:
                 vr = scope.vr(elem)
+            if vr in AMBIGUOUS_BINARY and not strict and is_deferred(elem):
+                vr = resolve_vr(scope.dataset, elem, vr)  # without reading the value
+                scope.resolved(tag, vr)
             if (strict or vr not in SAFE_VRS or elem.value is None) and (
                     strict or not convertible(elem, vr)):
                 try:

@@ -10,10 +10,12 @@ must start fast.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
 from conformance.standard.dictionary import Dictionary
@@ -104,6 +106,8 @@ class Standard:
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
         self._zip: zipfile.ZipFile | None = None
         self._zip_checked = False
+        self._pre: precompiled.Tables | None = None
+        self._pre_checked = False
         self._iod_names: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -115,7 +119,16 @@ class Standard:
         if name not in self._data:
             with self._lock:
                 if name not in self._data:
-                    self._data[name] = read_json(self.path, name, required=required)
+                    doc = None
+                    if name in precompiled.DOCS:
+                        pre = self._precompiled()
+                        try:
+                            doc = pre.doc(name) if pre is not None else None
+                        except (EOFError, ValueError, TypeError):  # damaged: read the JSON
+                            doc = None
+                    if doc is None:
+                        doc = read_json(self.path, name, required=required)
+                    self._data[name] = doc
         return self._data[name]
 
     def _section(self, name: str, key: str) -> Any:
@@ -173,6 +186,11 @@ class Standard:
                                                            doc.get("uids", {}))
         return self._data["_dictionary"]
 
+    def preload(self) -> None:
+        """Read now what every validation reads (IODs, SOP Classes, dictionary, VRs), so
+        that processes forked afterwards start with them loaded."""
+        self.iods, self.sop_classes, self.dictionary, self.vrs  # noqa: B018
+
     # -- look-ups ------------------------------------------------------------------------
 
     def iod(self, iod_id: str) -> dict[str, Any]:
@@ -216,6 +234,15 @@ class Standard:
         if found is not None:
             return found
         group = "modules" if kind == "module" else "macros"
+        pre = self._precompiled() if "modules" not in self._data else None
+        if pre is not None:
+            try:
+                found = pre.get(group, table_id)
+            except (EOFError, ValueError, TypeError):  # damaged: the JSON still answers
+                found = None
+            if found is not None:
+                self._tables[key] = found
+                return found
         if "modules" in self._data or self._tables_zip() is None:
             found = self._section("modules", group).get(table_id)
         else:
@@ -231,6 +258,28 @@ class Standard:
         except StandardDataError:
             return False
         return True
+
+    # -- tables.marshal (conformance.precompiled) ----------------------------------------
+
+    def _precompiled(self) -> precompiled.Tables | None:
+        """The fast tables of this build: read, or (re)made from ``modules.json`` when
+        missing or stale and the folder is writable; None when neither."""
+        if not self._pre_checked:
+            with self._lock:
+                if not self._pre_checked:
+                    pre = precompiled.read(self.path)
+                    if pre is None and os.access(self.path, os.W_OK):
+                        try:
+                            precompiled.write(self.path, read_json(self.path, "modules"), {
+                                n: read_json(self.path, n) for n in precompiled.DOCS})
+                            pre = precompiled.read(self.path)
+                        except (OSError, StandardDataError):
+                            # a read-only or full disk, or a broken JSON file (reported
+                            # when it is read): the JSON files will do
+                            pre = None
+                    self._pre = pre
+                    self._pre_checked = True
+        return self._pre
 
     # -- tables.zip ------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ def test_writes_every_file_sorted_one_entry_per_line(tmp_path: Path) -> None:
     out = write_tiny_standard(tmp_path / "std")
     names = sorted(p.name for p in out.iterdir())
     assert names == ["anomalies.json", "dictionary.json", "iods.json", "manifest.json",
-                     "modules.json", "sop_classes.json", "tables.zip", "vrs.json"]
+                     "modules.json", "sop_classes.json", "tables.marshal", "tables.zip",
+                     "vrs.json"]
     text = (out / "iods.json").read_text()
     doc = json.loads(text)
     lines = text.splitlines()
@@ -42,6 +43,19 @@ def test_writes_every_file_sorted_one_entry_per_line(tmp_path: Path) -> None:
         assert json.loads(body) == doc["iods"][ident]
         assert body == json.dumps(doc["iods"][ident], sort_keys=True, separators=(",", ":"))
     assert _leftovers(tmp_path, "std") == []
+
+
+def test_tables_marshal_holds_each_table_and_is_current(tmp_path: Path) -> None:
+    from conformance import precompiled
+
+    out = write_tiny_standard(tmp_path / "std")
+    modules = json.loads((out / "modules.json").read_text())
+    tables = precompiled.read(out)
+    assert tables is not None  # stamped with the files of the build it is in
+    for group in ("modules", "macros"):
+        for table_id, table in modules[group].items():
+            assert tables.get(group, table_id) == table
+    assert tables.doc("iods") == json.loads((out / "iods.json").read_text())
 
 
 def test_tables_zip_holds_each_table(tmp_path: Path) -> None:

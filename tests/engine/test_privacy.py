@@ -115,3 +115,7 @@ def test_masker_leaves_unrelated_words_alone() -> None:
     assert m("name 'Smith^John' has Smith") == \
         "name '<PN, 10 characters>' has <PN, 5 characters>"
     assert m("Smithsonian") == "Smithsonian"
+    uid = Masker({"1.2": "<UI, 3 characters>"})
+    assert uid("1.2 is not under 1.2.840; 3.1.2 neither") == \
+        "<UI, 3 characters> is not under 1.2.840; 3.1.2 neither"
+    assert m("it was Smith.") == "it was <PN, 5 characters>."

@@ -22,6 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from conformance.checks.values._lookup import SPECIFIC_CHARACTER_SET
+from conformance.engine.deferred import value_length
 from conformance.engine.elements import AsRead, ReadScope
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
@@ -99,6 +100,17 @@ def raw_bytes(elem: Any) -> bytes | None:
     if type(elem) is RawDataElement:
         return elem.value if isinstance(elem.value, bytes) else b""
     return None
+
+
+def raw_length(elem: Any, where: Any, ctx: Any) -> int | None:
+    """Length of the value bytes as read (also of a value left in the file: see
+    ``conformance.engine.deferred``), or None for a converted element."""
+    if type(elem) is not RawDataElement:
+        return None
+    if elem.value is not None:
+        return len(elem.value) if isinstance(elem.value, bytes) else 0
+    scope = scope_of(where, ctx)
+    return value_length(scope.dataset if scope is not None else None, elem)
 
 
 def _single_text(v: Any) -> str:

@@ -19,6 +19,7 @@ from conformance.checks.values._common import (
     element_vr,
     make,
     raw_bytes,
+    raw_length,
     scope_of,
     value_text,
 )
@@ -238,15 +239,16 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         return ()
     spec = specs(ctx.standard).get(vr)
     raw = raw_bytes(elem)
+    length = raw_length(elem, where, ctx)  # binary values may still be in the file
     problems: list[Problem] = []
-    if raw is not None and len(raw) % 2:
-        problems.append(("error", f"odd value length {len(raw)} (PS3.5 7.1.1 needs even)"))
+    if length is not None and length % 2:
+        problems.append(("error", f"odd value length {length} (PS3.5 7.1.1 needs even)"))
     if vr in ("UN", "UI"):
         pass  # UN has no syntax; UI values are uid.py's
     elif vr in BINARY_VRS:
         size = spec.element_size if spec is not None else 1
-        if raw is not None and size > 1 and len(raw) % size:
-            problems.append(("error", f"length {len(raw)} is not a multiple of {size} bytes"))
+        if length is not None and size > 1 and length % size:
+            problems.append(("error", f"length {length} is not a multiple of {size} bytes"))
     else:
         field, values = _text(elem, where, ctx, raw, spec, vr)
         problems.extend(field)

@@ -1,0 +1,146 @@
+"""``tables.marshal``: the tables of a build in a form that loads fast.
+
+The JSON files stay the canonical, schema-checked tables; this file is derived from them
+by the build (and by the loader when it is missing or stale) so that a validation reads
+what it needs without parsing JSON: ``marshal`` of plain data decodes several times
+faster than ``json`` (gzip included). It holds every module and macro table, and the
+documents every validation reads (``DOCS``: IODs, SOP Classes, dictionary, VRs). Layout:
+``MAGIC``, the length of the header (4 bytes, little endian), the marshalled header
+tuple, then the entries, each marshalled on its own so one is decoded only when used:
+
+    (FORMAT, python (major, minor), marshal.version, conformance version,
+     sha256 of manifest.json, sizes of the JSON files, {"macros/<id>": (offset, length),
+     "doc/iods": ...})
+
+It is trusted only by the same format, Python, marshal and conformance versions, and
+for the manifest and JSON files it was made from; anything else is stale (``None`` from
+:func:`read`). It is written to a temporary file and renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import mmap
+import os
+import struct
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+NAME = "tables.marshal"
+FORMAT = 1
+MAGIC = b"DCMCTAB\x00"
+_GROUPS = ("modules", "macros")
+DOCS = ("iods", "sop_classes", "dictionary", "vrs")
+
+
+def _version() -> str:
+    # the parent package is imported with this module; no import (no cycle through it)
+    return str(sys.modules["conformance"].__version__)
+
+
+def _stamp(folder: Path) -> tuple[Any, ...] | None:
+    """What the file must have been made from: versions, manifest hash, JSON sizes."""
+    sizes = []
+    try:
+        manifest = (folder / "manifest.json").read_bytes()
+        for name in ("modules", *DOCS):
+            found = next((p for p in (folder / f"{name}.json", folder / f"{name}.json.gz")
+                          if p.is_file()), None)
+            sizes.append(found.stat().st_size if found is not None else -1)
+    except OSError:
+        return None
+    return (FORMAT, tuple(sys.version_info[:2]), marshal.version, _version(),
+            hashlib.sha256(manifest).hexdigest(), tuple(sizes))
+
+
+def write(folder: Path, modules_doc: dict[str, Any],
+          docs: dict[str, Any] | None = None) -> Path:
+    """Write ``folder/tables.marshal`` from the ``modules.json`` document and the
+    ``docs`` (name in ``DOCS`` -> document) of the build in ``folder``, whose JSON files
+    are already written."""
+    stamp = _stamp(folder)
+    if stamp is None:
+        raise OSError(f"{folder}: no manifest.json or modules file to stamp {NAME} with")
+    blobs: list[bytes] = []
+    index: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for group in _GROUPS:
+        for table_id, table in sorted(modules_doc.get(group, {}).items()):
+            blob = marshal.dumps(table)
+            index[f"{group}/{table_id}"] = (offset, len(blob))
+            blobs.append(blob)
+            offset += len(blob)
+    for name, doc in sorted((docs or {}).items()):
+        blob = marshal.dumps(doc)
+        index[f"doc/{name}"] = (offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
+    header = marshal.dumps((*stamp, index))
+    fd, tmp = tempfile.mkstemp(prefix=f".{NAME}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC + struct.pack("<I", len(header)) + header)
+            f.writelines(blobs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, folder / NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / NAME
+
+
+class Tables:
+    """The tables of one ``tables.marshal``, decoded one at a time."""
+
+    __slots__ = ("data", "start", "index")
+
+    def __init__(self, data: Any, start: int, index: dict[str, tuple[int, int]]) -> None:
+        self.data = data
+        self.start = start
+        self.index = index
+
+    def doc(self, name: str) -> Any | None:
+        """The document ``name`` (one of ``DOCS``), or None when not stored."""
+        return self.get("doc", name)
+
+    def get(self, group: str, table_id: str) -> dict[str, Any] | None:
+        """The table ``group/table_id`` (``modules`` or ``macros``), or None."""
+        at = self.index.get(f"{group}/{table_id}")
+        if at is None:
+            return None
+        begin = self.start + at[0]
+        table: dict[str, Any] = marshal.loads(self.data[begin:begin + at[1]])
+        return table
+
+
+def _header(data: Any) -> tuple[Any, ...] | None:
+    if len(data) < 12 or data[:8] != MAGIC:
+        return None
+    end = 12 + struct.unpack_from("<I", data, 8)[0]
+    try:
+        header = marshal.loads(data[12:end])
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(header, tuple) or len(header) != 7 or header[0] != FORMAT:
+        return None
+    return header
+
+
+def read(folder: Path) -> Tables | None:
+    """The tables of ``folder/tables.marshal`` when present and made for this build and
+    these versions; None otherwise (missing, stale, foreign or damaged)."""
+    try:
+        with open(folder / NAME, "rb") as f:
+            # mapped: a process reads the pages of the tables it decodes, not all 3 MB
+            data: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+        return None
+    header = _header(data)
+    if header is None or header[:6] != _stamp(folder) or not isinstance(header[6], dict):
+        data.close()
+        return None
+    start = 12 + struct.unpack_from("<I", data, 8)[0]
+    return Tables(data, start, header[6])
