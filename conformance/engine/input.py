@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -60,15 +61,21 @@ def _source_name(obj: Any) -> str | None:
 
 
 def load(obj: Any, path: str | None = None) -> Loaded:
-    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``."""
+    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``.
+
+    A mapping, and a path ending in ``.json``, are DICOM JSON (PS3.18 F.2)."""
     if isinstance(obj, Dataset):
         return _from_dataset(obj, path)
+    if isinstance(obj, Mapping):
+        return _from_dicom_json(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _parse(bytes(obj), path)
     if isinstance(obj, (str, os.PathLike)):
         p = Path(obj)
         name = path or os.fspath(obj)
         try:
+            if p.suffix.lower() == ".json":  # DICOM JSON (PS3.18 F.2)
+                return _from_dicom_json(p.read_bytes(), name)
             if stat.S_ISREG(os.stat(p).st_mode):
                 return _parse_file(p, name)
             data = p.read_bytes()
@@ -92,11 +99,27 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             raise InputError("file object must be opened in binary mode")
         return _parse(bytes(data), name)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
-                     "a path, bytes or a binary file object")
+                     "a path, bytes, a binary file object or a DICOM JSON mapping")
 
 
-def _unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+def _from_dicom_json(obj: bytes | Mapping[str, Any], path: str | None) -> Loaded:
+    """A DICOM JSON document (bytes) or object (PS3.18 F.2) as a Loaded."""
+    from conformance.engine import dicom_json
+
+    try:
+        ds = (dicom_json.dataset_from_bytes(obj) if isinstance(obj, bytes)
+              else dicom_json.dataset_from_object(obj))
+    except dicom_json.NotDicomJson as exc:
+        return unreadable(path, str(exc))
+    return Loaded(ds, None, ReadFacts(), path)
+
+
+def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+    """The Loaded of an input that cannot be parsed, with the reason."""
     return Loaded(None, None, facts or ReadFacts(), path, reason)
+
+
+_unreadable = unreadable
 
 
 def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
