@@ -85,6 +85,8 @@ ENGINE_CODES: dict[str, tuple[str, str]] = {
                    "PS3.10 7.1"),
     "element-unreadable": ("An element's value could not be decoded for its VR "
                            "(PS3.5 Section 6.2); its value checks were skipped.", "PS3.5 6.2"),
+    "nesting-too-deep": ("Sequences are nested deeper than the engine's max_depth limit "
+                         "(README Robustness); the items below it were not checked.", ""),
     "internal-error": ("A check failed to run on this input; the input was not fully "
                        "checked.", ""),
 }

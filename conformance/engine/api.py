@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.uid import UID
 
 from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
+from conformance.engine.bounded import BoundedFindings
 from conformance.engine.context import CheckContext
+from conformance.engine.detach import detached
 from conformance.engine.finding import Finding
 from conformance.engine.input import Loaded, load
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.values import plain_reading, stored
-from conformance.errors import UsageError
+from conformance.errors import ConformanceError, UsageError
+from conformance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["Report", "RulePack", "Validator", "validate"]
 
@@ -67,10 +73,19 @@ def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | Non
             elem = holder.get(tag)
         except Exception:  # unparsable value: the value checks report it
             continue
-        if elem is not None and elem.value:
-            value = elem.value[0] if not isinstance(elem.value, str) else elem.value
-            return str(value).strip(" \x00"), source
+        text = _uid_text(elem.value) if elem is not None and elem.value else None
+        if text is not None:  # a value of another VR (PN, US, AT ...) is no UID
+            return text, source
     return None, None
+
+
+def _uid_text(value: Any) -> str | None:
+    """The first value of a UI element's converted value, when it is text."""
+    if isinstance(value, list | tuple | MultiValue):
+        value = value[0] if len(value) else None
+    if isinstance(value, str):  # str or UID; a PersonName, number or tag is no UID
+        return value.strip(" \x00")
+    return None
 
 
 class Validator:
@@ -83,10 +98,12 @@ class Validator:
     """
 
     def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-                 iod: str | None = None, options: Mapping[str, Any] | None = None) -> None:
+                 iod: str | None = None, options: Mapping[str, Any] | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
             rules = (rules,)
         self._config = (standard, tuple(rules), iod, dict(options or {}))
+        self.limits = limits
         self.standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
         for r in self.rules:
@@ -114,11 +131,12 @@ class Validator:
         standard, rules, iod, options = self._config
         if standard is not None and not isinstance(standard, str):
             standard = standard_access.standard_path(self.standard)
-        return {"standard": standard, "rules": rules, "iod": iod, "options": options}
+        return {"standard": standard, "rules": rules, "iod": iod, "options": options,
+                "limits": self.limits}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["standard"], state["rules"], state["iod"],  # type: ignore[misc]
-                      state["options"])
+                      state["options"], state.get("limits", DEFAULT_LIMITS))
 
     # -- validation --------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
@@ -127,26 +145,48 @@ class Validator:
                 "path": str(path) if path is not None else None}
 
     def validate(self, obj: Any, path: str | None = None) -> Report:
-        """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
-        loaded = load(obj, path)
+        """Validate a Dataset, path, bytes or binary file object; never raises for bad data.
+
+        A Dataset is read through a private copy (``detach``): the caller's object is
+        not changed. Anything unexpected while checking becomes an ``internal-error``
+        finding; only a broken standard (``StandardDataError``) and usage errors raise.
+        """
+        loaded = load(obj, path, self.limits)
         if loaded.dataset is None:
             return self._unreadable(loaded)
+        if isinstance(obj, Dataset):
+            loaded = replace(loaded, dataset=detached(loaded.dataset))
+        try:
+            return self._checked(loaded)
+        except ConformanceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one hostile input must not stop a batch
+            return self._only(loaded, Finding(
+                code="internal-error", severity="error",
+                message=f"validation stopped: {type(exc).__name__}: {str(exc)[:200]}; "
+                        "the input was not fully checked"))
+
+    def _checked(self, loaded: Loaded) -> Report:
         ctx = self.context(loaded)
-        findings: list[Finding] = []
+        findings = BoundedFindings(self.limits)
         for check in self._dataset_checks:
             try:
                 findings.extend(check.fn(ctx))
+            except ConformanceError:
+                raise  # a broken standard is the run's error, never a pass
             except Exception as exc:  # one broken check must not stop validation
                 findings.append(internal_error(ctx, check, exc))
         traverse(ctx, self._element_checks, findings)
         for pack in self.rules:
             try:
                 findings.extend(pack.evaluate(ctx))
+            except ConformanceError:
+                raise
             except Exception as exc:
                 findings.append(ctx.finding(
                     "internal-error", "error",
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
-        kept, suppressed = self._suppress(findings)
+        kept, suppressed = self._suppress(findings.result())
         req = ctx.requirements
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,
@@ -165,12 +205,15 @@ class Validator:
             preamble=loaded.facts.preamble, facts=loaded.facts, path=loaded.path, iod=iod,
             requirements=requirements_for(self.standard, iod) if iod else None,
             sop_class_uid=uid, sop_class_source=source, iod_override=self.iod_override,
-            options=self.options,
+            options=self.options, limits=self.limits,
         )
 
     def _unreadable(self, loaded: Loaded) -> Report:
-        f = Finding(code="unreadable", severity="error",
-                    message=f"cannot read the input: {loaded.error}")
+        return self._only(loaded, Finding(code="unreadable", severity="error",
+                                          message=f"cannot read the input: {loaded.error}"))
+
+    def _only(self, loaded: Loaded, f: Finding) -> Report:
+        """A report of one finding about the whole input."""
         kept, suppressed = self._suppress([f])
         return Report(path=loaded.path, sop_class_uid=None, iod=None, iod_name=None,
                       findings=kept, standard=self._summary(), suppressed=suppressed)
@@ -191,6 +234,6 @@ class Validator:
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None) -> Report:
+             iod: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Validate one dataset (Dataset, path, bytes or binary file object)."""
-    return Validator(standard, rules, iod).validate(obj)
+    return Validator(standard, rules, iod, limits=limits).validate(obj)

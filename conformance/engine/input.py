@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +20,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 
 from conformance.errors import InputError
+from conformance.limits import DEFAULT_LIMITS, Limits
 
 # Groups a dataset without preamble may plausibly start with (PS3.10 7.1 allows files
 # written without File Meta by old implementations; anything else is not DICOM).
@@ -54,16 +57,20 @@ def _source_name(obj: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def load(obj: Any, path: str | None = None) -> Loaded:
+def load(obj: Any, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Parse ``obj`` without changing it; failures come back as ``Loaded.error``."""
     if isinstance(obj, Dataset):
         return _from_dataset(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return _parse(bytes(obj), path)
+        return _parse(bytes(obj), path, limits)
     if isinstance(obj, (str, os.PathLike)):
         p = Path(obj)
         name = path or os.fspath(obj)
         try:
+            mode = os.stat(p).st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                # A FIFO blocks, a device (/dev/zero) never ends: only regular files.
+                return _unreadable(name, f"not a regular file ({_file_kind(mode)}); skipped")
             data = p.read_bytes()
         except IsADirectoryError:
             return _unreadable(name, "is a directory")
@@ -71,7 +78,7 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, "no such file")
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
-        return _parse(data, name)
+        return _parse(data, name, limits)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
         try:
@@ -83,9 +90,17 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, f"cannot read stream: {exc}")
         if isinstance(data, str):
             raise InputError("file object must be opened in binary mode")
-        return _parse(bytes(data), name)
+        return _parse(bytes(data), name, limits)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
                      "a path, bytes or a binary file object")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def _unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
@@ -106,12 +121,24 @@ def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
     return Loaded(ds, meta, facts, name)
 
 
-def _parse(data: bytes, path: str | None) -> Loaded:
+def _parse(data: bytes, path: str | None, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    try:
+        return _parse_bytes(data, path, limits)
+    except Exception as exc:  # noqa: BLE001 - no input may escape as an exception
+        return _unreadable(path, f"not a readable DICOM file: {type(exc).__name__}: {exc}",
+                           ReadFacts(size=len(data)))
+
+
+def _parse_bytes(data: bytes, path: str | None, limits: Limits) -> Loaded:
     size = len(data)
     if size == 0:
         return _unreadable(path, "empty file", ReadFacts(size=0))
     dicm = data[128:132] == b"DICM" if size >= 132 else False
     preamble = data[:128] if dicm else None
+    too_big = _inflates_beyond(data, limits.inflate_cap(size))
+    if too_big:
+        return _unreadable(path, too_big, ReadFacts(preamble=preamble, has_dicm_prefix=dicm,
+                                                    size=size))
     try:
         ds = dcmread(io.BytesIO(data), force=True)
     except Exception as exc:  # pydicom raises many types for malformed input
@@ -144,13 +171,54 @@ def _truncated_tail(ds: Dataset) -> str | None:
     last = next(reversed(ds.keys()), None)
     if last is None:
         return None
-    raw = ds.get_item(last)
+    raw = ds._dict.get(last)  # as stored: get_item may convert, and conversion may fail
     value = getattr(raw, "value", None)
     length = getattr(raw, "length", None)
     if (isinstance(value, bytes) and isinstance(length, int) and length != 0xFFFFFFFF
             and len(value) < length):
         return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "
                 f"{length} bytes but the file holds {len(value)}")
+    return None
+
+
+_DEFLATED = b"1.2.840.10008.1.2.1.99"
+
+
+def _inflates_beyond(data: bytes, cap: int) -> str | None:
+    """Why a Deflated Explicit VR Little Endian data set is refused (PS3.5 A.5): it
+    inflates to more than ``cap`` bytes. Inflation is streamed, so at most ``cap`` bytes
+    are held; None when the data set is not deflated or stays within the cap."""
+    if _DEFLATED not in data[:4096]:  # the File Meta names the Transfer Syntax
+        return None
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+
+    fp = io.BytesIO(data)
+    try:
+        read_preamble(fp, True)
+        meta = _read_file_meta_info(fp)
+    except Exception:  # noqa: BLE001 - dcmread reports a broken File Meta
+        return None
+    ts = meta.get(0x00020010)
+    if ts is None or str(ts.value).strip("\0 ") != _DEFLATED.decode():
+        return None
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    view = memoryview(data)[fp.tell():]
+    total = 0
+    step = 1 << 20
+    for start in range(0, len(view), step):
+        chunk = view[start:start + step]
+        while chunk:
+            try:
+                out = inflater.decompress(chunk, min(step, cap + 1 - total))
+            except zlib.error:
+                return None  # dcmread reports corrupt deflate data
+            total += len(out)
+            if total > cap:
+                return (f"the Deflated data set inflates to more than {cap} bytes (limit: "
+                        f"inflate_ratio x file size, at least inflate_min_bytes)")
+            chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                return None
     return None
 
 
