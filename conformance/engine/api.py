@@ -10,7 +10,6 @@ from typing import Any, Protocol, runtime_checkable
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.uid import UID
 
 from conformance.checks.registry import CheckInfo, discover
 from conformance.engine import standard_access
@@ -154,9 +153,9 @@ class Validator:
         loaded = load(obj, path, self.limits)
         if loaded.dataset is None:
             return self._unreadable(loaded)
-        if isinstance(obj, Dataset):
-            loaded = replace(loaded, dataset=detached(loaded.dataset))
         try:
+            if isinstance(obj, Dataset):
+                loaded = replace(loaded, dataset=detached(loaded.dataset))
             return self._checked(loaded)
         except ConformanceError:
             raise

@@ -19,32 +19,34 @@ from pydicom.sequence import Sequence
 
 
 def detached(ds: Dataset) -> Dataset:
-    """A copy of ``ds`` whose element maps (nested ones included) are the copy's own."""
+    """A copy of ``ds`` whose element maps (nested ones included) are the copy's own.
+
+    Iterative (no recursion: a Dataset built in memory may nest thousands of levels);
+    an item object that appears twice, or in a cycle, is copied once."""
     memo: dict[int, Dataset] = {}
-    return _copy(ds, memo)
-
-
-def _copy(ds: Dataset, memo: dict[int, Dataset]) -> Dataset:
-    got = memo.get(id(ds))
-    if got is not None:  # the same item object twice (or a cycle): one copy
-        return got
-    new = copy.copy(ds)
-    memo[id(ds)] = new
-    elements: dict[Any, Any] = {}
-    object.__setattr__(new, "_dict", elements)
-    for tag, elem in ds._dict.items():
-        if isinstance(elem, DataElement):
-            elem = _copy_element(elem, memo)
-        elements[tag] = elem
-    return new
-
-
-def _copy_element(elem: DataElement, memo: dict[int, Dataset]) -> DataElement:
-    new = copy.copy(elem)
-    value = elem._value
-    if elem.VR == "SQ" and isinstance(value, Sequence):
-        seq = copy.copy(value)  # keeps is_undefined_length
-        seq._list = [_copy(item, memo) if isinstance(item, Dataset) else item
-                     for item in value._list]
-        new._value = seq
-    return new
+    root = memo[id(ds)] = copy.copy(ds)
+    work = [(ds, root)]
+    while work:
+        src, dst = work.pop()
+        elements: dict[Any, Any] = {}
+        for tag, elem in src._dict.items():
+            if isinstance(elem, DataElement):
+                new = copy.copy(elem)  # pydicom may correct an ambiguous VR in place
+                value = elem._value
+                if elem.VR == "SQ" and isinstance(value, Sequence):
+                    seq = copy.copy(value)  # keeps is_undefined_length
+                    items: list[Any] = []
+                    for it in value._list:
+                        if isinstance(it, Dataset):
+                            twin = memo.get(id(it))
+                            if twin is None:
+                                twin = memo[id(it)] = copy.copy(it)
+                                work.append((it, twin))
+                            it = twin
+                        items.append(it)
+                    seq._list = items
+                    new._value = seq
+                elem = new
+            elements[tag] = elem
+        object.__setattr__(dst, "_dict", elements)
+    return root
