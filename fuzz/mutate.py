@@ -259,7 +259,11 @@ MUTATIONS: tuple[Callable[[bytes, random.Random, list[Element]], bytes], ...] = 
 def mutate(data: bytes, rng: random.Random, corpus: list[bytes] | None = None,
            max_size: int = 1 << 22) -> bytes:
     """One to three structure-aware mutations of ``data`` (at most ``max_size`` bytes)."""
+    if not data:
+        return rng.choice(corpus)[:max_size] if corpus else b"\0" * 8
     for _ in range(rng.choice((1, 1, 1, 2, 3))):
+        if not data:
+            break
         els = scan(data)
         if corpus and rng.random() < 0.08:
             data = splice(data, rng, els, rng.choice(corpus))

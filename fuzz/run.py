@@ -133,9 +133,12 @@ def run_atheris_child(args: argparse.Namespace, target_cls: Any, corpus: Path) -
 
     def custom_mutator(data: bytes, max_size: int, seed: int) -> bytes:
         rng = random.Random(seed)
-        if rng.random() < 0.25:
-            return bytes(atheris.Mutate(data, max_size))
-        return target.mutate(data, rng, seeds)[:max_size]
+        if rng.random() >= 0.25:
+            try:
+                return target.mutate(data, rng, seeds)[:max_size]
+            except Exception:  # noqa: BLE001 - a mutator bug must not end the campaign
+                traceback.print_exc()
+        return bytes(atheris.Mutate(data, max_size))
 
     argv = [sys.argv[0], f"-runs={args.executions}", f"-seed={args.seed}",
             f"-timeout={int(max(1, args.time_limit))}", f"-rss_limit_mb={args.rss_limit}",
@@ -146,6 +149,7 @@ def run_atheris_child(args: argparse.Namespace, target_cls: Any, corpus: Path) -
 
 
 _STAT = re.compile(r"^stat::(\w+):\s+(\d+)", re.M)
+_COUNT = re.compile(r"^#(\d+)\s")
 _COV = re.compile(r"cov: (\d+) ft: (\d+)")
 
 
@@ -174,8 +178,12 @@ def run_atheris(args: argparse.Namespace, log: Log) -> dict[str, Any]:
         tail: list[str] = []
         assert proc.stdout is not None
         last_line = 0.0
+        last_count = 0
         for line in proc.stdout:
             tail = (tail + [line])[-200:]
+            n = _COUNT.match(line)
+            if n:
+                last_count = int(n.group(1))
             m = _COV.search(line)
             if m:
                 cov, ft = int(m.group(1)), int(m.group(2))
@@ -186,7 +194,7 @@ def run_atheris(args: argparse.Namespace, log: Log) -> dict[str, Any]:
         code = proc.wait()
         text = "".join(tail)
         stats = {k: int(v) for k, v in _STAT.findall(text)}
-        ran = stats.get("number_of_executed_units", 0)
+        ran = stats.get("number_of_executed_units", last_count)
         peak = max(peak, stats.get("peak_rss_mb", 0))
         done += ran
         if code != 0:

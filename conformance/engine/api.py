@@ -22,7 +22,7 @@ from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.values import plain_reading, stored
-from conformance.errors import ConformanceError, UsageError
+from conformance.errors import ConformanceError, StandardDataError, UsageError
 from conformance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["Report", "RulePack", "Validator", "validate"]
@@ -156,14 +156,24 @@ class Validator:
         try:
             if isinstance(obj, Dataset):
                 loaded = replace(loaded, dataset=detached(loaded.dataset))
-            return self._checked(loaded)
+            report = self._checked(loaded)
         except ConformanceError:
             raise
         except Exception as exc:  # noqa: BLE001 - one hostile input must not stop a batch
+            self._standard_intact()
             return self._only(loaded, Finding(
                 code="internal-error", severity="error",
                 message=f"validation stopped: {type(exc).__name__}: {str(exc)[:200]}; "
                         "the input was not fully checked"))
+        self._standard_intact()
+        return report
+
+    def _standard_intact(self) -> None:
+        """Raise when a file of the standard failed to load during this validation:
+        checks skip what they cannot read, and a report without them is a false pass."""
+        broken = getattr(self.standard, "broken", None)
+        if broken:
+            raise StandardDataError(f"the standard cannot be loaded completely: {broken}")
 
     def _checked(self, loaded: Loaded) -> Report:
         ctx = self.context(loaded)
