@@ -11,12 +11,13 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.commands.output import atomic_text, refuse_input_as_output, same_file
+from conformance.commands.workers import ordered_map, worker_count
 from conformance.errors import UsageError
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
@@ -144,16 +145,19 @@ def validate_item(validator: Any, item: Item) -> Any:
 
 def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
             stack: ExitStack) -> Iterator[Any]:
-    """Reports in input order, from this process (``-j 1``) or a process pool."""
-    jobs = args.jobs
-    if jobs <= 1 or len(items) <= 1:
+    """Reports in input order, from this process (``-j 1``) or a process pool of at most
+    one worker per input and per CPU; a worker that dies costs its input only."""
+    jobs = worker_count(args.jobs, len(items))
+    if jobs <= 1:
         return (validate_item(validator, it) for it in items)
-    pool = stack.enter_context(ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker,
-        initargs=(args.standard, tuple(args.rules), args.iod)))
-    # Chunks keep inter-process traffic low; ``map`` yields in submission order.
-    chunk = max(1, min(32, len(items) // (jobs * 4)))
-    return pool.map(_validate_item, items, chunksize=chunk)
+
+    def died(item: Item, exc: BaseException) -> Any:
+        return validator.failed(item.path, "the worker process validating this input "
+                                f"died ({exc}; out of memory or a crash in a decoder): "
+                                "it was not checked")
+
+    return ordered_map(_validate_item, items, jobs, on_death=died, initializer=_init_worker,
+                       initargs=(args.standard, tuple(args.rules), args.iod))
 
 
 def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
@@ -164,7 +168,8 @@ def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
 
 # -- output ----------------------------------------------------------------------------
 def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
-    """The report stream and whether it is a terminal."""
+    """The report stream and whether it is a terminal; a file is written whole or not at
+    all (``atomic_text``)."""
     if path is None or path == "-":
         out = sys.stdout
         reconfigure = getattr(out, "reconfigure", None)
@@ -173,12 +178,9 @@ def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
             reconfigure(errors="backslashreplace")
         isatty = getattr(out, "isatty", None)
         return out, bool(isatty and isatty())
-    try:
-        f = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
-    except OSError as exc:
-        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
-    stack.enter_context(f)
-    return f, False
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path}: is a folder")
+    return stack.enter_context(atomic_text(path)), False
 
 
 def standard_info(validator: Any) -> dict[str, Any]:
@@ -192,7 +194,12 @@ def standard_info(validator: Any) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
+    refuse_input_as_output(args.output, args.paths)
     items, folder = collect(args.paths)
+    if args.output and args.output != "-":
+        # the run's own report (inside a validated folder) is not an input
+        items = [it for it in items if it.data is not None
+                 or not same_file(it.path, args.output)]
     validator = make_validator(args.standard, args.rules, args.iod)
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)

@@ -17,7 +17,7 @@ from conformance.engine.bounded import BoundedFindings
 from conformance.engine.context import CheckContext
 from conformance.engine.detach import detached
 from conformance.engine.finding import Finding
-from conformance.engine.input import Loaded, load
+from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
@@ -220,6 +220,11 @@ class Validator:
     def _unreadable(self, loaded: Loaded) -> Report:
         return self._only(loaded, Finding(code="unreadable", severity="error",
                                           message=f"cannot read the input: {loaded.error}"))
+
+    def failed(self, path: str | None, message: str) -> Report:
+        """The report of an input that could not be checked at all (``internal-error``)."""
+        return self._only(Loaded(None, None, ReadFacts(), path),
+                          Finding(code="internal-error", severity="error", message=message))
 
     def _only(self, loaded: Loaded, f: Finding) -> Report:
         """A report of one finding about the whole input."""

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from conformance.report.safe import printable
 from conformance.report.summary import Summary, at_or_above, is_unreadable
 
 SUITE = "dicom-conformance"
@@ -20,15 +21,19 @@ def _finding_line(f: Any) -> str:
 
 
 def _clean(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (messages may quote raw data values)."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+    """Escape characters XML 1.0 cannot carry or a reader would misread (messages may
+    quote raw data values; file names may hold control characters or bytes that are
+    not UTF-8)."""
+    return printable(text, keep_newlines=True)
 
 
 def _case(report: Any, fail_on: str) -> tuple[str, bool]:
     name = report.path or "<dataset>"
     classname = f"{SUITE}.{report.iod or ('unreadable' if is_unreadable(report) else 'unknown')}"
     failing = at_or_above(report.findings, fail_on)
-    rest = [f for f in report.findings if f not in failing]
+    # by identity: comparing dataclasses finding by finding was quadratic
+    failing_ids = {id(f) for f in failing}
+    rest = [f for f in report.findings if id(f) not in failing_ids]
     parts = [f"  <testcase classname={quoteattr(classname)} name={quoteattr(_clean(name))} "
              'time="0">\n']
     if failing:
@@ -49,7 +54,8 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     """Write one JUnit testsuite for ``reports``; returns the totals."""
     summary = Summary()
     failures = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    with tempfile.TemporaryFile("w+", encoding="utf-8",
+                                errors="backslashreplace") as spool:
         for report in reports:
             summary.add(report)
             text, failed = _case(report, fail_on)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
+from conformance.report.safe import printable
 from conformance.report.summary import Summary, suppressions
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -79,6 +80,7 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
 
 
 def _emit(console: Any, stream: IO[str], text: str, style: str | None) -> None:
+    text = printable(text)  # file names and messages come from the input
     if console is None:
         stream.write(text + "\n")
         return
