@@ -28,10 +28,8 @@ class Limits:
     findings_per_element: int = 10
     #: Findings of one code in one data set; the rest are counted in the last one.
     findings_per_code: int = 1000
-    #: Seconds one rule regex may run on one value (when google-re2 is not installed).
+    #: Seconds one rule regex may run on one value (only where RE2 cannot match it).
     regex_seconds: float = 0.5
-    #: Bytes of a rule file (``--rules`` and ``extends:``).
-    rule_file_bytes: int = 4 << 20
 
     def inflate_cap(self, size: int) -> int:
         """Most bytes a Deflated data set of ``size`` compressed bytes may inflate to."""

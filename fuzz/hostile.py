@@ -144,18 +144,19 @@ def item_longer_than_sequence() -> bytes:
 # -- rule files (items 11, 14, 15, 16) ----------------------------------------------------
 
 def rule_exponential_regex() -> str:
-    """Item 14: a pattern that backtracks exponentially on a 17-character value."""
-    alts = "a{0,16}" * 8
+    """Item 14: ``(?:x|a{0,16}a{0,16}...c)`` backtracks exponentially on 17 ``a``s (the
+    static guard lets it through: no repeat is unbounded or nested)."""
+    alts = "a{0,16}" * 16
     return ("version: 1\nrules:\n  - id: slow\n    severity: error\n"
-            f"    message: \"{{keyword}} does not match\"\n"
-            f"    check: {{matches: {{attr: PatientID, pattern: '(?:x|{alts})*c'}}}}\n")
+            "    message: \"{keyword} does not match\"\n"
+            f"    check: {{matches: {{target: PatientID, pattern: '(?:x|{alts}c)'}}}}\n")
 
 
 def rule_polynomial_regex() -> str:
     """Item 14: ``.*a.*a.*a.*c`` (polynomial backtracking)."""
     return ("version: 1\nrules:\n  - id: slow\n    severity: error\n"
             "    message: \"{keyword} does not match\"\n"
-            "    check: {matches: {attr: PatientID, pattern: '.*a.*a.*a.*c'}}\n")
+            "    check: {matches: {target: PatientID, pattern: '.*a.*a.*a.*c'}}\n")
 
 
 def rule_format_spec() -> str:

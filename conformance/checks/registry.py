@@ -87,6 +87,9 @@ ENGINE_CODES: dict[str, tuple[str, str]] = {
                            "(PS3.5 Section 6.2); its value checks were skipped.", "PS3.5 6.2"),
     "nesting-too-deep": ("Sequences are nested deeper than the engine's max_depth limit "
                          "(README Robustness); the items below it were not checked.", ""),
+    "rule-not-decided": ("A custom rule could not be decided on this input: its regex "
+                         "ran past the time bound (Limits.regex_seconds; only without "
+                         "RE2). The input was not fully checked.", ""),
     "internal-error": ("A check failed to run on this input; the input was not fully "
                        "checked.", ""),
 }

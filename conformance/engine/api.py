@@ -105,6 +105,10 @@ class Validator:
         self.limits = limits
         self.standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
+        if self.rules and limits.regex_seconds != DEFAULT_LIMITS.regex_seconds:
+            from conformance.rules.regexguard import set_time_limit
+
+            set_time_limit(limits.regex_seconds)
         for r in self.rules:
             if not isinstance(r, RulePack):
                 raise UsageError(f"rules: {r!r} has no evaluate(ctx) / disabled_codes")
