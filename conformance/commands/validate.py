@@ -19,6 +19,7 @@ from typing import IO, Any
 from conformance.commands.output import atomic_text, refuse_input_as_output, same_file
 from conformance.commands.workers import ordered_map, worker_count
 from conformance.errors import UsageError
+from conformance.limits import DEFAULT_LIMITS, Limits
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
 from conformance.report.summary import Summary
@@ -52,6 +53,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="validate with N processes (output order is unchanged)")
     p.add_argument("--iod", metavar="NAME",
                    help="validate against this IOD (name, id or SOP Class UID)")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a resource limit (repeatable): "
+                        + ", ".join(f"{n}={getattr(DEFAULT_LIMITS, n)}"
+                                    for n in Limits.names())
+                        + " (README: Robustness)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
@@ -114,21 +120,23 @@ def quiet_pydicom() -> None:
     warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
 
 
-def make_validator(standard: str | None, rules: Sequence[str], iod: str | None) -> Any:
+def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
+                   limits: Limits = DEFAULT_LIMITS) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
-    return Validator(standard, check_rule_files(rules), iod)
+    return Validator(standard, check_rule_files(rules), iod, limits=limits)
 
 
 _WORKER: Any = None
 
 
-def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None) -> None:
+def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
     global _WORKER
-    _WORKER = make_validator(standard, rules, iod)
+    _WORKER = make_validator(standard, rules, iod, limits)
 
 
 def _validate_item(item: Item) -> Any:
@@ -157,7 +165,8 @@ def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
                                 "it was not checked")
 
     return ordered_map(_validate_item, items, jobs, on_death=died, initializer=_init_worker,
-                       initargs=(args.standard, tuple(args.rules), args.iod))
+                       initargs=(args.standard, tuple(args.rules), args.iod,
+                                 validator.limits))
 
 
 def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
@@ -200,7 +209,8 @@ def run(args: argparse.Namespace) -> int:
         # the run's own report (inside a validated folder) is not an input
         items = [it for it in items if it.data is not None
                  or not same_file(it.path, args.output)]
-    validator = make_validator(args.standard, args.rules, args.iod)
+    limits = DEFAULT_LIMITS.with_text(args.limit)
+    validator = make_validator(args.standard, args.rules, args.iod, limits)
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")

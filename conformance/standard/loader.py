@@ -95,8 +95,8 @@ def read_json(folder: Path, name: str, *, required: bool = True) -> Any:
             with gzip.open(file, "rb") as f:
                 return json.loads(f.read())
         return json.loads(file.read_bytes())
-    except (OSError, EOFError, ValueError) as exc:
-        raise StandardDataError(f"{file}: unreadable ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zlib.error, ValueError ...
+        raise StandardDataError(f"{file}: unreadable ({type(exc).__name__}: {exc})") from None
 
 
 class Standard:

@@ -62,6 +62,14 @@ def _corrupt_vrs(std: Path) -> None:
     (std / "vrs.json.gz").write_bytes(data[:len(data) // 2])
 
 
+def _flipped_vrs(std: Path) -> None:
+    """A bit flipped inside the deflate stream: zlib.error, not EOFError (found by the
+    standard-folder fuzz target)."""
+    data = bytearray((std / "vrs.json.gz").read_bytes())
+    data[len(data) // 3] ^= 0x10
+    (std / "vrs.json.gz").write_bytes(bytes(data))
+
+
 def _corrupt_dictionary(std: Path) -> None:
     data = bytearray((std / "dictionary.json.gz").read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -96,6 +104,7 @@ BROKEN = {
     "corrupt tables.zip": _corrupt_zip,
     "no modules.json nor tables.zip": _no_tables,
     "corrupt vrs.json.gz": _corrupt_vrs,
+    "bit flip in vrs.json.gz": _flipped_vrs,
     "corrupt dictionary.json.gz": _corrupt_dictionary,
     "iods.json violates its schema": _iods_schema,
     "modules.json violates its schema": _table_schema,
@@ -127,7 +136,7 @@ def test_broken_standard_is_exit_2_with_one_line(damage: str, std: Path,
 
 
 @pytest.mark.parametrize("damage", ["corrupt tables.zip", "corrupt vrs.json.gz",
-                                    "corrupt dictionary.json.gz"])
+                                    "bit flip in vrs.json.gz", "corrupt dictionary.json.gz"])
 def test_a_load_failure_during_validation_raises(damage: str, std: Path,
                                                  missing_two_type1: Path) -> None:
     """The bundled standard is not verified up front (it ships tested): a file that turns
