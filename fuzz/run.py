@@ -121,7 +121,7 @@ def run_atheris_child(args: argparse.Namespace, target_cls: Any, corpus: Path) -
 
     with atheris.instrument_imports(include=["conformance", "pydicom"]):
         import conformance  # noqa: F401
-        from conformance.checks.registry import discover
+        from conformance.engine.registry import discover
 
         discover()
         target = target_cls(args.max_size)

@@ -1,1 +1,2 @@
-"""Checks: small units with stable codes that register themselves (see registry)."""
+"""Checks: small units with stable codes that register themselves with the engine
+(``conformance.engine.registry``)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG
+from conformance.engine.undecided import expr_class, missing_names
 from conformance.engine.values import value_is_empty
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
@@ -34,14 +35,22 @@ class _Run:
                                     tag=b.tag, module=b.owner_id,
                                     reference=ctx.reference(b.attr.reference)))
 
-    def not_checked(self, b: Bound, cond: Mapping[str, Any], what: str) -> None:
+    def not_checked(self, b: Bound, cond: Mapping[str, Any], what: str,
+                    expr: Any = None) -> None:
+        """A ``data`` condition the dataset did not decide (``expr``: the part that was
+        evaluated, default the condition's own); ``process`` conditions are listed per
+        IOD (engine/undecided.py), not per file."""
         key = id(cond)
         if key in self.noted:
             return
         self.noted.add(key)
-        why = f" ({cond['error']})" if cond.get("error") else ""
+        if expr is None:
+            expr = cond.get("expr") if cond.get("expr") is not None else cond.get("forbidden_if")
+        if expr_class(expr) != "data":
+            return
+        why = missing_names(self.ctx, expr, b.eval_context(self.ctx))
         self.report(b, "condition-not-checked", "info",
-                    f"{what} could not be checked: condition not evaluated{why}: "
+                    f"{what} could not be checked: {why}: "
                     f"{cond.get('text', '')!r} {b.label(self.ctx)}")
 
     def decide(self, b: Bound, cond: Mapping[str, Any] | None) -> bool | None:
@@ -93,13 +102,15 @@ def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
         elif t in ("1C", "2C"):
             _conditional(run, b, t)
     for b, guard in undecided_includes(ctx):
-        run.not_checked(b, guard, "Included macro")
+        run.not_checked(b, guard, "Included macro", guard.get("expr"))
     return iter(run.out)
 
 
 def _forbidden_type3(run: _Run, b: Bound, t: str, cond: Mapping[str, Any]) -> None:
     """A present Type 3 row whose table says it "shall not be present if" ..."""
-    r = run.decide(b, cond)
+    expr = cond.get("expr") if cond.get("expr") is not None else cond.get("forbidden_if")
+    r = (run.decide(b, cond) if cond.get("expr") is not None
+         else run.ctx.evaluate(expr, b.eval_context(run.ctx)))
     if r is True:
         run.report(b, "not-allowed", "error",
                    f"Attribute present when condition forbids it: "
@@ -138,7 +149,7 @@ def _conditional(run: _Run, b: Bound, t: str) -> None:
             if isinstance(may, Mapping) and "op" in may:
                 allowed = run.ctx.evaluate(may, b.eval_context(run.ctx))
                 if allowed is None:
-                    run.not_checked(b, cond, f"Type {t} attribute")
+                    run.not_checked(b, cond, f"Type {t} attribute", may)
                 if allowed is not False:
                     return
             run.report(b, "not-allowed", "error",

@@ -10,25 +10,39 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import dataset_check
 from conformance.conditions.compiled import raw_strings
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import EnumSpec
 from conformance.engine.values import element, raw_is_empty, stored, stored_vr, values_of
 from conformance.engine.walk import bound_attributes
+from conformance.tags import at_value
 
 _SHOW = 12
 
 
 def _allowed(spec: EnumSpec, value: Any, vr: str) -> bool:
-    if vr == "AT" and isinstance(value, int):
-        # PS3.3 lists tags as 8 hex digits ("00181063": Frame Time, C.8.5.6.1.4)
-        return f"{value:08X}" in spec.values
+    if vr == "AT":
+        # PS3.3 lists tags as hex ("00181063H": Frame Time, C.8.5.6.1.4; PS3.5 6.2 AT):
+        # compared as tags, whatever form the table or the value has
+        tag = value if isinstance(value, int) else at_value(str(value))
+        return tag is not None and tag in _at_values(spec)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value) in spec.numbers or str(value) in spec.values
     text = str(value).strip(" \x00")
     return text in spec.values
+
+
+_AT_SPECS: dict[int, tuple[EnumSpec, frozenset[int]]] = {}
+
+
+def _at_values(spec: EnumSpec) -> frozenset[int]:
+    hit = _AT_SPECS.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        tags = frozenset(t for v in spec.values if (t := at_value(v)) is not None)
+        hit = _AT_SPECS[id(spec)] = (spec, tags)
+    return hit[1]
 
 
 def _values(item: Dataset, tag: int) -> tuple[list[Any], str] | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import dataset_check
 from conformance.conditions.context import EvalContext
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
-from conformance.engine.presence import frame_items
+from conformance.engine.presence import frame_items, module_present_fn
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG
+from conformance.engine.undecided import condition_class, missing_names
 
 
 def _frames(idx: list[int]) -> str:
@@ -65,7 +66,7 @@ def functional_groups(ctx: CheckContext) -> Iterator[Finding]:
                         ectx = EvalContext(item=ctx.dataset, root=ctx.dataset,
                                            all_frames=per_frame or None,
                                            frame_items=(shared,) if shared else None,
-                                           module_present=ctx.module_present())
+                                           module_present=module_present_fn(ctx))
                     r = ctx.evaluate(cond.get("expr"), ectx)
                     if r is True:
                         yield ctx.finding(
@@ -73,12 +74,13 @@ def functional_groups(ctx: CheckContext) -> Iterator[Finding]:
                             f"Conditional functional group missing although its condition "
                             f"holds: {cond.get('text', '')!r} {label}", tag=a.tag,
                             module=fg.macro, reference=ref)
-                    elif r is None:
-                        why = f" ({cond['error']})" if cond.get("error") else ""
+                    elif r is None and condition_class(cond) == "data":
+                        # process conditions are listed per IOD (engine/undecided.py)
+                        why = missing_names(ctx, cond.get("expr"), ectx)
                         yield ctx.finding(
                             "condition-not-checked", "info",
                             f"Conditional functional group absent; condition not "
-                            f"evaluated{why}: {cond.get('text', '')!r} {label}", tag=a.tag,
+                            f"checked: {why}: {cond.get('text', '')!r} {label}", tag=a.tag,
                             module=fg.macro, reference=ref)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydicom.uid import UID
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.registry import dataset_check
 
 
 def _pydicom_registry(uid: str) -> dict[str, Any] | None:
@@ -34,6 +34,8 @@ def iod_known(ctx: CheckContext) -> Iterator[Finding]:
         return
     if ctx.iod is not None:
         return
+    if ctx.sop_class_uid == "1.2.840.10008.1.3.10":
+        return  # a DICOMDIR: checks/dicomdir.py checks it and says what it could not
     ref = ctx.reference({"part": 4, "section": "B.5", "table": "B.5-1"}, part=4)
     uid = ctx.sop_class_uid
     if not uid:

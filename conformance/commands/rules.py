@@ -62,7 +62,7 @@ def _check(files: list[str], standard: str | None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from conformance.build.deid_pack import generate
+    from conformance.compiler.deid_pack import generate
 
     src = ["--part15", args.part15] if args.part15 else ["--standard", args.standard]
     # the header records a reproducible command: relative paths as given, not this machine's

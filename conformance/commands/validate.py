@@ -12,13 +12,12 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from conformance.commands.output import atomic_text, refuse_input_as_output, same_file
-from conformance.commands.workers import ordered_map, worker_count
 from conformance.errors import UsageError
+from conformance.inputs.items import Item, expand
+from conformance.inputs.walk import DEFAULT_WALK, SkipLog, WalkOptions
 from conformance.limits import DEFAULT_LIMITS, Limits
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
@@ -26,21 +25,17 @@ from conformance.report.summary import Summary
 
 STDIN_NAME = "<stdin>"
 FAIL_ON = ("error", "warning", "never")
+GROUP_BY = ("file", "series", "study")
 
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One input: a file path, or stdin's bytes."""
-
-    path: str
-    data: bytes | None = None
+__all__ = ["Item", "collect", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "validate", help="validate DICOM files against the standard",
-        description="Validate DICOM files, folders (recursive, hidden files skipped) or "
-                    "'-' (stdin) against the standard's IOD tables.")
+        description="Validate DICOM files, folders (recursive, hidden files skipped; files "
+                    "are recognised as DICOM by their content, anything else is skipped and "
+                    "counted) or '-' (stdin) against the standard's IOD tables.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for stdin")
     p.add_argument("--standard", metavar="DIR", help="build folder (default: bundled)")
     p.add_argument("--rules", metavar="FILE", action="append", default=[],
@@ -61,49 +56,50 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
+    p.add_argument("--no-presumptions", action="store_true",
+                   help="presumptions of the facts table (no species attribute: not an "
+                        "animal) decide nothing; their conditions stay undecided")
+    p.add_argument("--include", metavar="GLOB", action="append", default=[],
+                   help="in folders, only files whose name or relative path matches "
+                        "(repeatable)")
+    p.add_argument("--exclude", metavar="GLOB", action="append", default=[],
+                   help="in folders, leave out files and folders whose name or relative path "
+                        "matches (repeatable)")
+    p.add_argument("--show-skipped", action="store_true",
+                   help="list what folder walks skipped (not DICOM, loops, FIFOs, ...)")
+    p.add_argument("--strict-inputs", action="store_true",
+                   help="what a folder walk skips (except --include/--exclude and hidden "
+                        "names) is an 'unreadable' error")
+    p.add_argument("--show-values", action="store_true",
+                   help="show identifying values (PS3.15 E.1-1) in messages; masked by default")
+    p.add_argument("--group-by", choices=GROUP_BY, default="file",
+                   help="text layout: each file, or one summary per series or study")
     return p
 
 
 # -- inputs ----------------------------------------------------------------------------
-def _hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def walk(folder: Path) -> list[str]:
-    """Files below ``folder``, sorted by path components; hidden files and folders skipped."""
-    found: list[tuple[tuple[str, ...], str]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not _hidden(d)]
-        rel = Path(root).relative_to(folder).parts
-        for name in files:
-            if not _hidden(name):
-                found.append(((*rel, name), os.path.join(root, name)))
-    found.sort()
-    return [p for _, p in found]
-
-
-def collect(paths: Sequence[str], stdin: IO[bytes] | None = None) -> tuple[list[Item], bool]:
-    """The inputs in command-line order (folders expanded); and whether a folder was given.
-
-    Every path is checked before anything is validated, so a typo fails fast.
-    """
-    items: list[Item] = []
-    folder = False
-    missing = [p for p in paths if p != "-" and not os.path.exists(p)]
+def collect(paths: Sequence[str], stdin: IO[bytes] | None = None,
+            options: WalkOptions = DEFAULT_WALK, skipped: SkipLog | None = None,
+            strict: bool = False) -> tuple[Iterator[Item], bool]:
+    """The inputs in command-line order, folders walked lazily; and whether a folder was
+    given. Every path is checked to exist before anything is validated, so a typo fails
+    fast."""
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if list(paths).count("-") > 1:
         raise UsageError("'-' (stdin) can be given only once")
-    for p in paths:
-        if p == "-":
-            src = stdin if stdin is not None else sys.stdin.buffer
-            items.append(Item(STDIN_NAME, src.read()))
-        elif os.path.isdir(p):
-            folder = True
-            items.extend(Item(f) for f in walk(Path(p)))
-        else:
-            items.append(Item(p))
-    return items, folder
+    folder = any(p != "-" and os.path.isdir(p) for p in paths)
+
+    def items() -> Iterator[Item]:
+        for p in paths:
+            if p == "-":
+                src = stdin if stdin is not None else sys.stdin.buffer
+                yield Item(STDIN_NAME, src.read())
+            else:
+                yield from expand((p,), options, skipped, strict)
+
+    return items(), folder
 
 
 # -- validators ------------------------------------------------------------------------
@@ -121,52 +117,30 @@ def quiet_pydicom() -> None:
 
 
 def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
+                   presumptions: bool = True, show_values: bool = False,
                    limits: Limits = DEFAULT_LIMITS) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
-    return Validator(standard, check_rule_files(rules), iod, limits=limits)
-
-
-_WORKER: Any = None
-
-
-def _init_worker(standard: str | None, rules: Sequence[str], iod: str | None,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
-    global _WORKER
-    _WORKER = make_validator(standard, rules, iod, limits)
-
-
-def _validate_item(item: Item) -> Any:
-    assert _WORKER is not None, "worker not initialised"
-    return validate_item(_WORKER, item)
+    return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
+                     show_values=show_values, limits=limits)
 
 
 def validate_item(validator: Any, item: Item) -> Any:
     """The Report of one input."""
-    if item.data is not None:
-        return validator.validate(item.data, path=item.path)
-    return validator.validate(item.path)
+    return validator.validate_item(item)
 
 
-def reports(items: Sequence[Item], validator: Any, args: argparse.Namespace,
+def reports(items: Iterable[Item], validator: Any, args: argparse.Namespace,
             stack: ExitStack) -> Iterator[Any]:
-    """Reports in input order, from this process (``-j 1``) or a process pool of at most
-    one worker per input and per CPU; a worker that dies costs its input only."""
-    jobs = worker_count(args.jobs, len(items))
-    if jobs <= 1:
-        return (validate_item(validator, it) for it in items)
+    """Reports in input order, from this process (``-j 1``) or a process pool with a
+    bounded number of inputs in flight, at most one worker per input and per CPU; a
+    worker that dies costs its input only (``conformance.engine.workers``)."""
+    from conformance.engine.many import run_items
 
-    def died(item: Item, exc: BaseException) -> Any:
-        return validator.failed(item.path, "the worker process validating this input "
-                                f"died ({exc}; out of memory or a crash in a decoder): "
-                                "it was not checked")
-
-    return ordered_map(_validate_item, items, jobs, on_death=died, initializer=_init_worker,
-                       initargs=(args.standard, tuple(args.rules), args.iod,
-                                 validator.limits))
+    return run_items(validator, items, args.jobs)
 
 
 def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
@@ -192,6 +166,19 @@ def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
     return stack.enter_context(atomic_text(path)), False
 
 
+def _not_the_report(items: Iterator[Item], output: str | None) -> Iterator[Item]:
+    """``items`` without the run's own report (``-o`` inside a validated folder)."""
+    if output is None or output == "-":
+        yield from items
+        return
+    name = os.path.basename(output)
+    for it in items:
+        if (it.data is None and getattr(it, "obj", None) is None
+                and os.path.basename(it.path) == name and same_file(it.path, output)):
+            continue
+        yield it
+
+
 def standard_info(validator: Any) -> dict[str, Any]:
     """``{"edition", "path"}`` of the validator's standard."""
     std = validator.standard
@@ -201,25 +188,30 @@ def standard_info(validator: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.batch.collect import Batch
+
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
+    skipped = SkipLog(keep=args.show_skipped)
+    options = WalkOptions(tuple(args.include), tuple(args.exclude))
     refuse_input_as_output(args.output, args.paths)
-    items, folder = collect(args.paths)
-    if args.output and args.output != "-":
-        # the run's own report (inside a validated folder) is not an input
-        items = [it for it in items if it.data is not None
-                 or not same_file(it.path, args.output)]
+    items, folder = collect(args.paths, options=options, skipped=skipped,
+                            strict=args.strict_inputs)
+    items = _not_the_report(items, args.output)
     limits = DEFAULT_LIMITS.with_text(args.limit)
-    validator = make_validator(args.standard, args.rules, args.iod, limits)
+    validator = make_validator(args.standard, args.rules, args.iod,
+                               not args.no_presumptions, args.show_values, limits)
+    batch = Batch(skipped, validator.standard)
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)
         color = tty and args.format == "text" and not os.environ.get("NO_COLOR")
         enabled = None if folder and not args.no_progress else False
-        bar = stack.enter_context(progress("Validating", total=len(items), enabled=enabled))
-        it = _advancing(reports(items, validator, args, stack), bar)
+        # A folder is walked while it is validated: the total is not known in advance.
+        bar = stack.enter_context(progress("Validating", total=None, enabled=enabled))
+        it = batch.stream(_advancing(reports(items, validator, args, stack), bar))
         summary: Summary = writer(args.format)(
             it, standard_info=standard_info(validator), stream=stream, color=color,
-            show_info=args.show_info,
-            fail_on=args.fail_on)
+            show_info=args.show_info, fail_on=args.fail_on, batch=batch,
+            group_by=args.group_by, show_skipped=args.show_skipped)
         stream.flush()
     return 1 if summary.fails(args.fail_on) else 0

@@ -11,6 +11,8 @@ Additions to the contract (documented in the helper's report):
 - op ``points_to_private`` (``attr``): an AT value names a private (odd group) tag.
 - op ``count`` (``attr``, ``cmp``, ``value``): the number of items (a sequence) or values
   of the attribute compared with ``value``; an absent attribute counts 0.
+- op ``fact`` (``name``): a named fact of ``conditions/facts.json`` ("the Patient is an
+  animal"), decided from the dataset, the IOD's module table or a flagged presumption.
 - op ``referenced`` (``by``, ``key``, ``sequence``, ``arg``): ``arg`` holds in the item that
   ``by`` refers to, i.e. the item of ``sequence`` (or, when null, of any sequence of the
   enclosing datasets whose items carry ``key``) whose ``key`` value equals the value of
@@ -31,7 +33,7 @@ CMP_OPS = ("lt", "le", "gt", "ge")
 OPS = frozenset((*ATTR_OPS, "eq", "ne", *CMP_OPS, "and", "or", "not", "sop_class",
                  "module_present", "points_to", "points_to_private", "contains_code",
                  "item_position", "changed", "mutually_exclusive", "unknown", "true",
-                 "false", "count", "referenced"))
+                 "false", "count", "referenced", "fact"))
 COUNT_CMPS = ("lt", "le", "gt", "ge", "eq", "ne")
 
 
@@ -250,6 +252,8 @@ def _text(e: Expr, top: bool = False) -> str:
                 f"{_text(e['arg'], top=True)}]")
     if op == "unknown":
         return f"UNKNOWN[{e.get('text', '')}]"
+    if op == "fact":
+        return f"FACT[{e.get('name', '')}]"
     if op in ("true", "false"):
         return op
     return f"?{op}"

@@ -2,30 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+import copy
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from conformance.checks.registry import CheckInfo, discover
+from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
 from conformance.engine.bounded import BoundedFindings
 from conformance.engine.context import CheckContext
 from conformance.engine.detach import detached
-from conformance.engine.finding import Finding
+from conformance.engine.digest import file_digest, identity
+from conformance.engine.finding import Finding, Reference
 from conformance.engine.input import Loaded, ReadFacts, load
+from conformance.engine.privacy import Masker, identifying_values
+from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
 from conformance.engine.traversal import internal_error, traverse
+from conformance.engine.undecided import undecidable
 from conformance.engine.values import plain_reading, stored
 from conformance.errors import ConformanceError, StandardDataError, UsageError
 from conformance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["Report", "RulePack", "Validator", "validate"]
+
+PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_PIXEL_TEXT = frozenset(f"{t:08X}" for t in PIXEL_TAGS)
+REF_HEADER_ONLY = Reference(part=3, section="C.7.6.3")
+
+
+def header_only(ds: Dataset) -> bool:
+    """A Dataset given in memory that describes an image (Rows and Columns) but holds no
+    Pixel Data element: read with ``stop_before_pixels`` (or stripped) by the caller."""
+    keys = ds.keys()
+    return (0x00280010 in keys and 0x00280011 in keys
+            and not any(t in keys for t in PIXEL_TAGS))
+
+
+def _with_pixel_placeholder(ds: Dataset) -> Dataset:
+    """A shallow copy of ``ds`` holding a two-byte stand-in for its unread Pixel Data,
+    so requirements and conditions see the image as it is on disk (the caller's dataset
+    is not modified)."""
+    c = copy.copy(ds)
+    c._dict = dict(ds._dict)
+    c._dict[0x7FE00010] = DataElement(0x7FE00010, "OB", b"\0\0")
+    return c
 
 
 @runtime_checkable
@@ -97,11 +124,17 @@ class Validator:
     """
 
     def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-                 iod: str | None = None, options: Mapping[str, Any] | None = None,
+                 iod: str | None = None, options: Mapping[str, Any] | None = None, *,
+                 presumptions: bool | None = None, show_values: bool = False,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
             rules = (rules,)
+        if presumptions is not None:
+            # conditions/facts.json presumptions ("no species attribute: not an animal")
+            options = {**(options or {}), "presumptions": bool(presumptions)}
         self._config = (standard, tuple(rules), iod, dict(options or {}))
+        # Values of PS3.15 E.1-1 attributes appear in messages only when asked for.
+        self.show_values = bool(show_values)
         self.limits = limits
         self.standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
@@ -135,11 +168,12 @@ class Validator:
         if standard is not None and not isinstance(standard, str):
             standard = standard_access.standard_path(self.standard)
         return {"standard": standard, "rules": rules, "iod": iod, "options": options,
-                "limits": self.limits}
+                "show_values": self.show_values, "limits": self.limits}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["standard"], state["rules"], state["iod"],  # type: ignore[misc]
-                      state["options"], state.get("limits", DEFAULT_LIMITS))
+                      state["options"], show_values=state.get("show_values", False),
+                      limits=state.get("limits", DEFAULT_LIMITS))
 
     # -- validation --------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
@@ -159,16 +193,14 @@ class Validator:
             return self._unreadable(loaded)
         try:
             if isinstance(obj, Dataset):
-                loaded = replace(loaded, dataset=detached(loaded.dataset))
-            report = self._checked(loaded)
+                loaded = dataclasses.replace(loaded, dataset=detached(loaded.dataset))
+            report = self._validated(obj, loaded)
         except ConformanceError:
             raise
         except Exception as exc:  # noqa: BLE001 - one hostile input must not stop a batch
             self._standard_intact()
-            return self._only(loaded, Finding(
-                code="internal-error", severity="error",
-                message=f"validation stopped: {type(exc).__name__}: {str(exc)[:200]}; "
-                        "the input was not fully checked"))
+            return self.failed(loaded.path, f"validation stopped: {type(exc).__name__}: "
+                                            f"{str(exc)[:200]}; the input was not fully checked")
         self._standard_intact()
         return report
 
@@ -179,9 +211,40 @@ class Validator:
         if broken:
             raise StandardDataError(f"the standard cannot be loaded completely: {broken}")
 
-    def _checked(self, loaded: Loaded) -> Report:
+    def _validated(self, obj: Any, loaded: Loaded) -> Report:
+        given = loaded.dataset
+        assert given is not None
+        partial = isinstance(obj, Dataset) and header_only(given)
+        if partial:
+            loaded = Loaded(_with_pixel_placeholder(given), loaded.file_meta, loaded.facts,
+                            loaded.path)
         ctx = self.context(loaded)
-        findings = BoundedFindings(self.limits)
+        token = PRESUMPTIONS.set(bool(self.options.get("presumptions", True)))
+        try:
+            findings = self._run(ctx)
+        finally:
+            PRESUMPTIONS.reset(token)
+        if partial:
+            findings = [f for f in findings if f.tag not in _PIXEL_TEXT]
+            findings.append(ctx.finding(
+                "pixel-data-not-read", "info",
+                "the dataset holds no Pixel Data (read with stop_before_pixels?): the pixel "
+                "data was not checked and requirements were checked as if it were present",
+                tag=0x7FE00010, reference=REF_HEADER_ONLY))
+        if not self.show_values and findings:
+            findings = self._masked(given, loaded.file_meta, findings)
+        kept, suppressed = self._suppress(findings)
+        req = ctx.requirements
+        return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
+                      iod_name=req.name if req is not None else None, findings=kept,
+                      standard=self._summary(), suppressed=suppressed,
+                      undecidable=len(undecidable(self.standard, ctx.iod)) if ctx.iod else 0,
+                      identity=identity(given, self.standard, self.show_values),
+                      digest=file_digest(given, self.standard, req, loaded.path,
+                                         loaded.facts.content_hash, self.show_values))
+
+    def _run(self, ctx: CheckContext) -> list[Finding]:
+        findings = BoundedFindings(self.limits)  # per element and per code
         for check in self._dataset_checks:
             try:
                 findings.extend(check.fn(ctx))
@@ -199,11 +262,19 @@ class Validator:
                 findings.append(ctx.finding(
                     "internal-error", "error",
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
-        kept, suppressed = self._suppress(findings.result())
-        req = ctx.requirements
-        return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
-                      iod_name=req.name if req is not None else None, findings=kept,
-                      standard=self._summary(), suppressed=suppressed)
+        return findings.result()
+
+    def _masked(self, ds: Dataset, meta: Dataset | None, findings: list[Finding]
+                ) -> list[Finding]:
+        """``findings`` with the dataset's identifying values masked in their messages."""
+        masker = Masker(identifying_values(ds, self.standard, meta))
+        if not masker:
+            return findings
+        out = []
+        for f in findings:
+            m = masker(f.message)
+            out.append(f if m == f.message else dataclasses.replace(f, message=m))
+        return out
 
     def context(self, loaded: Loaded) -> CheckContext:
         """The CheckContext for a parsed input (IOD resolved, requirements compiled)."""
@@ -221,19 +292,47 @@ class Validator:
             options=self.options, limits=self.limits,
         )
 
-    def _unreadable(self, loaded: Loaded) -> Report:
-        return self._only(loaded, Finding(code="unreadable", severity="error",
-                                          message=f"cannot read the input: {loaded.error}"))
+    def unreadable(self, path: str | None, reason: str) -> Report:
+        """The report of an input that is not validated (a skipped walk entry made an
+        error by ``strict_inputs``, a folder that cannot be read)."""
+        return self._unreadable(Loaded(None, None, ReadFacts(), path, reason))
+
+    def validate_item(self, item: Any) -> Report:
+        """The Report of one ``conformance.inputs.items.Item``."""
+        if item.error is not None:
+            return self.unreadable(item.path, item.error)
+        if item.obj is not None:
+            return self.validate(item.obj, path=item.path)
+        if item.data is not None:
+            return self.validate(item.data, path=item.path)
+        return self.validate(item.path)
+
+    def validate_many(self, items: Iterable[Any], *, jobs: int = 1,
+                      include: Iterable[str] = (), exclude: Iterable[str] = (),
+                      strict_inputs: bool = False, skipped: Any = None) -> Iterator[Report]:
+        """Reports for paths, folders (walked lazily, non-DICOM files skipped), Datasets
+        or bytes, yielded lazily in input order; ``jobs`` > 1 validates in that many
+        processes, like ``-j``. What folder walks skip is added to ``skipped`` (a
+        ``conformance.inputs.walk.SkipLog``) when given; with ``strict_inputs`` it is
+        reported as ``unreadable`` instead."""
+        from conformance.engine.many import validate_items
+
+        return validate_items(self, items, jobs=jobs, include=include, exclude=exclude,
+                              strict_inputs=strict_inputs, skipped=skipped)
 
     def failed(self, path: str | None, message: str) -> Report:
-        """The report of an input that could not be checked at all (``internal-error``)."""
-        return self._only(Loaded(None, None, ReadFacts(), path),
-                          Finding(code="internal-error", severity="error", message=message))
+        """The report of an input that could not be checked (``internal-error``)."""
+        return self._only(path, Finding(code="internal-error", severity="error",
+                                        message=message))
 
-    def _only(self, loaded: Loaded, f: Finding) -> Report:
+    def _unreadable(self, loaded: Loaded) -> Report:
+        return self._only(loaded.path, Finding(
+            code="unreadable", severity="error", message=f"cannot read the input: {loaded.error}"))
+
+    def _only(self, path: str | None, f: Finding) -> Report:
         """A report of one finding about the whole input."""
         kept, suppressed = self._suppress([f])
-        return Report(path=loaded.path, sop_class_uid=None, iod=None, iod_name=None,
+        return Report(path=path, sop_class_uid=None, iod=None, iod_name=None,
                       findings=kept, standard=self._summary(), suppressed=suppressed)
 
     def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
@@ -252,6 +351,10 @@ class Validator:
 
 
 def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Report:
-    """Validate one dataset (Dataset, path, bytes or binary file object)."""
-    return Validator(standard, rules, iod, limits=limits).validate(obj)
+             iod: str | None = None, presumptions: bool = True,
+             limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Validate one dataset (Dataset, path, bytes or binary file object); with
+    ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
+    ``limits`` changes the resource limits (README "Robustness")."""
+    return Validator(standard, rules, iod, presumptions=presumptions,
+                     limits=limits).validate(obj)

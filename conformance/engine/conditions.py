@@ -1,6 +1,6 @@
 """Bridge to the condition evaluator: expressions compiled once, then called per item
-(``conformance.conditions.compiled``; ``conformance.conditions.evaluate`` stays the
-reference it must agree with)."""
+(``conformance.conditions.compiled``, the public ``conformance.conditions.evaluate``;
+``conformance.conditions.reference`` is the oracle it must agree with)."""
 
 from __future__ import annotations
 
@@ -27,13 +27,13 @@ def evaluate(expr: Mapping[str, Any], ctx: EvalContext) -> bool | None:
 
 
 def use_reference(on: bool = True) -> None:
-    """Evaluate with the reference ``conformance.conditions.evaluate`` instead of the
+    """Evaluate with the reference ``conformance.conditions.reference`` instead of the
     compiled functions (benchmarks and comparisons; same results, slower)."""
     global _compile
     if not on:
         _compile = None
         return
-    from conformance.conditions.evaluator import evaluate as reference
+    from conformance.conditions.reference import evaluate as reference
 
     def interpreted(expr: Any) -> Callable[[EvalContext], bool | None]:
         return lambda ctx: reference(expr, ctx)

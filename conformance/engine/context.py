@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,9 +147,3 @@ class CheckContext:
         if expr is None:
             return None
         return _evaluate(expr, ectx)
-
-    def module_present(self) -> Callable[[str, str], bool | None]:
-        """The ``module_present`` callback conditions use (see presence.py)."""
-        from conformance.engine.presence import module_present_fn
-
-        return module_present_fn(self)

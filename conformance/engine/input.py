@@ -8,6 +8,7 @@ reason, never an exception (PS3.10 7.1: preamble, ``DICM`` prefix, File Meta).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -37,6 +38,7 @@ class ReadFacts:
     is_little_endian: bool | None = None
     is_implicit_vr: bool | None = None
     transfer_syntax_uid: str | None = None
+    content_hash: str | None = None  # of the bytes read (duplicate detection across files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,8 @@ def _parse_bytes(data: bytes, path: str | None, limits: Limits) -> Loaded:
     facts = ReadFacts(preamble=preamble, has_dicm_prefix=dicm, size=size,
                       is_little_endian=ds.original_encoding[1],
                       is_implicit_vr=ds.original_encoding[0],
-                      transfer_syntax_uid=str(ts) if ts else None)
+                      transfer_syntax_uid=str(ts) if ts else None,
+                      content_hash=hashlib.blake2b(data, digest_size=8).hexdigest())
     if len(ds) == 0:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")

@@ -100,7 +100,7 @@ def module_status(ctx: CheckContext) -> dict[str, ModuleStatus]:
                     _, per_frame = frame_items(ctx)
                     ectx = EvalContext(item=ctx.dataset, root=ctx.dataset,
                                        all_frames=per_frame or None,
-                                       module_present=ctx.module_present())
+                                       module_present=module_present_fn(ctx))
                 required = ctx.evaluate((m.condition or {}).get("expr"), ectx)
             present = evidence.get(m.id, False) or (
                 required is True and not m.all_tags.isdisjoint(keyset))
@@ -180,6 +180,8 @@ def module_present_fn(ctx: CheckContext) -> Callable[[str, str], bool | None]:
         return fn
 
     def present(module_id: str, kind: str = "module") -> bool | None:
+        if kind in ("iod", "iod_functional_group"):
+            return _in_iod(ctx, module_id, kind)
         if kind == "functional_group":
             return functional_group_presence(ctx, module_id)
         if kind == "module":
@@ -190,6 +192,20 @@ def module_present_fn(ctx: CheckContext) -> Callable[[str, str], bool | None]:
 
     ctx.cache["module_present_fn"] = present
     return present
+
+
+def _in_iod(ctx: CheckContext, table_id: str, kind: str) -> bool | None:
+    """Whether the IOD's own table lists a module (``iod``) or functional group
+    (``iod_functional_group``) as Mandatory: True; not at all: False; C or U: None (a
+    condition or the writer decides)."""
+    req = ctx.requirements
+    if req is None:
+        return None
+    uses = (req.modules if kind == "iod" else req.functional_groups)
+    for u in uses:
+        if (u.id if kind == "iod" else u.macro) == table_id:  # type: ignore[union-attr]
+            return True if u.usage == "M" else None
+    return False
 
 
 _MAX_DEPTH = 24

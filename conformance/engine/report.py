@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.engine.digest import FileDigest, Identity
 from conformance.engine.finding import Finding
 
 
@@ -31,6 +32,16 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "path"}
     suppressed: list[Suppression] = field(default_factory=list)
+    # conditions of the IOD no dataset can decide (engine/undecided.py): counted, not
+    # reported per file; ``conformance explain IOD`` lists them
+    undecidable: int = 0
+    # Patient / study / series / instance / modality (identifying values masked unless
+    # the Validator shows values); None for unreadable input.
+    identity: Identity | None = None
+    # The consistency map output (not written to reports; read by batches).
+    digest: FileDigest | None = field(default=None, repr=False, compare=False)
+    # True for the synthetic report carrying cross-file findings of one file.
+    cross_file: bool = False
 
     @property
     def errors(self) -> list[Finding]:
@@ -65,4 +76,7 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "standard": dict(self.standard),
             "suppressed": [s.to_dict() for s in self.suppressed],
+            "undecidable": self.undecidable,
+            "identity": self.identity.to_dict() if self.identity is not None else None,
+            "cross_file": self.cross_file,
         }

@@ -18,10 +18,10 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import CheckInfo
 from conformance.engine.values import (
     SAFE_VRS,
     AsRead,
@@ -79,6 +79,11 @@ def traverse(ctx: CheckContext, checks: Sequence[CheckInfo], sink: list[Finding]
         _walk(root_scope(ctx), None, _Dispatch(checks), ctx, sink)
 
 
+def _private_data(tag: int) -> bool:
+    """A private data element (odd group, element 0x1000 or above): not a creator."""
+    return bool(tag >> 16 & 1) and tag & 0xFFFF >= 0x1000 and tag >> 16 > 0x0008
+
+
 def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
           ctx: CheckContext, sink: list[Finding]) -> None:
     elements = scope.elements
@@ -106,6 +111,11 @@ def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
                 value = converted.value if vr == "SQ" else None
         elif vr == "SQ":
             value = elem.value
+        if vr != "SQ" and elem.VR in (None, "UN") and _private_data(int(tag)):
+            # Implicit VR: the file does not say a private element's VR; pydicom guesses
+            # it from its private dictionary ("Unknown" SH ...). A guess is not checked as
+            # if certain (PS3.5 7.8.1, 10.1): the element is checked as UN.
+            vr = "UN"
         # A plain int in the path: dict lookups by ``where.tag`` skip BaseTag's __eq__.
         where = ElementPath(parent, int(tag), None, scope, vr)
         calls = by_vr.get(vr)

@@ -15,7 +15,7 @@ from pydicom.sequence import Sequence
 
 from conformance.conditions.context import EvalContext
 from conformance.engine.path import ElementPath
-from conformance.engine.presence import frame_items, module_status
+from conformance.engine.presence import frame_items, module_present_fn, module_status
 from conformance.engine.requirements import (
     PER_FRAME_FG,
     SHARED_FG,
@@ -56,7 +56,7 @@ class ItemScope:
                 item=self.item, root=ctx.dataset, parents=self.parents,
                 frame_items=self.frame, all_frames=per_frame or None,
                 item_index=self.index, sequence=self.sequence,
-                module_present=ctx.module_present())
+                module_present=module_present_fn(ctx))
         return self._ectx
 
     def decide(self, ctx: CheckContext, cond: Mapping[str, Any] | None) -> bool | None:

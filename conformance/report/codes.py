@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from conformance.checks.registry import ENGINE_CODES
+from conformance.engine.registry import ENGINE_CODES
 
 _BASE = "https://dicom.nema.org/medical/dicom/{edition}/output/html/part{part:02d}.html"
 _EDITION = re.compile(r"^\d{4}[a-e]$")
@@ -40,7 +40,7 @@ def uri_for_reference_text(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _registry() -> dict[str, tuple[str, str]]:
-    from conformance.checks.registry import discover
+    from conformance.engine.registry import discover
 
     out: dict[str, tuple[str, str]] = {}
     for info in sorted(discover().values(), key=lambda c: c.name):

@@ -21,8 +21,10 @@ def file_entry(report: Any) -> dict[str, Any]:
 
 
 def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[str],
-          color: bool = False, **_: Any) -> Summary:
-    """Stream ``reports`` as one JSON object; returns the totals."""
+          color: bool = False, batch: Any = None, **_: Any) -> Summary:
+    """Stream ``reports`` as one JSON object; returns the totals. With ``batch`` (the
+    ``Batch`` the reports stream through) the document also has ``series``, ``studies``
+    and ``skipped`` (written after ``files``, when they are complete)."""
     summary = Summary()
     stream.write('{\n "files": [')
     first = True
@@ -32,6 +34,13 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
         first = False
         stream.write(json.dumps(file_entry(report), sort_keys=True, indent=1))
     stream.write("\n ],\n")
+    if batch is not None:
+        summary.add_skipped(batch.skipped)
+        groups = batch.groups.to_dict()
+        for key in ("series", "studies"):
+            stream.write(f' "{key}": ' + json.dumps(groups[key], sort_keys=True) + ",\n")
+        stream.write(' "skipped": ' + json.dumps(batch.skipped.to_dict(), sort_keys=True)
+                     + ",\n")
     stream.write(' "standard": ' + json.dumps(standard_info, sort_keys=True) + ",\n")
     stream.write(' "summary": ' + json.dumps(summary.to_dict(), sort_keys=True) + "\n}\n")
     return summary

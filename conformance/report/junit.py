@@ -29,7 +29,10 @@ def _clean(text: str) -> str:
 
 def _case(report: Any, fail_on: str) -> tuple[str, bool]:
     name = report.path or "<dataset>"
-    classname = f"{SUITE}.{report.iod or ('unreadable' if is_unreadable(report) else 'unknown')}"
+    kind = report.iod or ("unreadable" if is_unreadable(report) else "unknown")
+    if getattr(report, "cross_file", False):
+        kind = "cross-file"
+    classname = f"{SUITE}.{kind}"
     failing = at_or_above(report.findings, fail_on)
     # by identity: comparing dataclasses finding by finding was quadratic
     failing_ids = {id(f) for f in failing}
@@ -54,18 +57,20 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     """Write one JUnit testsuite for ``reports``; returns the totals."""
     summary = Summary()
     failures = 0
+    cases = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8",
                                 errors="backslashreplace") as spool:
         for report in reports:
             summary.add(report)
+            cases += 1  # cross-file findings of a file are a testcase of their own
             text, failed = _case(report, fail_on)
             failures += failed
             spool.write(text)
         spool.seek(0)
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        stream.write(f'<testsuites name="{SUITE}" tests="{summary.files}" '
+        stream.write(f'<testsuites name="{SUITE}" tests="{cases}" '
                      f'failures="{failures}" errors="0">\n')
-        stream.write(f' <testsuite name="{SUITE}" tests="{summary.files}" '
+        stream.write(f' <testsuite name="{SUITE}" tests="{cases}" '
                      f'failures="{failures}" errors="0" skipped="0" time="0">\n')
         edition = standard_info.get("edition") or ""
         stream.write("  <properties>\n"

@@ -44,8 +44,17 @@ class Summary:
     by_code: dict[str, int] = field(default_factory=dict)
     suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)
     worst: int = -1  # highest SEVERITY_RANK seen, -1 when no finding at all
+    cross_file: int = 0  # findings comparing files (counted in errors/warnings too)
+    skipped: dict[str, int] = field(default_factory=dict)  # walk skips by kind
+    skipped_line: str = ""
 
     def add(self, report: Any) -> None:
+        if getattr(report, "cross_file", False):
+            # Not a file of its own: the cross-file findings about one file.
+            self.cross_file += len(report.findings)
+            for f in report.findings:
+                self._count(f)
+            return
         self.files += 1
         if is_unreadable(report):
             self.unreadable += 1
@@ -65,6 +74,12 @@ class Summary:
         self.by_code[f.code] = self.by_code.get(f.code, 0) + 1
         self.worst = max(self.worst, SEVERITY_RANK.get(f.severity, 0))
 
+    def add_skipped(self, skipped: Any) -> None:
+        """Take the walk's skip counts (a ``SkipLog``) once the reports are all in."""
+        if skipped is not None:
+            self.skipped = dict(skipped.counts)
+            self.skipped_line = skipped.line()
+
     def fails(self, fail_on: str) -> bool:
         """True when a finding at or above ``fail_on`` (``error|warning|never``) was seen."""
         if fail_on == "never":
@@ -77,6 +92,8 @@ class Summary:
             "infos": self.infos, "unreadable": self.unreadable,
             "by_code": dict(sorted(self.by_code.items())),
             "suppressed": {c: dict(v) for c, v in sorted(self.suppressed.items())},
+            "cross_file": self.cross_file,
+            "skipped": dict(sorted(self.skipped.items())),
         }
 
     def line(self) -> str:
@@ -85,6 +102,10 @@ class Summary:
                 f"{_n(self.warnings, 'warning')}, {_n(self.infos, 'info')}")
         if self.unreadable:
             text += f" ({self.unreadable} unreadable)"
+        if self.cross_file:
+            text += f"; {_n(self.cross_file, 'cross-file finding')}"
+        if self.skipped_line:
+            text += f"; {self.skipped_line}"
         return text
 
 

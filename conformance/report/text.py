@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from conformance.report.safe import printable
-from conformance.report.summary import Summary, suppressions
+from conformance.report.summary import Summary, is_unreadable, suppressions
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _NO_MODULE = "(dataset)"
@@ -51,6 +51,10 @@ def _lines(report: Any, show_info: bool = True) -> list[tuple[str, str | None]]:
                     "--show-info lists them", "dim"))
     for code, reason, count in suppressions(report):
         out.append((f"  suppressed {code} x{count}: {reason}", "dim"))
+    n = getattr(report, "undecidable", 0)
+    if n and report.iod:
+        out.append((f"  {n} condition{'s' if n != 1 else ''} of this IOD cannot be decided "
+                    f"from any dataset; see `conformance explain {report.iod}`", "dim"))
     one = Summary()
     one.add(report)
     status = "ok" if report.ok else "FAILED"
@@ -59,9 +63,20 @@ def _lines(report: Any, show_info: bool = True) -> list[tuple[str, str | None]]:
     return out
 
 
+GROUP_BY = ("file", "series", "study")
+
+
 def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[str],
-          color: bool = False, show_info: bool = True, **_: Any) -> Summary:
-    """Stream ``reports`` to ``stream`` as text; returns the totals."""
+          color: bool = False, show_info: bool = True, batch: Any = None,
+          group_by: str = "file", show_skipped: bool = False, **_: Any) -> Summary:
+    """Stream ``reports`` to ``stream`` as text; returns the totals.
+
+    ``group_by`` ``file`` lists each file's findings as it is validated, then (for more
+    than one file) a summary per series; ``series`` and ``study`` list only the summaries
+    (one line per finding with its instance count), plus unreadable files and cross-file
+    findings. ``batch`` (a ``conformance.batch.collect.Batch`` the reports stream
+    through) supplies groups and skipped inputs.
+    """
     summary = Summary()
     console = None
     if color:
@@ -72,11 +87,46 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     _emit(console, stream, f"standard: {edition}", "dim")
     for report in reports:
         summary.add(report)
+        if group_by != "file" and not report.cross_file and not is_unreadable(report):
+            continue
         for text, style in _lines(report, show_info):
             _emit(console, stream, text, style)
         stream.flush()
+    if batch is not None:
+        summary.add_skipped(batch.skipped)
+        for text, style in _group_lines(batch, group_by, show_info, summary.files):
+            _emit(console, stream, text, style)
+        if show_skipped:
+            for s in batch.skipped.entries:
+                detail = f" ({s.detail})" if s.detail else ""
+                _emit(console, stream, f"skipped {s.kind}: {s.path}{detail}", "dim")
     _emit(console, stream, f"total: {summary.line()}", "bold")
     return summary
+
+
+def _group_lines(batch: Any, group_by: str, show_info: bool, files: int
+                 ) -> list[tuple[str, str | None]]:
+    groups = batch.groups
+    if group_by == "file" and files < 2:
+        return []
+    out: list[tuple[str, str | None]] = []
+    if group_by == "study":
+        for study in groups.studies.values():
+            out.append((study.title(), "bold"))
+            out.extend((f"    {line}", _STYLE.get(line.split()[0])) for line in
+                       study.lines(show_info))
+            for series in groups.series.values():
+                if series.study_instance_uid == study.uid:
+                    out.append((f"  {series.title()}", None))
+        return out
+    if group_by == "file":
+        out.append((f"by series ({len(groups.series)} series, {len(groups.studies)} studies)",
+                    "bold"))
+    for series in groups.series.values():
+        out.append((("  " if group_by == "file" else "") + series.title(), "bold"))
+        out.extend((f"    {line}", _STYLE.get(line.split()[0])) for line in
+                   series.lines(show_info))
+    return out
 
 
 def _emit(console: Any, stream: IO[str], text: str, style: str | None) -> None:

@@ -386,7 +386,7 @@ def _standard(standard: Any) -> Any:
 
 
 def _known_codes() -> set[str]:
-    from conformance.checks.registry import all_codes
+    from conformance.engine.registry import all_codes
 
     return all_codes()  # the registered checks' and the engine's own
 

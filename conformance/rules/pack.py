@@ -14,6 +14,7 @@ from typing import Any
 from conformance.conditions.context import EvalContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.presence import module_present_fn
 from conformance.rules.checks import Hit, run
 from conformance.rules.loader import Disable, Rule, compile_files
 from conformance.rules.paths import Slot, Target, resolve_slots
@@ -64,7 +65,7 @@ class LoadedPack:
                 got = slots[t] = list(resolve_slots(root, t))
             return got
 
-        ectx = EvalContext(item=root, root=root, module_present=ctx.module_present())
+        ectx = EvalContext(item=root, root=root, module_present=module_present_fn(ctx))
         modality = _modality(root)
         for rule in self.rules:
             try:

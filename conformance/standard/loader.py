@@ -29,6 +29,11 @@ _CACHE: dict[Path, Standard] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+# The installed package (conformance/): found from this file, not by importing the
+# package, which re-exports the engine that imports this loader.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
 def bundled_path() -> Path | None:
     """The bundled build folder, or None when this installation has none.
 
@@ -36,9 +41,7 @@ def bundled_path() -> Path | None:
     carry it) and ``<repo>/standard_data`` next to the package (a source checkout or
     an editable install).
     """
-    import conformance
-
-    pkg = Path(conformance.__file__).resolve().parent
+    pkg = PACKAGE_DIR
     for candidate in (pkg / "_bundled", pkg.parent / "standard_data"):
         if _find(candidate, "manifest") is not None:
             return candidate

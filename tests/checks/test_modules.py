@@ -36,12 +36,19 @@ def test_conditional_module_condition_true() -> None:
     assert "functional-group" in codes(r)
 
 
-def test_conditional_module_unknown_condition_is_info() -> None:
+def test_conditional_module_process_condition_is_listed_not_reported() -> None:
+    """"Required if contrast media was used": no dataset decides it, so the report
+    counts it for the IOD instead of saying it on every file."""
+    from conformance.engine.undecided import undecidable
+    from conformance.standard import load_standard
+
     r = run(ct_dataset())
-    notes = [f for f in r.findings if f.code == "condition-not-checked" and
-             f.module == "contrast-bolus"]
-    assert len(notes) == 1 and notes[0].severity == "info"
-    assert "contrast media" in notes[0].message
+    assert not [f for f in r.findings if f.code == "condition-not-checked" and
+                f.module == "contrast-bolus"]
+    listed = undecidable(load_standard(MINI), r.iod or "")
+    assert any(tid == "contrast-bolus" and "contrast media" in c.get("text", "")
+               for tid, _, c in listed)
+    assert r.undecidable == len(listed) > 0
 
 
 def test_conditional_module_present_is_not_reported() -> None:

@@ -126,8 +126,8 @@ def test_acceptance_build_then_explain(tmp_path: Path,
 
 def test_from_dicom_standard_json_default_path(monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:
-    from conformance.build import pipeline
     from conformance.commands import build as build_cmd
+    from conformance.compiler import pipeline
 
     seen: dict[str, object] = {}
 

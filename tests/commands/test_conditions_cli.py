@@ -26,7 +26,21 @@ def test_json_lists_every_condition(tiny: Path, capsys: pytest.CaptureFixture[st
     overlay = rows[("module tiny-image", "(60xx,3000)")]
     assert overlay["kind"] == "attribute_1C" and overlay["status"] == "failed"
     assert overlay["error"]
-    assert out["summary"] == {"total": 2, "parsed": 1, "unknown_leaf": 0, "failed": 1}
+    assert out["summary"] == {"total": 2, "parsed": 1, "unknown_leaf": 0, "failed": 1,
+                              "process": 1}
+    assert usage["class"] == "data" and overlay["class"] == "process"
+
+
+def test_undecidable_lists_process_conditions_only(
+        tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conditions", "--standard", str(tiny), "--undecidable"]) == 0
+    out = capsys.readouterr().out
+    assert "Required if an overlay is present." in out
+    assert "Required if SOP Class UID is present." not in out
+    assert main(["conditions", "--standard", str(tiny), "--undecidable",
+                 "--iod", "tiny-image", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["conditions"]
+    assert [r["text"] for r in rows] == ["Required if an overlay is present."]
 
 
 def test_text_and_failed_filter(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:

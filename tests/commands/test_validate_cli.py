@@ -15,7 +15,8 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from conformance.cli import main
-from conformance.commands.validate import collect, walk
+from conformance.commands.validate import collect
+from conformance.inputs.walk import walk
 
 CT = Path(get_testdata_file("CT_small.dcm"))  # only warnings/infos: exit 0 by default
 RTSTRUCT = Path(get_testdata_file("rtstruct.dcm"))  # Type 1 attributes missing: exit 1
@@ -45,10 +46,15 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-def test_walk_is_sorted_recursive_and_skips_hidden(folder: Path) -> None:
-    names = [str(Path(p).relative_to(folder)) for p in walk(folder)]
-    assert names == ["a_rtstruct.dcm", "b_ct.dcm", "c_truncated.dcm", "notes.txt",
+def test_walk_is_sorted_recursive_and_skips_hidden_and_non_dicom(folder: Path) -> None:
+    skipped: list = []
+    names = [str(Path(p).relative_to(folder)) for p in walk(str(folder),
+                                                            on_skip=skipped.append)]
+    # The truncated file starts like DICOM (preamble + DICM): validated, then unreadable.
+    assert names == ["a_rtstruct.dcm", "b_ct.dcm", "c_truncated.dcm",
                      str(Path("sub", "mr.dcm"))]
+    assert sorted((Path(s.path).name, s.kind) for s in skipped) == [
+        (".git", "hidden"), (".hidden.dcm", "hidden"), ("notes.txt", "not-dicom")]
 
 
 def test_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,10 +110,9 @@ def test_folder_with_truncated_and_non_dicom(capsys: pytest.CaptureFixture[str],
     assert code == 1
     rows = [json.loads(line) for line in out.splitlines()]
     assert [Path(r["path"]).name for r in rows] == [
-        "a_rtstruct.dcm", "b_ct.dcm", "c_truncated.dcm", "notes.txt", "mr.dcm"]
+        "a_rtstruct.dcm", "b_ct.dcm", "c_truncated.dcm", "mr.dcm"]
     by_name = {Path(r["path"]).name: r for r in rows}
-    for name in ("c_truncated.dcm", "notes.txt"):
-        assert [f["code"] for f in by_name[name]["findings"]] == ["unreadable"], name
+    assert [f["code"] for f in by_name["c_truncated.dcm"]["findings"]] == ["unreadable"]
     assert by_name["b_ct.dcm"]["iod"] == "ct-image"
     assert err == ""  # no progress bar (not a terminal), no pydicom warnings
 
@@ -201,7 +206,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFix
                                                         folder: Path) -> None:
     code = main(["validate", "--format", "jsonl", str(folder)])
     out, err = capsys.readouterr()
-    assert code == 1 and len(out.splitlines()) == 5
+    assert code == 1 and len(out.splitlines()) == 4  # notes.txt is skipped, not reported
     assert err == ""
 
 

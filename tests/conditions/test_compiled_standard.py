@@ -14,8 +14,9 @@ import pytest
 from pydicom.data import get_testdata_files
 from pydicom.dataset import Dataset
 
-from conformance.conditions import EvalContext, evaluate
+from conformance.conditions import EvalContext
 from conformance.conditions.compiled import compile_expr
+from conformance.conditions.reference import evaluate
 from conformance.errors import StandardDataError
 from conformance.standard import load_standard
 

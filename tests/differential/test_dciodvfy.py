@@ -84,10 +84,6 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
           "not required."),
     Known("rtstruct.dcm", "dciodvfy_only", "type2-missing", "00201040", False,
           "Same as (0020,0052): Frame of Reference module is U in the RT Structure Set IOD."),
-    Known("reportsi.dcm", "dciodvfy_only", "vr-invalid", None, False,
-          "PS3.5 9.1 allows a single-digit component '0'; a UID '0' is syntactically valid "
-          "(not a registered root, which is not a VR rule). dciodvfy rejects 'nothing but "
-          "zero components'.", match="Nothing but zero components"),
     Known("JPEG2000.dcm", "dciodvfy_only", "defined-term", "00180015", True,
           "PS3.3 C.7.3.1 Body Part Examined (0018,0015): Defined Terms are in PS3.16 Annex L "
           "(e.g. WHOLEBODY; 'WHOLE BODY' is not one). The bundle has no PS3.16 tables, so "

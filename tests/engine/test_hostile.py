@@ -213,10 +213,10 @@ def test_item_overrun_reader() -> None:
 def test_an_unexpected_exception_is_an_internal_error_finding(monkeypatch: Any) -> None:
     from conformance.engine import api
 
-    def boom(self: Any, loaded: Any) -> Any:
+    def boom(self: Any, ctx: Any) -> Any:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(api.Validator, "_checked", boom)
+    monkeypatch.setattr(api.Validator, "_run", boom)
     report = conformance.validate(hostile.ct_small())
     assert [f.code for f in report.findings] == ["internal-error"]
     assert "RecursionError" in report.findings[0].message

@@ -78,13 +78,23 @@ def test_true_include_condition_applies_the_rows(tmp_path: Path) -> None:
 
 
 def test_undecidable_include_condition_is_noted_once(tmp_path: Path) -> None:
-    v = Validator(mini_variant(tmp_path, _top({"op": "unknown", "text": "it is a Tuesday"})))
+    # "X is not Y" with X absent: a data condition the dataset leaves open
+    cond = {"op": "ne", "attr": {"tag": "00181030", "scope": "root", "index": None,
+                                 "path": None}, "values": ["HEAD"]}
+    v = Validator(mini_variant(tmp_path, _top(cond)))
     r = v.validate(_with_extra())
     assert _codes(r) == []
     notes = [f for f in r.findings if f.code == "condition-not-checked"
              and "Included macro" in f.message]
     assert len(notes) == 1 and notes[0].severity == "info"
     assert "Required if" in notes[0].message
+    assert "ProtocolName (0018,1030) is absent" in notes[0].message
+
+
+def test_process_include_condition_is_not_noted(tmp_path: Path) -> None:
+    v = Validator(mini_variant(tmp_path, _top({"op": "unknown", "text": "it is a Tuesday"})))
+    r = v.validate(_with_extra())
+    assert [f for f in r.findings if f.code == "condition-not-checked"] == []
 
 
 def test_include_condition_is_decided_per_item(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pydicom.dataset import Dataset
 
 from conformance.engine.api import Validator
 from conformance.engine.input import load
-from conformance.engine.presence import module_status, table_tags
+from conformance.engine.presence import module_present_fn, module_status, table_tags
 from conformance.engine.report import Report
 from tests.engine.datasets import ct_dataset
 from tests.helpers.mini_variants import (
@@ -70,11 +70,11 @@ def test_module_present_follows_includes_of_unlisted_tables(tmp_path: Path) -> N
     ds = ct_dataset()
     ds.add_new(0x00281101, "US", [256, 0, 16])
     ctx = v.context(load(ds))
-    assert ctx.module_present()("palette-lut", "module") is True
+    assert module_present_fn(ctx)("palette-lut", "module") is True
     del ds[0x00281101]
     ctx = v.context(load(ds))
-    assert ctx.module_present()("palette-lut", "module") is False
-    assert ctx.module_present()("no-such-table", "module") is None
+    assert module_present_fn(ctx)("palette-lut", "module") is False
+    assert module_present_fn(ctx)("no-such-table", "module") is None
 
 
 # -- a Mandatory module without any unconditional Type 1/2 row (like Cine) ------------

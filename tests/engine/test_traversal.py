@@ -8,10 +8,10 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import CheckInfo
 from conformance.engine.traversal import traverse
 from tests.engine.datasets import ct_dataset, mini_validator
 

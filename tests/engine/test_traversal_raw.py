@@ -23,10 +23,10 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian
 
-from conformance.checks.registry import CheckInfo
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import CheckInfo
 from conformance.engine.traversal import traverse
 from conformance.engine.values import AsRead, convertible, stored_vr
 from conformance.standard import load_standard

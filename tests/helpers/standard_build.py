@@ -36,7 +36,7 @@ def excerpt_standard(tmp_path_factory: pytest.TempPathFactory) -> Path:
             missing = [str(p) for p in EXCERPT_PARTS.values() if not p.is_file()]
             if missing:
                 pytest.skip(f"../shared not available ({missing[0]})")
-            from conformance.build.pipeline import build
+            from conformance.compiler.pipeline import build
 
             out = tmp_path_factory.mktemp("excerpt-standard") / "std"
             build({4: EXCERPT_PARTS[4], 6: EXCERPT_PARTS[6], 5: EXCERPT_PARTS[5]},
@@ -127,7 +127,7 @@ def tiny_documents() -> dict[str, dict[str, Any]]:
 def write_tiny_standard(folder: Path, *, compress: bool = False, tables_zip: bool = True,
                         documents: dict[str, dict[str, Any]] | None = None) -> Path:
     """Write ``tiny_documents()`` (or ``documents``) as a build folder through the writer."""
-    from conformance.build.writer import write_build
+    from conformance.compiler.writer import write_build
 
     docs = copy.deepcopy(documents if documents is not None else tiny_documents())
     write_build(folder, docs, compress=compress, tables_zip=tables_zip)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.registry import ENGINE_CODES, all_codes
+from conformance.engine.registry import ENGINE_CODES, all_codes
 from conformance.report.codes import describe, help_uri, uri_for_reference_text
 
 BASE = "https://dicom.nema.org/medical/dicom/current/output/html/"

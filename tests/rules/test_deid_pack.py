@@ -12,7 +12,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
 import conformance
-from conformance.build.deid_pack import generate, pack_yaml
+from conformance.compiler.deid_pack import generate, pack_yaml
 from conformance.standard import load_standard
 from conformance.tags import TagPattern
 from tests.conftest import shared_file

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import conformance
 from conformance.errors import StandardDataError
 from conformance.standard import DictEntry, Standard, bundled_path, load_standard
 from conformance.standard import loader as loader_mod
@@ -176,7 +175,7 @@ def test_wrong_top_level_key(tiny: Path) -> None:
 def test_bundled_path_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pkg = tmp_path / "site" / "conformance"
     pkg.mkdir(parents=True)
-    monkeypatch.setattr(conformance, "__file__", str(pkg / "__init__.py"))
+    monkeypatch.setattr(loader_mod, "PACKAGE_DIR", pkg)
     assert bundled_path() is None
     with pytest.raises(StandardDataError, match="no bundled standard"):
         loader_mod.load_standard(None)

@@ -15,7 +15,6 @@ from typing import Any
 
 from pydicom import charset as pd_charset
 
-from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
     charsets,
     charsets_of,
@@ -31,6 +30,7 @@ from conformance.checks.values._common import (
 )
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import dataset_check, element_check
 
 REF_TERMS = Reference(part=3, section="C.12.1.1.2")
 REF_TEXT = Reference(part=5, section="6.1")

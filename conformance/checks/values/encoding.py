@@ -16,10 +16,10 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.valuerep import VR
 
-from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import as_read, make
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import dataset_check
 
 REF_ITEMS = Reference(part=5, section="7.5")
 REF_VR = Reference(part=5, section="6.2")

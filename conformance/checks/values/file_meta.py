@@ -16,13 +16,13 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID_dictionary
 
-from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import as_read, make, uid_entry
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
 from conformance.checks.values.vr_syntax import check_vr_syntax
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import dataset_check
 
 REF = Reference(part=10, section="7.1")
 REF_TS = Reference(part=5, section="10")

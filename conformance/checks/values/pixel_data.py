@@ -16,10 +16,10 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import items_of, make, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import dataset_check
 
 REF_LENGTH = Reference(part=5, section="8.1.1")
 REF_BITS = Reference(part=3, section="C.7.6.3.1")

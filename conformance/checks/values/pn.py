@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     by_severity,
     element_vr,
@@ -24,6 +23,7 @@ from conformance.checks.values._common import (
 )
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 
 REF = Reference(part=5, section="6.2.1", table="6.2-1")
 _WORDS = re.compile(r"[^\s,]+")

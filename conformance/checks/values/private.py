@@ -14,10 +14,10 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.registry import dataset_check
 from conformance.checks.values._common import converted_text, items_of, make, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.registry import dataset_check
 from conformance.tags import tag_display
 
 REF = Reference(part=5, section="7.8.1")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     REF_UID_REGISTRY,
     cache_of,
@@ -19,6 +18,7 @@ from conformance.checks.values._common import (
     stored_text,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 from conformance.tags import tag_display
 
 REF_ELEMENT = Reference(part=6, section="6")

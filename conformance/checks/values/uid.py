@@ -1,8 +1,10 @@
 """UID values (PS3.5 Section 9.1): syntax, padding, and what a UID's root names.
 
 Syntax: at most 64 characters, digits and dots, no empty component, no leading zero in
-a component (a lone "0" is allowed); a value field of odd length is padded with a single
-trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1, referenced by 9.1).
+a component (a lone "0" component is allowed), two components at least (PS3.5 9:
+``UID = <org root>.<suffix>``, so a UID "0" is invalid); a value field of odd length is
+padded with a single trailing NUL. The first arc of an OID is 0, 1 or 2 (ISO/IEC 9834-1,
+referenced by 9.1).
 Known UIDs are named from the UID registry (PS3.6 Table A-1) of the standard in use
 when the validation option ``uid_roots`` is set; a UID under the DICOM root
 1.2.840.10008 that the registry does not list is always reported (info).
@@ -14,7 +16,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     REF_UID_REGISTRY,
     by_severity,
@@ -27,6 +28,7 @@ from conformance.checks.values._common import (
     vr_table,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 
 REF = Reference(part=5, section="9.1")
 REF_REGISTRY = REF_UID_REGISTRY
@@ -50,6 +52,11 @@ def uid_problems(uid: str, max_length: int = _FALLBACK_MAX) -> list[tuple[str, s
         out.append(("error", "leading '.'"))
     elif "" in comps:
         out.append(("error", "empty component ('..')"))
+    if len(comps) == 1 and comps[0]:
+        # PS3.5 9: "UID = <org root>.<suffix>": a root and a suffix, so two components
+        # at least; 9.1's component rules (a lone "0" is a valid component) apply to each
+        out.append(("error", "a single component: PS3.5 9 defines a UID as "
+                             "<org root>.<suffix> (two components at least)"))
     lead = [c for c in comps if len(c) > 1 and c.startswith("0")]
     if lead:
         out.append(("error", f"component {lead[0]!r} has a leading zero"))

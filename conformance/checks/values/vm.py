@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     cache_of,
     element_vr,
@@ -20,6 +19,7 @@ from conformance.checks.values._common import (
     scope_of,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 
 REF = Reference(part=5, section="6.4")
 _SKIP_VRS = frozenset({"SQ", "UN", "OB", "OW", "OF", "OD", "OL", "OV", "UT", "UR", "LT", "ST"})

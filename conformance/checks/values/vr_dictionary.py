@@ -16,7 +16,6 @@ from typing import Any
 
 from pydicom.dataelem import RawDataElement
 
-from conformance.checks.registry import element_check
 from conformance.checks.values._common import (
     REF_VR_TABLE,
     as_read,
@@ -25,6 +24,7 @@ from conformance.checks.values._common import (
     scope_of,
 )
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import element_check
 from conformance.engine.values import FileFacts, ItemScope, file_facts
 
 REF = REF_VR_TABLE

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from conformance.checks.registry import dataset_check, element_check
 from conformance.checks.values._common import (
     BINARY_VRS,
     REF_VR_TABLE,
@@ -29,6 +28,7 @@ from conformance.checks.values._common import (
 )
 from conformance.checks.values._vrspec import VRSpec, specs
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.registry import dataset_check, element_check
 
 REF = REF_VR_TABLE
 REF_EVEN = Reference(part=5, section="7.1.1")

@@ -16,9 +16,9 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pydicom.uid import UID_dictionary
 
-from conformance.checks.registry import CheckInfo, discover
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
+from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.traversal import traverse
 from conformance.standard import DictEntry, load_standard
 

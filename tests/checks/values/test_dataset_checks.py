@@ -193,9 +193,16 @@ def test_bad_vr_file() -> None:
 
 
 def test_reportsi_with_empty_number_tags() -> None:
-    # Empty IS/DS values are not findings; 'Enter text' is a PN typed without '^'.
+    # Empty IS/DS values are not findings; 'Enter text' is a PN typed without '^'; the
+    # referenced SOP Class / Instance UIDs "0" have one component (PS3.5 9: a UID is
+    # <org root>.<suffix>), as dciodvfy also reports.
+    ref = "(0040,A730)[4].(0040,A730)"
     assert _mine("reportsi_with_empty_number_tags.dcm") == [
-        ("pn-format", "warning", "(0040,A730)[1].(0040,A123)")]
+        ("pn-format", "warning", "(0040,A730)[1].(0040,A123)"),
+        ("uid-invalid", "error", f"{ref}[0].(0040,A730)[0].(0008,1199)[0].(0008,1150)"),
+        ("uid-invalid", "error", f"{ref}[0].(0040,A730)[0].(0008,1199)[0].(0008,1155)"),
+        ("uid-invalid", "error", f"{ref}[1].(0008,1199)[0].(0008,1150)"),
+        ("uid-invalid", "error", f"{ref}[1].(0008,1199)[0].(0008,1155)")]
 
 
 def test_empty_charset_lei() -> None:

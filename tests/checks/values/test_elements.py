@@ -120,7 +120,7 @@ def test_pn_never_raises(text: str) -> None:
 
 
 # -- uid ---
-@pytest.mark.parametrize("uid", ["1.2.840.10008.1.2.1", "0", "2.25.1234567890", "1.0.2"])
+@pytest.mark.parametrize("uid", ["1.2.840.10008.1.2.1", "0.0", "2.25.1234567890", "1.0.2"])
 def test_uid_clean(uid: str) -> None:
     assert uid_problems(uid) == []
 
@@ -128,6 +128,7 @@ def test_uid_clean(uid: str) -> None:
 @pytest.mark.parametrize(("uid", "why"), [
     ("1.2.03", "leading zero"), ("1.2.", "trailing"), ("1..2", "empty component"),
     ("1.2.a", "characters"), ("1." + "1" * 70, "more than 64"), (".1.2", "leading '.'"),
+    ("0", "<org root>.<suffix>"), ("12345", "two components"),
 ])
 def test_uid_invalid(uid: str, why: str) -> None:
     problems = uid_problems(uid)
@@ -139,7 +140,7 @@ def test_uid_first_arc_warning() -> None:
         ("warning", "first arc 9 is not 0, 1 or 2 (ISO/IEC 9834-1 root)")]
 
 
-@given(st.from_regex(r"\A(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5})){0,8}\Z"))
+@given(st.from_regex(r"\A(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5})){1,8}\Z"))
 def test_uid_valid_generated(uid: str) -> None:
     assert [p for p in uid_problems(uid) if p[0] == "error"] == []
 

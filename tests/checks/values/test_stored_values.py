@@ -95,7 +95,7 @@ def _found(ds: Dataset, std: Any, facts: ReadFacts, ctx: Any = None
     if ctx is None:
         found = run_checks(ds, std, *VALUE_CHECKS, file_meta=ds.file_meta, facts=facts)
     else:
-        from conformance.checks.registry import discover
+        from conformance.engine.registry import discover
         from conformance.engine.traversal import traverse
 
         wanted = tuple(f"conformance.checks.values.{m}." for m in VALUE_CHECKS)

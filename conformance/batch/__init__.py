@@ -1,0 +1,1 @@
+"""Batches: folder walks, study/series summaries, cross-file consistency, BatchReport."""

@@ -1,0 +1,59 @@
+"""A batch as it streams past: skipped inputs, series/study groups, consistency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from conformance.batch.consistency import Consistency
+from conformance.batch.groups import Groups
+from conformance.engine.finding import Finding
+from conformance.engine.report import Report
+from conformance.inputs.walk import SkipLog
+
+
+class Batch:
+    """Feeds each report to the groups and the consistency reduce; after the last one,
+    the cross-file findings come out as one extra report per file they are about
+    (``Report.cross_file``), so every output format carries them."""
+
+    def __init__(self, skipped: SkipLog | None = None, standard: Any = None) -> None:
+        self.skipped = skipped if skipped is not None else SkipLog()
+        self.groups = Groups()
+        self.consistency = Consistency()
+        self.standard = standard
+        self.count = 0
+        self.cross_file: list[tuple[str, Finding]] = []
+
+    def add(self, report: Report) -> None:
+        if report.cross_file:
+            return
+        self.groups.add(report)
+        if report.digest is not None:
+            self.consistency.add(report.digest, self.count)
+        self.count += 1
+
+    def stream(self, reports: Iterable[Report]) -> Iterator[Report]:
+        for r in reports:
+            self.add(r)
+            yield r
+        yield from self.cross_file_reports()
+
+    def _keyword(self, tag: int) -> str:
+        entry = self.standard.dictionary.get(tag) if self.standard is not None else None
+        if entry is not None and entry.keyword:
+            return str(entry.keyword)
+        from conformance.engine.path import keyword_of
+
+        return keyword_of(tag)
+
+    def cross_file_reports(self) -> list[Report]:
+        """The cross-file findings, one report per file (in input order)."""
+        self.cross_file = self.consistency.findings(self._keyword)
+        by_path: dict[str, list[Finding]] = {}
+        for path, f in self.cross_file:
+            by_path.setdefault(path, []).append(f)
+        std = {"edition": getattr(self.standard, "edition", None)}
+        return [Report(path=p, sop_class_uid=None, iod=None, iod_name="cross-file consistency",
+                       findings=fs, standard=std, cross_file=True)
+                for p, fs in by_path.items()]

@@ -1,0 +1,191 @@
+"""Cross-file consistency: the *reduce* step over per-file digests.
+
+``Consistency`` is a small, picklable, mergeable accumulator: ``add`` one file's
+``FileDigest`` (with its position in the input), ``merge`` two partial states (in any
+grouping: the result, and the findings, do not depend on how the files were split), then
+``findings()``. It keeps, per entity instance (a Study, Series or Frame of Reference UID)
+and attribute, each distinct value hash with the first file that had it and a count; and
+per SOP Instance UID its first file. Memory grows with the number of series, plus a few
+hundred bytes per file for the SOP Instance UIDs.
+
+Codes (PS3.3 A.1.2: the attributes of one Information Entity describe one real-world
+object, so every instance that references it carries the same values):
+
+- ``inconsistent-patient``: Patient IE attributes differ within one study (e.g. two
+  Patient IDs under one Study Instance UID);
+- ``inconsistent-study``, ``inconsistent-series``, ``inconsistent-frame-of-reference``,
+  ``inconsistent-equipment``: likewise within one Study / Series / Frame of Reference UID
+  (Equipment within a series);
+- ``duplicate-sop-instance``: one SOP Instance UID in two files whose content differs
+  or that are in two series (PS3.3 C.12.1.1.1: the UID identifies one instance);
+- ``duplicate-file``: identical copies of one instance (warning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from conformance.engine.digest import FileDigest
+from conformance.engine.finding import Finding, Reference
+from conformance.engine.path import keyword_of
+from conformance.engine.registry import ENGINE_CODES
+
+ENTITY_CODES: dict[str, str] = {
+    "Patient": "inconsistent-patient",
+    "Study": "inconsistent-study",
+    "Series": "inconsistent-series",
+    "Frame of Reference": "inconsistent-frame-of-reference",
+    "Equipment": "inconsistent-equipment",
+}
+ENTITY_WITHIN: dict[str, str] = {
+    "Patient": "study", "Study": "study", "Series": "series",
+    "Frame of Reference": "frame of reference", "Equipment": "series",
+}
+# Each code's severity; meanings and citations are in conformance.engine.registry
+# ENGINE_CODES (one documented entry per code).
+SEVERITY: dict[str, str] = {
+    "inconsistent-patient": "error", "inconsistent-study": "error",
+    "inconsistent-series": "error", "inconsistent-frame-of-reference": "error",
+    "inconsistent-equipment": "warning", "duplicate-sop-instance": "error",
+    "duplicate-file": "warning",
+}
+
+
+def _reference(code: str) -> Reference:
+    cite = ENGINE_CODES[code][1].split()[1]
+    return Reference(part=3, section=cite)
+
+
+@dataclass(slots=True)
+class _Seen:
+    """A distinct value: the first two files (by input position) that had it, and a
+    count."""
+
+    index: int
+    path: str
+    shown: str
+    count: int = 1
+    index2: int = -1
+    path2: str = ""
+
+    def take(self, other: _Seen) -> None:
+        firsts = sorted({(self.index, self.path), (other.index, other.path),
+                         *([(self.index2, self.path2)] if self.index2 >= 0 else []),
+                         *([(other.index2, other.path2)] if other.index2 >= 0 else [])})
+        (self.index, self.path), second = firsts[0], firsts[1] if len(firsts) > 1 else None
+        if second is not None:
+            self.index2, self.path2 = second
+        self.count += other.count
+
+
+@dataclass
+class Consistency:
+    """The reduce state (see module docstring)."""
+
+    # (entity, key hash) -> tag -> value hash -> _Seen
+    entities: dict[tuple[str, str], dict[int, dict[str, _Seen]]] = field(default_factory=dict)
+    key_shown: dict[tuple[str, str], str] = field(default_factory=dict)
+    # SOP Instance hash -> (content hash, series hash) -> _Seen (shown: the UID as shown)
+    sops: dict[str, dict[tuple[str | None, str | None], _Seen]] = field(default_factory=dict)
+
+    def add(self, digest: FileDigest, index: int) -> None:
+        """Fold one file's digest in (``index``: its position in the input)."""
+        path = digest.path or f"<input {index}>"
+        for e in digest.entities:
+            k = (e.entity, e.key)
+            self.key_shown.setdefault(k, e.key_shown)
+            tags = self.entities.setdefault(k, {})
+            for tag, h, shown in e.values:
+                self._put(tags.setdefault(tag, {}), h, _Seen(index, path, shown))
+        if digest.sop_instance is not None:
+            self._put(self.sops.setdefault(digest.sop_instance, {}),
+                      (digest.content, digest.series),
+                      _Seen(index, path, digest.sop_shown or ""))
+
+    @staticmethod
+    def _put(values: dict, key: object, seen: _Seen) -> None:  # type: ignore[type-arg]
+        got = values.get(key)
+        if got is None:
+            values[key] = seen
+        else:
+            got.take(seen)
+
+    def merge(self, other: Consistency) -> Consistency:
+        """Fold another partial state in (associative and commutative); returns self."""
+        for k, tags in other.entities.items():
+            self.key_shown.setdefault(k, other.key_shown[k])
+            mine = self.entities.setdefault(k, {})
+            for tag, values in tags.items():
+                into = mine.setdefault(tag, {})
+                for h, seen in values.items():
+                    self._put(into, h, _copy(seen))
+        for sop, variants in other.sops.items():
+            into_s = self.sops.setdefault(sop, {})
+            for key, seen in variants.items():
+                self._put(into_s, key, _copy(seen))
+        return self
+
+    def findings(self, keyword: Callable[[int], str] = keyword_of) -> list[tuple[str, Finding]]:
+        """``(path of the file the finding is about, Finding)``, in a stable order: by the
+        input position of that file, then code."""
+        out: list[tuple[int, str, Finding]] = []
+        for (entity, _), tags in self.entities.items():
+            code = ENTITY_CODES[entity]
+            severity = SEVERITY[code]
+            key_shown = self.key_shown[(entity, _)]
+            for tag, values in tags.items():
+                if len(values) < 2:
+                    continue
+                ranked = sorted(values.values(), key=lambda s: s.index)
+                first = ranked[0]
+                kw = keyword(tag)
+                for other in ranked[1:]:
+                    msg = (f"{kw} differs within {ENTITY_WITHIN[entity]} {key_shown}: "
+                           f"'{other.shown}' in {_files(other.count)} (first {other.path}) "
+                           f"but '{first.shown}' in {_files(first.count)} (first {first.path})")
+                    out.append((other.index, other.path, Finding(
+                        code=code, severity=severity, message=msg,  # type: ignore[arg-type]
+                        tag=f"{tag:08X}", keyword=kw, path=f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
+                        keyword_path=kw, reference=_reference(code), source="cross-file")))
+        for variants in self.sops.values():
+            ranked = sorted(variants.items(), key=lambda kv: kv[1].index)
+            (_, series0), first = ranked[0]
+            if len(ranked) == 1:
+                if first.count > 1:
+                    out.append((first.index2, first.path2, Finding(
+                        code="duplicate-file", severity="warning",
+                        message=f"SOP Instance UID {first.shown}: {first.path2} is an "
+                                f"identical copy of {first.path}"
+                                + (f" ({first.count} copies in all)" if first.count > 2 else ""),
+                        tag="00080018", keyword="SOPInstanceUID", path="(0008,0018)",
+                        keyword_path="SOPInstanceUID",
+                        reference=_reference("duplicate-file"), source="cross-file")))
+                continue
+            for (_content, series), other in ranked[1:]:
+                why = "in another series" if series != series0 else "with different content"
+                out.append((other.index, other.path, Finding(
+                    code="duplicate-sop-instance", severity="error",
+                    message=f"SOP Instance UID {first.shown} is used by {other.path} {why} "
+                            f"than {first.path}",
+                    tag="00080018", keyword="SOPInstanceUID", path="(0008,0018)",
+                    keyword_path="SOPInstanceUID",
+                    reference=_reference("duplicate-sop-instance"), source="cross-file")))
+        out.sort(key=lambda t: (t[0], t[2].code, t[2].tag or "", t[2].message))
+        return [(p, f) for _, p, f in out]
+
+
+def _copy(s: _Seen) -> _Seen:
+    return _Seen(s.index, s.path, s.shown, s.count, s.index2, s.path2)
+
+
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n} files"
+
+
+def reduce(digests: Iterable[tuple[int, FileDigest]]) -> Consistency:
+    """A Consistency of ``(input position, digest)`` pairs."""
+    c = Consistency()
+    for i, d in digests:
+        c.add(d, i)
+    return c

@@ -1,0 +1,60 @@
+"""Many inputs through one Validator: lazily, in input order, in one or N processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+from typing import Any
+
+from conformance.engine.report import Report
+from conformance.engine.workers import ordered_map, worker_count
+from conformance.inputs.items import Item, expand
+from conformance.inputs.walk import SkipLog, WalkOptions
+
+_WORKER: Any = None
+
+
+def _init_worker(validator: Any) -> None:
+    global _WORKER
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
+    _WORKER = validator  # unpickled: the Validator re-created itself from its config
+
+
+def _validate(item: Item) -> Report:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.validate_item(item)  # type: ignore[no-any-return]
+
+
+def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[Report]:
+    """Reports of ``items`` in order; ``jobs`` > 1 uses a process pool with a bounded
+    number of items in flight (a folder walk is never read ahead), of at most one worker
+    per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
+    costs its own input only, reported as ``internal-error``."""
+    it = iter(items)
+    head = list(islice(it, jobs))  # -j 40 on three files starts three workers
+    jobs = worker_count(jobs, len(head))
+    if jobs <= 1:
+        for item in chain(head, it):
+            yield validator.validate_item(item)
+        return
+
+    def died(item: Item, exc: BaseException) -> Report:
+        return validator.failed(item.path, "the worker process validating this input "  # type: ignore[no-any-return]
+                                f"died ({exc}; out of memory or a crash in a decoder): "
+                                "it was not checked")
+
+    yield from ordered_map(_validate, chain(head, it), jobs, on_death=died,
+                           initializer=_init_worker, initargs=(validator,))
+
+
+def validate_items(validator: Any, objs: Iterable[Any], *, jobs: int = 1,
+                   include: Iterable[str] = (), exclude: Iterable[str] = (),
+                   strict_inputs: bool = False, skipped: SkipLog | None = None
+                   ) -> Iterator[Report]:
+    """``Validator.validate_many``: expand folders lazily, then ``run_items``."""
+    if jobs < 1:
+        raise ValueError(f"jobs={jobs}: need at least 1")
+    options = WalkOptions(tuple(include), tuple(exclude))
+    return run_items(validator, expand(objs, options, skipped, strict_inputs), jobs)

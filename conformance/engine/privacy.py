@@ -1,0 +1,192 @@
+"""Patient data out of reports: values of the attributes PS3.15 Table E.1-1 removes or
+replaces are masked in finding messages (``'<PN, 12 characters>'``) and identities.
+
+The table comes from the loaded standard's ``deidentification.json`` (its Basic Profile
+action: X, Z, D, U or a combination). Every finding message of a dataset, rule packs'
+included, passes through one ``Masker`` built from that dataset's identifying values, so
+a check does not have to know which of the values it quotes are sensitive. UIDs used as
+group keys (study, series) are shown as a short hash, so grouping stays readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+
+_TABLES: dict[int, tuple[Any, frozenset[int], tuple[tuple[int, int], ...]]] = {}
+
+
+def identifying(standard: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+    """(exact tags, (mask, value) patterns) of PS3.15 Table E.1-1 in ``standard``.
+
+    A standard without the table falls back to every PN, DA, DT and TM attribute being
+    treated as identifying (see ``is_identifying``); never to nothing.
+    """
+    hit = _TABLES.get(id(standard))
+    if hit is not None and hit[0] is standard:
+        return hit[1], hit[2]
+    exact: set[int] = set()
+    masks: list[tuple[int, int]] = []
+    for row in getattr(standard, "deidentification", None) or ():
+        text = str(row.get("tag", "")).upper()
+        if len(text) != 8:
+            continue
+        if "X" in text:
+            mask = int("".join("0" if c == "X" else "F" for c in text), 16)
+            masks.append((mask, int(text.replace("X", "0"), 16)))
+        else:
+            exact.add(int(text, 16))
+    _TABLES[id(standard)] = (standard, frozenset(exact), tuple(masks))
+    return frozenset(exact), tuple(masks)
+
+
+_FALLBACK_VRS = frozenset({"PN", "DA", "DT", "TM"})
+
+
+# File Meta elements that repeat an identifying dataset value (PS3.10 7.1: Media Storage
+# SOP Instance UID is the SOP Instance UID, which Table E.1-1 replaces).
+FILE_META_IDENTIFYING = frozenset({0x00020003})
+
+
+def is_identifying(tag: int, table: tuple[frozenset[int], tuple[tuple[int, int], ...]],
+                   vr: str | None = None) -> bool:
+    """Whether Table E.1-1 removes or replaces ``tag``. Private Creator elements name a
+    vendor's block, not the patient, and stay visible (PS3.5 7.8.1)."""
+    if tag >> 16 & 1 and 0x10 <= tag & 0xFFFF <= 0xFF:
+        return False
+    if tag in FILE_META_IDENTIFYING:
+        return True
+    exact, masks = table
+    if not exact and not masks:
+        return vr in _FALLBACK_VRS
+    return tag in exact or any(tag & m == v for m, v in masks)
+
+
+def mask(value: str, vr: str | None) -> str:
+    """``<PN, 12 characters>``: what is shown instead of an identifying value."""
+    return f"<{vr or 'value'}, {len(value)} characters>"
+
+
+def pseudonym(value: str) -> str:
+    """A short stable hash shown instead of a UID used as a group key."""
+    return "<UI " + hashlib.blake2b(value.encode(), digest_size=6).hexdigest() + ">"
+
+
+def _vr(elem: Any, tag: int) -> str | None:
+    vr = elem.VR
+    if vr is None:
+        try:
+            vr = dictionary_VR(tag)
+        except KeyError:
+            vr = None
+    return vr
+
+
+def _texts(elem: Any) -> Iterator[str]:
+    """The value as messages might quote it: stored text, converted values, PN parts."""
+    for text in _whole_texts(elem):
+        yield text
+        if "^" in text or "=" in text:
+            yield from re.split(r"[\^=]", text)
+
+
+def _whole_texts(elem: Any) -> Iterator[str]:
+    if type(elem) is RawDataElement:
+        raw = elem.value
+        if isinstance(raw, bytes):
+            text = raw.decode("latin-1", "replace").strip(" \x00")
+            yield text
+            yield from text.split("\\")
+    try:
+        value = elem.value if type(elem) is not RawDataElement else None
+    except Exception:  # noqa: BLE001 - unparsable: the stored text is enough
+        value = None
+    values: Iterable[Any] = value if isinstance(value, MultiValue | list | tuple) else (value,)
+    for v in values:
+        if v is None or isinstance(v, bytes | bytearray | Dataset):
+            continue
+        yield str(v).strip(" \x00")
+
+
+def _sequence(elem: Any, tag: int) -> bool:
+    vr = elem.VR
+    if vr == "SQ":
+        return True
+    return vr is None and _vr(elem, tag) == "SQ"
+
+
+def identifying_values(ds: Dataset, standard: Any,
+                       file_meta: Dataset | None = None) -> dict[str, str]:
+    """Each identifying value of ``ds`` (sequences included) and of its File Meta ->
+    its mask."""
+    table = identifying(standard)
+    found: dict[str, str] = {}
+
+    def visit(item: Dataset) -> None:
+        d = item._dict
+        for tag in list(d):
+            elem = d[tag]
+            if _sequence(elem, tag):
+                try:
+                    seq = item[tag].value or ()
+                except Exception:  # noqa: BLE001 - unparsable sequence: nothing to quote
+                    continue
+                for sub in seq:
+                    if isinstance(sub, Dataset):
+                        visit(sub)
+                continue
+            vr = _vr(elem, tag)
+            if not is_identifying(tag, table, vr):
+                continue
+            for text in _texts(elem):
+                if text and text.strip():
+                    found.setdefault(text, mask(text, vr))
+
+    visit(ds)
+    if file_meta is not None:
+        visit(file_meta)
+    return found
+
+
+class Masker:
+    """Replaces a dataset's identifying values in messages with their masks.
+
+    Values of three characters or more are replaced wherever they stand as a whole token
+    (not inside a longer word or number); shorter ones (``M``, ``42``) only where quoted,
+    so unrelated words are left alone. The ``repr`` form of each value is masked too.
+    """
+
+    def __init__(self, values: dict[str, str]) -> None:
+        forms: dict[str, str] = {}
+        for text, m in values.items():
+            forms.setdefault(text, m)
+            r = repr(text)[1:-1]
+            forms.setdefault(r, m)
+        self._masks = forms
+        if not forms:
+            self._re: re.Pattern[str] | None = None
+            return
+        parts = []
+        for text in sorted(forms, key=len, reverse=True):
+            e = re.escape(text)
+            if len(text) >= 3:
+                parts.append(rf"(?<![A-Za-z0-9]){e}(?![A-Za-z0-9])")
+            else:
+                parts.append(rf"(?<=['\"]){e}(?=['\"])")
+        self._re = re.compile("|".join(parts))
+
+    def __bool__(self) -> bool:
+        return self._re is not None
+
+    def __call__(self, message: str) -> str:
+        if self._re is None:
+            return message
+        return self._re.sub(lambda m: self._masks.get(m.group(0), mask(m.group(0), None)),
+                            message)

@@ -1,0 +1,83 @@
+"""DICOMDIR checks: offsets, record nesting (PS3.3 Table F.4-1), referenced files."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.fileset import FileSet
+
+from conformance.checks.dicomdir import allowed
+from conformance.engine.api import Validator
+from tests.helpers.testdata import pydicom_testdata
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    return Validator()
+
+
+def _codes(validator: Validator, obj: object) -> list[str]:
+    return [c for c in validator.validate(obj).codes() if c.startswith("dicomdir")]
+
+
+def test_record_nesting_table() -> None:
+    assert allowed(None, "PATIENT") and not allowed(None, "IMAGE")
+    assert allowed("PATIENT", "STUDY") and not allowed("PATIENT", "SERIES")
+    assert allowed("SERIES", "IMAGE") and allowed("SERIES", "SR DOCUMENT")
+    assert not allowed("SERIES", "STUDY")
+    assert allowed("IMAGE", "PRIVATE") and not allowed("IMAGE", "IMAGE")
+
+
+def test_pydicom_dicomdir_has_no_structural_error(validator: Validator) -> None:
+    r = validator.validate(pydicom_testdata("DICOMDIR"))
+    assert "iod-unknown" not in r.codes()
+    assert [f for f in r.findings if f.code.startswith("dicomdir") and f.severity == "error"] \
+        == []
+
+
+def test_image_record_at_the_root(validator: Validator) -> None:
+    path = Path(pydicom_testdata("DICOMDIR")).parent / "DICOMDIR-nopatient"
+    assert "dicomdir-record-nesting" in _codes(validator, path)
+
+
+def test_offset_to_nowhere(validator: Validator, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = pydicom.dcmread(pydicom_testdata("DICOMDIR"))
+    ds.DirectoryRecordSequence[0].OffsetOfTheNextDirectoryRecord = 12345
+    p = tmp_path / "DICOMDIR"
+    ds.save_as(p)
+    r = validator.validate(p)
+    offsets = [f for f in r.findings if f.code == "dicomdir-offset"]
+    assert len(offsets) == 1 and "12345" in offsets[0].message
+    assert offsets[0].keyword_path == "DirectoryRecordSequence[0].OffsetOfTheNextDirectoryRecord"
+
+
+def test_referenced_file_uids(validator: Validator, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    fs = FileSet()
+    for i in range(2):
+        ds = copy.deepcopy(base)
+        ds.SOPInstanceUID = f"{base.SOPInstanceUID}.{i}"
+        fs.add(ds)
+    fs.write(tmp_path)
+    assert _codes(validator, tmp_path / "DICOMDIR") == ["dicomdir-iod-unchecked"]
+    im = tmp_path / "PT000000" / "ST000000" / "SE000000" / "IM000001"
+    other = pydicom.dcmread(im)
+    other.SOPInstanceUID = other.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    other.save_as(im)
+    r = validator.validate(tmp_path / "DICOMDIR")
+    [f] = [f for f in r.findings if f.code == "dicomdir-uid-mismatch"]
+    assert "ReferencedSOPInstanceUIDInFile" in f.message and "IM000001" in f.message
+    assert "1.2.3.4" not in f.message  # the file's UID is not in the DICOMDIR: not quoted
+
+
+def test_in_memory_dicomdir_checks_structure_only(validator: Validator) -> None:
+    data = Path(pydicom_testdata("DICOMDIR")).read_bytes()
+    assert _codes(validator, data) == ["dicomdir-iod-unchecked"]

@@ -1,0 +1,117 @@
+"""No patient data in reports by default (PS3.15 Table E.1-1 values masked in every
+format, rule-pack messages included); ``show_values`` opts in."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from conformance.batch.collect import Batch
+from conformance.engine.api import Validator
+from conformance.engine.privacy import Masker, mask
+from conformance.report import FORMATS, writer
+from tests.helpers.testdata import pydicom_testdata
+
+# Values chosen to be unmistakable in any output, each also provoking a finding that
+# quotes it (bad formats, too long, not an enumerated value).
+IDENTIFYING = {
+    "PatientName": "Zzyzx^Quentin^Marlowe^Dr^Jr^Extra",     # 6 components: pn-format
+    "PatientID": "PIDQ" + "7" * 70,                          # LO longer than 64
+    "PatientBirthDate": "19691331",                          # no 13th month
+    "OtherPatientIDs": "OPIDQ\\OPIDR",
+    "ReferringPhysicianName": "Wexford^Hyacinth",
+    "InstitutionName": "Saint Quillon Infirmary",
+    "AccessionNumber": "ACCQ9988776655443322110",            # SH longer than 16
+    "PatientAddress": "12 Quarry Lane, Snodsbury",
+    "StudyDate": "2023021",                                  # 7 characters
+}
+RULES = """version: 1
+rules:
+  - id: site-name-check
+    severity: warning
+    message: "{keyword} is {value}, should be empty"
+    check: {absent: PatientAddress}
+"""
+
+
+@pytest.fixture
+def leaky(tmp_path: Path) -> Path:
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    for kw, v in IDENTIFYING.items():
+        setattr(ds, kw, v)
+    p = tmp_path / "leaky.dcm"
+    ds.save_as(p)
+    return p
+
+
+def _needles() -> list[str]:
+    out = []
+    for v in IDENTIFYING.values():
+        out.extend(x for x in v.split("\\") if len(x) >= 5)
+        out.extend(x for x in v.split("^") if len(x) >= 5)
+    return sorted(set(out))
+
+
+def _write_all(validator: Validator, paths: list[Path]) -> dict[str, str]:
+    out = {}
+    for fmt in FORMATS:
+        batch = Batch(standard=validator.standard)
+        stream = io.StringIO()
+        reports = batch.stream(validator.validate(p) for p in paths)
+        writer(fmt)(reports, standard_info={"edition": "x"}, stream=stream, batch=batch,
+                    show_info=True, group_by="file")
+        out[fmt] = stream.getvalue()
+    return out
+
+
+def test_no_identifying_value_in_any_format(leaky: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "site.yaml"
+    rules.write_text(RULES)
+    v = Validator(rules=[rules])
+    # A second file of the same study with another Patient ID: the cross-file finding
+    # must not quote either ID.
+    ds = pydicom.dcmread(leaky)
+    ds.PatientID = "PIDOTHERQ55"
+    ds.SOPInstanceUID = ds.SOPInstanceUID + ".9"
+    other = tmp_path / "other.dcm"
+    ds.save_as(other)
+    texts = _write_all(v, [leaky, other])
+    report = v.validate(leaky)
+    codes = set(report.codes())
+    # The findings that quote values were made (the masking had something to mask).
+    assert {"vr-invalid", "pn-format", "site-name-check"} <= codes, codes
+    assert any("<PN," in f.message or "<LO," in f.message for f in report.findings)
+    for fmt, text in texts.items():
+        for needle in _needles() + ["PIDOTHERQ55", "19691331", "2023021"]:
+            assert needle not in text, (fmt, needle)
+    assert "inconsistent-patient" in texts["json"]
+    # The UIDs that would link the report to the patient are not shown either.
+    assert str(pydicom.dcmread(leaky).StudyInstanceUID) not in texts["json"]
+
+
+def test_show_values_opts_in(leaky: Path) -> None:
+    r = Validator(show_values=True).validate(leaky)
+    text = json.dumps(r.to_dict())
+    assert "Marlowe" in text or "PIDQ7777" in text
+    assert r.identity is not None and r.identity.patient_id == IDENTIFYING["PatientID"]
+    masked = Validator().validate(leaky)
+    assert masked.identity is not None
+    assert masked.identity.patient_id == mask(IDENTIFYING["PatientID"], "LO")
+    # Show values survives pickling (process pools re-create the Validator).
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Validator(show_values=True))).show_values
+
+
+def test_masker_leaves_unrelated_words_alone() -> None:
+    m = Masker({"M": "<CS, 1 characters>", "Smith^John": "<PN, 10 characters>",
+                "Smith": "<PN, 5 characters>"})
+    assert m("Module usage M; value 'M' is not allowed") == \
+        "Module usage M; value '<CS, 1 characters>' is not allowed"
+    assert m("name 'Smith^John' has Smith") == \
+        "name '<PN, 10 characters>' has <PN, 5 characters>"
+    assert m("Smithsonian") == "Smithsonian"
