@@ -208,6 +208,18 @@ def test_item_overrun_reader() -> None:
     assert "inside an Item header" in str(item_overrun(hostile.item(body) + b"\xfe\xff", True))
 
 
+# -- found by the fuzz campaign -----------------------------------------------------------
+
+def test_an_integer_string_of_thousands_of_digits() -> None:
+    """atheris, 75,350 runs in: int() of a 29,340-digit IS value raised ValueError
+    (Python's integer string conversion limit) inside the VR syntax check."""
+    value = b"1" * 29_340
+    data = hostile.ct_small() + hostile.explicit(0x00200013, "IS", value)  # Instance Number
+    report = conformance.validate(data)
+    assert "internal-error" not in codes(report)
+    assert any("is outside -2^31..2^31-1" in m for m in messages(report, "vr-invalid"))
+
+
 # -- the guard ---------------------------------------------------------------------------
 
 def test_an_unexpected_exception_is_an_internal_error_finding(monkeypatch: Any) -> None:

@@ -138,8 +138,11 @@ def _is(v: str) -> Problem | None:
     t = v.strip(" ")
     if not _IS.fullmatch(t):
         return "error", f"{v!r} is not an integer"
-    if not _IS_MIN <= int(t) <= _IS_MAX:
-        return "error", f"{v!r} is outside -2^31..2^31-1"
+    # more than 10 digits is out of range; int() of thousands of digits raises
+    # ValueError (found by fuzzing: a 29,340-digit IS value)
+    if len(t.lstrip("+-").lstrip("0")) > 10 or not _IS_MIN <= int(t) <= _IS_MAX:
+        shown = v if len(v) <= 40 else v[:40] + "..."
+        return "error", f"{shown!r} is outside -2^31..2^31-1"
     return None
 
 
