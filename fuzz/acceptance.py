@@ -67,7 +67,18 @@ def build(folder: Path) -> tuple[list[str], list[str]]:
     return normal, hostile_names
 
 
+def _run(cmd: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run ``cmd``; (result, seconds, largest peak RSS in MiB of any child so far)."""
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                          timeout=3600, check=False)
+    seconds = time.monotonic() - t0
+    return proc, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
+    from conformance.report.safe import printable
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--keep", help="build the folder here and keep it")
     p.add_argument("-j", "--jobs", type=int, default=1)
@@ -79,36 +90,56 @@ def main(argv: list[str] | None = None) -> int:
     built = time.monotonic() - t0
     rules = root / "slow-regex.yaml"
     rules.write_text(hostile.rule_exponential_regex())
+    base = [sys.executable, "-m", "conformance.cli", "validate", str(folder), "--rules",
+            str(rules), "--no-progress", "-j", str(args.jobs)]
+    # 1. the default run: text report, what the walk skips listed
+    text_run, seconds, peak = _run([*base, "--show-skipped"])
+    lines = text_run.stdout.splitlines()
+    # 2. --strict-inputs: what the walk skips becomes an 'unreadable' report (JSON Lines)
     report = root / "report.jsonl"
-    cmd = [sys.executable, "-m", "conformance.cli", "validate", str(folder), "--rules",
-           str(rules), "--format", "jsonl", "-o", str(report), "--no-progress",
-           "-j", str(args.jobs)]
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
-    seconds = time.monotonic() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    strict_run, strict_seconds, strict_peak = _run(
+        [*base, "--strict-inputs", "--format", "jsonl", "-o", str(report)])
     records = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
-    reports = {os.path.basename(r["path"]): r for r in records if r.get("path")}
+    reports = {os.path.basename(r["path"]): r for r in records
+               if r.get("path") and not r.get("cross_file")}
     problems = []
-    if proc.returncode not in (0, 1):
-        problems.append(f"exit status {proc.returncode}")
-    if "Traceback" in proc.stderr:
-        problems.append("traceback on stderr")
+    for name, run in (("default", text_run), ("strict", strict_run)):
+        if run.returncode not in (0, 1):
+            problems.append(f"{name} run: exit status {run.returncode}")
+        if "Traceback" in run.stderr:
+            problems.append(f"{name} run: traceback on stderr")
+
+    def shown(name: str) -> str:
+        return printable(str(folder / name))
+
+    def in_text(name: str) -> str | None:
+        path = shown(name)
+        for line in lines:
+            if line.startswith("skipped ") and path in line:
+                return "skip"
+            if line.startswith(path):
+                return "report"
+        return None
+
     for name in normal:
-        if name not in reports:
+        if in_text(name) != "report" or name not in reports:
             problems.append(f"normal file not reported: {name}")
     for name in hostile_names:
         r = reports.get(name)
+        if in_text(name) is None:
+            problems.append(f"hostile entry neither reported nor skipped: {name!r}")
         if r is None or not r["findings"]:
-            problems.append(f"hostile entry without a finding or skip: {name!r}")
+            problems.append(f"hostile entry without a finding (--strict-inputs): {name!r}")
         elif any(f["code"] == "internal-error" for f in r["findings"]):
             problems.append(f"internal-error on {name!r}")
-    if peak >= RSS_LIMIT_MIB:
-        problems.append(f"peak RSS {peak:.0f} MiB >= {RSS_LIMIT_MIB} MiB")
+    worst = max(peak, strict_peak)
+    if worst >= RSS_LIMIT_MIB:
+        problems.append(f"peak RSS {worst:.0f} MiB >= {RSS_LIMIT_MIB} MiB")
     print(f"folder: {folder} ({len(normal)} normal, {len(hostile_names)} hostile entries, "
           f"built in {built:.0f} s)")
-    print(f"validate: exit {proc.returncode}, {seconds:.1f} s, peak RSS {peak:.0f} MiB "
-          f"(limit {RSS_LIMIT_MIB}), {len(reports)} files reported")
+    print(f"default run: exit {text_run.returncode}, {seconds:.1f} s, peak RSS {peak:.0f} MiB")
+    print(f"strict run:  exit {strict_run.returncode}, {strict_seconds:.1f} s, {len(reports)} "
+          f"files reported; peak RSS of both runs {worst:.0f} MiB (limit {RSS_LIMIT_MIB})")
     for name in hostile_names:
         r = reports.get(name)
         codes = sorted({f["code"] for f in r["findings"]}) if r else ["NOT REPORTED"]
@@ -116,9 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         if r:
             interesting = [f for f in r["findings"] if f["code"] not in
                            ("condition-not-checked", "not-in-iod", "slow")]
-            first = (interesting or r["findings"])[0]["message"][:110]
-        print(f"  {name!r:40} {', '.join(codes)[:60]:60} {first}")
-    print(f"stderr: {proc.stderr.strip()[:500] or '(empty)'}")
+            first = (interesting or r["findings"])[0]["message"][:100]
+        print(f"  {printable(name)!s:38} {in_text(name) or '-':6} "
+              f"{', '.join(codes)[:50]:50} {first}")
+    print(f"stderr: {(text_run.stderr + strict_run.stderr).strip()[:500] or '(empty)'}")
     print("OK" if not problems else "FAILED:\n  " + "\n  ".join(problems))
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
