@@ -107,12 +107,18 @@ def run_random(args: argparse.Namespace, target: Any, log: Log) -> dict[str, Any
             last = now
             log(f"{target.name}: {done} executions, {done / (now - started):.1f}/s, "
                 f"failures {sum(failures.values())}, peak RSS {peak_rss_mib():.0f} MiB")
+    return summary(args, "random", done, started, failures, coverage=None,
+                   slowest_seconds=round(slowest, 2), peak_rss_mib=round(peak_rss_mib(), 1))
+
+
+def summary(args: argparse.Namespace, engine: str, done: int, started: float,
+            failures: dict[str, int], **more: Any) -> dict[str, Any]:
+    """The campaign's closing JSON line."""
     elapsed = time.monotonic() - started
-    return {"target": target.name, "engine": "random", "seed": args.seed,
-            "executions": done, "seconds": round(elapsed, 1),
+    return {"target": args.target, "engine": engine, "seed": args.seed, "executions": done,
+            "seconds": round(elapsed, 1),
             "per_second": round(done / elapsed, 1) if elapsed else None,
-            "failures": failures, "coverage": None, "slowest_seconds": round(slowest, 2),
-            "peak_rss_mib": round(peak_rss_mib(), 1)}
+            "failures": failures, **more}
 
 
 def run_atheris_child(args: argparse.Namespace, target_cls: Any, corpus: Path) -> None:
@@ -209,12 +215,8 @@ def run_atheris(args: argparse.Namespace, log: Log) -> dict[str, Any]:
             seed += 1
         log(f"{done} executions so far, cov {cov} ft {ft}, peak RSS {peak} MiB, "
             f"failures {sum(failures.values())}")
-    elapsed = time.monotonic() - started
-    return {"target": args.target, "engine": "atheris", "seed": args.seed,
-            "executions": done, "seconds": round(elapsed, 1),
-            "per_second": round(done / elapsed, 1) if elapsed else None,
-            "failures": failures, "coverage": {"cov": cov, "ft": ft},
-            "peak_rss_mib": peak, "corpus_files": len(list(corpus.iterdir()))}
+    return summary(args, "atheris", done, started, failures, coverage={"cov": cov, "ft": ft},
+                   peak_rss_mib=peak, corpus_files=len(list(corpus.iterdir())))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,13 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         run_atheris_child(args, TARGETS[args.target], Path(args.corpus))
         return 0  # not reached: libFuzzer exits
     if engine == "atheris":
-        summary = run_atheris(args, log)
+        result = run_atheris(args, log)
     else:
         target = TARGETS[args.target](args.max_size)
         target.prepare()
-        summary = run_random(args, target, log)
-    log("summary " + json.dumps(summary, sort_keys=True))
-    return 1 if summary["failures"] else 0
+        result = run_random(args, target, log)
+    log("summary " + json.dumps(result, sort_keys=True))
+    return 1 if result["failures"] else 0
 
 
 if __name__ == "__main__":
