@@ -81,8 +81,27 @@ def test_a_deep_dataset_built_in_memory_does_not_raise() -> None:
         inner.ContentSequence = [child]
         inner = child
     inner.ValueType = "TEXT"
+    inner.PatientName = "Secret^Name"  # the masking walk reads every level
     report = conformance.validate(ds)
     assert codes(report)["nesting-too-deep"] == 1
+    assert "internal-error" not in codes(report)
+
+
+def test_identifying_values_of_a_deep_dataset() -> None:
+    """The privacy walk (masking) reads every level without recursion: the fuzz campaign
+    found a RecursionError there."""
+    from conformance.engine.privacy import identifying_values
+    from conformance.standard import load_standard
+
+    ds = Dataset()
+    inner = ds
+    for _ in range(3000):
+        child = Dataset()
+        inner.ContentSequence = [child]
+        inner = child
+    inner.PatientName = "Secret^Name"
+    found = identifying_values(ds, load_standard())
+    assert "Secret^Name" in found
 
 
 # -- item 10 -----------------------------------------------------------------------------
