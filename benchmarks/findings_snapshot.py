@@ -45,10 +45,25 @@ def testdata_files() -> dict[str, str]:
     return out
 
 
-def _entry(report: Any) -> dict[str, Any]:
+def _data_roots() -> list[str]:
+    """The folders holding the data sets (messages naming a folder, as DICOMDIR findings
+    do, are written relative to them: the snapshot must not depend on the machine)."""
+    roots = set()
+    for f in testdata_files().values():
+        p = Path(f)
+        for anchor in ("test_files", "data_store"):
+            if anchor in p.parts:
+                roots.add(str(Path(*p.parts[:p.parts.index(anchor)])))
+    return sorted(roots, key=len, reverse=True)
+
+
+def _entry(report: Any, roots: list[str]) -> dict[str, Any]:
     d = report.to_dict()
     d.pop("path", None)
     d.pop("standard", None)
+    for f in d["findings"]:
+        for root in roots:
+            f["message"] = f["message"].replace(root, "<data>")
     return d
 
 
@@ -72,10 +87,11 @@ def collect(files: Mapping[str, str] | None = None) -> dict[str, Any]:
     validator = Validator()
     files = testdata_files() if files is None else files
     out: dict[str, Any] = {}
+    roots = _data_roots()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, path in files.items():
-            out[name] = _entry(validator.validate(path))
+            out[name] = _entry(validator.validate(path), roots)
     return out
 
 
@@ -156,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + line)
         if args.aliases:
             # a split code counts as its former name: what is left is not a rename
-            from conformance.engine.catalogue import former_code
+            from conformance.catalogue import former_code
 
             diff = differences(old, rename_codes(snap, former_code))
             print(f"after mapping split codes to their former names: {len(diff)} files differ")

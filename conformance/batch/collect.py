@@ -8,7 +8,7 @@ from typing import Any
 from conformance.batch.consistency import Consistency
 from conformance.batch.groups import Groups
 from conformance.engine.finding import Finding
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.inputs.walk import SkipLog
 
 

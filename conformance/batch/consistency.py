@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from conformance.catalogue import catalogue
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
@@ -42,18 +43,14 @@ ENTITY_WITHIN: dict[str, str] = {
     "Patient": "study", "Study": "study", "Series": "series",
     "Frame of Reference": "frame of reference", "Equipment": "series",
 }
-# Each code's severity; meanings and citations are in conformance.engine.registry
-# ENGINE_CODES (one documented entry per code).
+# Each code's severity, meaning and citation: its catalogue entry (conformance.catalogue).
 SEVERITY: dict[str, str] = {
-    "inconsistent-patient": "error", "inconsistent-study": "error",
-    "inconsistent-series": "error", "inconsistent-frame-of-reference": "error",
-    "inconsistent-equipment": "warning", "duplicate-sop-instance": "error",
-    "duplicate-file": "warning",
-}
+    code: catalogue()[code].severity for code in sorted(ENGINE_CODES)
+    if code.startswith(("inconsistent-", "duplicate-"))}
 
 
 def _reference(code: str) -> Reference:
-    cite = ENGINE_CODES[code][1].split()[1]
+    cite = catalogue()[code].reference.split()[1]
     return Reference(part=3, section=cite)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from conformance.batch.collect import Batch
 from conformance.batch.groups import Group
 from conformance.engine.finding import Finding
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.inputs.walk import SkipLog, Skipped
 
 

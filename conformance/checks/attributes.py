@@ -6,12 +6,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import value_is_empty
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirements import PER_FRAME_FG
-from conformance.engine.undecided import expr_class, missing_names
-from conformance.engine.values import value_is_empty
+from conformance.engine.undecided import expr_class, missing_names, presumption_note
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 
 _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",
@@ -135,14 +135,18 @@ def _conditional(run: _Run, b: Bound, t: str) -> None:
                                            or not value_is_empty(b.scope.item, b.tag)):
             return  # no outcome of the condition can give a finding: skip evaluating it
     r = run.decide(b, cond)
+
+    def note() -> str:  # only for a finding: it evaluates the condition once more
+        return presumption_note(run.ctx, cond.get("expr"), b.eval_context(run.ctx))
+
     if r is True:
         if not present:
             run.report(b, f"type{t.lower()}-missing", "error",
-                       f"Missing attribute Type {t} Conditional {b.label(run.ctx)}")
+                       f"Missing attribute Type {t} Conditional {b.label(run.ctx)}{note()}")
         elif t == "1C" and value_is_empty(b.scope.item, b.tag):
             run.report(b, "type1c-empty", "error",
                        "Empty attribute (no value) Type 1C Conditional "
-                       f"{b.label(run.ctx)}")
+                       f"{b.label(run.ctx)}{note()}")
     elif r is False:
         if present and otherwise == "not_allowed":
             may = cond.get("may_if")
@@ -155,6 +159,6 @@ def _conditional(run: _Run, b: Bound, t: str) -> None:
             run.report(b, "not-allowed", "error",
                        "Attribute present when condition unsatisfied (which may not "
                        f"be present otherwise) Type {t} Conditional {b.label(run.ctx)}: "
-                       f"{cond.get('text', '')!r}")
+                       f"{cond.get('text', '')!r}{note()}")
     elif not present or otherwise == "not_allowed":
         run.not_checked(b, cond, f"Type {t} attribute")

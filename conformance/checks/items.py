@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pydicom.dataelem import DataElement
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import element, stored
 from conformance.engine.finding import Finding
 from conformance.engine.registry import dataset_check
-from conformance.engine.values import element, stored
 from conformance.engine.walk import bound_attributes
 
 

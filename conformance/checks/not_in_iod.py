@@ -9,6 +9,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import int_keys, stored
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items
@@ -20,7 +21,6 @@ from conformance.engine.requirements import (
     IodReq,
     matches_masks,
 )
-from conformance.engine.values import int_keys, stored
 from conformance.engine.walk import ItemScope
 
 _ITEM_PADDING = 0xFFFCFFFC  # PS3.5 7.8 Data Set Trailing Padding

@@ -1,4 +1,5 @@
-"""``conformance explain IOD``: an IOD's modules, or one module's attribute tree.
+"""``conformance explain NAME``: a finding code (its catalogue entry), an IOD's modules
+(or one module's attribute tree), or where an attribute (keyword or tag) is required.
 
 With ``--module`` the tree has every include expanded in place; each row says which
 table it comes from (``from``), so a row of the Code Sequence Macro shows as such.
@@ -8,23 +9,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conformance.catalogue import entry, render, suggest
+from conformance.catalogue import expand as codes_named
 from conformance.errors import UsageError
 from conformance.ids import slug, strip_caption
 from conformance.standard import Standard, load_standard
+from conformance.standard.usage import attribute_usage, format_usage
+from conformance.tags import parse_tag
 
 MAX_DEPTH = 12  # PS3.3 nests sequences ~6 deep; deeper means an include cycle
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
-        "explain", help="show an IOD's modules or a module's attributes from the standard",
-        description="IOD by name (\"CT Image\"), id (ct-image) or SOP Class UID.")
-    p.add_argument("iod", metavar="IOD")
+        "explain", help="explain a finding code, an IOD (modules) or an attribute (where used)",
+        description="NAME: a finding code (vr-invalid), an IOD by name (\"CT Image\"), id "
+                    "(ct-image) or SOP Class UID, or an attribute keyword or tag "
+                    "(PatientName, 00100010, \"(0010,0010)\").")
+    p.add_argument("iod", metavar="NAME")
     p.add_argument("--standard", metavar="DIR", type=Path,
                    help="build folder (default: the bundled standard)")
     p.add_argument("--module", metavar="NAME",
@@ -33,12 +41,60 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
+def _write(data: Any, text: str, fmt: str) -> int:
+    sys.stdout.write(json.dumps(data, indent=1, sort_keys=True) + "\n" if fmt == "json"
+                     else text)
+    return 0
+
+
+def _explain_code(name: str, fmt: str) -> int | None:
+    codes = codes_named(name)
+    entries = [e for e in (entry(c) for c in codes) if e is not None]
+    if not entries:
+        return None
+    data = [e.to_dict() for e in entries]
+    text = "".join(([f"{name} is a former name of: {', '.join(codes)}\n\n"]
+                    if codes != (name,) else []) + [render.text(e) for e in entries])
+    return _write(data if len(data) > 1 else data[0], text, fmt)
+
+
+def _attribute_tag(std: Standard, name: str) -> tuple[str, str] | None:
+    """(tag, display name) of a keyword or tag, else None."""
+    found = std.dictionary.by_keyword(name)
+    tag = found.tag if found is not None else None
+    if tag is None and not name.isalpha():
+        tag = name.upper() if re.fullmatch(r"[0-9A-Fa-f]{8}", name) else parse_tag(name)
+        found = std.dictionary.get(int(tag, 16)) if tag and "x" not in tag else None
+    if tag is None:
+        return None
+    return tag, (found.keyword or found.name) if found is not None else tag
+
+
+def _unknown(std: Standard, name: str) -> UsageError:
+    keywords = [e["keyword"] for e in std.dictionary.elements.values() if e.get("keyword")]
+    names = [s.get("name") or "" for s in std.iods.values()]
+    close = suggest(name) + suggest(name, keywords, 2) + suggest(name, names, 2)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return UsageError(f"no IOD matches {name!r} in the standard at {std.path} (edition "
+                      f"{std.edition}), nor any finding code or attribute keyword/tag{hint}")
+
+
 def run(args: argparse.Namespace) -> int:
+    if not args.module:
+        done = _explain_code(args.iod, args.format)
+        if done is not None:
+            return done
     std = load_standard(args.standard)
     iod_id = std.find_iod(args.iod)
+    if iod_id is None and not args.module:
+        attr = _attribute_tag(std, args.iod)
+        if attr is not None:
+            usage = attribute_usage(std, attr[0])
+            return _write({"attribute": {"tag": attr[0], "keyword": attr[1]},
+                           "usage": usage}, format_usage(attr[1], attr[0], usage),
+                          args.format)
     if iod_id is None:
-        raise UsageError(f"no IOD matches {args.iod!r} in the standard at {std.path} "
-                         f"(edition {std.edition})")
+        raise _unknown(std, args.iod)
     iod = std.iod(iod_id)
     if args.module:
         data = explain_module(std, iod, args.module)

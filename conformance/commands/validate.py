@@ -54,6 +54,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                     for n in Limits.names())
                         + " (README: Robustness)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
+                   help="report CODE at LEVEL (error|warning|info); a former code name "
+                        "sets all its codes (repeatable)")
     p.add_argument("--show-info", action="store_true",
                    help="list info findings in text output (they are counted either way)")
     p.add_argument("--no-presumptions", action="store_true",
@@ -118,14 +121,21 @@ def quiet_pydicom() -> None:
 
 def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
                    presumptions: bool = True, show_values: bool = False,
-                   limits: Limits = DEFAULT_LIMITS) -> Any:
+                   severity: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
+    from conformance.catalogue import severity_overrides
+
+    try:
+        levels = severity_overrides(list(severity))
+    except ValueError as exc:
+        raise UsageError(f"--{exc}") from None
     return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
-                     show_values=show_values, limits=limits)
+                     show_values=show_values, options={"severity": levels} if levels else None,
+                     limits=limits)
 
 
 def validate_item(validator: Any, item: Item) -> Any:
@@ -200,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
     items = _not_the_report(items, args.output)
     limits = DEFAULT_LIMITS.with_text(args.limit)
     validator = make_validator(args.standard, args.rules, args.iod,
-                               not args.no_presumptions, args.show_values, limits)
+                               not args.no_presumptions, args.show_values, args.severity,
+                               limits)
     batch = Batch(skipped, validator.standard)
     with ExitStack() as stack:
         stream, tty = _open_output(args.output, stack)

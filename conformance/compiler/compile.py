@@ -28,6 +28,8 @@ class Raw:
     elements: dict[str, Any] = field(default_factory=dict)
     uids: dict[str, Any] = field(default_factory=dict)
     vrs: dict[str, Any] = field(default_factory=dict)
+    # PS3.5 8.2: {transfer syntax UID: {"table", "photometric": {samples: [PI, ...]}}}
+    pixel_encodings: dict[str, Any] = field(default_factory=dict)
     deidentification: list[dict[str, Any]] | None = None
     # Which tables a part supplied when sources are mixed (manifest "supplies").
     supplies: dict[str, list[str]] = field(default_factory=dict)
@@ -83,7 +85,9 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
         "sop_classes": {"sop_classes": sop_classes},
         "dictionary": {"elements": dict(sorted(raw.elements.items())),
                        "uids": dict(sorted(raw.uids.items()))},
-        "vrs": {"vrs": dict(sorted(raw.vrs.items()))},
+        "vrs": {"vrs": dict(sorted(raw.vrs.items())),
+                **({"pixel_encodings": dict(sorted(raw.pixel_encodings.items()))}
+                   if raw.pixel_encodings else {})},
     }
     if raw.deidentification is not None:
         documents["deidentification"] = {"attributes": list(raw.deidentification)}

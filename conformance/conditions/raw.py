@@ -19,7 +19,7 @@ from conformance.conditions.leaves import element_values, is_empty, strip_paddin
 # "u" UI, "a" AE, "i" IS, "d" DS), present without conversion ("p"), or neither (None).
 _STR_VRS = frozenset({"CS", "AS", "DA", "DT", "TM"})
 # Conversion of these cannot fail outside pydicom's RAISE reading mode (decoding errors
-# become replacement characters); conformance.engine.values.SAFE_VRS, tested there.
+# become replacement characters); conformance.engine.elements.SAFE_VRS, tested there.
 _PRESENT_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT", "OB", "OD", "OF",
                           "OL", "OV", "OW"})
 _FIXED_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8,

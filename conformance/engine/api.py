@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
 
@@ -12,21 +13,22 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from conformance.catalogue import expand, severity_overrides
 from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
 from conformance.engine.bounded import BoundedFindings
 from conformance.engine.context import CheckContext
 from conformance.engine.detach import detached
 from conformance.engine.digest import file_digest, identity
+from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
 from conformance.engine.registry import CheckInfo, discover
-from conformance.engine.report import Report, Suppression
 from conformance.engine.requirements import requirements_for
+from conformance.engine.result import Report, Suppression
 from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.undecided import undecidable
-from conformance.engine.values import plain_reading, stored
 from conformance.errors import ConformanceError, StandardDataError, UsageError
 from conformance.limits import DEFAULT_LIMITS, Limits
 
@@ -159,8 +161,14 @@ class Validator:
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
         self._disabled: dict[str, str] = {}
+        try:
+            self._severity = severity_overrides(dict(self.options.get("severity") or {}))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         for r in self.rules:
-            self._disabled.update(r.disabled_codes)
+            for code, reason in r.disabled_codes.items():
+                for c in expand(code):  # a former name disables every code it became
+                    self._disabled[c] = reason
 
     # -- pickling: configuration only, caches are rebuilt --------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -234,6 +242,9 @@ class Validator:
         if not self.show_values and findings:
             findings = self._masked(given, loaded.file_meta, findings)
         kept, suppressed = self._suppress(findings)
+        if self._severity:  # the user's per-code levels (--severity CODE=LEVEL)
+            kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
+                    if f.code in self._severity else f for f in kept]
         req = ctx.requirements
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
                       iod_name=req.name if req is not None else None, findings=kept,

@@ -18,8 +18,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from conformance.engine.elements import stored
 from conformance.engine.privacy import identifying, is_identifying, mask, pseudonym
-from conformance.engine.values import stored
 
 PATIENT_ID, STUDY_UID, SERIES_UID, SOP_UID = 0x00100020, 0x0020000D, 0x0020000E, 0x00080018
 MODALITY, FOR_UID = 0x00080060, 0x00200052

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from typing import Any
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.engine.workers import ordered_map, worker_count
 from conformance.inputs.items import Item, expand
 from conformance.inputs.walk import SkipLog, WalkOptions

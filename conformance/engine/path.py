@@ -24,7 +24,7 @@ class ElementPath:
     ``(0x00400275, 0)`` then ``(0x00400007, None)``.
 
     ``scope`` and ``vr`` (optional, not part of equality) are set by the element
-    traversal: the ``ItemScope`` of the dataset that holds the element (so element checks
+    traversal: the ``ReadScope`` of the dataset that holds the element (so element checks
     reach the enclosing Dataset, ``dataset``, and its per-dataset facts without a walk
     from the root) and the element's VR as pydicom converts it.
     """

@@ -55,7 +55,7 @@ def element_check(*codes: str, reference: str = "",
     ``elem`` is the element as pydicom stored it (``RawDataElement``: tag, VR as in the
     file or None when read implicit VR, length, value bytes ...; or a ``DataElement``
     when already converted or built in memory); ``where`` is its ``ElementPath``, whose
-    ``scope`` (``conformance.engine.values.ItemScope``) gives the enclosing Dataset,
+    ``scope`` (``conformance.engine.elements.ReadScope``) gives the enclosing Dataset,
     the VR as pydicom converts it (``scope.vr(elem)``), a converted value on demand
     (``scope.converted(tag)``) and per-dataset facts. ``vrs``: only call for these VRs.
     """
@@ -80,41 +80,15 @@ def discover() -> dict[str, CheckInfo]:
     return dict(_CHECKS)
 
 
-# Codes the engine emits itself, outside any registered check: (meaning, citation).
-ENGINE_CODES: dict[str, tuple[str, str]] = {
-    "unreadable": ("The input is not a readable DICOM file (PS3.10 Section 7).",
-                   "PS3.10 7.1"),
-    "element-unreadable": ("An element's value could not be decoded for its VR "
-                           "(PS3.5 Section 6.2); its value checks were skipped.", "PS3.5 6.2"),
-    "nesting-too-deep": ("Sequences are nested deeper than the engine's max_depth limit "
-                         "(README Robustness); the items below it were not checked.", ""),
-    "rule-not-decided": ("A custom rule could not be decided on this input: its regex "
-                         "ran past the time bound (Limits.regex_seconds; only without "
-                         "RE2). The input was not fully checked.", ""),
-    "internal-error": ("A check failed to run on this input; the input was not fully "
-                       "checked.", ""),
-    "pixel-data-not-read": ("A dataset given without its Pixel Data (read with "
-                            "stop_before_pixels): pixel checks were skipped and requirements "
-                            "were checked as if the Pixel Data were present (info).",
-                            "PS3.3 C.7.6.3"),
-    # Cross-file consistency (conformance.batch.consistency): a batch's files compared.
-    "inconsistent-patient": ("Patient IE attributes differ between instances of one study, "
-                             "e.g. two Patient IDs under one Study Instance UID (error).",
-                             "PS3.3 A.1.2.1"),
-    "inconsistent-study": ("Study IE attributes differ between instances with one Study "
-                           "Instance UID (error).", "PS3.3 A.1.2.2"),
-    "inconsistent-series": ("Series IE attributes, Modality included, differ between "
-                            "instances with one Series Instance UID (error).", "PS3.3 A.1.2.3"),
-    "inconsistent-frame-of-reference": ("Frame of Reference IE attributes differ between "
-                                        "instances with one Frame of Reference UID (error).",
-                                        "PS3.3 A.1.2.5"),
-    "inconsistent-equipment": ("Equipment IE attributes differ between instances of one "
-                               "series (warning).", "PS3.3 A.1.2.4"),
-    "duplicate-sop-instance": ("One SOP Instance UID is used by files with different content "
-                               "or in two series (error).", "PS3.3 C.12.1.1.1"),
-    "duplicate-file": ("Identical copies of one SOP Instance in the batch (warning).",
-                       "PS3.3 C.12.1.1.1"),
-}
+# Codes the engine emits itself, outside any registered check, and the batch's
+# cross-file codes (conformance.batch.consistency); described, like every code, in the
+# catalogue (conformance/catalogue/codes.yaml).
+ENGINE_CODES: frozenset[str] = frozenset({
+    "unreadable", "element-unreadable", "internal-error", "pixel-data-not-read",
+    "nesting-too-deep", "rule-not-decided",
+    "inconsistent-patient", "inconsistent-study", "inconsistent-series",
+    "inconsistent-frame-of-reference", "inconsistent-equipment", "duplicate-sop-instance",
+    "duplicate-file"})
 
 
 def all_codes() -> set[str]:

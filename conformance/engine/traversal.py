@@ -3,7 +3,7 @@
 Element checks get each element as pydicom stored it when the CheckContext was made
 (``RawDataElement``, or ``DataElement`` for values already converted or built in
 memory), with its ``ElementPath`` whose ``scope`` is the enclosing dataset's
-``ItemScope``. Nothing is converted to be looked at: only sequences (to walk into
+``ReadScope``. Nothing is converted to be looked at: only sequences (to walk into
 them), ambiguous VRs (``US or SS`` ...) and elements whose bytes pydicom may refuse
 (``convertible``) are converted; a refusal is an ``element-unreadable`` finding and the
 element checks skip that element.
@@ -19,16 +19,16 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
-from conformance.engine.finding import Finding
-from conformance.engine.path import ElementPath
-from conformance.engine.registry import CheckInfo
-from conformance.engine.values import (
+from conformance.engine.elements import (
     SAFE_VRS,
     AsRead,
-    ItemScope,
+    ReadScope,
     convertible,
     strict_reading,
 )
+from conformance.engine.finding import Finding
+from conformance.engine.path import ElementPath
+from conformance.engine.registry import CheckInfo
 from conformance.errors import ConformanceError
 
 Call = tuple[CheckInfo, Callable[..., Iterable[Finding]]]
@@ -47,7 +47,7 @@ def internal_error(ctx: CheckContext, check: CheckInfo, exc: BaseException,
     )
 
 
-def root_scope(ctx: CheckContext) -> ItemScope:
+def root_scope(ctx: CheckContext) -> ReadScope:
     """The root dataset's scope (recorded by the CheckContext, else now)."""
     as_read = getattr(ctx, "as_read", None)
     if as_read is None or as_read.root.dataset is not ctx.dataset:
@@ -84,7 +84,7 @@ def _private_data(tag: int) -> bool:
     return bool(tag >> 16 & 1) and tag & 0xFFFF >= 0x1000 and tag >> 16 > 0x0008
 
 
-def _walk(scope: ItemScope, parent: ElementPath | None, dispatch: _Dispatch,
+def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
           ctx: CheckContext, sink: list[Finding]) -> None:
     elements = scope.elements
     by_vr = dispatch.by_vr

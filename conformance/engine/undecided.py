@@ -166,3 +166,20 @@ def missing_names(ctx: Any, expr: Any, ectx: Any) -> str:
         return ("the value of " + ", ".join(name(t) for t in tags[:4])
                 + " does not decide it")
     return "the dataset does not decide it"
+
+
+def presumption_note(ctx: Any, expr: Any, ectx: Any) -> str:
+    """" (decided by a presumption: ...)" when ``expr`` was decided only because a
+    presumption of the facts table was on (it is unknown without); else ""."""
+    names = [n for n in facts.facts_in(expr) if facts.is_presumption(n)]
+    if not names or not facts.PRESUMPTIONS.get():
+        return ""
+    token = facts.PRESUMPTIONS.set(False)
+    try:
+        without = ctx.evaluate(expr, ectx)
+    finally:
+        facts.PRESUMPTIONS.reset(token)
+    if without is not None:
+        return ""
+    readings = "; ".join(str(facts.table()[n]["presumed"].get("reading") or n) for n in names)
+    return f" (decided by a presumption: {readings}; --no-presumptions turns it off)"

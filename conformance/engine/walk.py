@@ -14,6 +14,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from conformance.conditions.context import EvalContext
+from conformance.engine.elements import int_keys, stored
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items, module_present_fn, module_status
 from conformance.engine.requirements import (
@@ -23,7 +24,6 @@ from conformance.engine.requirements import (
     FunctionalGroupReq,
     ModuleReq,
 )
-from conformance.engine.values import int_keys, stored
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext

@@ -1,17 +1,17 @@
-"""What a finding code means and where the standard states it (for SARIF rules)."""
+"""What a finding code means (from the code catalogue) and where the standard states it
+(for SARIF rules)."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
-from conformance.engine.registry import ENGINE_CODES
+from conformance.catalogue import entry, render
 
 _BASE = "https://dicom.nema.org/medical/dicom/{edition}/output/html/part{part:02d}.html"
 _EDITION = re.compile(r"^\d{4}[a-e]$")
 _REF = re.compile(r"PS\s?3\.(\d+)\s+(?:Annex\s+([A-Z]+)\b"
-                  r"|(?:[Ss]ection\s+)?([A-Z]?[\d.]+\d|[A-Z]\.\d[\d.]*))")
+                  r"|(?:[Ss]ection\s+)?([A-Z]?\d(?:[\d.]*\d)?|[A-Z]\.\d[\d.]*))")
 
 
 def help_uri(part: int | None, section: str | None = None, table: str | None = None,
@@ -38,29 +38,20 @@ def uri_for_reference_text(text: str) -> str | None:
     return help_uri(int(m.group(1)), m.group(2) or m.group(3))
 
 
-@lru_cache(maxsize=1)
-def _registry() -> dict[str, tuple[str, str]]:
-    from conformance.engine.registry import discover
-
-    out: dict[str, tuple[str, str]] = {}
-    for info in sorted(discover().values(), key=lambda c: c.name):
-        first = " ".join(info.doc.split("\n\n")[0].split())
-        for code in info.codes:
-            out.setdefault(code, (first, info.reference))
-    return out
-
-
 def describe(code: str, source: str = "standard") -> dict[str, Any]:
-    """``{"description", "reference", "help_uri"}`` for a finding code.
+    """``{"title", "description", "help", "severity", "reference", "help_uri"}`` of a code.
 
-    Standard codes are described by the docstring of the check that emits them; rule
-    codes by their rule file.
+    Standard and engine codes are described by their catalogue entry
+    (``conformance.catalogue``); rule codes by their rule file.
     """
-    known = _registry().get(code) or ENGINE_CODES.get(code)
-    if known is not None:
-        desc, ref = known
-        return {"description": desc, "reference": ref, "help_uri": uri_for_reference_text(ref)}
+    e = entry(code)
+    if e is not None:
+        return {"title": e.title, "description": f"{e.meaning} {e.why}",
+                "help": render.text(e), "severity": e.severity, "reference": e.reference,
+                "help_uri": uri_for_reference_text(e.reference)}
     if source and source != "standard":
-        return {"description": f"Site rule {code} ({source.split('#')[0]}).",
-                "reference": "", "help_uri": None}
-    return {"description": f"Finding {code}.", "reference": "", "help_uri": None}
+        text = f"Site rule {code} ({source.split('#')[0]})."
+    else:
+        text = f"Finding {code}."
+    return {"title": text, "description": text, "help": text, "severity": None,
+            "reference": "", "help_uri": None}

@@ -45,10 +45,13 @@ def _rule(code: str, source: str) -> dict[str, Any]:
     info = describe(code, source)
     rule: dict[str, Any] = {
         "id": code,
-        "shortDescription": {"text": _short(info["description"])},
+        "shortDescription": {"text": _short(info["title"])},
         "fullDescription": {"text": info["description"]},
+        "help": {"text": info["help"]},
         "properties": {"reference": info["reference"]},
     }
+    if info["severity"]:
+        rule["defaultConfiguration"] = {"level": _LEVEL.get(info["severity"], "note")}
     if info["help_uri"]:
         rule["helpUri"] = info["help_uri"]
     return rule

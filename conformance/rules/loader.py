@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import RuleFileError, StandardDataError
-from conformance.rules.checks import (
+from conformance.rules.operators import (
     ITEM_OPS,
     LEAF_OPS,
     Combo,
@@ -386,9 +386,11 @@ def _standard(standard: Any) -> Any:
 
 
 def _known_codes() -> set[str]:
+    from conformance.catalogue import aliases_of
     from conformance.engine.registry import all_codes
 
-    return all_codes()  # the registered checks' and the engine's own
+    # the registered checks' and the engine's own, and former names of split codes
+    return all_codes() | set(aliases_of())
 
 
 def compile_files(path: str | Path, standard: Any = None

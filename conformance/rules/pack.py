@@ -15,8 +15,8 @@ from conformance.conditions.context import EvalContext
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import module_present_fn
-from conformance.rules.checks import Hit, run
 from conformance.rules.loader import Disable, Rule, compile_files
+from conformance.rules.operators import Hit, run
 from conformance.rules.paths import Slot, Target, resolve_slots
 from conformance.rules.regexguard import RegexTimeout
 from conformance.tags import tag_display

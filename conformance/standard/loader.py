@@ -218,6 +218,15 @@ class Standard:
         return self._section("vrs", "vrs")
 
     @property
+    def pixel_encodings(self) -> dict[str, dict[str, Any]]:
+        """PS3.5 8.2 (``vrs.json`` ``pixel_encodings``): ``{transfer syntax UID: {"table",
+        "photometric": {samples per pixel: [Photometric Interpretation, ...]}}}``; empty
+        for a build made before it was read."""
+        doc = self._file("vrs")
+        got = doc.get("pixel_encodings") if isinstance(doc, dict) else None
+        return got if isinstance(got, dict) else {}
+
+    @property
     def anomalies(self) -> list[dict[str, Any]]:
         doc = self._file("anomalies", required=False)
         return [] if doc is None else doc.get("anomalies", [])

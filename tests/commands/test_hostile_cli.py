@@ -196,7 +196,7 @@ def test_writers_never_compare_findings(fmt: str, monkeypatch: Any) -> None:
     import io
 
     from conformance.engine.finding import Finding
-    from conformance.engine.report import Report
+    from conformance.engine.result import Report
     from conformance.report import writer
 
     findings = [Finding("enum-value", "error" if i % 2 else "warning", f"m{i}",

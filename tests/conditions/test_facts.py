@@ -178,3 +178,17 @@ def test_validator_presumptions_switch() -> None:
     assert all("is absent" in f.message or "are absent" in f.message
                for f in off.findings if f.code == "condition-not-checked")
     assert animal_notes(validate(path, presumptions=False)) == animal_notes(off)
+
+
+def test_presumption_note_says_when_a_presumption_decided() -> None:
+    from types import SimpleNamespace
+
+    from conformance.engine.undecided import presumption_note
+
+    ctx = SimpleNamespace(evaluate=evaluate)
+    human = EvalContext.at_root(Dataset())
+    note = presumption_note(ctx, _fact("patient-is-animal"), human)
+    assert "decided by a presumption" in note and "--no-presumptions" in note
+    assert presumption_note(ctx, _fact("patient-is-animal"),
+                            EvalContext.at_root(_animal())) == ""      # evidence decided
+    assert presumption_note(ctx, _fact("pixel-spacing-absent"), human) == ""  # no presumption

@@ -66,6 +66,10 @@ def our_key(f: Any) -> dm.Key | None:
         return None
     if f.code == "iod-unknown":
         return ("iod-unknown", None)  # dciodvfy's "Information Object Not found" has no tag
+    if f.code == "pixel-data" and f.tag == "00280004":
+        # a Photometric Interpretation the Transfer Syntax's PS3.5 8.2 table does not
+        # allow: dciodvfy says "Unrecognized enumerated value" of (0028,0004)
+        return ("enum-value", "00280004")
     code = SAME_FACT.get(f.code, f.code)
     if code in dm.COMPARED:
         return (code, f.tag)

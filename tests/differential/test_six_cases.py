@@ -11,8 +11,9 @@ attribute each case is about.
    value" is not required: neither reports it.
 4. A private element in an implicit VR file: its VR is pydicom's guess, not the file's
    (PS3.5 7.8.1, 10.1): neither checks its length; with the VR stated, both do.
-5. Photometric Interpretation against the Transfer Syntax (PS3.5 8.2): see
-   ``tests/checks/test_photometric_transfer_syntax.py`` when the bundle carries the table.
+5. Photometric Interpretation against the Transfer Syntax (PS3.5 8.2, Table 8.2.1-1):
+   JPEG Baseline with 3 samples allows YBR_FULL_422 or RGB, so YBR_FULL is reported by
+   both. An uncompressed YBR_FULL_422 stays valid: a known difference (NATIVE_YBR_422).
 6. A UID "0": one component, not ``<org root>.<suffix>`` (PS3.5 9): both report it.
 """
 
@@ -103,6 +104,32 @@ def test_guessed_private_vr_is_not_checked(tmp_path: Path, validator: Any,
     dv, ours = _keys(tmp_path / "ct.dcm", validator, "0051100A")
     assert dv == ours
     assert (("vr-invalid", "0051100A") in ours) is not implicit
+
+
+NATIVE_YBR_422 = (
+    "dciodvfy rejects YBR_FULL_422 with a native (uncompressed) Transfer Syntax. PS3.3 "
+    "C.7.6.3.1.2 defines YBR_FULL_422 without tying it to compression, and PS3.5 8.2's "
+    "tables constrain only the compressed Transfer Syntaxes; PS3.5 8.2.1 even describes "
+    "native re-encoding of decompressed YCbCr data: 'It is permitted, however, to leave "
+    "the YBR_FULL color components unconverted but decompressed in the Native format, in "
+    "which case the Photometric Interpretation in the Data Set with the Native encoding "
+    "would be YBR_FULL.' No text of PS3.5 forbids a native YBR_FULL_422, so the engine "
+    "accepts it.")
+
+
+@pytest.mark.parametrize(("name", "dv_reports", "we_report"), [
+    ("SC_rgb_jpeg_dcmtk.dcm", True, True),               # JPEG Baseline, YBR_FULL
+    ("examples_ybr_color.dcm", False, False),            # JPEG Baseline, YBR_FULL_422
+    ("SC_ybr_full_422_uncompressed.dcm", True, False),   # native: NATIVE_YBR_422
+])
+def test_photometric_against_transfer_syntax(validator: Any, name: str, dv_reports: bool,
+                                             we_report: bool) -> None:
+    if not getattr(validator.standard, "pixel_encodings", None):
+        pytest.skip("the standard in use was built without PS3.5 8.2's tables")
+    dv, ours = _keys(Path(pydicom_testdata(name)), validator, "00280004")
+    key = {("enum-value", "00280004")}
+    assert dv == (key if dv_reports else set())
+    assert ours == (key if we_report else set())  # where they differ: NATIVE_YBR_422
 
 
 def test_one_component_uid(validator: Any) -> None:

@@ -10,7 +10,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from conformance.engine.api import Validator
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini_standard"
 CT = "1.2.840.10008.5.1.4.1.1.2"

@@ -13,7 +13,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 
 from conformance.engine.api import Validator
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 pytestmark = pytest.mark.shared
 

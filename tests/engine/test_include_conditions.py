@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from conformance.engine.api import Validator
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from tests.engine.datasets import ct_dataset
 from tests.helpers.mini_variants import (
     Tables,

@@ -10,7 +10,7 @@ from pydicom.dataset import Dataset
 from conformance.engine.api import Validator
 from conformance.engine.input import load
 from conformance.engine.presence import module_present_fn, module_status, table_tags
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from tests.engine.datasets import ct_dataset
 from tests.helpers.mini_variants import (
     Tables,

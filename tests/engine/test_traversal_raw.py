@@ -24,11 +24,11 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian
 
 from conformance.engine.context import CheckContext
+from conformance.engine.elements import AsRead, convertible, stored_vr
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import CheckInfo
 from conformance.engine.traversal import traverse
-from conformance.engine.values import AsRead, convertible, stored_vr
 from conformance.standard import load_standard
 from tests.helpers.raw_elements import (  # noqa: F401 - quiet_pydicom: autouse fixture
     SEQUENCE_TAG,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from conformance.engine.finding import Finding, Reference
-from conformance.engine.report import Report, Suppression
+from conformance.engine.result import Report, Suppression
 
 STANDARD = {"edition": "2099z-test", "path": "/nowhere/standard_data"}
 REF = Reference(edition="2099z-test", part=3, section="C.7.1.1", table="C.7-1")

@@ -84,7 +84,14 @@ def test_required_properties(which: str, real_reports: list[Any]) -> None:
 def test_rules_link_to_the_standard() -> None:
     doc = _sarif(fake_reports())
     rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
-    assert rules["type1-missing"]["helpUri"].endswith("part05.html#sect_7.4")
+    assert rules["type1-missing"]["helpUri"].endswith("part05.html#sect_7.4.1")
+    # Each rule's text is its own catalogue entry's, severity included.
+    from conformance.catalogue import entry
+
+    t1 = entry("type1-missing")
+    assert t1 is not None and t1.meaning in rules["type1-missing"]["fullDescription"]["text"]
+    assert rules["type1-missing"]["help"]["text"].startswith("type1-missing (error)")
+    assert rules["type1-missing"]["defaultConfiguration"] == {"level": "error"}
     assert "helpUri" not in rules["site-patient-id"]  # a site rule: nothing in the standard
     results = doc["runs"][0]["results"]
     first = results[0]

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.engine.finding import Finding
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 from conformance.report.summary import Summary, at_or_above, suppressions
 
 from .conftest import counts, fake_reports

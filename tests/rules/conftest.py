@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydicom.dataset import Dataset
 
-from conformance.engine.report import Report
+from conformance.engine.result import Report
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"

@@ -21,7 +21,9 @@ PACKS = ["pn-formatting", "private-blocks", "site-example", "deidentification-ba
 
 @pytest.fixture(scope="module")
 def validator() -> conformance.Validator:
-    return conformance.Validator(rules=[load_pack(RULES / f"{n}.yaml") for n in PACKS])
+    # Values shown: the tests read the messages (identifying values are masked by default).
+    return conformance.Validator(rules=[load_pack(RULES / f"{n}.yaml") for n in PACKS],
+                                 show_values=True)
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -72,8 +74,8 @@ def test_research_export_without_burned_in_statement() -> None:
 
 
 def test_pn_pack_on_empty_components() -> None:
-    report = conformance.validate(get_testdata_file("image_dfl.dcm"),
-                                  rules=[RULES / "pn-formatting.yaml"])
+    report = conformance.Validator(rules=[RULES / "pn-formatting.yaml"], show_values=True
+                                   ).validate(get_testdata_file("image_dfl.dcm"))
     (f,) = [x for x in rule_findings(report) if x.code == "pn-patient-name"]
     assert "'^^^^'" in f.message and "no family name component" in f.message
     ds = Dataset()

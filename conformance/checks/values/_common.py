@@ -1,8 +1,9 @@
-"""Shared helpers of the value checks: findings, stored-value access, per-standard caches.
+"""Shared helpers of the value checks: findings, stored-value access, character sets
+(per-standard lookups and caches: ``_lookup``).
 
 The element checks get ``elem`` as pydicom stored it: a ``RawDataElement`` (bytes as
 read) or, for values converted earlier or built in memory, a ``DataElement``; and
-``where.scope``, the ``ItemScope`` of the enclosing dataset (its Dataset, per-dataset
+``where.scope``, the ``ReadScope`` of the enclosing dataset (its Dataset, per-dataset
 facts, the VR pydicom gives the element). Raw bytes are preferred because a value pydicom
 cannot convert must become a finding, not an exception, and because converting every
 element only to look at it costs more than the checks.
@@ -11,216 +12,19 @@ element only to look at it costs more than the checks.
 from __future__ import annotations
 
 import contextlib
-import re
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from pydicom import charset as pd_charset
-from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from conformance.checks.values._lookup import SPECIFIC_CHARACTER_SET
+from conformance.engine.elements import AsRead, ReadScope
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
-from conformance.engine.values import AsRead, ItemScope
-from conformance.tags import tag_display
-
-T = TypeVar("T")
-
-# PS3.5 Table 6.2-1, the VR table: the reference of the VR syntax and dictionary-VR checks.
-REF_VR_TABLE = Reference(part=5, section="6.2", table="6.2-1")
-# PS3.6 Table A-1, the UID registry: retired UIDs and the UIDs it names.
-REF_UID_REGISTRY = Reference(part=6, section="A", table="A-1")
-
-# VRs whose value is binary (no text); SQ and UN are handled apart.
-BINARY_VRS = frozenset(
-    {"AT", "FL", "FD", "SL", "SS", "SV", "UL", "US", "UV", "OB", "OD", "OF", "OL", "OV", "OW"}
-)
-# Text VRs that PS3.5 6.2 allows to be multi-valued is taken from the VR table; this
-# fallback is only for a build without vrs.json.
-_SINGLE_VALUED_FALLBACK = frozenset({"LT", "ST", "UT", "UR"})
-SPECIFIC_CHARACTER_SET = 0x00080005
-
-_CACHE: dict[tuple[int, str], tuple[Any, Any]] = {}
-
-
-def per_standard(std: Any, name: str, build: Callable[[Any], T]) -> T:
-    """``build(std)`` once per standard object (the standard is kept alive by the cache)."""
-    key = (id(std), name)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is std:
-        return hit[1]  # type: ignore[no-any-return]
-    value = build(std)
-    _CACHE[key] = (std, value)
-    return value
-
-
-def vr_table(std: Any) -> dict[str, dict[str, Any]]:
-    """The PS3.5 Table 6.2-1 of the build, or ``{}`` when the build has none."""
-    try:
-        vrs = std.vrs
-    except Exception:  # noqa: BLE001 - a build without vrs.json raises StandardDataError
-        return {}
-    return vrs if isinstance(vrs, dict) else {}
-
-
-def dict_entry(std: Any, tag: int) -> Any | None:
-    """The dictionary entry of ``tag`` in the standard in use (None if unknown)."""
-    try:
-        return std.dictionary.get(tag)
-    except Exception:  # noqa: BLE001 - a broken build must not stop the traversal
-        return None
-
-
-def uid_entry(std: Any, uid: str) -> dict[str, Any] | None:
-    """The UID registry entry of ``uid`` (None if unknown or no registry)."""
-    try:
-        entry = std.dictionary.uid(uid)
-    except Exception:  # noqa: BLE001
-        return None
-    return entry if isinstance(entry, dict) else None
-
-
-# -- per-standard caches keyed by int tag ------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TagInfo:
-    """What the data dictionary of the standard says about one tag (PS3.6 Section 6)."""
-
-    entry: Any  # DictEntry
-    what: str  # "Patient's Name (0010,0010)", for messages
-    vr: str  # verbatim dictionary VR ("US or SS" ...; "" for items/delimiters)
-    alternatives: frozenset[str]
-    vm: str
-    retired: bool
-    vm_range: tuple[int, int | None, int] | None  # parsed vm: (min, max or None, step)
-
-
-_VM = re.compile(r"(\d+)(?:-(\d*)(n)?)?")
-
-
-def parse_vm(vm: str) -> tuple[int, int | None, int] | None:
-    """``(minimum, maximum or None, step)`` of PS3.6 VM notation; None if not understood."""
-    m = _VM.fullmatch(vm.strip())
-    if not m:
-        return None
-    low = int(m.group(1))
-    if m.group(2) is None:
-        return low, low, 1
-    if m.group(3):  # "A-n" or "A-Bn"
-        step = int(m.group(2)) if m.group(2) else 1
-        return low, None, step
-    return low, int(m.group(2)), 1
-
-
-class StandardCache:
-    """Lookups of one standard, each computed once (dicts keyed by int tag)."""
-
-    __slots__ = ("std", "infos", "names", "vr_specs", "_retired_uids")
-
-    def __init__(self, std: Any) -> None:
-        self.std = std
-        self.infos: dict[int, TagInfo | None] = {}
-        self.names: dict[int, str] = {}
-        self.vr_specs: dict[str, Any] | None = None
-        self._retired_uids: dict[str, dict[str, Any]] | None = None
-
-    def retired_uid(self, uid: str) -> dict[str, Any] | None:
-        """The UID registry entry (else the SOP Class) of ``uid`` when it is retired."""
-        table = self._retired_uids
-        if table is None:
-            table = self._retired_uids = self._retired_table()
-        if table:
-            return table.get(uid)
-        return _retired_lookup(self.std, uid)  # no registry to list: ask per UID
-
-    def _retired_table(self) -> dict[str, dict[str, Any]]:
-        """Every retired UID: registry rows, then retired SOP Classes it lacks ({} when
-        the dictionary cannot list its UIDs)."""
-        try:
-            registry = self.std.dictionary.uids
-            sops = self.std.sop_classes
-        except Exception:  # noqa: BLE001 - a stand-in or broken standard: per-UID lookups
-            return {}
-        if not isinstance(registry, dict) or not isinstance(sops, dict):
-            return {}
-        out = {u: e for u, e in sops.items()
-               if isinstance(e, dict) and e.get("retired") and u not in registry}
-        out.update((u, e) for u, e in registry.items() if isinstance(e, dict) and e.get("retired"))
-        return out
-
-    def info(self, tag: int) -> TagInfo | None:
-        """The dictionary facts of ``tag``; None when the dictionary does not know it."""
-        if type(tag) is not int:
-            # pydicom's BaseTag: every probe of the int-keyed dict would run its Python
-            # __eq__ (about 50k calls per corpus pass)
-            tag = int(tag)
-        try:
-            return self.infos[tag]
-        except KeyError:
-            pass
-        entry = dict_entry(self.std, tag)
-        info = None
-        if entry is not None:
-            vr = str(getattr(entry, "vr", "") or "")
-            vm = str(getattr(entry, "vm", "") or "")
-            info = TagInfo(entry, self.name(tag), vr,
-                           frozenset(a.strip() for a in vr.split(" or ")), vm,
-                           bool(getattr(entry, "retired", False)), parse_vm(vm) if vm else None)
-        self.infos[tag] = info
-        return info
-
-    def name(self, tag: int) -> str:
-        """A readable name for messages: ``Patient's Name (0010,0010)``."""
-        if type(tag) is not int:
-            tag = int(tag)  # a BaseTag: see info()
-        got = self.names.get(tag)
-        if got is None:
-            entry = dict_entry(self.std, tag)
-            name = getattr(entry, "name", "") if entry is not None else ""
-            got = self.names[tag] = f"{name} {tag_display(tag)}" if name else tag_display(tag)
-        return got
-
-
-def _retired_lookup(std: Any, uid: str) -> dict[str, Any] | None:
-    entry = uid_entry(std, uid)
-    if entry is not None:
-        return entry if entry.get("retired") else None
-    try:
-        sop = std.sop_classes.get(uid)
-    except Exception:  # noqa: BLE001
-        sop = None
-    return sop if isinstance(sop, dict) and sop.get("retired") else None
-
-
-# The last standard's cache, read without a lock: one tuple, replaced atomically.
-_last: tuple[Any, StandardCache] | None = None
-
-
-def cache_of(std: Any) -> StandardCache:
-    """The StandardCache of ``std`` (one per standard object)."""
-    global _last
-    hit = _last
-    if hit is not None and hit[0] is std:
-        return hit[1]
-    cache = per_standard(std, "values.cache", StandardCache)
-    _last = (std, cache)
-    return cache
-
-
-def name_of(std: Any, tag: int) -> str:
-    """A readable name for messages: ``Patient's Name (0010,0010)``."""
-    return cache_of(std).name(tag)
-
-
-def keyword_of(tag: int) -> str:
-    """The dictionary keyword of ``tag`` or ``""`` (private/unknown)."""
-    try:
-        return keyword_for_tag(tag) or ""
-    except Exception:  # noqa: BLE001
-        return ""
 
 
 def make(ctx: Any, code: str, severity: Severity, message: str, where: Any,
@@ -259,7 +63,7 @@ def as_read(ctx: Any) -> AsRead | None:
     return got
 
 
-def scope_of(where: Any, ctx: Any) -> ItemScope | None:
+def scope_of(where: Any, ctx: Any) -> ReadScope | None:
     """The scope of the dataset holding the element at ``where``.
 
     Set by the traversal; for a path built elsewhere (direct calls, File Meta) the
@@ -279,7 +83,7 @@ def scope_of(where: Any, ctx: Any) -> ItemScope | None:
     return read.root
 
 
-def vr_of(elem: Any, scope: ItemScope | None) -> str | None:
+def vr_of(elem: Any, scope: ReadScope | None) -> str | None:
     """The VR of ``elem`` as pydicom converts it (``elem.VR`` without a scope)."""
     return scope.vr(elem) if scope is not None else getattr(elem, "VR", None)
 
@@ -326,7 +130,7 @@ def stored_text(elem: Any) -> str:
     return raw.decode("latin-1") if raw is not None else converted_text(elem)
 
 
-def value_text(elem: Any, scope: ItemScope | None, raw: bytes | None, *,
+def value_text(elem: Any, scope: ReadScope | None, raw: bytes | None, *,
                decoded: bool = True) -> str:
     """The text of a string element: ``raw`` (its bytes as read) decoded with the character
     set in force (as Latin-1 when not ``decoded``), else its converted value's text."""
@@ -339,7 +143,7 @@ def value_text(elem: Any, scope: ItemScope | None, raw: bytes | None, *,
 
 
 # -- character sets --------------------------------------------------------------------------
-def charsets(scope: ItemScope | None) -> list[str]:
+def charsets(scope: ReadScope | None) -> list[str]:
     """Specific Character Set values in force for the dataset (its own, else the root's)."""
     if scope is None:
         return []
@@ -365,7 +169,7 @@ def charsets_of(ds: Dataset | None, ctx: Any) -> list[str]:
     return [v.strip() for v in stored_text(elem).split("\\")] if elem is not None else []
 
 
-def _encodings(scope: ItemScope | None) -> tuple[list[str], bool, bool]:
+def _encodings(scope: ReadScope | None) -> tuple[list[str], bool, bool]:
     """(Python encodings, pydicom warned about a term, repertoire extended) per dataset."""
     got = scope.memo.get("encodings") if scope is not None else None
     if got is None:
@@ -383,7 +187,7 @@ def _encodings(scope: ItemScope | None) -> tuple[list[str], bool, bool]:
     return got  # type: ignore[no-any-return]
 
 
-def decode(value: bytes, scope: ItemScope | None) -> tuple[str, bool]:
+def decode(value: bytes, scope: ReadScope | None) -> tuple[str, bool]:
     """Decode text bytes with the character set in force; ``(text, ok)``.
 
     Pure ASCII without ESC decodes the same in every DICOM character set, so the

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks.values._common import cache_of, vr_table
+from conformance.checks.values._lookup import cache_of, vr_table
 
 _QUERY = re.compile(r"\bIn the context of\b", re.I)
 _RESTRICTED = re.compile(r"^(.*?)\bof (?:the )?Default Character Repertoire", re.S)

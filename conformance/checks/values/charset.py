@@ -23,11 +23,10 @@ from conformance.checks.values._common import (
     element_vr,
     items_of,
     make,
-    name_of,
-    per_standard,
     raw_bytes,
     scope_of,
 )
+from conformance.checks.values._lookup import name_of, per_standard
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check, element_check

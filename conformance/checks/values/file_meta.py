@@ -16,7 +16,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID_dictionary
 
-from conformance.checks.values._common import as_read, make, uid_entry
+from conformance.checks.values._common import as_read, make
+from conformance.checks.values._lookup import uid_entry
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
 from conformance.checks.values.vr_syntax import check_vr_syntax
@@ -82,11 +83,11 @@ def _ts_checks(ctx: Any, ts: str) -> Iterator[Finding]:
     else:
         known = UID_dictionary.get(ts)
         if known is not None and known[1] == "Transfer Syntax":
-            yield make(ctx, "file-meta", "info",
+            yield make(ctx, "file-meta-ts-unregistered", "info",
                        f"Transfer Syntax UID {ts} is not in the UID registry of {edition}; "
                        f"pydicom knows it as {known[0]}", where, REF_TS)
         else:
-            yield make(ctx, "file-meta", "warning",
+            yield make(ctx, "file-meta-ts-unknown", "warning",
                        f"Transfer Syntax UID {ts} is not a known Transfer Syntax (UID "
                        f"registry of {edition}, pydicom); private transfer syntaxes cannot "
                        "be read by other applications", where, REF_TS)
@@ -101,7 +102,8 @@ def _ts_checks(ctx: Any, ts: str) -> Iterator[Finding]:
                    f"{enc}", where, REF_TS)
 
 
-@dataset_check("file-meta", "uid-invalid", "vr-invalid", reference="PS3.10 7.1; PS3.5 10")
+@dataset_check("file-meta", "file-meta-ts-unregistered", "file-meta-ts-unknown",
+               "uid-invalid", "uid-arc", "vr-invalid", reference="PS3.10 7.1; PS3.5 10")
 def check_file_meta(ctx: Any) -> Iterator[Finding]:
     """PS3.10 7.1: preamble, DICM, File Meta Information elements and their values."""
     meta = getattr(ctx, "file_meta", None)
@@ -137,7 +139,8 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
         for sev in ("error", "warning"):
             reasons = [r for s, r in problems if s == sev]
             if reasons:
-                yield make(ctx, "uid-invalid", sev,  # type: ignore[arg-type]
+                code = "uid-invalid" if sev == "error" else "uid-arc"  # a non-ISO arc: warning
+                yield make(ctx, code, sev,  # type: ignore[arg-type]
                            f"Invalid UID in {REQUIRED[tag]}: {value!r}: " + "; ".join(reasons),
                            _where(tag), REF_UID)
     version = meta.get_item(0x00020001) if 0x00020001 in stored else None

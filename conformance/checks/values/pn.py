@@ -16,11 +16,11 @@ from conformance.checks.values._common import (
     by_severity,
     element_vr,
     make,
-    name_of,
     raw_bytes,
     scope_of,
     value_text,
 )
+from conformance.checks.values._lookup import name_of
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
@@ -64,7 +64,7 @@ def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
     return out
 
 
-@element_check("pn-format", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
+@element_check("pn-format", "pn-separator", reference="PS3.5 6.2.1 Table 6.2-1", vrs=("PN",))
 def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 (PN) and 6.2.1: component groups, components, length per group."""
     if element_vr(elem, where, ctx) != "PN":
@@ -81,5 +81,7 @@ def check_pn(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     for v in text.split("\\"):
         problems.extend(pn_problems(v, max_group))
     what = name_of(ctx.standard, elem.tag)
-    return [make(ctx, "pn-format", sev, f"{what}: " + "; ".join(reasons[:5]), where, REF)
+    # Structure errors and the missing-separator warning are two codes (one severity each).
+    return [make(ctx, "pn-format" if sev == "error" else "pn-separator", sev,
+                 f"{what}: " + "; ".join(reasons[:5]), where, REF)
             for sev, reasons in by_severity(problems)]

@@ -70,7 +70,7 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
                            where, REF)
             elif vr == "UN":
                 # A recipient that did not know the creator re-encoded it; still readable.
-                yield make(ctx, "private-creator-invalid", "warning",
+                yield make(ctx, "private-creator-un", "warning",
                            f"Private Creator {tag_display(tag)} {text!r} is encoded as UN, "
                            "not LO", where, REF)
             if text:
@@ -101,6 +101,7 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
 
 
 @dataset_check("private-group", "private-creator-missing", "private-creator-invalid",
+               "private-creator-un",
                "private-creator-unused", "private-creator-duplicate",
                "private-outside-block", reference="PS3.5 7.8.1")
 def check_private(ctx: Any) -> Iterator[Finding]:

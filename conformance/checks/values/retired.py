@@ -10,13 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.values._common import (
-    REF_UID_REGISTRY,
-    cache_of,
-    element_vr,
-    make,
-    stored_text,
-)
+from conformance.checks.values._common import element_vr, make, stored_text
+from conformance.checks.values._lookup import REF_UID_REGISTRY, cache_of
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
 from conformance.tags import tag_display

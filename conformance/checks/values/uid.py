@@ -17,16 +17,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.values._common import (
-    REF_UID_REGISTRY,
     by_severity,
     converted_text,
     element_vr,
     make,
-    name_of,
     raw_bytes,
-    uid_entry,
-    vr_table,
 )
+from conformance.checks.values._lookup import REF_UID_REGISTRY, name_of, uid_entry, vr_table
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
 
@@ -79,7 +76,7 @@ def _values(elem: Any) -> tuple[list[str], list[tuple[str, str]]]:
     return ([v for v in text.split("\\")] if text else []), field
 
 
-@element_check("uid-invalid", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1",
+@element_check("uid-invalid", "uid-arc", "uid-root", reference="PS3.5 9.1; PS3.6 Table A-1",
                vrs=("UI",))
 def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 9.1: UID syntax and padding; PS3.6 Table A-1: name the registered UIDs."""
@@ -115,8 +112,8 @@ def check_uid(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
                                 f"root {DICOM_ROOT} but not in the UID registry of {edition}",
                                 where, REF_REGISTRY))
     for sev, reasons in by_severity(problems):
-        out.append(make(ctx, "uid-invalid", sev,
-                        f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
+        code = "uid-invalid" if sev == "error" else "uid-arc"  # a non-ISO arc: warning
+        out.append(make(ctx, code, sev, f"Invalid UID in {name_of(ctx.standard, elem.tag)}: "
                         + "; ".join(reasons[:5]), where, REF))
     return out
 

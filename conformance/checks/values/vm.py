@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.values._common import (
-    cache_of,
-    element_vr,
-    make,
-    parse_vm,
-    raw_bytes,
-    scope_of,
-)
+from conformance.checks.values._common import element_vr, make, raw_bytes, scope_of
+from conformance.checks.values._lookup import cache_of, parse_vm
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
 

@@ -16,16 +16,11 @@ from typing import Any
 
 from pydicom.dataelem import RawDataElement
 
-from conformance.checks.values._common import (
-    REF_VR_TABLE,
-    as_read,
-    cache_of,
-    make,
-    scope_of,
-)
+from conformance.checks.values._common import as_read, make, scope_of
+from conformance.checks.values._lookup import REF_VR_TABLE, cache_of
+from conformance.engine.elements import FileFacts, ReadScope, file_facts
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import element_check
-from conformance.engine.values import FileFacts, ItemScope, file_facts
 
 REF = REF_VR_TABLE
 REF_PIXEL = Reference(part=5, section="A.2")
@@ -42,7 +37,7 @@ def _file_vr(elem: Any) -> str | None:
     return getattr(elem, "VR", None)
 
 
-def _file(scope: ItemScope | None, ctx: Any) -> FileFacts:
+def _file(scope: ReadScope | None, ctx: Any) -> FileFacts:
     if scope is not None:
         return scope.file
     read = as_read(ctx)
@@ -51,7 +46,7 @@ def _file(scope: ItemScope | None, ctx: Any) -> FileFacts:
     return file_facts(getattr(ctx, "facts", None), getattr(ctx, "file_meta", None))
 
 
-def _int_of(scope: ItemScope, tag: int) -> int | None:
+def _int_of(scope: ReadScope, tag: int) -> int | None:
     """The first value of ``tag`` in this dataset, converted by pydicom (memoised)."""
     key = ("int", tag)
     if key in scope.memo:
@@ -70,7 +65,7 @@ def _int_of(scope: ItemScope, tag: int) -> int | None:
     return value
 
 
-def _attr(scope: ItemScope | None, tag: int) -> int | None:
+def _attr(scope: ReadScope | None, tag: int) -> int | None:
     """``tag`` of the enclosing dataset, else of the root dataset."""
     if scope is None:
         return None
@@ -79,7 +74,7 @@ def _attr(scope: ItemScope | None, tag: int) -> int | None:
 
 
 def _resolve(tag: int, keyword: str, alternatives: frozenset[str], vr: str,
-             scope: ItemScope | None, file: FileFacts) -> tuple[str, str] | None:
+             scope: ReadScope | None, file: FileFacts) -> tuple[str, str] | None:
     """A (severity, reason) when ``vr`` is one of the alternatives but not the right one."""
     if alternatives == {"US", "SS"} and "LUTDescriptor" not in keyword:
         pr = _attr(scope, PIXEL_REPRESENTATION)
@@ -96,7 +91,7 @@ def _resolve(tag: int, keyword: str, alternatives: frozenset[str], vr: str,
     return None
 
 
-@element_check("vr-mismatch", reference="PS3.5 6.2; PS3.6 6")
+@element_check("vr-mismatch", "vr-un", "vr-pixel-representation", reference="PS3.5 6.2; PS3.6 6")
 def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     """PS3.5 6.2 / PS3.6: an explicit VR is the one the data dictionary gives the tag."""
     tag = elem.tag
@@ -114,7 +109,7 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         return ()
     what = info.what
     if vr == "UN":
-        return [make(ctx, "vr-mismatch", "warning",
+        return [make(ctx, "vr-un", "warning",
                      f"{what} is encoded as UN although the dictionary gives {info.vr} "
                      "(UN is for VRs the writer does not know)",
                      where, Reference(part=5, section="6.2.2"))]
@@ -124,6 +119,8 @@ def check_vr_dictionary(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     if len(info.alternatives) > 1:
         why = _resolve(tag, info.entry.keyword or "", info.alternatives, vr, scope, file)
         if why:
-            return [make(ctx, "vr-mismatch", why[0],  # type: ignore[arg-type]
+            # An error (OB/OW) stays vr-mismatch; the US/SS choice its own warning code.
+            code = "vr-mismatch" if why[0] == "error" else "vr-pixel-representation"
+            return [make(ctx, code, why[0],  # type: ignore[arg-type]
                          f"{what} has VR {vr}: {why[1]}", where, REF_PIXEL)]
     return ()

@@ -14,18 +14,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.checks.values._common import (
-    BINARY_VRS,
-    REF_VR_TABLE,
     by_severity,
     converted_text,
     element_vr,
     make,
-    name_of,
     raw_bytes,
     scope_of,
     value_text,
-    vr_table,
 )
+from conformance.checks.values._lookup import BINARY_VRS, REF_VR_TABLE, name_of, vr_table
 from conformance.checks.values._vrspec import VRSpec, specs
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import dataset_check, element_check

@@ -6,6 +6,12 @@ and its parsed base rule (first paragraph; later paragraphs are query contexts s
 leaves ``max_length`` null; a maximum does the reverse. Editions differ: OV, SV and UV
 exist only from 2019 on, so older tables simply have fewer rows. Output shape:
 ``vrs.json`` in docs/CONTRACTS.md.
+
+Also PS3.5 Section 8.2's tables "Valid Values of Pixel Data Related Attributes for ...
+Transfer Syntaxes using Standard Photometric Interpretations" (8.2.1-1, 8.2.1-2, 8.2.2-1,
+8.2.3-1, 8.2.4-1, 8.2.14-1, 8.2.15-1, as the edition has them): for each compressed
+Transfer Syntax UID and Samples per Pixel, the Photometric Interpretations allowed
+(``pixel_encodings`` of ``vrs.json``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from conformance.compiler.readers.docbook import (
     render_text,
     rows_of,
 )
+from conformance.compiler.readers.part03_cells import grid_rows
 
 PART = 5
 
@@ -78,12 +85,17 @@ def _col(header: list[str], word: str, default: int) -> int:
 
 
 def read_part05(path: Path, anomalies: list[dict]) -> dict:
-    """Read Table 6.2-1 of a PS3.5 file."""
+    """Read Table 6.2-1 and the Section 8.2 photometric tables of a PS3.5 file."""
     vrs: dict[str, dict] = {}
+    encodings: dict[str, dict] = {}
     found = False
     for table in iter_elements(Path(path), ("table",)):
         label = label_of(table)
-        if label != "6.2-1" and caption_of(table).lower() != "dicom value representations":
+        if _is_photometric_table(table):
+            _read_photometric(table, label, encodings, anomalies)
+            continue
+        if found or (label != "6.2-1"
+                     and caption_of(table).lower() != "dicom value representations"):
             continue
         found = True
         header = header_of(table)
@@ -120,8 +132,57 @@ def read_part05(path: Path, anomalies: list[dict]) -> dict:
                 "fixed_length": fixed_length,
                 "max_length_unit": unit,
             }
-        break  # one table 6.2-1 per part
     if not found:
         anomalies.append(anomaly(PART, "missing-table", "6.2-1", None,
                                  "no 'DICOM Value Representations' table found"))
-    return {"vrs": dict(sorted(vrs.items()))}
+    out: dict = {"vrs": dict(sorted(vrs.items()))}
+    if encodings:
+        out["pixel_encodings"] = {uid: {"table": e["table"], "photometric": {
+            n: sorted(v) for n, v in sorted(e["photometric"].items())}}
+            for uid, e in sorted(encodings.items())}
+    return out
+
+
+# -- PS3.5 8.2: photometric interpretations per compressed transfer syntax ---------------
+
+_PHOTOMETRIC_CAPTION = re.compile(r"valid values of pixel data related attributes for .*"
+                                  r"standard photometric interpretations", re.I)
+# PS3.5 Table A-1 / Annex A.4.2: the RLE table (8.2.2-1) names no Transfer Syntax UID
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+_UID = re.compile(r"\d+(?:\.\d+)+")
+_PI = re.compile(r"[A-Z][A-Z0-9_ ]*[A-Z0-9]")
+
+
+def _is_photometric_table(table: etree._Element) -> bool:
+    return bool(_PHOTOMETRIC_CAPTION.fullmatch(caption_of(table).strip()))
+
+
+def _read_photometric(table: etree._Element, label: str, encodings: dict[str, dict],
+                      anomalies: list[dict]) -> None:
+    header = header_of(table)
+    i_pi = _col(header, "photometric", -1)
+    i_uid = _col(header, "transfer syntax uid", -1)
+    i_spp = _col(header, "samples per pixel", -1)
+    if i_pi < 0 or i_spp < 0:
+        anomalies.append(anomaly(PART, "unread-table", label, None,
+                                 "no Photometric Interpretation / Samples per Pixel column"))
+        return
+    for n, cells in enumerate(grid_rows(table, len(header)), 1):
+        if len(cells) <= max(i_pi, i_uid, i_spp) or any(
+                cells[i] is None for i in (i_pi, i_uid, i_spp) if i >= 0):
+            anomalies.append(anomaly(PART, "short-row", label, n, "missing cells"))
+            continue
+        pis = [m.group() for p in (cells[i_pi].iter(q("para")) or ())
+               for m in [_PI.fullmatch(render_text(p).strip())] if m]
+        if not pis:
+            pis = _PI.findall(render_text(cells[i_pi]))
+        uids = _UID.findall(render_text(cells[i_uid])) if i_uid >= 0 else [_RLE_LOSSLESS]
+        spp = re.findall(r"\d+", render_text(cells[i_spp]))
+        if not pis or not uids or not spp:
+            anomalies.append(anomaly(PART, "unparsed-row", label, n,
+                                     render_text(cells[i_pi])[:80]))
+            continue
+        for uid in uids:
+            entry = encodings.setdefault(uid, {"table": label, "photometric": {}})
+            for samples in spp:
+                entry["photometric"].setdefault(samples, set()).update(pis)

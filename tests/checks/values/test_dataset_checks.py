@@ -16,7 +16,7 @@ from conformance import validate
 from conformance.engine.input import ReadFacts
 from tests.checks.values.conftest import codes, dataset, raw, run_checks
 
-MINE = ("vr-", "vm-", "pn-", "uid-invalid", "private-", "retired", "group-length",
+MINE = ("vr-", "vm-", "pn-", "uid-invalid", "uid-arc", "private-", "retired", "group-length",
         "file-meta", "pixel-data", "charset", "internal-error", "element-unreadable")
 
 
@@ -118,7 +118,7 @@ def test_file_meta_problems(std: Any) -> None:
 def test_file_meta_unknown_ts_and_encoding_mismatch(std: Any) -> None:
     found = run_checks(_sop(), std, "file_meta", file_meta=_meta(TransferSyntaxUID="1.2.3.99"),
                        facts=FROM_FILE)
-    assert codes(found) == [("file-meta", "warning")]
+    assert codes(found) == [("file-meta-ts-unknown", "warning")]
     found = run_checks(_sop(), std, "file_meta", file_meta=_meta(),
                        facts=ReadFacts(has_dicm_prefix=True, is_implicit_vr=True,
                                        is_little_endian=True))
@@ -198,7 +198,7 @@ def test_reportsi_with_empty_number_tags() -> None:
     # <org root>.<suffix>), as dciodvfy also reports.
     ref = "(0040,A730)[4].(0040,A730)"
     assert _mine("reportsi_with_empty_number_tags.dcm") == [
-        ("pn-format", "warning", "(0040,A730)[1].(0040,A123)"),
+        ("pn-separator", "warning", "(0040,A730)[1].(0040,A123)"),
         ("uid-invalid", "error", f"{ref}[0].(0040,A730)[0].(0008,1199)[0].(0008,1150)"),
         ("uid-invalid", "error", f"{ref}[0].(0040,A730)[0].(0008,1199)[0].(0008,1155)"),
         ("uid-invalid", "error", f"{ref}[1].(0008,1199)[0].(0008,1150)"),
@@ -226,7 +226,7 @@ def test_nested_priv_sq() -> None:
         ("private-group", "error", "(0001,0001)[0].(0001,0001)"),
         ("private-group", "error", "(0001,0001)[0].(0001,0001)[0].(0001,0001)"),
         ("private-group", "error", "(0001,0001)[0].(0001,0002)"),
-        ("uid-invalid", "warning", "(0002,0012)"),
+        ("uid-arc", "warning", "(0002,0012)"),
         ("vr-invalid", "error", "(0001,0001)[0].(0001,0002)"),
     ]
 

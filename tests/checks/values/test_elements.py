@@ -61,13 +61,14 @@ def test_vr_mismatch_skips_implicit(std: Any) -> None:
 def test_vr_un_is_warning(std: Any) -> None:
     ds = dataset(raw(0x00080060, "UN", b"CT"))
     assert codes(run_checks(ds, std, "vr_dictionary", facts=EXPLICIT)) == [
-        ("vr-mismatch", "warning")]
+        ("vr-un", "warning")]
 
 
 def test_us_or_ss_resolved_by_pixel_representation(std: Any) -> None:
     ds = dataset(raw(0x00280103, "US", b"\x01\x00"), raw(0x00280106, "US", b"\x00\x00"))
     found = run_checks(ds, std, "vr_dictionary", facts=EXPLICIT)
-    assert codes(found) == [("vr-mismatch", "warning")] and "should be SS" in found[0].message
+    assert codes(found) == [("vr-pixel-representation", "warning")]
+    assert "should be SS" in found[0].message
     ds = dataset(raw(0x00280103, "US", b"\x01\x00"), raw(0x00280106, "SS", b"\x00\x00"))
     assert run_checks(ds, std, "vr_dictionary", facts=EXPLICIT) == []
 
@@ -87,7 +88,7 @@ def test_pn_unformatted_name_message(std: Any) -> None:
     ds = Dataset()
     ds.PatientName = "John Smith"
     found = run_checks(ds, std, "pn")
-    assert codes(found) == [("pn-format", "warning")]
+    assert codes(found) == [("pn-separator", "warning")]
     assert found[0].message == (
         "Patient's Name (0010,0010): 'John Smith' has no '^' component separators; DICOM "
         "names are family^given^middle^prefix^suffix, e.g. 'Smith^John'")

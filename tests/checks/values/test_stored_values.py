@@ -110,4 +110,4 @@ def test_empty_element_encoded_un_is_reported(std: Any) -> None:
     empty = RawDataElement(Tag(0x00080050), "UN", 0, None, 0, False, True)
     ds = dataset(empty, raw(0x00080060, "UN", b"CT"))
     found = run_checks(ds, std, "vr_dictionary", facts=ReadFacts(is_implicit_vr=False))
-    assert codes(found) == [("vr-mismatch", "warning"), ("vr-mismatch", "warning")]
+    assert codes(found) == [("vr-un", "warning"), ("vr-un", "warning")]

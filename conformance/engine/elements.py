@@ -1,4 +1,4 @@
-"""Value helpers: converted-value helpers for the dataset checks, and the elements as
+"""Element access: converted-value helpers for the dataset checks, and the elements as
 read (per-dataset scopes) that the element traversal hands to the element checks."""
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def file_facts(facts: Any, file_meta: Dataset | None) -> FileFacts:
     return FileFacts(str(ts) if ts else None, implicit, encapsulated)
 
 
-class ItemScope:
+class ReadScope:
     """One dataset under validation (the root or a sequence item), as it was read.
 
     ``elements`` maps tag -> the element as pydicom stored it when the CheckContext was
@@ -180,11 +180,11 @@ class ItemScope:
     __slots__ = ("dataset", "parent", "root", "path", "elements", "vrs", "as_read", "file",
                  "memo")
 
-    def __init__(self, dataset: Dataset, parent: ItemScope | None, path: ElementPath | None,
+    def __init__(self, dataset: Dataset, parent: ReadScope | None, path: ElementPath | None,
                  as_read: AsRead) -> None:
         self.dataset = dataset
         self.parent = parent
-        self.root: ItemScope = self if parent is None else parent.root
+        self.root: ReadScope = self if parent is None else parent.root
         self.path = path  # the sequence item's path (None for the root)
         self.elements: dict[int, Any] = dict(dataset.items())
         self.vrs: dict[int, str] = {}  # VRs resolved by conversion (ambiguous, UN ...)
@@ -245,17 +245,17 @@ class AsRead:
     def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None,
                  max_depth: int = 64) -> None:
         self.file = file_facts(facts, file_meta)
-        self.scopes: dict[int, ItemScope] = {}  # id(dataset) -> scope
+        self.scopes: dict[int, ReadScope] = {}  # id(dataset) -> scope
         self.items: list[tuple[Dataset, ElementPath | None]] = []
         # Sequences nested deeper than this are not opened (``nesting-too-deep``): a
         # 10 KB file can nest thousands of levels.
         self.max_depth = max_depth
         self.root = self._record(root)
 
-    def _record(self, root: Dataset) -> ItemScope:
+    def _record(self, root: Dataset) -> ReadScope:
         """Record ``root`` and its items (depth first, stored order; no recursion)."""
-        top = ItemScope(root, None, None, self)
-        stack: list[tuple[ItemScope, int]] = [(top, 0)]
+        top = ReadScope(root, None, None, self)
+        stack: list[tuple[ReadScope, int]] = [(top, 0)]
         while stack:
             scope, depth = stack.pop()
             ds = scope.dataset
@@ -265,7 +265,7 @@ class AsRead:
             self.items.append((ds, scope.path))
             if depth >= self.max_depth:
                 continue
-            found: list[tuple[ItemScope, int]] = []
+            found: list[tuple[ReadScope, int]] = []
             for tag, elem in scope.elements.items():
                 vr = elem.VR
                 if vr is None or vr == "UN":  # implicit VR or UN: the VR pydicom will give
@@ -279,16 +279,16 @@ class AsRead:
                 seq = ElementPath(scope.path, tag)
                 for i, item in enumerate(items or ()):
                     if isinstance(item, Dataset):
-                        found.append((ItemScope(item, scope, seq.item(i), self), depth + 1))
+                        found.append((ReadScope(item, scope, seq.item(i), self), depth + 1))
             stack.extend(reversed(found))
         return top
 
-    def scope(self, ds: Dataset, parent: ItemScope | None, path: ElementPath | None
-              ) -> ItemScope:
+    def scope(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
+              ) -> ReadScope:
         """The recorded scope of ``ds`` (recorded now if it was added since)."""
         got = self.scopes.get(id(ds))
         if got is None or got.dataset is not ds:
-            got = self.scopes[id(ds)] = ItemScope(ds, parent, path, self)
+            got = self.scopes[id(ds)] = ReadScope(ds, parent, path, self)
         return got
 
 

@@ -19,7 +19,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
 
-from conformance.engine.values import (
+from conformance.engine.elements import (
     converted_is_empty,
     element,
     int_keys,
