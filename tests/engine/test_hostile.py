@@ -239,6 +239,18 @@ def test_an_integer_string_of_thousands_of_digits() -> None:
     assert any("is outside -2^31..2^31-1" in m for m in messages(report, "vr-invalid"))
 
 
+def test_a_long_decimal_string_is_checked_in_linear_time() -> None:
+    """atheris: a DS value of tens of thousands of digits that does not match made the DS
+    pattern backtrack quadratically (20 s); the pattern is unambiguous now."""
+    from conformance.checks.values.vr_syntax import _DS
+
+    assert _DS.fullmatch("1" * 60_000 + "x") is None  # returns at once
+    for ok in ("1", "1.", "1.5", ".5", "-1.5E-3", "+.5e+2"):
+        assert _DS.fullmatch(ok), ok
+    for bad in ("1.2.3", ".", "1e", "abc"):
+        assert not _DS.fullmatch(bad), bad
+
+
 # -- the guard ---------------------------------------------------------------------------
 
 def test_an_unexpected_exception_is_an_internal_error_finding(monkeypatch: Any) -> None:

@@ -43,7 +43,9 @@ _DT = re.compile(
 )
 _TM = re.compile(r"([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:\.([0-9]{1,6}))?)?)?")
 _TM_ACRNEMA = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?")
-_DS = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Unambiguous (digits, then an optional "." group): "[0-9]+\.?[0-9]*" backtracked
+# quadratically on a long run of digits that does not match (found by fuzzing: 20 s).
+_DS = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IS = re.compile(r"[+-]?[0-9]+")
 # RFC 3986 section 2: unreserved, reserved and percent-encoded characters.
 _UR = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
