@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import RuleFileError, StandardDataError
+from conformance.rules.files import read_text  # noqa: I001
+from conformance.rules.files import refused as _refused
 from conformance.rules.operators import (
     ITEM_OPS,
     LEAF_OPS,
@@ -28,7 +29,7 @@ from conformance.rules.paths import PathError, Target, parse_target, pydicom_key
 from conformance.rules.regexguard import UnsafePattern, compile_safe
 from conformance.rules.schema import schema_errors, top_level_keys
 from conformance.rules.when import WhenError, to_expr
-from conformance.rules.yamlmarks import MAX_FILE_BYTES, MDict, MList, mark_at
+from conformance.rules.yamlmarks import MDict, MList, mark_at
 
 MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "path", "expected", "id", "why"))
 _PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -108,32 +109,19 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
         problems.items.append(RuleFileError("extends nested too deep", file=display))
         return
     where = chain[-1] if chain else None
-    refused = _refused(real, chain)
-    if refused:
-        problems.items.append(RuleFileError(
-            f"extends {display!r}: {refused}", file=where[0] if where else display,
-            line=where[2] if where else None))
+    if refused := _refused(real, chain):
+        problems.items.append(RuleFileError(f"extends {display!r}: {refused}", file=where[0]
+                                            if where else display, line=where and where[2]))
         return
     try:
-        with open(real, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            problems.items.append(RuleFileError(
-                f"file is larger than {MAX_FILE_BYTES} bytes", file=display))
-            return
-        text = data.decode("utf-8")
+        text = read_text(real)
     except FileNotFoundError:
+        problems.items.append(RuleFileError(f"rule file not found: {display}", file=where[0]
+                                            if where else display, line=where and where[2]))
+        return
+    except (ValueError, OSError) as exc:  # too large or not UTF-8: content never quoted
         problems.items.append(RuleFileError(
-            f"rule file not found: {display}", file=where[0] if where else display,
-            line=where[2] if where else None))
-        return
-    except UnicodeDecodeError:
-        # the content is not quoted: the file may not be a rule file at all
-        problems.items.append(RuleFileError("cannot read: not UTF-8 text", file=display))
-        return
-    except OSError as exc:
-        problems.items.append(RuleFileError(f"cannot read: {exc.strerror or exc}",
-                                            file=display))
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=display))
         return
     try:
         doc = load_yaml(text, display)
@@ -147,11 +135,8 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
     if not isinstance(doc, MDict):
         problems.add("top level: expected a mapping with rules:", display, doc)
         return
-    if chain and not set(doc) <= top_level_keys():
-        # an extends target that is not a rule file: say so without the schema's
-        # messages, which quote its values
-        problems.items.append(RuleFileError(
-            "not a rule file (its top-level keys are not rule file keys)", file=display))
+    if chain and not set(doc) <= top_level_keys():  # schema messages would quote values
+        problems.items.append(RuleFileError("not a rule file (no rule file keys)", file=display))
         return
     f = _File(display, real, doc)
     done[real] = f
@@ -164,36 +149,6 @@ def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Pa
             child = os.path.normpath(os.path.join(os.path.dirname(display), rel))
             _read(child, [*chain, (display, real, mark.line)], done, order, problems)
     order.append(f)
-
-
-def shipped_packs() -> list[Path]:
-    """Folders of the rule packs that come with the package (``extends`` may name them)."""
-    import conformance
-
-    pkg = Path(conformance.__file__).resolve().parent
-    return [p for p in (pkg / "rules_packs", pkg / "_rules", pkg.parent / "rules") if p.is_dir()]
-
-
-def _refused(real: Path, chain: list[tuple[str, Path, int | None]]) -> str | None:
-    """Why a file may not be read as a rule file: not a regular file (a FIFO blocks,
-    /dev/zero never ends), or, for an ``extends`` target, outside the folder of the
-    rule file the user named and the shipped packs (a service must not be made to read
-    /etc/shadow). The user can still name such a file with its own ``--rules``."""
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        return None  # reported as "rule file not found"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
-    if not stat.S_ISREG(st.st_mode):
-        return "not a regular file"
-    if not chain:
-        return None
-    roots = [chain[0][1].parent, *shipped_packs()]
-    if any(real.is_relative_to(r) for r in roots):
-        return None
-    return ("outside the folders a rule file may extend (its own folder and the shipped "
-            "packs); name it with its own --rules to use it")
 
 
 # -- phase 2: parameters ------------------------------------------------------------------
@@ -352,12 +307,9 @@ class _Compiler:
             self.problems.add(f"message template: {exc} (write {{{{ and }}}} for braces)",
                               f.display, f.doc, at)
             return False
-        fancy = [p for p in parts if p[2]]
-        if fancy:
-            # {value:>1000000000} would build a 1 GB string per finding
-            self.problems.add(f"message template: {{{fancy[0][1]}:{fancy[0][2]}}}: only "
-                              "plain {name} fields (or {name!r}) are allowed, no format spec",
-                              f.display, f.doc, at)
+        if fancy := [p for p in parts if p[2]]:  # {value:>1000000000}: 1 GB per finding
+            self.problems.add(f"message template: {{{fancy[0][1]}:{fancy[0][2]}}}: only plain "
+                              "{name} fields", f.display, f.doc, at)
             return False
         fields = [p[1] for p in parts]
         bad = [x for x in fields if x not in MESSAGE_FIELDS]
