@@ -14,9 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from typing import IO, Any
 
+from conformance.commands.output import atomic_text, refuse_input_as_output, same_file
 from conformance.errors import UsageError
 from conformance.inputs.items import Item, expand
 from conformance.inputs.walk import DEFAULT_WALK, SkipLog, WalkOptions
+from conformance.limits import DEFAULT_LIMITS, Limits
 from conformance.progress import progress
 from conformance.report import FORMATS, writer
 from conformance.report.summary import Summary, tally
@@ -47,6 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="validate with N processes (output order is unchanged)")
     p.add_argument("--iod", metavar="NAME",
                    help="validate against this IOD (name, id or SOP Class UID)")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a resource limit (repeatable): "
+                        + ", ".join(f"{n}={getattr(DEFAULT_LIMITS, n)}"
+                                    for n in Limits.names())
+                        + " (README: Robustness)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--severity", metavar="CODE=LEVEL", action="append", default=[],
                    help="report CODE at LEVEL (error|warning|info); a former code name "
@@ -178,7 +185,7 @@ def quiet_pydicom() -> None:
 
 def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
                    presumptions: bool = True, show_values: bool = False,
-                   severity: Sequence[str] = ()) -> Any:
+                   severity: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS) -> Any:
     """A Validator for the command-line options (errors are ConformanceErrors)."""
     from conformance.engine.api import Validator
 
@@ -191,7 +198,8 @@ def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
     except ValueError as exc:
         raise UsageError(f"--{exc}") from None
     return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
-                     show_values=show_values, options={"severity": levels} if levels else None)
+                     show_values=show_values, options={"severity": levels} if levels else None,
+                     limits=limits)
 
 
 def validate_item(validator: Any, item: Item) -> Any:
@@ -202,7 +210,8 @@ def validate_item(validator: Any, item: Item) -> Any:
 def reports(items: Iterable[Item], validator: Any, args: argparse.Namespace,
             stack: ExitStack) -> Iterator[Any]:
     """Reports in input order, from this process (``-j 1``) or a process pool with a
-    bounded number of inputs in flight."""
+    bounded number of inputs in flight, at most one worker per input and per CPU; a
+    worker that dies costs its input only (``conformance.engine.workers``)."""
     from conformance.engine.many import run_items
 
     return run_items(validator, items, args.jobs)
@@ -216,7 +225,8 @@ def _advancing(it: Iterable[Any], bar: Any) -> Iterator[Any]:
 
 # -- output ----------------------------------------------------------------------------
 def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
-    """The report stream and whether it is a terminal."""
+    """The report stream and whether it is a terminal; a file is written whole or not at
+    all (``atomic_text``)."""
     if path is None or path == "-":
         out = sys.stdout
         reconfigure = getattr(out, "reconfigure", None)
@@ -225,12 +235,22 @@ def _open_output(path: str | None, stack: ExitStack) -> tuple[IO[str], bool]:
             reconfigure(errors="backslashreplace")
         isatty = getattr(out, "isatty", None)
         return out, bool(isatty and isatty())
-    try:
-        f = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n")  # noqa: SIM115
-    except OSError as exc:
-        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
-    stack.enter_context(f)
-    return f, False
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path}: is a folder")
+    return stack.enter_context(atomic_text(path)), False
+
+
+def _not_the_report(items: Iterator[Item], output: str | None) -> Iterator[Item]:
+    """``items`` without the run's own report (``-o`` inside a validated folder)."""
+    if output is None or output == "-":
+        yield from items
+        return
+    name = os.path.basename(output)
+    for it in items:
+        if (it.data is None and getattr(it, "obj", None) is None
+                and os.path.basename(it.path) == name and same_file(it.path, output)):
+            continue
+        yield it
 
 
 def standard_info(validator: Any) -> dict[str, Any]:
@@ -298,10 +318,14 @@ def run(args: argparse.Namespace) -> int:
     scaled = _scaled(args)
     skipped = SkipLog(keep=args.show_skipped)
     options = WalkOptions(tuple(args.include), tuple(args.exclude))
+    refuse_input_as_output(args.output, args.paths)
     items, folder = collect(args.paths, options=options, skipped=skipped,
                             strict=args.strict_inputs)
+    items = _not_the_report(items, args.output)
+    limits = DEFAULT_LIMITS.with_text(args.limit)
     validator = make_validator(args.standard, args.rules, args.iod,
-                               not args.no_presumptions, args.show_values, args.severity)
+                               not args.no_presumptions, args.show_values, args.severity,
+                               limits)
     batch = Batch(skipped, validator.standard)
     job = None
     with ExitStack() as stack:

@@ -69,6 +69,11 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
     if "manifest" not in documents:
         raise StandardDataError("a build needs a manifest")
     _check_replaceable(out)
+    # The manifest lists every file the build writes: a later build recognises the
+    # folder by it and replaces nothing else (``_check_replaceable``).
+    manifest = dict(documents["manifest"])
+    manifest["files"] = {n: file_name(n, compress and n != "manifest") for n in documents}
+    documents = {**documents, "manifest": manifest}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
     try:
@@ -142,12 +147,40 @@ def swap_into_place(new: Path, out: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
+def build_files(manifest: Any) -> set[str] | None:
+    """The file names a build with ``manifest`` wrote, or None when the manifest is not
+    one of a build (format 1, ``built_with``, its ``files`` list)."""
+    if not isinstance(manifest, dict) or manifest.get("format") != 1 \
+            or not isinstance(manifest.get("built_with"), str):
+        return None
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or not all(isinstance(f, str) for f in listed.values()):
+        return None
+    return {*listed.values(), "manifest.json", TABLES_ZIP}
+
+
 def _check_replaceable(out: Path) -> None:
-    # Never swap away something that is not a previous build (e.g. --out ~).
+    """Refuse to replace ``out`` unless it is empty or an earlier build holding only what
+    a build writes: the swap deletes the old folder, and a folder that merely has a
+    ``manifest.json`` (a web app, a browser extension) must keep its other files."""
     if not out.exists():
         return
     if not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
-    if any(out.iterdir()) and not (out / "manifest.json").is_file():
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    try:
+        manifest = json.loads((out / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        manifest = None
+    wrote = build_files(manifest)
+    if wrote is None:
         raise UsageError(f"{out}: refusing to replace a non-empty folder that is not a build "
-                         "(no manifest.json)")
+                         "(no manifest.json of a build: format, built_with, files)")
+    foreign = [e for e in entries if e not in wrote]
+    if foreign:
+        raise UsageError(f"{out}: refusing to replace a build folder that also holds files "
+                         f"the build did not write ({', '.join(foreign[:3])}"
+                         f"{', ...' if len(foreign) > 3 else ''}); move them or pick "
+                         "another --out")

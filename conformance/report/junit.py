@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from conformance.report.safe import printable
 from conformance.report.summary import Summary, at_or_above, is_unreadable
 
 SUITE = "dicom-conformance"
@@ -20,8 +21,10 @@ def _finding_line(f: Any) -> str:
 
 
 def _clean(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (messages may quote raw data values)."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+    """Escape characters XML 1.0 cannot carry or a reader would misread (messages may
+    quote raw data values; file names may hold control characters or bytes that are
+    not UTF-8)."""
+    return printable(text, keep_newlines=True)
 
 
 def _seconds(report: Any) -> float:
@@ -38,7 +41,9 @@ def _case(report: Any, fail_on: str) -> tuple[str, bool]:
         kind = "cross-file"
     classname = f"{SUITE}.{kind}"
     failing = at_or_above(report.findings, fail_on)
-    rest = [f for f in report.findings if f not in failing]
+    # by identity: comparing dataclasses finding by finding was quadratic
+    failing_ids = {id(f) for f in failing}
+    rest = [f for f in report.findings if id(f) not in failing_ids]
     parts = [f"  <testcase classname={quoteattr(classname)} name={quoteattr(_clean(name))} "
              f'time="{_seconds(report):.3f}">\n']
     if is_unreadable(report):
@@ -69,7 +74,8 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     errors = 0
     seconds = 0.0
     cases = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    with tempfile.TemporaryFile("w+", encoding="utf-8",
+                                errors="backslashreplace") as spool:
         for report in reports:
             summary.add(report)
             cases += 1  # cross-file findings of a file are a testcase of their own

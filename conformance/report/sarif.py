@@ -47,12 +47,14 @@ def artifact_uri(path: str | None) -> str:
     """A relative or absolute file path as a URI reference (RFC 3986, SARIF 3.10)."""
     if not path:
         return "dataset"
+    # surrogateescape: a file name that is not UTF-8 keeps its bytes (%FF), it does not
+    # stop the report
     if path == "-" or path.startswith("<"):
-        return quote(path.strip("<>"), safe="")
+        return quote(path.strip("<>"), safe="", errors="surrogateescape")
     p = PurePath(path)
     if p.is_absolute():
-        return "file://" + quote(p.as_posix(), safe="/")
-    return quote(p.as_posix().replace(os.sep, "/"), safe="/")
+        return "file://" + quote(p.as_posix(), safe="/", errors="surrogateescape")
+    return quote(p.as_posix().replace(os.sep, "/"), safe="/", errors="surrogateescape")
 
 
 def _short(text: str) -> str:
@@ -169,7 +171,8 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     counts = dict.fromkeys(LEVEL_ORDER, 0)
     first_uri: dict[str, str] = {}
     with ExitStack() as stack:
-        spools = {lvl: stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+        spools = {lvl: stack.enter_context(tempfile.TemporaryFile(
+                      "w+", encoding="utf-8", errors="backslashreplace"))
                   for lvl in LEVEL_ORDER}
         for report in reports:
             summary.add(report)

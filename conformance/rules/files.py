@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import RuleFileError
+from conformance.rules.access import read_text, refused
 from conformance.rules.builtin import is_builtin
 from conformance.rules.builtin import resolve as builtin_file
+from conformance.rules.schema import top_level_keys
 from conformance.rules.yamlmarks import MDict, MList, mark_at
 
 MAX_EXTENDS_DEPTH = 32
@@ -81,16 +83,22 @@ def read_pack_files(display: str, chain: list[tuple[str, Path, int | None]],
     if len(chain) > MAX_EXTENDS_DEPTH:
         problems.items.append(RuleFileError("extends nested too deep", file=display))
         return
+    where = chain[-1] if chain else None
+    if why := refused(real, chain):
+        problems.items.append(RuleFileError(
+            f"extends {display!r}: {why}",
+            file=where[0] if where else display, line=where[2] if where else None))
+        return
     try:
-        text = real.read_text(encoding="utf-8")
+        text = read_text(real)
     except FileNotFoundError:
-        where = chain[-1] if chain else None
         problems.items.append(RuleFileError(
             f"rule file not found: {display}", file=where[0] if where else display,
             line=where[2] if where else None))
         return
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.items.append(RuleFileError(f"cannot read: {exc}", file=display))
+    except (ValueError, OSError) as exc:  # too large or not UTF-8: content never quoted
+        problems.items.append(RuleFileError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=display))
         return
     try:
         doc = load_yaml(text, display)
@@ -103,6 +111,9 @@ def read_pack_files(display: str, chain: list[tuple[str, Path, int | None]],
         return
     if not isinstance(doc, MDict):
         problems.add("top level: expected a mapping with rules:", display, doc)
+        return
+    if chain and not set(doc) <= top_level_keys():  # schema messages would quote values
+        problems.items.append(RuleFileError("not a rule file (no rule file keys)", file=display))
         return
     f = PackFile(display, real, doc)
     done[real] = f

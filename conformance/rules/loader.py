@@ -221,11 +221,16 @@ class _Compiler:
 
     def _template(self, text: str, f: PackFile, at: tuple[Any, ...]) -> bool:
         try:
-            fields = [p[1] for p in string.Formatter().parse(text) if p[1] is not None]
+            parts = [p for p in string.Formatter().parse(text) if p[1] is not None]
         except ValueError as exc:
             self.problems.add(f"message template: {exc} (write {{{{ and }}}} for braces)",
                               f.display, f.doc, at)
             return False
+        if fancy := [p for p in parts if p[2]]:  # {value:>1000000000}: 1 GB per finding
+            self.problems.add(f"message template: {{{fancy[0][1]}:{fancy[0][2]}}}: only plain "
+                              "{name} fields", f.display, f.doc, at)
+            return False
+        fields = [p[1] for p in parts]
         bad = [x for x in fields if x not in MESSAGE_FIELDS]
         if bad:
             self.problems.add(f"message template: unknown field {{{bad[0]}}}; "

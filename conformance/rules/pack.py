@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import string
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from conformance.rules.builtin import resolve as builtin_file
 from conformance.rules.loader import Disable, Rule, compile_files
 from conformance.rules.operators import Hit, run, show, values_of
 from conformance.rules.paths import Slot, Target, resolve_slots
+from conformance.rules.regexguard import RegexTimeout
 from conformance.tags import tag_display
 
 BINARY_VRS = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "UN"))
@@ -79,6 +81,10 @@ class LoadedPack:
                 outcome = run(rule.check, slots_of)
                 if outcome.result is False:
                     yield from self._findings(rule, ctx, outcome.failed)
+            except RegexTimeout as exc:  # not decided: said, never a silent pass
+                f = ctx.finding("rule-not-decided", "warning",
+                                f"rule {rule.id} could not be decided: {exc}")
+                yield dataclasses.replace(f, source=f"{rule.file}#{rule.id}", line=rule.line)
             except Exception as exc:  # noqa: BLE001 - one broken rule must not stop others
                 f = ctx.finding("internal-error", "error",
                                 f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
@@ -200,9 +206,26 @@ def _finding(rule: Rule, ctx: Any, hit: Hit, count: int = 1) -> Finding:
                      count=count,
                      path=base.keyword_path or keyword, expected=leaf.expected if leaf else "",
                      id=rule.id, why=hit.why)
-    message = rule.message.format_map(fields)
+    message = render(rule.message, fields)
     return dataclasses.replace(base, message=message, source=f"{rule.file}#{rule.id}",
                                line=rule.line, reference=None)
+
+
+MAX_FIELD = 1024  # characters of one substituted field (a value may be megabytes)
+
+
+def render(template: str, fields: Any) -> str:
+    """``template`` with its ``{name}`` fields filled in (``!r``/``!a`` conversions
+    applied); format specs (refused when the file loads) are never applied, and each
+    field is cut to ``MAX_FIELD`` characters."""
+    out: list[str] = []
+    for literal, name, _spec, conv in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            value = fields[name]
+            text = repr(value) if conv == "r" else ascii(value) if conv == "a" else str(value)
+            out.append(text if len(text) <= MAX_FIELD else text[:MAX_FIELD] + "...")
+    return "".join(out)
 
 
 # Loaded packs by (rule file, standard), with the stamps of every file they were read

@@ -22,6 +22,14 @@ def schema_text() -> str:
 
 
 @cache
+def top_level_keys() -> frozenset[str]:
+    """The keys a rule file may have at its top level (the schema's properties)."""
+    import json
+
+    return frozenset(json.loads(schema_text())["properties"])
+
+
+@cache
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(schema_text())
     cls = jsonschema.validators.validator_for(schema)
