@@ -156,7 +156,8 @@ def build_files(manifest: Any) -> set[str] | None:
     listed = manifest.get("files")
     if not isinstance(listed, dict) or not all(isinstance(f, str) for f in listed.values()):
         return None
-    return {*listed.values(), "manifest.json", TABLES_ZIP}
+    # the derived files a build writes beside the listed ones
+    return {*listed.values(), "manifest.json", TABLES_ZIP, CIDS_ZIP, precompiled.NAME}
 
 
 def _check_replaceable(out: Path) -> None:
