@@ -1,7 +1,8 @@
-"""Packaging hook: wheels carry the bundled standard as ``conformance/_bundled/``.
+"""Packaging hook: wheels carry the bundled standard as ``conformance/_bundled/`` and
+the rule packs as ``conformance/_packs/``.
 
-The repository keeps the bundle at top level in ``standard_data/`` (one place to
-regenerate and review); a wheel has no such folder, so ``build_py`` copies it in.
+The repository keeps both at top level (``standard_data/``, ``rules/``: one place to
+regenerate and review); a wheel has no such folders, so ``build_py`` copies them in.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class BuildWithBundle(build_py):
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(src, dest, ignore=shutil.ignore_patterns("README*", ".*"))
+        # The shipped rule packs, addressed as builtin:NAME (conformance.rules.builtin).
+        packs = Path(__file__).parent / "rules"
+        if packs.is_dir():
+            dest = Path(self.build_lib) / "conformance" / "_packs"
+            if dest.exists():
+                shutil.rmtree(dest)
+            dest.mkdir(parents=True)
+            for f in sorted(packs.glob("*.yaml")):
+                shutil.copy2(f, dest / f.name)
 
 
 setup(cmdclass={"build_py": BuildWithBundle})

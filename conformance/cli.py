@@ -18,6 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="conformance",
         description="DICOM conformance engine driven by the standard's own tables.",
     )
+    from conformance import __version__
+
+    parser.add_argument("--version", action="version",
+                        version=f"conformance (dicom-conformance) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from pydicom.dataelem import RawDataElement
@@ -84,16 +86,36 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
         vals, vr = got
         for spec in a.enums:
             if spec.index is None:
-                targets = list(enumerate(vals, 1))
+                targets: Iterable[tuple[int, Any]] = enumerate(vals, 1)
             elif len(vals) >= spec.index:
                 targets = [(spec.index, vals[spec.index - 1])]
             else:
                 continue
+            # A VM 1 attribute may hold a million values: each distinct value is judged
+            # once, and past the per-element limit bad values are only counted.
+            verdicts: dict[Any, bool] = {}
+            limit = ctx.limits.findings_per_element
+            shown = more = 0
+            pending: Finding | None = None
             for n, v in targets:
-                if v is None or str(v).strip(" \x00") == "" or _allowed(spec, v, vr):
+                try:
+                    ok = verdicts.get(v)
+                except TypeError:  # unhashable value
+                    ok = None
+                if ok is None:
+                    ok = v is None or str(v).strip(" \x00") == "" or _allowed(spec, v, vr)
+                    with contextlib.suppress(TypeError):
+                        verdicts[v] = ok
+                if ok:
                     continue
+                if shown >= limit:
+                    more += 1
+                    continue
+                shown += 1
+                if pending is not None:
+                    yield pending
                 enumerated = spec.kind == "enumerated"
-                yield ctx.finding(
+                pending = ctx.finding(
                     "enum-value" if enumerated else "defined-term",
                     "error" if enumerated else "warning",
                     f"Unrecognized {'enumerated value' if enumerated else 'defined term'} "
@@ -102,3 +124,8 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
                     f"{_listing(spec)}",
                     where=b.where, tag=b.tag, module=b.owner_id,
                     reference=ctx.reference(a.reference))
+            if pending is not None:
+                if more:
+                    pending = replace(pending, message=pending.message + (
+                        f" [and {more} more value(s) not allowed, not listed]"))
+                yield pending

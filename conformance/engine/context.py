@@ -14,6 +14,7 @@ from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.input import ReadFacts
 from conformance.engine.path import ElementPath, keyword_of
 from conformance.engine.requirements import IodReq
+from conformance.limits import DEFAULT_LIMITS, Limits
 
 # Keyword, reference and path-step lookups depend only on the standard: share them
 # across datasets.
@@ -51,6 +52,7 @@ class CheckContext:
     iod_override: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
     _keywords: dict[int, str] = field(init=False, repr=False)
     _references: dict[tuple[Any, ...], Reference] = field(init=False, repr=False)
     _steps: dict[int, _Step] = field(init=False, repr=False)
@@ -60,7 +62,8 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         _, self._keywords, self._references, self._steps = _shared(self.standard)
-        self.as_read = (AsRead(self.dataset, self.facts, self.file_meta)
+        self.as_read = (AsRead(self.dataset, self.facts, self.file_meta,
+                               self.limits.max_depth)
                         if isinstance(self.dataset, Dataset) else None)
 
     # -- dictionary helpers -------------------------------------------------------

@@ -243,35 +243,48 @@ class AsRead:
     the traversal need anyway), not the other elements.
     """
 
-    __slots__ = ("root", "scopes", "items", "file")
+    __slots__ = ("root", "scopes", "items", "file", "max_depth")
 
-    def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None
-                 ) -> None:
+    def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None,
+                 max_depth: int = 64) -> None:
         self.file = file_facts(facts, file_meta)
         self.scopes: dict[int, ReadScope] = {}  # id(dataset) -> scope
         self.items: list[tuple[Dataset, ElementPath | None]] = []
-        self.root = self._record(root, None, None)
+        # Sequences nested deeper than this are not opened (``nesting-too-deep``): a
+        # 10 KB file can nest thousands of levels.
+        self.max_depth = max_depth
+        self.root = self._record(root)
 
-    def _record(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
-                ) -> ReadScope:
-        scope = ReadScope(ds, parent, path, self)
-        self.scopes[id(ds)] = scope
-        self.items.append((ds, path))
-        for tag, elem in scope.elements.items():
-            vr = elem.VR
-            if vr is None or vr == "UN":  # implicit VR or UN: the VR pydicom will give
-                vr = scope.vr(elem)
-            if vr != "SQ":
+    def _record(self, root: Dataset) -> ReadScope:
+        """Record ``root`` and its items (depth first, stored order; no recursion)."""
+        top = ReadScope(root, None, None, self)
+        stack: list[tuple[ReadScope, int]] = [(top, 0)]
+        while stack:
+            scope, depth = stack.pop()
+            ds = scope.dataset
+            if id(ds) in self.scopes:  # the same item object twice: recorded once
                 continue
-            try:
-                items = ds[tag].value
-            except Exception:  # noqa: BLE001 - the traversal reports it (element-unreadable)
+            self.scopes[id(ds)] = scope
+            self.items.append((ds, scope.path))
+            if depth >= self.max_depth:
                 continue
-            seq = ElementPath(path, tag)
-            for i, item in enumerate(items or ()):
-                if isinstance(item, Dataset):
-                    self._record(item, scope, seq.item(i))
-        return scope
+            found: list[tuple[ReadScope, int]] = []
+            for tag, elem in scope.elements.items():
+                vr = elem.VR
+                if vr is None or vr == "UN":  # implicit VR or UN: the VR pydicom will give
+                    vr = scope.vr(elem)
+                if vr != "SQ":
+                    continue
+                try:
+                    items = ds[tag].value
+                except Exception:  # noqa: BLE001 - the traversal reports element-unreadable
+                    continue
+                seq = ElementPath(scope.path, tag)
+                for i, item in enumerate(items or ()):
+                    if isinstance(item, Dataset):
+                        found.append((ReadScope(item, scope, seq.item(i), self), depth + 1))
+            stack.extend(reversed(found))
+        return top
 
     def release(self) -> None:
         """Break the scopes' references to each other (see ``CheckContext.release``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -17,6 +18,12 @@ class Reference:
     part: int | None = None
     section: str | None = None
     table: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Reference:
+        """The Reference of ``asdict``/``to_dict`` output."""
+        return cls(edition=d.get("edition"), part=d.get("part"), section=d.get("section"),
+                   table=d.get("table"))
 
     def __str__(self) -> str:
         bits = [f"PS3.{self.part}" if self.part else "PS3"]
@@ -51,3 +58,16 @@ class Finding:
         if self.reference is None:
             d["reference"] = None
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        """The Finding of ``to_dict`` output (a JSON report's ``findings[]`` entry)."""
+        severity = d["severity"]
+        if severity not in SEVERITY_RANK:
+            raise ValueError(f"finding severity {severity!r} is not error, warning or info")
+        ref = d.get("reference")
+        return cls(code=d["code"], severity=severity, message=d["message"],
+                   tag=d.get("tag"), keyword=d.get("keyword"), path=d.get("path") or "",
+                   keyword_path=d.get("keyword_path") or "", module=d.get("module"),
+                   iod=d.get("iod"), reference=Reference.from_dict(ref) if ref else None,
+                   source=d.get("source") or "standard", line=d.get("line"))

@@ -12,6 +12,8 @@ import hashlib
 import io
 import os
 import stat
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +24,7 @@ from pydicom.uid import UID
 
 from conformance.engine.deferred import DEFER_SIZE, UNDEFINED, is_deferred
 from conformance.errors import InputError
+from conformance.limits import DEFAULT_LIMITS, Limits
 
 # Groups a dataset without preamble may plausibly start with (PS3.10 7.1 allows files
 # written without File Meta by old implementations; anything else is not DICOM).
@@ -59,18 +62,28 @@ def _source_name(obj: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def load(obj: Any, path: str | None = None) -> Loaded:
-    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``."""
+def load(obj: Any, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """Parse ``obj`` without changing it; failures come back as ``Loaded.error``.
+
+    A mapping, and a path ending in ``.json``, are DICOM JSON (PS3.18 F.2)."""
     if isinstance(obj, Dataset):
         return _from_dataset(obj, path)
+    if isinstance(obj, Mapping):
+        return _from_dicom_json(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return _parse(bytes(obj), path)
+        return _parse(bytes(obj), path, limits)
     if isinstance(obj, (str, os.PathLike)):
         p = Path(obj)
         name = path or os.fspath(obj)
         try:
-            if stat.S_ISREG(os.stat(p).st_mode):
-                return _parse_file(p, name)
+            mode = os.stat(p).st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                # A FIFO blocks, a device (/dev/zero) never ends: only regular files.
+                return _unreadable(name, f"not a regular file ({_file_kind(mode)}); skipped")
+            if p.suffix.lower() == ".json" and stat.S_ISREG(mode):  # DICOM JSON (PS3.18 F.2)
+                return _from_dicom_json(p.read_bytes(), name)
+            if stat.S_ISREG(mode):
+                return _parse_file(p, name, limits)
             data = p.read_bytes()
         except IsADirectoryError:
             return _unreadable(name, "is a directory")
@@ -78,7 +91,7 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, "no such file")
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
-        return _parse(data, name)
+        return _parse(data, name, limits)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
         try:
@@ -90,13 +103,37 @@ def load(obj: Any, path: str | None = None) -> Loaded:
             return _unreadable(name, f"cannot read stream: {exc}")
         if isinstance(data, str):
             raise InputError("file object must be opened in binary mode")
-        return _parse(bytes(data), name)
+        return _parse(bytes(data), name, limits)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
-                     "a path, bytes or a binary file object")
+                     "a path, bytes, a binary file object or a DICOM JSON mapping")
 
 
-def _unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+def _from_dicom_json(obj: bytes | Mapping[str, Any], path: str | None) -> Loaded:
+    """A DICOM JSON document (bytes) or object (PS3.18 F.2) as a Loaded."""
+    from conformance.engine import dicom_json
+
+    try:
+        ds = (dicom_json.dataset_from_bytes(obj) if isinstance(obj, bytes)
+              else dicom_json.dataset_from_object(obj))
+    except dicom_json.NotDicomJson as exc:
+        return unreadable(path, str(exc))
+    return Loaded(ds, None, ReadFacts(), path)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) -> Loaded:
+    """The Loaded of an input that cannot be parsed, with the reason."""
     return Loaded(None, None, facts or ReadFacts(), path, reason)
+
+
+_unreadable = unreadable
 
 
 def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
@@ -113,30 +150,47 @@ def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
     return Loaded(ds, meta, facts, name)
 
 
-def _parse_file(p: Path, path: str | None) -> Loaded:
+def _parse_file(p: Path, path: str | None, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Parse a regular file in place: large values stay in it (``engine.deferred``), so
     memory does not grow with the pixel data."""
     with open(p, "rb") as f:
-        head = f.read(132)
+        head = f.read(4096)
         size = os.fstat(f.fileno()).st_size
         # the whole file's hash (duplicate detection), read in chunks: memory stays flat
         f.seek(0)
         digest = hashlib.blake2b(digest_size=8)
         while chunk := f.read(1 << 20):
             digest.update(chunk)
-    return _parse(head, path, size=size, source=os.fspath(p), content_hash=digest.hexdigest())
+    # A deflated data set is inflated in memory anyway: check its inflated size first.
+    whole = p.read_bytes() if _DEFLATED in head else None
+    return _parse(head[:132], path, size=size, source=os.fspath(p),
+                  content_hash=digest.hexdigest(), limits=limits, whole=whole)
 
 
 def _parse(data: bytes, path: str | None, *, size: int | None = None,
-           source: str | None = None, content_hash: str | None = None) -> Loaded:
+           source: str | None = None, content_hash: str | None = None,
+           limits: Limits = DEFAULT_LIMITS, whole: bytes | None = None) -> Loaded:
     """Parse ``data`` (the whole input, or the first 132 bytes of the file ``source`` of
-    ``size`` bytes)."""
+    ``size`` bytes, ``whole`` holding all of it when it is deflated)."""
+    try:
+        return _parse_bytes(data, path, size, source, content_hash, limits, whole)
+    except Exception as exc:  # noqa: BLE001 - no input may escape as an exception
+        return _unreadable(path, f"not a readable DICOM file: {type(exc).__name__}: {exc}",
+                           ReadFacts(size=size if size is not None else len(data)))
+
+
+def _parse_bytes(data: bytes, path: str | None, size: int | None, source: str | None,
+                 content_hash: str | None, limits: Limits, whole: bytes | None) -> Loaded:
     if size is None:
         size = len(data)
     if size == 0:
         return _unreadable(path, "empty file", ReadFacts(size=0))
     dicm = data[128:132] == b"DICM" if size >= 132 else False
     preamble = data[:128] if dicm else None
+    too_big = _inflates_beyond(whole if whole is not None else data, limits.inflate_cap(size))
+    if too_big:
+        return _unreadable(path, too_big, ReadFacts(preamble=preamble, has_dicm_prefix=dicm,
+                                                    size=size))
     try:
         ds = dcmread(source if source is not None else io.BytesIO(data), force=True,
                      defer_size=DEFER_SIZE)
@@ -181,7 +235,7 @@ def _truncated_tail(ds: Dataset, size: int) -> str | None:
     last = next(reversed(ds.keys()), None)
     if last is None:
         return None
-    raw = ds.get_item(last, keep_deferred=True)
+    raw = ds._dict.get(last)  # as stored: get_item may convert, and conversion may fail
     value = getattr(raw, "value", None)
     length = getattr(raw, "length", None)
     if is_deferred(raw) and length != UNDEFINED:
@@ -195,6 +249,47 @@ def _truncated_tail(ds: Dataset, size: int) -> str | None:
             and len(value) < length):
         return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "
                 f"{length} bytes but the file holds {len(value)}")
+    return None
+
+
+_DEFLATED = b"1.2.840.10008.1.2.1.99"
+
+
+def _inflates_beyond(data: bytes, cap: int) -> str | None:
+    """Why a Deflated Explicit VR Little Endian data set is refused (PS3.5 A.5): it
+    inflates to more than ``cap`` bytes. Inflation is streamed, so at most ``cap`` bytes
+    are held; None when the data set is not deflated or stays within the cap."""
+    if _DEFLATED not in data[:4096]:  # the File Meta names the Transfer Syntax
+        return None
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+
+    fp = io.BytesIO(data)
+    try:
+        read_preamble(fp, True)
+        meta = _read_file_meta_info(fp)
+    except Exception:  # noqa: BLE001 - dcmread reports a broken File Meta
+        return None
+    ts = meta.get(0x00020010)
+    if ts is None or str(ts.value).strip("\0 ") != _DEFLATED.decode():
+        return None
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    view = memoryview(data)[fp.tell():]
+    total = 0
+    step = 1 << 20
+    for start in range(0, len(view), step):
+        chunk = view[start:start + step]
+        while chunk:
+            try:
+                out = inflater.decompress(chunk, min(step, cap + 1 - total))
+            except zlib.error:
+                return None  # dcmread reports corrupt deflate data
+            total += len(out)
+            if total > cap:
+                return (f"the Deflated data set inflates to more than {cap} bytes (limit: "
+                        f"inflate_ratio x file size, at least inflate_min_bytes)")
+            chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                return None
     return None
 
 

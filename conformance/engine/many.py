@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from conformance.engine.result import Report
 from conformance.inputs.items import Item, expand
-from conformance.inputs.pool import ordered_map
 from conformance.inputs.walk import SkipLog, WalkOptions
 
 _WORKER: Any = None
@@ -28,19 +28,29 @@ def _validate(item: Item) -> Report:
 
 def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[Report]:
     """Reports of ``items`` in order; ``jobs`` > 1 uses a process pool with a bounded
-    number of items in flight (a folder walk is never read ahead)."""
-    if jobs <= 1:
-        for it in items:
-            yield validator.validate_item(it)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # lazily: ~0.1 s of imports
+    number of items in flight (a folder walk is never read ahead), of at most one worker
+    per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
+    costs its own input only, reported as ``internal-error``."""
+    from conformance.engine.workers import ordered_map, worker_count  # lazily: process pools
 
+    it = iter(items)
+    head = list(islice(it, jobs))  # -j 40 on three files starts three workers
+    jobs = worker_count(jobs, len(head))
+    if jobs <= 1:
+        for item in chain(head, it):
+            yield validator.validate_item(item)
+        return
     preload = getattr(validator.standard, "preload", None)
     if preload is not None:  # workers forked from here start with the tables loaded
         preload()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(validator,)) as pool:
-        yield from ordered_map(pool, _validate, items, chunk=4, window=jobs * 4)
+
+    def died(item: Item, exc: BaseException) -> Report:
+        return validator.failed(item.path, "the worker process validating this input "  # type: ignore[no-any-return]
+                                f"died ({exc}; out of memory or a crash in a decoder): "
+                                "it was not checked")
+
+    yield from ordered_map(_validate, chain(head, it), jobs, on_death=died,
+                           initializer=_init_worker, initargs=(validator,))
 
 
 def validate_items(validator: Any, objs: Iterable[Any], *, jobs: int = 1,

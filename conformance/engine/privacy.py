@@ -129,18 +129,25 @@ def identifying_values(ds: Dataset, standard: Any,
     table = identifying(standard)
     found: dict[str, str] = {}
 
-    def visit(item: Dataset) -> None:
-        d = item._dict
-        for tag in list(d):
-            elem = d[tag]
+    def visit(root: Dataset) -> None:
+        # Depth first in stored order, with a stack of the items being read, not
+        # recursion: a hostile file nests sequences thousands of levels deep (found by
+        # the fuzz campaign: RecursionError here).
+        stack: list[tuple[Dataset, Iterator[Any]]] = [(root, iter(list(root._dict)))]
+        while stack:
+            item, tags = stack[-1]
+            tag = next(tags, None)
+            if tag is None:
+                stack.pop()
+                continue
+            elem = item._dict[tag]
             if _sequence(elem, tag):
                 try:
                     seq = item[tag].value or ()
                 except Exception:  # noqa: BLE001 - unparsable sequence: nothing to quote
                     continue
-                for sub in seq:
-                    if isinstance(sub, Dataset):
-                        visit(sub)
+                subs = [sub for sub in seq if isinstance(sub, Dataset)]
+                stack.extend((sub, iter(list(sub._dict))) for sub in reversed(subs))
                 continue
             vr = _vr(elem, tag)
             if not is_identifying(tag, table, vr):

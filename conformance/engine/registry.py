@@ -85,6 +85,7 @@ def discover() -> dict[str, CheckInfo]:
 # catalogue (conformance/catalogue/codes.yaml).
 ENGINE_CODES: frozenset[str] = frozenset({
     "unreadable", "element-unreadable", "internal-error", "pixel-data-not-read",
+    "nesting-too-deep", "rule-not-decided",
     "inconsistent-patient", "inconsistent-study", "inconsistent-series",
     "inconsistent-frame-of-reference", "inconsistent-equipment", "duplicate-sop-instance",
     "duplicate-file"})

@@ -69,6 +69,17 @@ class EnumSpec:
     listed: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CidReq:
+    """A PS3.16 context group that constrains a code sequence's items (PS3.3 8.6)."""
+
+    cid: int
+    strength: str | None  # "baseline" | "defined" | "enumerated" | None (mentioned only)
+    qualified: bool  # limited to a case the tables do not encode ("for pediatric patients")
+    text: str
+    where: str  # "Table C.8-3" or "Section A.47.4.1.1": where PS3.3 says it
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class AttrReq:
     """One attribute row with its includes expanded below it."""
@@ -91,6 +102,7 @@ class AttrReq:
     fg_macro: str | None = None  # set on the top attributes of a functional group macro
     exact: bool = True  # False for repeating-group tags (x digits)
     optional: bool = False  # Type 3 without condition or include guard: nothing to require
+    context_groups: tuple[CidReq, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -169,6 +181,38 @@ def _enums(raw: list[dict[str, Any]] | None) -> tuple[EnumSpec, ...]:
         out.append(EnumSpec(e.get("kind", "defined"), e.get("value_index"),
                             frozenset(values), numbers, values))
     return tuple(out)
+
+
+def _cids(raw: list[dict[str, Any]] | None, ref: Mapping[str, Any] | None
+          ) -> tuple[CidReq, ...]:
+    if not raw:
+        return ()
+    ref = ref or {}
+    where = (f"Table {ref['table']}" if ref.get("table") else
+             f"Section {ref['section']}" if ref.get("section") else "PS3.3")
+    return tuple(CidReq(int(c["cid"]), c.get("strength"), bool(c.get("qualified")),
+                        str(c.get("text") or ""), where) for c in raw)
+
+
+def _with_cids(rows: list[Any], tag: int, groups: tuple[CidReq, ...], depth: int = 0
+               ) -> list[Any]:
+    """``rows`` with the context groups of attribute ``tag`` replaced by ``groups`` (an
+    invocation's constraint replaces the macro's own: "Defined CID 2, unless otherwise
+    defined in the macro invocation"), searched down to three sequences deep. The rows
+    are shared between expansions, so changed ones are copies."""
+    out: list[Any] = []
+    for a in rows:
+        if not isinstance(a, AttrReq):
+            out.append(a)
+        elif a.tag == tag:
+            out.append(replace(a, context_groups=groups))
+        elif a.children and depth < 3:
+            kids = tuple(_with_cids(list(a.children), tag, groups, depth + 1))
+            changed = any(k is not c for k, c in zip(kids, a.children, strict=True))
+            out.append(replace(a, children=kids) if changed else a)
+        else:
+            out.append(a)
+    return out
 
 
 @lru_cache(maxsize=16384)
@@ -273,6 +317,7 @@ class _Compiler:
                 exact=mask == 0xFFFFFFFF,
                 optional=(node.get("type") or "3").upper() in ("3", "")
                 and not node.get("condition") and fg_macro is None,
+                context_groups=_cids(node.get("context_groups"), table.get("reference")),
             )
             if kids and not children:
                 self.knots.append((attr, kids))
@@ -320,6 +365,10 @@ class _Compiler:
             self.memo_notes[memo_key] = self.anomalies[first:]
         else:
             self.anomalies.extend(self.memo_notes[memo_key])
+        for c in node.get("context_groups") or ():
+            if c.get("attr") and len(c["attr"]) == 8 and "x" not in c["attr"]:
+                rows = _with_cids(rows, int(c["attr"], 16),
+                                  _cids([c], table.get("reference")))
         out.extend(rows)
 
     def tie_knots(self) -> None:
@@ -336,15 +385,26 @@ class _Compiler:
             macro = self.table("macro", fg.get("macro", ""))
             if macro is None:
                 continue
-            attrs = tuple(_rows(self.nodes(macro.get("attributes", []), macro, (), (),
-                                           ((f"macro:{macro.get('id')}", 0),),
-                                           fg_macro=macro.get("id"))))
+            attrs = tuple(self.iod_cids(_rows(self.nodes(
+                macro.get("attributes", []), macro, (), (),
+                ((f"macro:{macro.get('id')}", 0),), fg_macro=macro.get("id"))),
+                macro.get("id")))
             out.append(FunctionalGroupReq(
                 macro=macro.get("id", ""), name=macro.get("name", ""),
                 usage=(fg.get("usage") or "U").upper()[:1], condition=fg.get("condition"),
                 reference=macro.get("reference"), attrs=attrs,
                 tags=frozenset(a.tag for a in attrs if a.exact)))
         return tuple(out)
+
+    def iod_cids(self, rows: list[AttrReq], macro: str | None) -> list[AttrReq]:
+        """The IOD's own context group constraints (its "Content Constraints" section,
+        e.g. PS3.3 A.47.4.1.1) on the rows of one functional group macro (``macro``) or
+        of the modules (constraints without a macro)."""
+        for c in self.iod.get("context_groups") or ():
+            if c.get("macro") == macro and len(c.get("attr") or "") == 8:
+                rows = _with_cids(rows, int(c["attr"], 16),
+                                  _cids([c], c.get("reference")))
+        return rows
 
     def compile(self) -> IodReq:
         fgs = self.functional_groups()
@@ -368,6 +428,8 @@ class _Compiler:
                 attrs = _rows(self.nodes(mod.get("attributes", []), mod, (), (),
                                          ((f"module:{mod_id}", 0),)))
                 fresh.append((mod_id, attrs, tuple(self.anomalies[first:])))
+            # The IOD's own content constraints: applied per IOD, after the shared rows.
+            attrs = self.iod_cids(attrs, None)
             mods.append((use, mod, attrs))
         self.tie_knots()
         if shared is not None:  # complete now that the knots are tied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ class Suppression:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "reason": self.reason, "count": self.count}
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Suppression:
+        return cls(str(d["code"]), str(d.get("reason", "")), int(d.get("count", 0)))
+
 
 @dataclass(slots=True)
 class Report:
@@ -30,7 +35,7 @@ class Report:
     iod: str | None
     iod_name: str | None
     findings: list[Finding] = field(default_factory=list)
-    standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "path"}
+    standard: dict[str, Any] = field(default_factory=dict)  # {"edition", "id", "bundled"}
     suppressed: list[Suppression] = field(default_factory=list)
     # conditions of the IOD no dataset can decide (engine/undecided.py): counted, not
     # reported per file; ``conformance explain IOD`` lists them
@@ -44,6 +49,9 @@ class Report:
     cross_file: bool = False
     # Findings a ``--baseline`` report already had, left out of ``findings``.
     baseline_hidden: int = 0
+    # Seconds the validation took (JUnit's time); not part of to_dict, so reports of the
+    # same input stay identical.
+    elapsed: float | None = field(default=None, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -82,3 +90,22 @@ class Report:
             "identity": self.identity.to_dict() if self.identity is not None else None,
             "cross_file": self.cross_file,
         } | ({"baseline_hidden": self.baseline_hidden} if self.baseline_hidden else {})
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], standard: Mapping[str, Any] | None = None
+                  ) -> Report:
+        """The Report of ``to_dict`` output, or of a JSON report's ``files[]`` entry (which
+        leaves the standard to the document: pass the document's ``standard``)."""
+        ident = d.get("identity")
+        return cls(
+            path=d.get("path"), sop_class_uid=d.get("sop_class_uid"), iod=d.get("iod"),
+            iod_name=d.get("iod_name"),
+            findings=[Finding.from_dict(f) for f in d.get("findings") or ()],
+            standard=dict(d.get("standard") or standard or {}),
+            suppressed=[Suppression.from_dict(s) for s in d.get("suppressed") or ()],
+            undecidable=int(d.get("undecidable") or 0),
+            identity=Identity(**{k: ident.get(k) for k in Identity.__slots__})
+            if ident else None,
+            cross_file=bool(d.get("cross_file", False)),
+            baseline_hidden=int(d.get("baseline_hidden") or 0),
+        )

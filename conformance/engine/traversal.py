@@ -30,6 +30,7 @@ from conformance.engine.elements import (
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import CheckInfo
+from conformance.errors import ConformanceError
 
 Call = tuple[CheckInfo, Callable[..., Iterable[Finding]]]
 
@@ -129,10 +130,18 @@ def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
                 found = fn(elem, where, ctx)
                 if found:  # most calls find nothing: skip the extend
                     sink.extend(found)
+            except ConformanceError:
+                raise  # a broken standard is the run's error, never a pass
             except Exception as exc:  # one broken check must not stop validation
                 sink.append(internal_error(ctx, check, exc, where))
         if vr == "SQ" and value:
             as_read = scope.as_read
+            if where.depth >= as_read.max_depth:
+                sink.append(ctx.finding(
+                    "nesting-too-deep", "error",
+                    f"sequence nested {where.depth + 1} levels deep: its items are not "
+                    f"checked (limit max_depth={as_read.max_depth})", where=where))
+                continue
             for i, item in enumerate(value):
                 if isinstance(item, Dataset):
                     path = where.item(i)

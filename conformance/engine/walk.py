@@ -273,6 +273,8 @@ class _Binder:
               where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,
               frame: tuple[Dataset, ...] | None) -> None:
         """Bind the children of sequence row ``a`` in every item of the sequence."""
+        if len(parents) >= self.ctx.limits.max_depth:
+            return  # the traversal reports nesting-too-deep
         elem = stored(item, a.tag)
         if type(elem) is not DataElement:  # the recorded datasets hold sequences converted
             try:

@@ -13,6 +13,7 @@ FORMATS: dict[str, str] = {
     "jsonl": "conformance.report.jsonl",
     "sarif": "conformance.report.sarif",
     "junit": "conformance.report.junit",
+    "html": "conformance.report.html",
 }
 
 

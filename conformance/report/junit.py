@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from conformance.report.safe import printable
 from conformance.report.summary import Summary, at_or_above, is_unreadable
 
 SUITE = "dicom-conformance"
@@ -20,20 +21,38 @@ def _finding_line(f: Any) -> str:
 
 
 def _clean(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (messages may quote raw data values)."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+    """Escape characters XML 1.0 cannot carry or a reader would misread (messages may
+    quote raw data values; file names may hold control characters or bytes that are
+    not UTF-8)."""
+    return printable(text, keep_newlines=True)
+
+
+def _seconds(report: Any) -> float:
+    elapsed = getattr(report, "elapsed", None)
+    return float(elapsed) if elapsed is not None else 0.0
 
 
 def _case(report: Any, fail_on: str) -> tuple[str, bool]:
+    """A testcase; an unreadable input is an ``<error>`` (the check could not run),
+    findings at or above ``fail_on`` a ``<failure>``."""
     name = report.path or "<dataset>"
     kind = report.iod or ("unreadable" if is_unreadable(report) else "unknown")
     if getattr(report, "cross_file", False):
         kind = "cross-file"
     classname = f"{SUITE}.{kind}"
     failing = at_or_above(report.findings, fail_on)
-    rest = [f for f in report.findings if f not in failing]
+    # by identity: comparing dataclasses finding by finding was quadratic
+    failing_ids = {id(f) for f in failing}
+    rest = [f for f in report.findings if id(f) not in failing_ids]
     parts = [f"  <testcase classname={quoteattr(classname)} name={quoteattr(_clean(name))} "
-             'time="0">\n']
+             f'time="{_seconds(report):.3f}">\n']
+    if is_unreadable(report):
+        bad = [f for f in report.findings if f.code == "unreadable"]
+        msg = bad[0].message
+        parts.append(f"   <error message={quoteattr(_clean(msg))} type=\"unreadable\">"
+                     f"{escape(_clean(msg))}</error>\n")
+        failing = [f for f in failing if f.code != "unreadable"]
+        rest = [f for f in rest if f.code != "unreadable"]
     if failing:
         codes = sorted({f.code for f in failing})
         msg = f"{len(failing)} finding(s) at or above {fail_on}: {', '.join(codes)}"
@@ -52,20 +71,26 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     """Write one JUnit testsuite for ``reports``; returns the totals."""
     summary = Summary()
     failures = 0
+    errors = 0
+    seconds = 0.0
     cases = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    with tempfile.TemporaryFile("w+", encoding="utf-8",
+                                errors="backslashreplace") as spool:
         for report in reports:
             summary.add(report)
             cases += 1  # cross-file findings of a file are a testcase of their own
             text, failed = _case(report, fail_on)
             failures += failed
+            errors += is_unreadable(report)
+            seconds += _seconds(report)
             spool.write(text)
         spool.seek(0)
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         stream.write(f'<testsuites name="{SUITE}" tests="{cases}" '
-                     f'failures="{failures}" errors="0">\n')
+                     f'failures="{failures}" errors="{errors}" time="{seconds:.3f}">\n')
         stream.write(f' <testsuite name="{SUITE}" tests="{cases}" '
-                     f'failures="{failures}" errors="0" skipped="0" time="0">\n')
+                     f'failures="{failures}" errors="{errors}" skipped="0" '
+                     f'time="{seconds:.3f}">\n')
         edition = standard_info.get("edition") or ""
         stream.write("  <properties>\n"
                      f"   <property name=\"standard.edition\" value={quoteattr(str(edition))}/>\n"

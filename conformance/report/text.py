@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
+from conformance.report.safe import printable
 from conformance.report.summary import Summary, is_unreadable, suppressions
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -129,6 +130,7 @@ def _group_lines(batch: Any, group_by: str, show_info: bool, files: int
 
 
 def _emit(console: Any, stream: IO[str], text: str, style: str | None) -> None:
+    text = printable(text)  # file names and messages come from the input
     if console is None:
         stream.write(text + "\n")
         return

@@ -1,9 +1,10 @@
 """YAML custom rules: site and project policies on top of the standard's checks.
 
-A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``)::
+A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``; the
+format with a worked example per operator: ``docs/rules.md``)::
 
     version: 1
-    extends: [pn-formatting.yaml]          # relative to this file; cycles are errors
+    extends: [builtin:pn-formatting]       # a shipped pack, or a path relative to this file
     params: {creator: DICOMNODE}           # ${creator} anywhere below; extending files win
     disable:                               # switch off standard checks or rules, visibly
       - {code: vr-dubious, reason: "our archive pads with NUL"}

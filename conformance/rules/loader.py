@@ -6,15 +6,15 @@ A file that does not load raises RuleFileError (file:line:column); the error's
 
 from __future__ import annotations
 
-import os
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import RuleFileError, StandardDataError
+from conformance.errors import StandardDataError
+from conformance.rules.files import PackFile, Problems, read_pack_files
 from conformance.rules.operators import (
     ITEM_OPS,
     LEAF_OPS,
@@ -24,15 +24,22 @@ from conformance.rules.operators import (
     expected_text,
 )
 from conformance.rules.paths import PathError, Target, parse_target, pydicom_keyword
-from conformance.rules.policy import Suppress, code_problem, compile_policy
+from conformance.rules.policy import Suppress, compile_policy
 from conformance.rules.regexguard import UnsafePattern, compile_safe
 from conformance.rules.schema import schema_errors
+from conformance.rules.scope import (
+    Issue,
+    check_iods,
+    check_modalities,
+    check_sop_classes,
+    did_you_mean,
+)
 from conformance.rules.when import WhenError, to_expr
 from conformance.rules.yamlmarks import MDict, MList, mark_at
 
-MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "path", "expected", "id", "why"))
+MESSAGE_FIELDS = frozenset(("keyword", "tag", "value", "found", "count", "path", "expected",
+                            "id", "why"))
 _PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-MAX_EXTENDS_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,7 @@ class Rule:
     iods: frozenset[str] | None = None
     sop_classes: frozenset[str] | None = None
     modalities: frozenset[str] | None = None
+    per: str | None = None  # "private_block": one finding per private block, with a count
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,93 +68,10 @@ class Disable:
     line: int
 
 
-@dataclass(slots=True)
-class _File:
-    display: str        # the path as the user (or the extending file) named it
-    real: Path
-    doc: Any
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[RuleFileError] = []
-
-    def add(self, msg: str, file: str, doc: Any = None, at: Iterable[Any] = ()) -> None:
-        mark = mark_at(doc, list(at)) if doc is not None else None
-        self.items.append(RuleFileError(msg, file=file, line=mark.line if mark else None,
-                                        column=mark.column if mark else None))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            first = self.items[0]
-            first.problems = list(self.items)  # type: ignore[attr-defined]
-            raise first
-
-
-# -- phase 1: read the files of a pack (extends first) ----------------------------------
-
-def _read(display: str, chain: list[tuple[str, Path, int | None]], done: dict[Path, _File],
-          order: list[_File], problems: _Problems) -> None:
-    from conformance.rules.yamlmarks import load_yaml
-
-    try:
-        real = Path(display).resolve()
-    except (OSError, ValueError) as exc:  # e.g. a NUL byte in an extends entry
-        parent = chain[-1] if chain else None
-        problems.items.append(RuleFileError(
-            f"not a usable file path {display!r}: {exc}",
-            file=parent[0] if parent else display, line=parent[2] if parent else None))
-        return
-    if any(real == r for _, r, _ in chain):
-        names = " -> ".join(d for d, _, _ in chain) + f" -> {display}"
-        parent, _, line = chain[-1]
-        problems.items.append(RuleFileError(f"extends cycle: {names}", file=parent, line=line))
-        return
-    if real in done:  # a diamond: the shared base is read once
-        return
-    if len(chain) > MAX_EXTENDS_DEPTH:
-        problems.items.append(RuleFileError("extends nested too deep", file=display))
-        return
-    try:
-        text = real.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        where = chain[-1] if chain else None
-        problems.items.append(RuleFileError(
-            f"rule file not found: {display}", file=where[0] if where else display,
-            line=where[2] if where else None))
-        return
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.items.append(RuleFileError(f"cannot read: {exc}", file=display))
-        return
-    try:
-        doc = load_yaml(text, display)
-    except RuleFileError as exc:
-        problems.items.append(exc)
-        return
-    if doc is None:
-        problems.items.append(RuleFileError("empty rule file (expected a mapping with rules:)",
-                                            file=display, line=1, column=1))
-        return
-    if not isinstance(doc, MDict):
-        problems.add("top level: expected a mapping with rules:", display, doc)
-        return
-    f = _File(display, real, doc)
-    done[real] = f
-    extends = doc.get("extends")
-    if isinstance(extends, MList):
-        for i, rel in enumerate(extends):
-            if not isinstance(rel, str):
-                continue  # the schema reports it
-            mark = extends.item_marks[i]
-            child = os.path.normpath(os.path.join(os.path.dirname(display), rel))
-            _read(child, [*chain, (display, real, mark.line)], done, order, problems)
-    order.append(f)
-
-
 # -- phase 2: parameters ------------------------------------------------------------------
 
-def _substitute(node: Any, params: Mapping[str, Any], f: _File, at: tuple[Any, ...],
-                problems: _Problems) -> Any:
+def _substitute(node: Any, params: Mapping[str, Any], f: PackFile, at: tuple[Any, ...],
+                problems: Problems) -> Any:
     if isinstance(node, MDict):
         for k in list(node):
             if at == () and k == "params":
@@ -181,7 +106,7 @@ def _substitute(node: Any, params: Mapping[str, Any], f: _File, at: tuple[Any, .
 # -- phase 3: compile ---------------------------------------------------------------------
 
 class _Compiler:
-    def __init__(self, standard: Any, problems: _Problems) -> None:
+    def __init__(self, standard: Any, problems: Problems) -> None:
         self.std = standard
         self.problems = problems
 
@@ -192,14 +117,14 @@ class _Compiler:
                 return entry.tag  # type: ignore[no-any-return]
         return pydicom_keyword(kw)
 
-    def target(self, text: Any, f: _File, at: tuple[Any, ...]) -> Target | None:
+    def target(self, text: Any, f: PackFile, at: tuple[Any, ...]) -> Target | None:
         try:
             return parse_target(str(text), self.keyword)
         except PathError as exc:
             self.problems.add(f"target {text!r}: {exc}", f.display, f.doc, at)
             return None
 
-    def check(self, node: Any, f: _File, at: tuple[Any, ...]) -> Node | None:
+    def check(self, node: Any, f: PackFile, at: tuple[Any, ...]) -> Node | None:
         (op, arg), = node.items()
         here = (*at, op)
         if op in ("all", "any"):
@@ -209,7 +134,8 @@ class _Compiler:
             kid = self.check(arg, f, here)
             return None if kid is None else Combo("not", (kid,))
         if op not in LEAF_OPS:
-            self.problems.add(f"unknown operator {op!r}", f.display, f.doc, here)
+            self.problems.add(f"unknown operator {op!r}{did_you_mean(op, OPERATORS)}",
+                              f.display, f.doc, here)
             return None
         spec = arg if isinstance(arg, dict) else {"target": arg}
         tat = (*here, "target") if isinstance(arg, dict) else here
@@ -225,7 +151,7 @@ class _Compiler:
             return None
         return Leaf(op, tgt, value, expected_text(op, value))
 
-    def _arg(self, op: str, spec: Mapping[str, Any], f: _File, here: tuple[Any, ...]) -> Any:
+    def _arg(self, op: str, spec: Mapping[str, Any], f: PackFile, here: tuple[Any, ...]) -> Any:
         if op == "equals":
             return spec["value"]
         if op == "one_of":
@@ -250,7 +176,7 @@ class _Compiler:
             return tuple(spec["roots"])
         return None
 
-    def rule(self, raw: Mapping[str, Any], f: _File, at: tuple[Any, ...]) -> Rule | None:
+    def rule(self, raw: Mapping[str, Any], f: PackFile, at: tuple[Any, ...]) -> Rule | None:
         ok = self._template(raw["message"], f, (*at, "message"))
         check = self.check(raw["check"], f, (*at, "check"))
         when = None
@@ -262,43 +188,50 @@ class _Compiler:
                 self.problems.add(f"when: {exc}", f.display, f.doc, exc.at)
                 ok = False
         scope = raw.get("applies_to") or {}
-        iods = self._iods(scope.get("iods"), f, (*at, "applies_to", "iods"))
-        if check is None or not ok or iods is _BAD:
+        scoped = (*at, "applies_to")
+        iods = self._scope(check_iods, scope.get("iods"), f, (*scoped, "iods"))
+        modalities = self._scope(check_modalities, scope.get("modalities"), f,
+                                 (*scoped, "modalities"))
+        sops = self._scope(check_sop_classes, scope.get("sop_classes"), f,
+                           (*scoped, "sop_classes"))
+        if check is None or not ok or _BAD in (iods, modalities, sops):
             return None
         mark = mark_at(f.doc, list(at))
         return Rule(
             id=raw["id"], severity=raw["severity"], message=raw["message"],
             description=raw.get("description", ""), check=check, file=f.display,
-            line=mark.line if mark else 0, when=when, iods=iods,
-            sop_classes=frozenset(scope["sop_classes"]) if "sop_classes" in scope else None,
-            modalities=frozenset(str(m).strip() for m in scope["modalities"])
-            if "modalities" in scope else None,
+            line=mark.line if mark else 0, when=when, iods=iods, sop_classes=sops,
+            modalities=modalities, per=raw.get("per"),
         )
 
-    def _iods(self, names: Any, f: _File, at: tuple[Any, ...]) -> Any:
-        if names is None:
+    def _scope(self, check: Callable[[Any, Any], tuple[frozenset[str], list[Issue]]],
+               values: Any, f: PackFile, at: tuple[Any, ...]) -> Any:
+        """An ``applies_to`` list checked by ``scope``: errors fail the rule, notes are
+        kept for ``rules check``."""
+        if values is None:
             return None
-        out: set[str] = set()
-        for i, name in enumerate(names):
-            found = self.std.find_iod(str(name)) if self.std is not None else None
-            if found is None:
-                if self.std is None:
-                    out.add(str(name))
-                    continue
-                self.problems.add(f"applies_to: no IOD {name!r} in the standard "
-                                  f"({getattr(self.std, 'edition', '?')})", f.display, f.doc,
-                                  (*at, i))
-                return _BAD
-            out.add(found)
-        return frozenset(out)
+        out, issues = check(values, self.std)
+        bad = False
+        for kind, msg, i in issues:
+            if kind == "error":
+                self.problems.add(f"applies_to: {msg}", f.display, f.doc, (*at, i))
+                bad = True
+            else:
+                self.problems.note(f"applies_to: {msg}", f.display, f.doc, (*at, i))
+        return _BAD if bad else out
 
-    def _template(self, text: str, f: _File, at: tuple[Any, ...]) -> bool:
+    def _template(self, text: str, f: PackFile, at: tuple[Any, ...]) -> bool:
         try:
-            fields = [p[1] for p in string.Formatter().parse(text) if p[1] is not None]
+            parts = [p for p in string.Formatter().parse(text) if p[1] is not None]
         except ValueError as exc:
             self.problems.add(f"message template: {exc} (write {{{{ and }}}} for braces)",
                               f.display, f.doc, at)
             return False
+        if fancy := [p for p in parts if p[2]]:  # {value:>1000000000}: 1 GB per finding
+            self.problems.add(f"message template: {{{fancy[0][1]}:{fancy[0][2]}}}: only plain "
+                              "{name} fields", f.display, f.doc, at)
+            return False
+        fields = [p[1] for p in parts]
         bad = [x for x in fields if x not in MESSAGE_FIELDS]
         if bad:
             self.problems.add(f"message template: unknown field {{{bad[0]}}}; "
@@ -309,6 +242,7 @@ class _Compiler:
 
 
 _BAD = object()
+OPERATORS = (*sorted(LEAF_OPS), "all", "any", "not")
 
 
 def _standard(standard: Any) -> Any:
@@ -334,12 +268,14 @@ def _known_codes() -> set[str]:
 
 def compile_files(path: str | Path, standard: Any = None
                   ) -> tuple[tuple[Rule, ...], tuple[Disable, ...], dict[str, Any],
-                             tuple[str, ...], dict[str, str], tuple[Suppress, ...]]:
-    """Rules, disables, merged params, file list, ``severity:`` levels and ``suppress:``
-    entries of the pack rooted at ``path``."""
-    problems = _Problems()
-    order: list[_File] = []
-    _read(str(path), [], {}, order, problems)
+                             tuple[str, ...], tuple[str, ...], dict[str, str],
+                             tuple[Suppress, ...]]:
+    """Rules, disables, merged params, file list, notes (``file:line: text`` of what is
+    legal but suspicious), ``severity:`` levels and ``suppress:`` entries of the pack
+    rooted at ``path``."""
+    problems = Problems()
+    order: list[PackFile] = []
+    read_pack_files(str(path), [], {}, order, problems)
     problems.raise_if_any()
     params: dict[str, Any] = {}
     for f in order:  # bases first, so the extending file's values win
@@ -378,9 +314,11 @@ def compile_files(path: str | Path, standard: Any = None
         for i, d in enumerate(f.doc.get("disable") or []):
             code = d["code"]
             mark = mark_at(f.doc, ["disable", i])
-            problem = code_problem(code, set(first_at), known)
-            if problem is not None:
-                problems.add(f"disable: {problem}", f.display, f.doc, ("disable", i, "code"))
+            if code not in known and code not in first_at:
+                hint = did_you_mean(str(code), [*known, *first_at])
+                problems.add(f"disable: unknown code {code!r}{hint} (not a standard check "
+                             f"code nor a rule id of this pack)", f.display, f.doc,
+                             ("disable", i, "code"))
                 continue
             disables.append(Disable(code, str(d["reason"]).strip(), f.display,
                                     mark.line if mark else 0))
@@ -388,5 +326,5 @@ def compile_files(path: str | Path, standard: Any = None
         order, problems.add, comp.keyword, std.find_iod if std is not None else None,
         known, set(first_at))
     problems.raise_if_any()
-    return (tuple(rules), tuple(disables), params, tuple(f.display for f in order), levels,
-            suppress)
+    return (tuple(rules), tuple(disables), params, tuple(f.display for f in order),
+            tuple(str(n) for n in problems.notes), levels, suppress)

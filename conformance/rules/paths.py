@@ -9,6 +9,7 @@ mask counts as the target.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -65,6 +66,16 @@ def pydicom_keyword(keyword: str) -> str | None:
     return None if t is None else f"{t:08X}"
 
 
+def did_you_mean_keyword(keyword: str) -> str:
+    """``"; did you mean ConvolutionKernel?"`` (closest data dictionary keywords) or ``""``."""
+    from pydicom.datadict import keyword_dict
+
+    # a case mistake first: difflib counts every changed letter
+    close = [k for k in keyword_dict if k.lower() == keyword.lower()][:1]
+    close = close or difflib.get_close_matches(keyword, list(keyword_dict), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 def parse_target(text: str, resolve: Resolver = pydicom_keyword) -> Target:
     """Parse ``text``; PathError with the reason when it is not a valid target."""
     steps: list[Step] = []
@@ -77,7 +88,7 @@ def parse_target(text: str, resolve: Resolver = pydicom_keyword) -> Target:
         if m["kw"]:
             tag = resolve(m["kw"])
             if tag is None:
-                raise PathError(f"unknown keyword {m['kw']!r}")
+                raise PathError(f"unknown keyword {m['kw']!r}{did_you_mean_keyword(m['kw'])}")
         else:
             digits = (m["g"] + m["e"]) if m["g"] else m["t8"]
             tag = "".join("x" if c in "xX" else c.upper() for c in digits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import cache
 from importlib import resources
@@ -18,6 +19,14 @@ from conformance.rules.yamlmarks import key_mark, mark_at
 def schema_text() -> str:
     """The schema exactly as shipped."""
     return resources.files("conformance.rules").joinpath("rules.schema.json").read_text("utf-8")
+
+
+@cache
+def top_level_keys() -> frozenset[str]:
+    """The keys a rule file may have at its top level (the schema's properties)."""
+    import json
+
+    return frozenset(json.loads(schema_text())["properties"])
 
 
 @cache
@@ -49,7 +58,9 @@ def _explain(err: ValidationError, doc: Any, file: str) -> RuleFileError:
         extra = [k for k in err.instance if k not in schema.get("properties", {})]
         key = extra[0] if extra else None
         mark = key_mark(doc, path, key) if key is not None else mark
-        msg = f"{where}: unknown key {key!r}; expected one of: {', '.join(allowed)}"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        msg = f"{where}: unknown key {key!r}; {hint}expected one of: {', '.join(allowed)}"
     elif err.validator == "required":
         msg = f"{where}: {err.message.replace(' is a required property', '')} is required"
     elif err.validator == "maxProperties" and allowed:

@@ -7,6 +7,7 @@ can name ``file:line:column``. Duplicate keys are an error (PyYAML keeps the las
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,42 @@ class MList(list):  # type: ignore[type-arg]
 
 
 # libyaml's loader is ~10x faster and records the same marks
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Yaml12Loader(_BASE):  # type: ignore[valid-type,misc]
+    """PyYAML reads plain scalars by YAML 1.1's rules, where ``NO``, ``YES``, ``ON``,
+    ``off``, ``y`` are booleans, ``1:20`` is 80, ``010`` is 8 and ``2024-01-01`` a date:
+    all ordinary DICOM values (Burned In Annotation ``NO``). Rule files are read by the
+    YAML 1.2 core schema instead: only ``true``/``false`` are booleans, only ``null``/``~``
+    and the empty value are null, numbers are decimal (or ``0o``/``0x``), no timestamps."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+     "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
+):
+    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+def _int12(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # "010" is ten in YAML 1.2 (eight in 1.1)
+
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int12)
+_LOADER: type[yaml.SafeLoader] = _Yaml12Loader
 
 
 def _mark(node: yaml.Node) -> Mark:

@@ -16,7 +16,7 @@ from typing import Any
 from conformance.errors import StandardDataError
 
 SCHEMA_NAMES = ("manifest", "iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
-                "deidentification", "condition", "expr", "common")
+                "deidentification", "cids", "condition", "expr", "common")
 
 
 @cache

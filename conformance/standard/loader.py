@@ -18,12 +18,17 @@ from typing import TYPE_CHECKING, Any
 from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
+from conformance.standard.cids import ContextGroups
 from conformance.standard.dictionary import Dictionary
 
 if TYPE_CHECKING:
     import zipfile
 
 TABLES_ZIP = "tables.zip"
+CIDS_ZIP = "cids.zip"
+# Files every build has (``NAME.json`` or ``NAME.json.gz``), and those it may have.
+REQUIRED = ("iods", "modules", "sop_classes", "dictionary", "vrs")
+OPTIONAL = ("anomalies", "deidentification", "cids")
 _CACHE: dict[Path, Standard] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -48,7 +53,14 @@ def bundled_path() -> Path | None:
 
 
 def load_standard(path: str | Path | None = None) -> Standard:
-    """The Standard of build folder ``path`` (None: the bundled one), cached per resolved path."""
+    """The Standard of build folder ``path`` (None: the bundled one), cached per resolved path.
+
+    A folder the caller names is verified completely before use (``Standard.verify``:
+    every file read, checked against its schema, ``tables.zip`` against
+    ``modules.json``); the bundled one, tested with the package, only for completeness.
+    Either way a file that turns out unreadable later raises ``StandardDataError``.
+    """
+    full = path is not None
     if path is None:
         found = bundled_path()
         if found is None:
@@ -59,9 +71,13 @@ def load_standard(path: str | Path | None = None) -> Standard:
     folder = Path(path).expanduser().resolve()
     with _CACHE_LOCK:
         std = _CACHE.get(folder)
-        if std is None:
+        if std is None or (full and not std.verified):
             std = Standard(folder)
+            if full:
+                std.verify()
             _CACHE[folder] = std
+    if std.broken:
+        raise StandardDataError(std.broken)
     return std
 
 
@@ -86,8 +102,8 @@ def read_json(folder: Path, name: str, *, required: bool = True) -> Any:
             with gzip.open(file, "rb") as f:
                 return json.loads(f.read())
         return json.loads(file.read_bytes())
-    except (OSError, EOFError, ValueError) as exc:
-        raise StandardDataError(f"{file}: unreadable ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zlib.error, ValueError ...
+        raise StandardDataError(f"{file}: unreadable ({type(exc).__name__}: {exc})") from None
 
 
 class Standard:
@@ -109,11 +125,29 @@ class Standard:
         self._pre: precompiled.Tables | None = None
         self._pre_checked = False
         self._iod_names: dict[str, str] | None = None
+        # The first load failure: once set, every validation with this standard raises
+        # it (checks that skip an unreadable table would otherwise pass silently).
+        self.broken: str | None = None
+        self.verified = False
+        missing = [f"{n}.json" for n in REQUIRED if _find(self.path, n) is None]
+        listed = manifest.get("files")
+        if isinstance(listed, dict):
+            missing += [str(f) for f in listed.values()
+                        if isinstance(f, str) and not (self.path / f).is_file()]
+        if missing:
+            raise StandardDataError(f"{self.path}: not a complete build: "
+                                    f"{', '.join(sorted(set(missing)))} missing")
 
     def __repr__(self) -> str:
         return f"Standard({str(self.path)!r}, edition={self.edition!r})"
 
     # -- files ---------------------------------------------------------------------------
+
+    def _failed(self, exc: StandardDataError) -> StandardDataError:
+        """Remember the first load failure (see ``broken``) and return it to raise."""
+        if self.broken is None:
+            self.broken = str(exc)
+        return exc
 
     def _file(self, name: str, *, required: bool = True) -> Any:
         if name not in self._data:
@@ -127,15 +161,56 @@ class Standard:
                         except (EOFError, ValueError, TypeError):  # damaged: read the JSON
                             doc = None
                     if doc is None:
-                        doc = read_json(self.path, name, required=required)
+                        try:
+                            doc = read_json(self.path, name, required=required)
+                        except StandardDataError as exc:
+                            raise self._failed(exc) from None
                     self._data[name] = doc
         return self._data[name]
 
     def _section(self, name: str, key: str) -> Any:
         doc = self._file(name)
-        if not isinstance(doc, dict) or key not in doc:
-            raise StandardDataError(f"{self.path}: {name}.json has no {key!r}")
+        if not isinstance(doc, dict) or not isinstance(doc.get(key), dict):
+            raise self._failed(StandardDataError(
+                f"{self.path}: {name}.json has no {key!r} object"))
         return doc[key]
+
+    def verify(self) -> None:
+        """Read every file of the build and check it against its schema; check every
+        member of ``tables.zip`` against ``modules.json``. StandardDataError names the
+        first fault. The parsed files are kept (nothing is read twice)."""
+        from conformance.schemas import validate_document
+
+        try:
+            validate_document("manifest", self.manifest)
+            for name in (*REQUIRED, *OPTIONAL):
+                doc = self._file(name, required=name in REQUIRED)
+                if doc is not None:
+                    try:
+                        validate_document(name, doc)
+                    except StandardDataError as exc:
+                        raise StandardDataError(f"{self.path}: {exc}") from None
+            self._verify_zip()
+        except StandardDataError as exc:
+            raise self._failed(exc) from None
+        self.verified = True
+
+    def _verify_zip(self) -> None:
+        archive = self._tables_zip()
+        if archive is None:
+            return
+        expected = {f"{group}/{tid}.json": table
+                    for group in ("modules", "macros")
+                    for tid, table in self._section("modules", group).items()}
+        names = set(archive.namelist())
+        if names != set(expected):
+            extra = sorted(names ^ set(expected))
+            raise StandardDataError(f"{self.path / TABLES_ZIP}: members differ from "
+                                    f"modules.json ({len(extra)}, e.g. {extra[0]})")
+        for member, table in expected.items():
+            if self._zip_member(member) != table:
+                raise StandardDataError(f"{self.path / TABLES_ZIP}: {member} differs from "
+                                        "its table in modules.json")
 
     @property
     def iods(self) -> dict[str, dict[str, Any]]:
@@ -177,9 +252,50 @@ class Standard:
         return None if doc is None else doc.get("attributes")
 
     @property
+    def cids(self) -> ContextGroups | None:
+        """PS3.16 context groups (``cids.json``); None for a build without them."""
+        if "_cids" not in self._data:
+            with self._lock:
+                if "_cids" not in self._data:
+                    self._data["_cids"] = self._context_groups()
+        return self._data["_cids"]
+
+    def _context_groups(self) -> ContextGroups | None:
+        if _find(self.path, "cids") is None:
+            return None
+        archive = self.path / CIDS_ZIP
+        if not archive.is_file():
+            return ContextGroups(self._file("cids"))
+        import zipfile
+
+        try:
+            handle = zipfile.ZipFile(archive)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise StandardDataError(f"{archive}: unreadable ({exc})") from None
+
+        def member(name: str) -> Any:
+            with self._lock:  # one ZipFile handle is not thread-safe
+                try:
+                    data = handle.read(name)
+                except KeyError:
+                    return None
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise StandardDataError(f"{archive}: {name}: {exc}") from None
+            try:
+                return json.loads(data)
+            except ValueError as exc:
+                raise StandardDataError(f"{archive}: {name}: {exc}") from None
+
+        return ContextGroups(member=member, whole=lambda: self._file("cids"))
+
+    @property
     def dictionary(self) -> Dictionary:
         if "_dictionary" not in self._data:
             doc = self._file("dictionary")
+            if not isinstance(doc, dict) or not isinstance(doc.get("elements", {}), dict) \
+                    or not isinstance(doc.get("uids", {}), dict):
+                raise self._failed(StandardDataError(
+                    f"{self.path}: dictionary.json has no 'elements' and 'uids' objects"))
             with self._lock:
                 if "_dictionary" not in self._data:
                     self._data["_dictionary"] = Dictionary(doc.get("elements", {}),
@@ -293,8 +409,9 @@ class Standard:
 
                         try:
                             self._zip = zipfile.ZipFile(file)
-                        except (OSError, zipfile.BadZipFile) as exc:
-                            raise StandardDataError(f"{file}: unreadable ({exc})") from None
+                        except (OSError, zipfile.BadZipFile, ValueError) as exc:
+                            raise self._failed(StandardDataError(
+                                f"{file}: unreadable ({exc})")) from None
                     self._zip_checked = True
         return self._zip
 
@@ -310,12 +427,19 @@ class Standard:
                 data = archive.read(member)
             except KeyError:
                 return None
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                raise StandardDataError(f"{self.path / TABLES_ZIP}: {member}: {exc}") from None
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError,
+                    NotImplementedError) as exc:
+                raise self._failed(StandardDataError(
+                    f"{self.path / TABLES_ZIP}: {member}: {exc}")) from None
         try:
-            return json.loads(data)
+            found = json.loads(data)
         except ValueError as exc:
-            raise StandardDataError(f"{self.path / TABLES_ZIP}: {member}: {exc}") from None
+            raise self._failed(StandardDataError(
+                f"{self.path / TABLES_ZIP}: {member}: {exc}")) from None
+        if not isinstance(found, dict):
+            raise self._failed(StandardDataError(
+                f"{self.path / TABLES_ZIP}: {member}: not a table object"))
+        return found
 
 
 def _check_manifest(folder: Path, manifest: Any) -> None:

@@ -131,3 +131,19 @@ def test_recursive_include_is_named_not_called_a_cycle(
     assert again and all(r["note"].startswith("recursive include") for r in again)
     assert all(r["depth"] > 0 for r in again)
     assert not [r for r in rows if r.get("error") == "include cycle"]
+
+
+@pytest.mark.shared
+def test_context_groups_shown_on_rows_and_iods(tmp_path_factory: pytest.TempPathFactory,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    std = str(excerpt_standard(tmp_path_factory))
+    assert main(["explain", "CT Image", "--standard", std, "--module", "CT Image"]) == 0
+    text = capsys.readouterr().out
+    # the include row of Table C.8-3, then the sequence it constrains in the macro
+    assert "Include General Anatomy Optional\n    Defined CID 4030 " in text
+    assert "on (0008,2218)" in text
+    assert main(["explain", "enhanced-x-ray-angiographic-image", "--standard", std,
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(g["cid"], g["macro"], g["strength"]) for g in data["context_groups"]] == [
+        (4042, "frame-anatomy", "defined")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,23 @@ def test_part06_2013_to_2015b_known_changes(part06_builds: tuple[Standard, Stand
     # ... and file meta elements / Mapping Resource UID are new.
     assert {"00020017", "00020018", "00080118"} <= set(d["added"])
     assert d["names"]["00020017"] == "Sending Application Entity Title"
+
+
+def test_context_groups_and_cids_are_compared(tmp_path: Path) -> None:
+    old_docs = tiny_documents()
+    new_docs = tiny_documents()
+    new_docs["modules"] = json.loads(json.dumps(new_docs["modules"]))
+    table = next(iter(new_docs["modules"]["modules"].values()))
+    row = next(n for n in table["attributes"] if n.get("kind") == "attribute")
+    row["context_groups"] = [{"cid": 4031, "strength": "defined", "text": "Defined CID 4031.",
+                              "qualified": False}]
+    new_docs["cids"] = {"cids": {"4031": {"cid": 4031, "keyword": "X", "name": "X",
+                                          "extensible": None, "codes": [["SCT", "1", "a"]]}},
+                        "srt_to_sct": {}}
+    a = write_tiny_standard(tmp_path / "a", documents=old_docs)
+    b = write_tiny_standard(tmp_path / "b", documents=new_docs)
+    d = diff_standards(Standard(a), Standard(b))
+    assert summary(d)["cids"] == {"added": 1, "removed": 0, "changed": 0}
+    [change] = d["modules"]["changed"].values()
+    assert "defined CID 4031" in json.dumps(change)
+    assert "PS3.16 context groups" in format_text(d)

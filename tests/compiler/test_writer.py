@@ -122,14 +122,36 @@ def test_interrupt_mid_write_also_cleans_up(tmp_path: Path) -> None:
 
 
 def test_successful_rewrite_replaces_old(tmp_path: Path) -> None:
-    out = write_tiny_standard(tmp_path / "std")
-    (out / "stale.json").write_text("{}")
+    out = write_tiny_standard(tmp_path / "std", compress=True)
     docs = tiny_documents()
     docs["manifest"]["edition"] = "second"
-    writer.write_build(out, docs)
+    writer.write_build(out, docs)  # plain files now: the .gz ones of the old build go
     assert json.loads((out / "manifest.json").read_text())["edition"] == "second"
-    assert not (out / "stale.json").exists()
+    assert not list(out.glob("*.gz"))
     assert _leftovers(tmp_path, "std") == []
+
+
+def test_a_build_never_deletes_files_it_did_not_write(tmp_path: Path) -> None:
+    """Issue 17 item 8: a build folder with a file of its own is not replaced."""
+    out = write_tiny_standard(tmp_path / "std")
+    (out / "notes.txt").write_text("mine")
+    before = _files(out)
+    docs = tiny_documents()
+    docs["manifest"]["edition"] = "second"
+    with pytest.raises(UsageError, match=r"files the build did not write \(notes.txt\)"):
+        writer.write_build(out, docs)
+    assert _files(out) == before
+
+
+def test_a_folder_that_merely_has_a_manifest_is_not_a_build(tmp_path: Path) -> None:
+    """Issue 17 item 8: a web app or browser extension has a manifest.json too."""
+    app = tmp_path / "webapp"
+    app.mkdir()
+    (app / "manifest.json").write_text(json.dumps({"name": "my app", "version": "1.0"}))
+    (app / "index.html").write_text("<html></html>")
+    with pytest.raises(UsageError, match="not a build"):
+        writer.write_build(app, tiny_documents())
+    assert sorted(p.name for p in app.iterdir()) == ["index.html", "manifest.json"]
 
 
 def test_failed_final_rename_restores_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -78,6 +78,14 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
           "PS3.6 Table A-1 lists 1.2.840.10008.3.1.2.3.1 (Detached Study Management SOP "
           "Class) as retired; our 'retired' also covers retired UID values, dciodvfy's "
           "only retired attributes."),
+    Known("rtstruct.dcm", "ours_only", "retired", "30060085", False,
+          "Edition: the bundle's PS3.6 is pydicom's current dictionary, which marks ROI "
+          "Observation Label (3006,0085) retired (it was not in 2020); dciodvfy 2022's "
+          "dictionary does not."),
+    Known("rtstruct.dcm", "ours_only", "retired", "30060088", False,
+          "Edition: the bundle's PS3.6 is pydicom's current dictionary, which marks ROI "
+          "Observation Description (3006,0088) retired (it was not in 2020); dciodvfy "
+          "2022's dictionary does not."),
     Known("rtstruct.dcm", "dciodvfy_only", "type1-missing", "00200052", False,
           "PS3.3 A.19.3 Table A.19.3-1 (RT Structure Set IOD): Frame of Reference module "
           "usage U; no attribute of it is present, so its Type 1 Frame of Reference UID is "

@@ -9,7 +9,7 @@ import pytest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.result import Report, Suppression
 
-STANDARD = {"edition": "2099z-test", "path": "/nowhere/standard_data"}
+STANDARD = {"edition": "2099z-test", "id": "sha256:0123456789abcdef", "bundled": False}
 REF = Reference(edition="2099z-test", part=3, section="C.7.1.1", table="C.7-1")
 
 

@@ -20,8 +20,8 @@ def _junit(reports: list[Any], fail_on: str = "error") -> ET.Element:
 
 
 @pytest.mark.parametrize(("fail_on", "failing"), [
-    ("error", ["study/ct 1.dcm", "study/notes.txt"]),
-    ("warning", ["study/ct 1.dcm", "study/notes.txt", 'dir/ünïcode <&> "quoted".dcm']),
+    ("error", ["study/ct 1.dcm"]),
+    ("warning", ["study/ct 1.dcm", 'dir/ünïcode <&> "quoted".dcm']),
     ("never", []),
 ])
 def test_failures_follow_fail_on(fail_on: str, failing: list[str]) -> None:
@@ -64,4 +64,25 @@ def test_real_reports(real_reports: list[Any]) -> None:
     cases = root.findall("testsuite/testcase")
     assert len(cases) == len(real_reports)
     for case, r in zip(cases, real_reports, strict=True):
-        assert (case.find("failure") is not None) is (not r.ok)
+        unreadable = any(f.code == "unreadable" for f in r.findings)
+        assert (case.find("error") is not None) is unreadable
+        assert (case.find("failure") is not None) is (not r.ok and not unreadable)
+        # real timings: what the validator measured, 3 decimals
+        assert r.elapsed is not None and r.elapsed > 0
+        assert case.get("time") == f"{r.elapsed:.3f}"
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert float(suite.get("time") or 0) == pytest.approx(
+        sum(r.elapsed for r in real_reports), abs=0.01)
+    assert suite.get("errors") == "1"  # junk.bin
+
+
+def test_unreadable_is_an_error_not_a_failure() -> None:
+    root = _junit(fake_reports(), "never")
+    case = root.find("testsuite/testcase[@name='study/notes.txt']")
+    assert case is not None
+    error = case.find("error")
+    assert error is not None and case.find("failure") is None
+    assert error.get("type") == "unreadable"
+    assert error.get("message") == "cannot read the input: not DICOM"
+    assert root.get("errors") == "1" and root.get("failures") == "0"

@@ -66,7 +66,12 @@ def test_required_properties(which: str, real_reports: list[Any]) -> None:
         assert rule["shortDescription"]["text"]
     results = run["results"]
     assert len(results) == len(findings)
-    uris = [artifact_uri(r.path) for r in reports for _ in r.findings]
+    # errors first, then warnings, then notes; input order within a level
+    rank = {"error": 0, "warning": 1, "info": 2}
+    pairs = sorted(((f, artifact_uri(r.path)) for r in reports for f in r.findings),
+                   key=lambda p: rank[p[0].severity])
+    findings = [f for f, _ in pairs]
+    uris = [u for _, u in pairs]
     for res, f, uri in zip(results, findings, uris, strict=True):
         # 3.27.10 level, 3.27.11 message.text, 3.27.5/6 ruleId and ruleIndex agree.
         assert res["level"] in LEVELS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.engine.finding import Finding
@@ -34,6 +34,7 @@ def test_suppressions_accept_mapping_and_list() -> None:
     assert suppressions(r) == [("c", "r", 2)]
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a shared machine
 @given(st.lists(st.sampled_from(SEVERITIES), max_size=20),
        st.sampled_from(("error", "warning", "never")))
 def test_fails_iff_a_finding_is_at_or_above(severities: list[str], fail_on: str) -> None:

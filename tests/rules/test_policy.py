@@ -92,7 +92,7 @@ def _suppress(write: Callable[..., Path], entry: str) -> Validator:
 
 
 @pytest.mark.parametrize("scope", [
-    "", ", keyword: DeviceSerialNumber", ", tag: '(0018,1000)'", ", tag: 00181000",
+    "", ", keyword: DeviceSerialNumber", ", tag: '(0018,1000)'", ", tag: '00181000'",
     ", tag: DeviceSerialNumber", ", path: 'Device*'", ", path: '(0018,1000)'",
     ", iod: CT Image"])
 def test_scoped_suppression_hides_the_finding_with_its_reason(

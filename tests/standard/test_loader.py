@@ -146,12 +146,14 @@ def test_broken_manifest(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_broken_table_files(tiny: Path) -> None:
+    good = (tiny / "iods.json").read_bytes()
     (tiny / "iods.json").write_text('{"iods": ')
     with pytest.raises(StandardDataError, match=r"iods.json: unreadable"):
         _ = Standard(tiny).iods
     (tiny / "iods.json").unlink()
     with pytest.raises(StandardDataError, match=r"iods.json missing"):
-        _ = Standard(tiny).iods
+        Standard(tiny)  # an incomplete build is refused when opened
+    (tiny / "iods.json").write_bytes(good)
     (tiny / "tables.zip").write_bytes(b"not a zip")
     with pytest.raises(StandardDataError, match=r"tables.zip: unreadable"):
         Standard(tiny).module("tiny-image")

@@ -44,7 +44,9 @@ _DT = re.compile(
 )
 _TM = re.compile(r"([0-9]{2})(?:([0-9]{2})(?:([0-9]{2})(?:\.([0-9]{1,6}))?)?)?")
 _TM_ACRNEMA = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?")
-_DS = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Unambiguous (digits, then an optional "." group): "[0-9]+\.?[0-9]*" backtracked
+# quadratically on a long run of digits that does not match (found by fuzzing: 20 s).
+_DS = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IS = re.compile(r"[+-]?[0-9]+")
 # RFC 3986 section 2: unreserved, reserved and percent-encoded characters.
 _UR = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
@@ -136,8 +138,11 @@ def _is(v: str) -> Problem | None:
     t = v.strip(" ")
     if not _IS.fullmatch(t):
         return "error", f"{v!r} is not an integer"
-    if not _IS_MIN <= int(t) <= _IS_MAX:
-        return "error", f"{v!r} is outside -2^31..2^31-1"
+    # more than 10 digits is out of range; int() of thousands of digits raises
+    # ValueError (found by fuzzing: a 29,340-digit IS value)
+    if len(t.lstrip("+-").lstrip("0")) > 10 or not _IS_MIN <= int(t) <= _IS_MAX:
+        shown = v if len(v) <= 40 else v[:40] + "..."
+        return "error", f"{shown!r} is outside -2^31..2^31-1"
     return None
 
 

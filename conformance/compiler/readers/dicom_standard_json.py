@@ -42,6 +42,7 @@ from conformance.compiler.readers.dsj_text import (
     items_of,
     parse_cell,
 )
+from conformance.compiler.readers.part03_cids import cids_in_text, constraint
 from conformance.errors import SourceError
 from conformance.ids import slug, strip_caption
 from conformance.tags import TagPattern, parse_tag
@@ -418,12 +419,17 @@ class _TableContext:
             # keeps its wording so that nothing written in the table is lost
             condition = condition_of(cond_text, type_)
         is_seq = bool(n.children) or (entry is not None and entry["vr"] == "SQ")
-        return {"kind": "attribute", "name": entry["name"] if entry else "", "tag": tag,
+        node = {"kind": "attribute", "name": entry["name"] if entry else "", "tag": tag,
                 "type": type_, "description": text, "condition": condition,
                 "enums": merge_enums(enums_of(blocks), self.sections.enums_for(
                     raw.get("externalReferences"), entry["name"] if entry else "")),
                 "items": items_of(blocks) if is_seq else None,
                 "children": [self.node(c) for c in n.children]}
+        refs = cids_in_text(text)
+        if refs:
+            # The package drops include rows, where most CIDs are; the prose keeps a few.
+            node["context_groups"] = [constraint(r) for r in refs]
+        return node
 
     def type_of(self, raw: dict) -> str:
         t = (raw.get("type") or "").strip()

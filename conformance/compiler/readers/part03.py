@@ -31,6 +31,7 @@ from conformance.compiler.readers.part03_cells import (
     parse_usage,
     split_markers,
 )
+from conformance.compiler.readers.part03_cids import cid_refs, constraint, keyword_tag
 from conformance.compiler.readers.part03_text import (
     Resolver,
     cell_blocks,
@@ -95,6 +96,8 @@ def read_part03(path: Path, anomalies: list[dict], *,
             reader.on_table(el)
         elif el.tag == q("title"):
             reader.on_title(el)
+        else:
+            reader.on_para(el)
     result = reader.finish()
     for ident, line in scan_duplicate_ids(reader.path):
         table = ident[len("table_"):] if ident.startswith("table_") else None
@@ -121,6 +124,8 @@ class _Reader:
         self.seen_tables: set[str] = set()
         # (kind, id) -> table of the other kind that an IOD row names in its place
         self.wrappers: dict[tuple[str, str], _Attr] = {}
+        # CID references in section prose: (enclosing section ids, references)
+        self.prose_cids: list[tuple[list[str], list[dict]]] = []
 
     # --- streaming callbacks -----------------------------------------------------------
 
@@ -128,6 +133,17 @@ class _Reader:
         parent = el.getparent()
         if parent is not None and parent.tag in _SECTIONS and parent.get(XML_ID):
             self.titles[parent.get(XML_ID)] = plain_marks(render(el))
+
+    def on_para(self, el: etree._Element) -> None:
+        """Keep the CID references of a paragraph outside tables (IOD content
+        constraints such as PS3.3 A.47.4.1.1)."""
+        if el.getparent() is None or next(el.iterancestors(q("table")), None) is not None:
+            return
+        if next((o for o in el.iter(q("olink")) if "CID" in o.get("targetptr", "")),
+                None) is None:
+            return
+        sections = [s.get(XML_ID) or "" for s in el.iterancestors(*_SECTIONS)]
+        self.prose_cids.append((sections, cid_refs(el)))
 
     def on_table(self, el: etree._Element) -> None:
         ident = el.get(XML_ID) or ""
@@ -243,7 +259,36 @@ class _Reader:
             for m in (*iod["modules"], *iod["functional_groups"]):
                 if m["condition"]:
                     m["condition"]["text"] = normalise_sentence(resolve(m["condition"]["text"]))
+        self._place_prose_cids(iods, macros)
         return {"iods": iods, "modules": modules, "macros": macros}
+
+    def _place_prose_cids(self, iods: dict[str, dict], macros: dict[str, dict]) -> None:
+        """An IOD's content constraints ("The Defined CID for the Anatomic Region
+        Sequence (0008,2218) shall be CID 4042", under a section titled by the functional
+        group macro) go on the IOD; every other prose reference is an anomaly
+        (``cid-mention``) so that none is silently dropped."""
+        for sections, refs in self.prose_cids:
+            label = _section_label(sections) or ""
+            root = ".".join(label.split(".")[:2])
+            iod = next((i for i in iods.values() if root and label.startswith("A.")
+                        and ".".join((i["reference"]["section"] or "").split(".")[:2]) == root),
+                       None)
+            title = self.titles.get(sections[0], "") if sections else ""
+            # "Frame Anatomy Functional Group Macro" -> frame-anatomy
+            macro = slug(re.sub(r"\s+(?:Functional\s+Group\s+)?Macro$", "", title)) \
+                if title else None
+            for ref in refs:
+                tag = ref.get("attr_tag") or (keyword_tag(ref["attr_name"])
+                                              if ref.get("attr_name") else None)
+                if iod is not None and ref["strength"] and tag:
+                    iod.setdefault("context_groups", []).append(constraint(
+                        ref, attr=tag, macro=macro if macro in macros else None,
+                        reference={"part": PART, "section": label, "table": None}))
+                else:
+                    self.anomalies.append(anomaly(
+                        PART, "cid-mention", None, None,
+                        f"Section {label}: CID {ref['cid']} in prose, not a constraint on an "
+                        f"attribute: {ref['text'][:200]}"))
 
     def _finish_iods(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -385,6 +430,9 @@ class _TableRows:
                 "enums": enums_of(prose, blocks),
                 "items": item_counts(prose.sentences) if sequence else None,
                 "children": []}
+        refs = cid_refs(cells[3])
+        if refs:
+            node["context_groups"] = [constraint(ref) for ref in refs]
         self.place(node, level, r)
         if sequence:
             self.pending = (node, r, level)
@@ -407,7 +455,28 @@ class _TableRows:
         node: dict = {"kind": "include", "include": {"kind": "macro", "id": ""},
                 "condition": condition, "text": text}
         self.reader.includes.append((node, target, self.label, r))
+        parent = self.parents[level - 1] if 0 < level <= len(self.parents) else None
         self.place(node, level, r)
+        self.include_cids(node, parent, [ref for c in cells for ref in cid_refs(c)], r)
+
+    def include_cids(self, node: dict, parent: dict | None, refs: list[dict], r: int) -> None:
+        """A CID on an include row constrains the attribute it names in the included
+        macro ("Defined CID for the Anatomic Region Sequence is CID 4030": kept on the
+        include row with ``attr``), else the code sequence the row is nested in
+        ("``>Include Table 8.8-1`` | ``Baseline CID 4031``": kept on that sequence)."""
+        for ref in refs:
+            name = ref.get("attr_name")
+            if name:
+                tag = ref.get("attr_tag") or keyword_tag(name)
+                if tag is None:
+                    self.note("cid-attribute-unknown", r, f"{name!r} of {ref['text']!r}")
+                node.setdefault("context_groups", []).append(constraint(ref, attr=tag))
+            elif parent is not None:
+                parent.setdefault("context_groups", []).append(constraint(ref))
+            else:
+                self.note("cid-without-sequence", r, f"top-level include row names CID "
+                                                     f"{ref['cid']}: {ref['text']!r}")
+                node.setdefault("context_groups", []).append(constraint(ref))
 
     def place(self, node: dict, level: int, r: int) -> None:
         if level > len(self.parents):

@@ -1,0 +1,57 @@
+"""Cross-file consistency across workers: a thin adapter over the batch consistency unit.
+
+The unit (``conformance.engine.digest`` for the map, ``conformance.batch.consistency``
+for the reduce; issue 10) splits the check in two: each worker's Validator puts a small
+per-file digest (UIDs and value hashes per Information Entity, identifying values
+masked) on ``Report.digest``; the client folds the digests, as partitions come back, into
+one mergeable ``Consistency`` state (keyed by input position, so the result does not
+depend on which worker saw which file) and compares at the end. Digests are stored in the
+files table (``digest`` column), so an incremental run folds in the reused files too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from conformance.batch.collect import Batch
+from conformance.engine.digest import EntityDigest, FileDigest
+from conformance.engine.finding import Finding
+from conformance.engine.result import Report
+
+
+def digest_to_json(digest: FileDigest | None) -> str | None:
+    if digest is None:
+        return None
+    return json.dumps(dataclasses.asdict(digest), sort_keys=True, separators=(",", ":"))
+
+
+def digest_from_json(text: str | None) -> FileDigest | None:
+    """A digest read back from the files table (None when the file had none)."""
+    if not text:
+        return None
+    d = json.loads(text)
+    entities = tuple(EntityDigest(**{**e, "values": tuple(tuple(v) for v in e["values"])})
+                     for e in d.pop("entities", ()))
+    return FileDigest(**d, entities=entities)
+
+
+class CrossFile:
+    """The reduce of one run, done by the batch's own ``Batch``: ``add`` each file's
+    digest with its input position; ``reports()`` at the end gives the cross-file
+    reports (one per file they are about, as a batch in one process makes them) and
+    ``pairs`` the ``(path, Finding)`` list behind them."""
+
+    def __init__(self, standard: Any) -> None:
+        self.batch = Batch(None, standard)
+        self.pairs: list[tuple[str, Finding]] = []
+
+    def add(self, digest: FileDigest | None, index: int) -> None:
+        if digest is not None:
+            self.batch.consistency.add(digest, index)
+
+    def reports(self) -> list[Report]:
+        out = self.batch.cross_file_reports()
+        self.pairs = list(self.batch.cross_file)
+        return out

@@ -1,0 +1,186 @@
+"""A results dataset on disk: ``files/`` and ``findings/`` tables of part files.
+
+Layout of ``--out-dataset DIR``::
+
+    DIR/_dataset.json              format, schema, the run's counts (written last)
+    DIR/files/part-000000.parquet  one row per file      (or .jsonl)
+    DIR/findings/part-000000.parquet  one row per finding
+    DIR/cross_file/part-000000.parquet  cross-file consistency findings (written last)
+    DIR/_partial/RUN/...           parts of a run in progress or interrupted
+
+Every part is written to a hidden temporary file and renamed when complete, as soon as
+its partition is done, so a run that dies keeps what it wrote; ``--incremental`` picks
+it up. Only when every partition is written do the run's tables replace the previous
+ones (two renames), and ``_partial/`` (ours) is removed. Readers skip names starting
+with ``_`` or ``.`` (pyarrow, pandas, Dask, DuckDB globs of ``*.parquet``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from conformance.distributed.rows import FILES, FINDINGS, FORMAT_VERSION
+from conformance.errors import UsageError
+
+FORMATS = ("parquet", "jsonl")
+META = "_dataset.json"
+PARTIAL = "_partial"
+TABLES = {"files": FILES, "findings": FINDINGS, "cross_file": FINDINGS}
+_EXT = {"parquet": ".parquet", "jsonl": ".jsonl"}
+
+
+def need_pyarrow() -> Any:
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError("Parquet output needs pyarrow: pip install 'dicom-conformance[dask]' "
+                         "(or use --dataset-format jsonl)") from None
+    return pq
+
+
+def arrow_schema(columns: tuple[tuple[str, str, str], ...]) -> Any:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(),
+             "float64": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([pa.field(name, types[t], nullable=True, metadata={"doc": doc})
+                      for name, t, doc in columns])
+
+
+def write_rows(path: Path, table: str, rows: list[dict[str, Any]], fmt: str) -> None:
+    """Write one part file: a hidden temporary file, renamed when complete."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    if fmt == "parquet":
+        import pyarrow as pa
+
+        pq = need_pyarrow()
+        pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(TABLES[table])), tmp)
+    else:
+        with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
+            for r in rows:
+                f.write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
+    os.replace(tmp, path)
+
+
+def _is_ours(root: Path) -> bool:
+    return (root / META).is_file() or (root / PARTIAL).is_dir()
+
+
+def check_target(root: Path) -> None:
+    """``root`` may be new, an empty folder, or a dataset this program wrote."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"--out-dataset {root}: exists and is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not _is_ours(root):
+        raise UsageError(f"--out-dataset {root}: folder is not empty and holds no results "
+                         f"dataset ({META}); give a new or empty folder")
+
+
+class DatasetWriter:
+    """Writes the parts of one run under ``_partial/RUN`` and swaps them in at the end."""
+
+    def __init__(self, root: str | os.PathLike[str], fmt: str, run_id: str) -> None:
+        if fmt not in FORMATS:
+            raise UsageError(f"dataset format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        if fmt == "parquet":
+            need_pyarrow()
+        self.root = Path(root)
+        check_target(self.root)
+        self.fmt = fmt
+        self.run_id = run_id
+        self.stage = self.root / PARTIAL / run_id
+        for t in TABLES:
+            (self.stage / t).mkdir(parents=True, exist_ok=True)
+        self.counts = {"files": 0, "findings": 0}
+
+    def write_part(self, index: int, files: list[dict[str, Any]],
+                   findings: list[dict[str, Any]]) -> None:
+        name = f"part-{index:06d}{_EXT[self.fmt]}"
+        # findings first: a part whose files table exists is complete
+        write_rows(self.stage / "findings" / name, "findings", findings, self.fmt)
+        write_rows(self.stage / "files" / name, "files", files, self.fmt)
+        self.counts["files"] += len(files)
+        self.counts["findings"] += len(findings)
+
+    def write_cross_file(self, findings: list[dict[str, Any]]) -> None:
+        write_rows(self.stage / "cross_file" / f"part-000000{_EXT[self.fmt]}", "cross_file",
+                   findings, self.fmt)
+        self.counts["cross_file"] = len(findings)
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        """Make this run's tables the dataset's tables; remove ``_partial`` (ours)."""
+        old = self.root / PARTIAL / f"replaced-{self.run_id}"
+        old.mkdir(parents=True, exist_ok=True)
+        for t in TABLES:
+            if (self.root / t).exists():
+                os.replace(self.root / t, old / t)
+            os.replace(self.stage / t, self.root / t)
+        doc = {"format": FORMAT_VERSION, "file_format": self.fmt, "run_id": self.run_id,
+               "rows": dict(self.counts),
+               "tables": {t: [{"name": n, "type": ty, "doc": d} for n, ty, d in cols]
+                          for t, cols in TABLES.items()},
+               **meta}
+        tmp = self.root / f".{META}.tmp"
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / META)
+        shutil.rmtree(self.root / PARTIAL)
+
+
+# -- reading (incremental runs) ---------------------------------------------------------
+def _parts(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".parquet", ".jsonl") and not p.name.startswith((".", "_")))
+
+
+def _read_part(path: Path) -> list[dict[str, Any]]:
+    if path.suffix == ".parquet":
+        return need_pyarrow().read_table(path).to_pylist()  # type: ignore[no-any-return]
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _table_sets(root: Path) -> Iterator[Path]:
+    """Folders holding a files/ and findings/ pair, oldest first: the last complete
+    dataset, then interrupted runs in run order (later runs know newer records)."""
+    if (root / META).is_file():
+        yield root
+    partial = root / PARTIAL
+    if partial.is_dir():
+        yield from sorted(p for p in partial.iterdir()
+                          if p.is_dir() and not p.name.startswith("replaced-"))
+
+
+def read_records(root: str | os.PathLike[str]
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Every file row the dataset (and its interrupted runs) knows, newest per file, and
+    the finding rows of those files. A part whose files table is missing is incomplete
+    and ignored."""
+    files: dict[str, dict[str, Any]] = {}
+    findings: dict[str, list[dict[str, Any]]] = {}
+    for base in _table_sets(Path(root)):
+        for part in _parts(base / "files"):
+            twin = base / "findings" / part.name
+            if not twin.exists():
+                continue
+            rows = _read_part(part)
+            by_file: dict[str, list[dict[str, Any]]] = {r["file"]: [] for r in rows}
+            for f in _read_part(twin):
+                if f["file"] in by_file:
+                    by_file[f["file"]].append(f)
+            for r in rows:
+                files[r["file"]] = r
+                findings[r["file"]] = by_file[r["file"]]
+    return files, findings
+
+
+def read_table(root: str | os.PathLike[str], table: str) -> Iterable[dict[str, Any]]:
+    """All rows of one committed table (tests and small tools; big data: use pyarrow)."""
+    for part in _parts(Path(root) / table):
+        yield from _read_part(part)

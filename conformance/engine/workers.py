@@ -1,0 +1,103 @@
+"""A process pool that survives its workers: results in input order, and a worker that
+dies (the out-of-memory killer, a segfault in a codec) costs one input, not the batch.
+
+``ProcessPoolExecutor`` marks the whole pool broken when one worker dies and fails
+every pending task. Here the tasks that were in flight are retried one at a time in a
+fresh pool: the one that kills its worker again is reported through ``on_death``; the
+others get their real results and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def worker_count(requested: int, inputs: int) -> int:
+    """``-j N`` capped at the number of inputs and of CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(requested, inputs, cpus))
+
+
+class _Pool:
+    def __init__(self, jobs: int, initializer: Callable[..., Any] | None,
+                 initargs: tuple[Any, ...]) -> None:
+        self.jobs, self.initializer, self.initargs = jobs, initializer, initargs
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.jobs, initializer=self.initializer,
+                                   initargs=self.initargs)
+
+    def renew(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
+                on_death: Callable[[T, BaseException], R],
+                initializer: Callable[..., Any] | None = None,
+                initargs: tuple[Any, ...] = (), window: int | None = None) -> Iterator[R]:
+    """``fn(item)`` for every item in ``jobs`` processes, yielded in input order, lazily.
+
+    At most ``window`` tasks (default 4 per worker) are in flight, so a long folder walk
+    is never read ahead. An item whose worker dies twice (once in the batch, once
+    alone) yields ``on_death(item, error)``.
+    """
+    window = window or jobs * 4
+    pool = _Pool(jobs, initializer, initargs)
+    it = iter(items)
+    inflight: deque[tuple[T, Future[R]]] = deque()
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(inflight) < window:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                inflight.append((item, pool.pool.submit(fn, item)))
+            if not inflight:
+                return
+            try:
+                result = inflight[0][1].result()
+            except BrokenProcessPool:
+                entries = list(inflight)
+                inflight.clear()
+                pool.renew()
+                yield from _salvage(pool, fn, entries, on_death)
+                continue
+            inflight.popleft()
+            yield result
+    finally:
+        pool.close()
+
+
+def _salvage(pool: _Pool, fn: Callable[[T], R], entries: list[tuple[T, Future[R]]],
+             on_death: Callable[[T, BaseException], R]) -> Iterator[R]:
+    """After the pool broke: the results that finished before, and every other task
+    run alone in the fresh pool (the one whose worker dies again is the culprit)."""
+    for item, fut in entries:
+        if fut.done() and not fut.cancelled() and not isinstance(fut.exception(),
+                                                                 BrokenProcessPool):
+            yield fut.result()
+            continue
+        try:
+            yield pool.pool.submit(fn, item).result()
+        except BrokenProcessPool as exc:
+            pool.renew()
+            yield on_death(item, exc)
