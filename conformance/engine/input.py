@@ -71,7 +71,7 @@ def load(obj: Any, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> 
     if isinstance(obj, Mapping):
         return _from_dicom_json(obj, path)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return _parse(bytes(obj), path, limits)
+        return _parse(bytes(obj), path, limits=limits)
     if isinstance(obj, (str, os.PathLike)):
         p = Path(obj)
         name = path or os.fspath(obj)
@@ -91,7 +91,7 @@ def load(obj: Any, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> 
             return _unreadable(name, "no such file")
         except OSError as exc:
             return _unreadable(name, f"cannot read: {exc.strerror or exc}")
-        return _parse(data, name, limits)
+        return _parse(data, name, limits=limits)
     if hasattr(obj, "read"):
         name = path or _source_name(obj)
         try:
@@ -103,7 +103,7 @@ def load(obj: Any, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> 
             return _unreadable(name, f"cannot read stream: {exc}")
         if isinstance(data, str):
             raise InputError("file object must be opened in binary mode")
-        return _parse(bytes(data), name, limits)
+        return _parse(bytes(data), name, limits=limits)
     raise InputError(f"cannot validate a {type(obj).__name__}: expected a pydicom Dataset, "
                      "a path, bytes, a binary file object or a DICOM JSON mapping")
 

@@ -7,6 +7,7 @@ from itertools import chain, islice
 from typing import Any
 
 from conformance.engine.result import Report
+from conformance.engine.workers import ordered_map, worker_count
 from conformance.inputs.items import Item, expand
 from conformance.inputs.walk import SkipLog, WalkOptions
 
@@ -31,8 +32,6 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[
     number of items in flight (a folder walk is never read ahead), of at most one worker
     per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
     costs its own input only, reported as ``internal-error``."""
-    from conformance.engine.workers import ordered_map, worker_count  # lazily: process pools
-
     it = iter(items)
     head = list(islice(it, jobs))  # -j 40 on three files starts three workers
     jobs = worker_count(jobs, len(head))

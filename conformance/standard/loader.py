@@ -184,7 +184,9 @@ class Standard:
         try:
             validate_document("manifest", self.manifest)
             for name in (*REQUIRED, *OPTIONAL):
-                doc = self._file(name, required=name in REQUIRED)
+                # the JSON itself, not the tables.marshal made from it: that is what is
+                # verified, and a damaged file must not hide behind its derived copy
+                doc = read_json(self.path, name, required=name in REQUIRED)
                 if doc is not None:
                     try:
                         validate_document(name, doc)

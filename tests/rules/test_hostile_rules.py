@@ -162,7 +162,7 @@ def test_an_extends_target_that_is_not_a_rule_file_is_not_quoted(tmp_path: Path)
 
 
 def test_extends_inside_the_folder_and_the_shipped_packs_work(tmp_path: Path) -> None:
-    from conformance.rules.files import shipped_packs
+    from conformance.rules.access import shipped_packs
 
     packs = shipped_packs()
     assert packs, "no shipped rule packs found"

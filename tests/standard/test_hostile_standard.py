@@ -135,13 +135,16 @@ def test_broken_standard_is_exit_2_with_one_line(damage: str, std: Path,
         conformance.validate(missing_two_type1, standard=std)
 
 
-@pytest.mark.parametrize("damage", ["corrupt tables.zip", "corrupt vrs.json.gz",
+@pytest.mark.parametrize("damage", ["corrupt vrs.json.gz",
                                     "bit flip in vrs.json.gz", "corrupt dictionary.json.gz"])
 def test_a_load_failure_during_validation_raises(damage: str, std: Path,
                                                  missing_two_type1: Path) -> None:
     """The bundled standard is not verified up front (it ships tested): a file that turns
     out unreadable while validating still raises, it does not skip checks."""
     BROKEN[damage](std)
+    # A valid tables.marshal stands in for the JSON and tables.zip it was made from (their
+    # damage then changes nothing); without it the damaged files themselves are read.
+    (std / "tables.marshal").unlink(missing_ok=True)
     validator = conformance.Validator(standard=Standard(std))  # not verified
     with pytest.raises(StandardDataError, match="unreadable|cannot be loaded completely"):
         validator.validate(missing_two_type1)
@@ -151,3 +154,13 @@ def test_files_the_manifest_lists_must_exist(std: Path) -> None:
     (std / "deidentification.json.gz").unlink()
     with pytest.raises(StandardDataError, match="deidentification.json.gz missing"):
         Standard(std)
+
+
+def test_a_corrupt_tables_zip_is_not_used_when_modules_json_can_stand_in(
+        std: Path, missing_two_type1: Path) -> None:
+    """tables.zip is a derived copy: with it corrupt (and no tables.marshal) the tables
+    come from modules.json (the marshal is remade from it), so nothing is skipped."""
+    BROKEN["corrupt tables.zip"](std)
+    (std / "tables.marshal").unlink(missing_ok=True)
+    report = conformance.Validator(standard=Standard(std)).validate(missing_two_type1)
+    assert sum(f.code == "type1-missing" for f in report.findings) == 2
