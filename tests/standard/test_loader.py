@@ -155,8 +155,11 @@ def test_broken_table_files(tiny: Path) -> None:
         Standard(tiny)  # an incomplete build is refused when opened
     (tiny / "iods.json").write_bytes(good)
     (tiny / "tables.zip").write_bytes(b"not a zip")
-    with pytest.raises(StandardDataError, match=r"tables.zip: unreadable"):
-        Standard(tiny).module("tiny-image")
+    # tables.zip is a derived copy: the tables come from tables.marshal, remade from
+    # modules.json when missing, so a corrupt zip costs nothing (and hides nothing);
+    # verify() still refuses the folder (tests/standard/test_hostile_standard.py).
+    (tiny / "tables.marshal").unlink(missing_ok=True)
+    assert Standard(tiny).module("tiny-image")["id"] == "tiny-image"
 
 
 def test_broken_gzip(tmp_path: Path) -> None:
