@@ -249,7 +249,19 @@ def _truncated_tail(ds: Dataset, size: int) -> str | None:
             and len(value) < length):
         return (f"truncated: element ({last >> 16:04X},{last & 0xFFFF:04X}) declares "
                 f"{length} bytes but the file holds {len(value)}")
+    tell = getattr(raw, "value_tell", None)
+    if isinstance(tell, int) and isinstance(length, int) and length != UNDEFINED \
+            and not _deflated(ds):  # a deflated file's offsets are in the inflated copy
+        # pydicom stops silently when the file ends inside an element header: fewer bytes
+        # than a header (PS3.5 7.1: 8 or 12) after the last complete element
+        stray = size - (tell + length)
+        if 0 < stray < _LONGEST_HEADER:
+            return (f"truncated: the file ends inside the element header after "
+                    f"({last >> 16:04X},{last & 0xFFFF:04X}) ({stray} stray bytes)")
     return None
+
+
+_LONGEST_HEADER = 12  # explicit VR with a 4-byte length (PS3.5 7.1.2)
 
 
 _DEFLATED = b"1.2.840.10008.1.2.1.99"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -274,3 +275,21 @@ def test_paths_that_are_not_regular_files_are_skipped(tmp_path: Any) -> None:
         report = conformance.validate(path)
         assert [f.code for f in report.findings] == ["unreadable"]
         assert "not a regular file" in report.findings[0].message
+
+
+def test_a_file_cut_inside_an_element_header_is_unreadable() -> None:
+    """pydicom stops without a word when the file ends inside an element header; the
+    bytes left over after the last complete element say the file was truncated."""
+    from pydicom import dcmread
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("CT_small.dcm")
+    data = Path(path).read_bytes()
+    ds = dcmread(path, defer_size=64)
+    middle = list(ds.keys())[len(ds) // 2]
+    cut = ds._dict[middle].value_tell - 3  # inside that element's header
+    report = conformance.validate(data[:cut])
+    assert [f.code for f in report.findings] == ["unreadable"]
+    assert "ends inside the element header" in report.findings[0].message
+    whole = conformance.validate(data)
+    assert "unreadable" not in {f.code for f in whole.findings}
