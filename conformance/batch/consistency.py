@@ -5,8 +5,8 @@
 grouping: the result, and the findings, do not depend on how the files were split), then
 ``findings()``. It keeps, per entity instance (a Study, Series or Frame of Reference UID)
 and attribute, each distinct value hash with the first file that had it and a count; and
-per SOP Instance UID its first file. Memory grows with the number of series, plus a few
-hundred bytes per file for the SOP Instance UIDs.
+per SOP Instance UID (a 128-bit hash) every file, in a table on disk
+(``conformance.batch.instances``). Memory grows with the number of series, not of files.
 
 Codes (PS3.3 A.1.2: the attributes of one Information Entity describe one real-world
 object, so every instance that references it carries the same values):
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from conformance.batch.instances import SopTable
 from conformance.catalogue import catalogue
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
@@ -83,8 +84,9 @@ class Consistency:
     # (entity, key hash) -> tag -> value hash -> _Seen
     entities: dict[tuple[str, str], dict[int, dict[str, _Seen]]] = field(default_factory=dict)
     key_shown: dict[tuple[str, str], str] = field(default_factory=dict)
-    # SOP Instance hash -> (content hash, series hash) -> _Seen (shown: the UID as shown)
-    sops: dict[str, dict[tuple[str | None, str | None], _Seen]] = field(default_factory=dict)
+    # One row per file with a SOP Instance UID: (UID hash, content hash, series hash,
+    # input position, path, UID as shown), on disk.
+    sops: SopTable = field(default_factory=SopTable)
 
     def add(self, digest: FileDigest, index: int) -> None:
         """Fold one file's digest in (``index``: its position in the input)."""
@@ -96,9 +98,8 @@ class Consistency:
             for tag, h, shown in e.values:
                 self._put(tags.setdefault(tag, {}), h, _Seen(index, path, shown))
         if digest.sop_instance is not None:
-            self._put(self.sops.setdefault(digest.sop_instance, {}),
-                      (digest.content, digest.series),
-                      _Seen(index, path, digest.sop_shown or ""))
+            self.sops.add((digest.sop_instance, digest.content, digest.series, index, path,
+                           digest.sop_shown or ""))
 
     @staticmethod
     def _put(values: dict, key: object, seen: _Seen) -> None:  # type: ignore[type-arg]
@@ -117,10 +118,7 @@ class Consistency:
                 into = mine.setdefault(tag, {})
                 for h, seen in values.items():
                     self._put(into, h, _copy(seen))
-        for sop, variants in other.sops.items():
-            into_s = self.sops.setdefault(sop, {})
-            for key, seen in variants.items():
-                self._put(into_s, key, _copy(seen))
+        self.sops.extend(other.sops)
         return self
 
     def findings(self, keyword: Callable[[int], str] = keyword_of) -> list[tuple[str, Finding]]:
@@ -145,7 +143,10 @@ class Consistency:
                         code=code, severity=severity, message=msg,  # type: ignore[arg-type]
                         tag=f"{tag:08X}", keyword=kw, path=f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
                         keyword_path=kw, reference=_reference(code), source="cross-file")))
-        for variants in self.sops.values():
+        for rows in self.sops.repeated():
+            variants: dict[tuple[str | None, str | None], _Seen] = {}
+            for _sop, content, series_h, index, path, shown in rows:
+                self._put(variants, (content, series_h), _Seen(index, path, shown))
             ranked = sorted(variants.items(), key=lambda kv: kv[1].index)
             (_, series0), first = ranked[0]
             if len(ranked) == 1:

@@ -66,15 +66,15 @@ class FileDigest:
     """What the consistency reduce needs of one file."""
 
     path: str | None
-    sop_instance: str | None = None  # hash
+    sop_instance: str | None = None  # 128-bit hash: files are matched on it alone
     sop_shown: str | None = None
     series: str | None = None  # hash of the Series Instance UID
     content: str | None = None  # hash of the file's bytes (None for in-memory datasets)
     entities: tuple[EntityDigest, ...] = field(default=())
 
 
-def value_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+def value_hash(data: bytes, size: int = 8) -> str:
+    return hashlib.blake2b(data, digest_size=size).hexdigest()
 
 
 def _text(ds: Dataset, tag: int) -> str | None:
@@ -170,7 +170,7 @@ def file_digest(ds: Dataset, standard: Any, requirements: Any, path: str | None,
             entities.append(EntityDigest(ie, value_hash(key.encode()), shown, tuple(rows)))
     return FileDigest(
         path=path,
-        sop_instance=value_hash(sop.encode()) if sop else None,
+        sop_instance=value_hash(sop.encode(), 16) if sop else None,
         sop_shown=(sop if show_values else pseudonym(sop)) if sop else None,
         series=value_hash(series.encode()) if series else None,
         content=content,
