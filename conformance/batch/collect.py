@@ -7,23 +7,29 @@ from typing import Any
 
 from conformance.batch.consistency import Consistency
 from conformance.batch.groups import Groups
+from conformance.batch.policy import Policy
 from conformance.engine.finding import Finding
-from conformance.engine.result import Report
+from conformance.engine.result import Report, Suppression
 from conformance.inputs.walk import SkipLog
 
 
 class Batch:
     """Feeds each report to the groups and the consistency reduce; after the last one,
     the cross-file findings come out as one extra report per file they are about
-    (``Report.cross_file``), so every output format carries them."""
+    (``Report.cross_file``), so every output format carries them. ``policy``
+    (``conformance.batch.policy.policy_of(validator)``) drops, counts and re-levels them
+    as the Validator does its own findings; what it dropped is ``suppressed``."""
 
-    def __init__(self, skipped: SkipLog | None = None, standard: Any = None) -> None:
+    def __init__(self, skipped: SkipLog | None = None, standard: Any = None,
+                 policy: Policy | None = None) -> None:
         self.skipped = skipped if skipped is not None else SkipLog()
         self.groups = Groups()
         self.consistency = Consistency()
         self.standard = standard
+        self.policy = policy
         self.count = 0
         self.cross_file: list[tuple[str, Finding]] = []
+        self.suppressed: list[Suppression] = []
 
     def add(self, report: Report) -> None:
         if report.cross_file:
@@ -49,11 +55,25 @@ class Batch:
 
     def cross_file_reports(self) -> list[Report]:
         """The cross-file findings, one report per file (in input order)."""
-        self.cross_file = self.consistency.findings(self._keyword)
+        pairs = self.consistency.findings(self._keyword)
         by_path: dict[str, list[Finding]] = {}
-        for path, f in self.cross_file:
+        for path, f in pairs:
             by_path.setdefault(path, []).append(f)
+        if self.policy is not None:
+            by_path = self._apply_policy(by_path)
+        self.cross_file = [(p, f) for p, fs in by_path.items() for f in fs]
         std = {"edition": getattr(self.standard, "edition", None)}
         return [Report(path=p, sop_class_uid=None, iod=None, iod_name="cross-file consistency",
                        findings=fs, standard=std, cross_file=True)
-                for p, fs in by_path.items()]
+                for p, fs in by_path.items() if fs]
+
+    def _apply_policy(self, by_path: dict[str, list[Finding]]) -> dict[str, list[Finding]]:
+        assert self.policy is not None
+        counts: dict[tuple[str, str], int] = {}
+        out = {}
+        for path, fs in by_path.items():
+            out[path], dropped = self.policy(fs)
+            for s in dropped:
+                counts[(s.code, s.reason)] = counts.get((s.code, s.reason), 0) + s.count
+        self.suppressed = [Suppression(c, r, n) for (c, r), n in sorted(counts.items())]
+        return out

@@ -9,8 +9,9 @@ from typing import Any
 
 from conformance.batch.collect import Batch
 from conformance.batch.groups import Group
+from conformance.batch.policy import policy_of
 from conformance.engine.finding import Finding
-from conformance.engine.result import Report
+from conformance.engine.result import Report, Suppression
 from conformance.inputs.walk import SkipLog, Skipped
 
 
@@ -25,6 +26,8 @@ class BatchReport:
     series: list[Group] = field(default_factory=list)
     studies: list[Group] = field(default_factory=list)
     cross_file: list[tuple[str, Finding]] = field(default_factory=list)
+    # Cross-file findings the rule packs' disable:/suppress: entries dropped.
+    suppressed: list[Suppression] = field(default_factory=list)
     standard: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -45,6 +48,7 @@ class BatchReport:
             "series": [g.to_dict() for g in self.series],
             "studies": [g.to_dict() for g in self.studies],
             "cross_file": [dict(f.to_dict(), file=p) for p, f in self.cross_file],
+            "cross_file_suppressed": [s.to_dict() for s in self.suppressed],
             "standard": dict(self.standard),
             "ok": self.ok,
         }
@@ -62,12 +66,12 @@ def validate_folder(path: str | PathLike[str] | Iterable[Any], *, standard: Any 
     v = validator or Validator(standard, rules, iod, show_values=show_values)
     objs = [path] if isinstance(path, str | PathLike) else list(path)
     skipped = SkipLog(keep=True)
-    batch = Batch(skipped, v.standard)
+    batch = Batch(skipped, v.standard, policy_of(v))
     files = [r for r in batch.stream(v.validate_many(
         objs, jobs=jobs, include=include, exclude=exclude, strict_inputs=strict_inputs,
         skipped=skipped)) if not r.cross_file]
     return BatchReport(
         files=files, skipped=list(skipped.entries), skipped_counts=dict(skipped.counts),
         series=list(batch.groups.series.values()), studies=list(batch.groups.studies.values()),
-        cross_file=list(batch.cross_file),
+        cross_file=list(batch.cross_file), suppressed=list(batch.suppressed),
         standard={"edition": getattr(v.standard, "edition", None)})

@@ -315,6 +315,7 @@ def scaled_reports(items: Iterable[Item], args: argparse.Namespace,
 
 def run(args: argparse.Namespace) -> int:
     from conformance.batch.collect import Batch
+    from conformance.batch.policy import policy_of
 
     if args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
@@ -334,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
     validator = make_validator(args.standard, args.rules, args.iod,
                                not args.no_presumptions, args.show_values, args.severity,
                                limits)
-    batch = Batch(skipped, validator.standard)
+    batch = Batch(skipped, validator.standard, policy_of(validator))
     job = None
     with ExitStack() as stack:
         if scaled:

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from conformance.batch.collect import Batch
+from conformance.batch.policy import policy_of
 from conformance.engine.digest import EntityDigest, FileDigest
 from conformance.engine.finding import Finding
 from conformance.engine.result import Report
@@ -43,8 +44,8 @@ class CrossFile:
     reports (one per file they are about, as a batch in one process makes them) and
     ``pairs`` the ``(path, Finding)`` list behind them."""
 
-    def __init__(self, standard: Any) -> None:
-        self.batch = Batch(None, standard)
+    def __init__(self, standard: Any, validator: Any = None) -> None:
+        self.batch = Batch(None, standard, policy_of(validator))
         self.pairs: list[tuple[str, Finding]] = []
 
     def add(self, digest: FileDigest | None, index: int) -> None:

@@ -150,8 +150,8 @@ class Run:
         suspects: deque[tuple[int, str]] = deque()
         ex = self.executor
         next_submit = next_yield = position = 0
-        cross = (CrossFile(prepared(self.config).validator.standard)
-                 if self.consistency else None)
+        validator = prepared(self.config).validator if self.consistency else None
+        cross = CrossFile(validator.standard, validator) if validator is not None else None
 
         def finish(i: int) -> None:
             part = parts.pop(i)

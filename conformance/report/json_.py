@@ -68,7 +68,7 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
         stream.write(json.dumps(file_entry(report), sort_keys=True, indent=1))
     stream.write("\n ],\n")
     if batch is not None:
-        summary.add_skipped(batch.skipped)
+        summary.add_batch(batch)
         groups = batch.groups.to_dict()
         for key in ("series", "studies"):
             stream.write(f' "{key}": ' + json.dumps(groups[key], sort_keys=True) + ",\n")

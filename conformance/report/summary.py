@@ -82,6 +82,14 @@ class Summary:
             self.skipped = dict(skipped.counts)
             self.skipped_line = skipped.line()
 
+    def add_batch(self, batch: Any) -> None:
+        """Once the reports are all in: the batch's skips, and the cross-file findings
+        its policy suppressed (``Batch.suppressed``)."""
+        self.add_skipped(batch.skipped)
+        for s in getattr(batch, "suppressed", ()):
+            entry = self.suppressed.setdefault(s.code, {"reason": s.reason, "count": 0})
+            entry["count"] += s.count
+
     def fails(self, fail_on: str) -> bool:
         """True when a finding at or above ``fail_on`` (``error|warning|never``) was seen."""
         if fail_on == "never":

@@ -93,9 +93,12 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
             _emit(console, stream, text, style)
         stream.flush()
     if batch is not None:
-        summary.add_skipped(batch.skipped)
+        summary.add_batch(batch)
         for text, style in _group_lines(batch, group_by, show_info, summary.files):
             _emit(console, stream, text, style)
+        for s in getattr(batch, "suppressed", ()):
+            _emit(console, stream, f"suppressed cross-file {s.code} x{s.count}: {s.reason}",
+                  "dim")
         if show_skipped:
             for s in batch.skipped.entries:
                 detail = f" ({s.detail})" if s.detail else ""

@@ -1,0 +1,102 @@
+"""The SOP Instance table on disk: duplicates grouped, no Python object kept per file,
+partial states pickle, a 64-bit collision is no duplicate."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import tracemalloc
+
+import pytest
+
+from conformance.batch.consistency import Consistency
+from conformance.batch.instances import SopTable
+from conformance.engine.digest import FileDigest, value_hash
+
+
+def _digest(i: int, sop: str, content: str = "c", series: str = "s") -> FileDigest:
+    return FileDigest(path=f"/archive/IM{i:06d}", sop_instance=value_hash(sop.encode(), 16),
+                      sop_shown=f"<UI {sop}>", series=series, content=f"{content}{i}"
+                      if content == "unique" else content)
+
+
+def test_repeated_groups_only_uids_seen_twice() -> None:
+    t = SopTable()
+    t.extend([("a", "c1", "s", 0, "/0", "A"), ("b", "c2", "s", 1, "/1", "B"),
+              ("a", "c3", "s", 5, "/5", "A"), ("a", "c1", "s", 3, "/3", "A")])
+    assert [[r[3] for r in g] for g in t.repeated()] == [[0, 3, 5]]
+    assert t.rows == 4
+
+
+def test_empty_table_opens_no_database() -> None:
+    t = SopTable()
+    assert list(t.repeated()) == [] and list(t) == [] and t._db is None
+
+
+def test_a_64_bit_collision_is_not_a_duplicate() -> None:
+    """Two UIDs whose hashes agree in their first 64 bits only are two instances."""
+    t = SopTable()
+    t.extend([("0123456789abcdef" + "0" * 16, None, "s", 0, "/0", "A"),
+              ("0123456789abcdef" + "1" * 16, None, "s", 1, "/1", "B")])
+    assert list(t.repeated()) == []
+
+
+def test_findings_for_duplicates_and_copies() -> None:
+    c = Consistency()
+    c.add(_digest(0, "1.2.3", content="x"), 0)
+    c.add(_digest(1, "1.2.4", content="y"), 1)
+    c.add(_digest(2, "1.2.3", content="z"), 2)   # same UID, other content
+    c.add(_digest(3, "1.2.4", content="y"), 3)   # identical copy
+    found = [(p, f.code) for p, f in c.findings()]
+    assert found == [("/archive/IM000002", "duplicate-sop-instance"),
+                     ("/archive/IM000003", "duplicate-file")]
+
+
+def test_no_python_memory_per_file() -> None:
+    """20,000 distinct instances: the Python heap does not grow with them (it grew about
+    a kilobyte a file when the table was a dict)."""
+    digests = [_digest(i, f"1.2.826.0.1.3680043.8.498.{i}", content="unique")
+               for i in range(20_000)]
+    c = Consistency()
+    c.add(digests[0], 0)  # the database is opened
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for i, d in enumerate(digests[1:], 1):
+            c.add(d, i)
+        grown = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000, grown  # a dict of rows would be ~20 MB
+    assert c.sops.rows == 20_000 and c.findings() == []
+
+
+def test_state_pickles_with_its_rows() -> None:
+    c = Consistency()
+    for i, sop in enumerate(["1", "2", "1"]):
+        c.add(_digest(i, sop, content="unique"), i)
+    back = pickle.loads(pickle.dumps(c))
+    assert back.sops.rows == 3 and back.findings() == c.findings()
+    assert [f.code for _, f in back.findings()] == ["duplicate-sop-instance"]
+
+
+def test_moves_to_memory_when_the_temporary_folder_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    t = SopTable()
+    t.add(("a", None, "s", 0, "/0", "A"))
+    real = t._db
+    assert real is not None
+
+    class Full:
+        def executemany(self, *_: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def backup(self, target: sqlite3.Connection) -> None:
+            real.backup(target)
+
+        def close(self) -> None:
+            real.close()
+
+    t._db = Full()  # type: ignore[assignment]
+    t.add(("a", None, "s", 1, "/1", "A"))
+    assert [[r[3] for r in g] for g in t.repeated()] == [[0, 1]]
