@@ -280,10 +280,11 @@ def _scaled(args: argparse.Namespace) -> bool:
     return True
 
 
-def _digest_dropped(reports: Iterable[Any]) -> Iterator[Any]:
+def _digest_dropped(reports: Iterable[Any], batch: Any, job: Any) -> Iterator[Any]:
     for r in reports:
         r.digest = None  # already folded in by the run
         yield r
+    batch.suppressed = list(job.suppressed)  # the run applied the packs' policy
 
 
 def scaled_reports(items: Iterable[Item], args: argparse.Namespace,
@@ -335,7 +336,8 @@ def run(args: argparse.Namespace) -> int:
     validator = make_validator(args.standard, args.rules, args.iod,
                                not args.no_presumptions, args.show_values, args.severity,
                                limits)
-    batch = Batch(skipped, validator.standard, policy_of(validator))
+    # A scaled run applies the policy to its cross-file findings itself.
+    batch = Batch(skipped, validator.standard, None if scaled else policy_of(validator))
     job = None
     with ExitStack() as stack:
         if scaled:
@@ -351,7 +353,9 @@ def run(args: argparse.Namespace) -> int:
         # too) and yields its cross-file reports; the batch keeps the groups and skips.
         flt = finding_filter(args, validator)
         counted = Summary()  # what the exit status sees: before the severity floor
-        streamed = batch.stream(_advancing(_digest_dropped(source) if scaled else source, bar))
+        if scaled:
+            source = _digest_dropped(source, batch, job)
+        streamed = batch.stream(_advancing(source, bar))
         if baseline is not None:  # known findings neither shown nor counted
             streamed = baseline.filter(streamed)
         it = flt.shown(tally(flt.counted(streamed), counted))

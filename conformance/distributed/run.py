@@ -79,6 +79,7 @@ class Run:
         self.run_id = new_run_id()
         self.stats = Stats(files=sum(len(p) for p in self.partitions),
                            partitions=len(self.partitions))
+        self.suppressed: list[Any] = []  # cross-file findings the packs' policy dropped
         if self.out is not None:
             check_target(self.out)
 
@@ -128,6 +129,7 @@ class Run:
         table and yielded (one per file they are about, marked ``cross_file``)."""
         reports = cross.reports()
         self.stats.cross_file = len(cross.pairs)
+        self.suppressed = list(cross.batch.suppressed)
         if writer is not None:
             writer.write_cross_file([row for r in reports
                                      for row in rows_of(r.path or "", r.findings, {})])

@@ -87,6 +87,18 @@ def test_cli_severity_and_suppressed_counts(folder: Path, tmp_path: Path,
     assert "suppressed cross-file duplicate-file x1: copies expected" in text
 
 
+def test_scaled_run_applies_the_pack(folder: Path, tmp_path: Path) -> None:
+    """--out-dataset: the run reduces cross-file consistency itself, with the policy."""
+    pack = _pack(tmp_path, "disable:\n  - {code: duplicate-file, reason: copies expected}\n")
+    out = tmp_path / "r.json"
+    main(["validate", "--no-progress", "--format", "json", "-o", str(out), "--rules", pack,
+          "--out-dataset", str(tmp_path / "ds"), "--dataset-format", "jsonl", str(folder)])
+    doc = json.loads(out.read_text())
+    cross = [f["code"] for e in doc["files"] if e["cross_file"] for f in e["findings"]]
+    assert cross == ["inconsistent-patient"]
+    assert doc["summary"]["suppressed"]["duplicate-file"]["count"] == 1
+
+
 def test_cli_baseline_hides_known_cross_file_findings(folder: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
