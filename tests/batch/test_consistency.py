@@ -141,3 +141,21 @@ def test_state_pickles(digests: list) -> None:
     for i, d in enumerate(digests):
         c.add(d, i)
     assert pickle.loads(pickle.dumps(c)).findings() == c.findings()
+
+
+def test_series_mixing_sop_classes_of_two_modalities(validator: Validator,
+                                                     tmp_path: Path) -> None:
+    """A CT Image and an MR Image in one series: found through Modality, a Series IE
+    attribute (PS3.3 C.8.8.1.1: a series holds objects of only one Modality). Two SOP
+    Classes of one Modality are not reported: no table of the standard forbids them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ct = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+        mr = pydicom.dcmread(pydicom_testdata("MR_small.dcm"))
+    mr.SeriesInstanceUID = ct.SeriesInstanceUID
+    mr.StudyInstanceUID = ct.StudyInstanceUID
+    paths = [tmp_path / "ct.dcm", tmp_path / "mr.dcm"]
+    ct.save_as(paths[0])
+    mr.save_as(paths[1])
+    found = _cross(validator, paths)
+    assert ("mr.dcm", "inconsistent-series", "Modality") in found
