@@ -56,7 +56,7 @@ class YamlRefs:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class YamlForm:
     """How ``when:`` in a rule file spells an operator: the schema of its argument
     (``{op: ARGUMENT}``) and ``to_expr(argument, refs, at)`` -> the Expr's fields
@@ -97,7 +97,7 @@ def attr_with(fields: Mapping[str, Any], required: tuple[str, ...],
     return YamlForm(schema, to_expr)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ConditionOp:
     """One operator of the condition language (docs/CONTRACTS.md "Expr")."""
 
@@ -116,7 +116,6 @@ class ConditionOp:
     yaml: YamlForm | None = None
     #: printed in parentheses inside another expression (``and`` / ``or``)
     grouped: bool = False
-    doc: str = field(default="", compare=False)
 
 
 REGISTRY: dict[str, ConditionOp] = {}

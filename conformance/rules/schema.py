@@ -2,8 +2,9 @@
 
 The schema is assembled at load time: ``rules_base.schema.json`` (the file's shape) plus
 one property of ``$defs.check`` per check operator class (``REGISTRY`` of
-:mod:`conformance.rules.opbase`, filled by :mod:`conformance.rules.opset`), so an
-operator's argument schema lives beside its compiler and evaluator.
+:mod:`conformance.rules.opbase`, filled by :mod:`conformance.rules.opset`) and one of
+``$defs.when`` per condition operator with a YAML form (:mod:`conformance.conditions.
+optable`), so an operator's argument schema lives beside its compiler and evaluator.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from conformance.rules.yamlmarks import key_mark, mark_at
 
 
 def _operators() -> tuple[tuple[str, Any], ...]:
+    """The check operators, then the condition operators (``when:``) with a YAML form."""
+    from conformance.conditions.optable import REGISTRY as CONDITIONS
     from conformance.rules.operators import REGISTRY  # the built-in operators registered
 
-    return tuple(REGISTRY.items())
+    return (*REGISTRY.items(),
+            *((f"when:{name}", op.yaml) for name, op in CONDITIONS.items() if op.yaml))
 
 
 def schema_text() -> str:
@@ -42,9 +46,12 @@ def _text(ops: tuple[tuple[str, Any], ...]) -> str:
     base = json.loads(resources.files("conformance.rules")
                       .joinpath("rules_base.schema.json").read_text("utf-8"))
     del base["$comment"]
-    props = base["$defs"]["check"]["properties"]
+    check, when = base["$defs"]["check"]["properties"], base["$defs"]["when"]["properties"]
     for name, op in ops:
-        props[name] = op.schema()
+        if name.startswith("when:"):
+            when[name[5:]] = op.schema
+        else:
+            check[name] = op.schema()
     return json.dumps(base, indent=1, sort_keys=True) + "\n"
 
 
