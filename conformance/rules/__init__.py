@@ -24,8 +24,9 @@ and the operators' own fragments; the format with a worked example per operator:
 Targets are keywords or tags with sequence paths (``Seq[*].Attr``, ``(0008,1115)[0].
 (0020,000E)``); see ``paths``. Operators: ``present absent not_empty equals one_of matches
 range length vm pn_formatted uid_root same_in_all_items unique_in_sequence`` and
-``all any not``, one class each in ``opset`` (adding one: docs/CONTRACTS.md). Value operators do not apply to absent or empty
-elements: combine with ``present``/``not_empty`` to require a value. ``when`` is the
+``all any not``, one class each in ``opset`` (adding one: docs/CONTRACTS.md). Value
+operators do not apply to absent or empty elements: combine with ``present``/``not_empty``
+to require a value. ``when`` is the
 condition language in YAML form (see ``when``). Message fields: ``{keyword} {tag}
 {value} {path} {expected} {id} {why}``.
 
