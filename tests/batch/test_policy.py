@@ -4,9 +4,7 @@ DICOMDIR checks as they do to any other code."""
 
 from __future__ import annotations
 
-import copy
 import json
-import warnings
 from pathlib import Path
 
 import pydicom
@@ -15,25 +13,18 @@ import pytest
 import conformance
 from conformance.cli import main
 from conformance.engine.api import Validator
+from tests.batch.test_consistency import _series
 from tests.helpers.testdata import pydicom_testdata
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Four MR instances of one series: a second Patient ID in one, and an identical
+    """Four CT instances of one series: a second Patient ID in one, and an identical
     copy of another (inconsistent-patient, duplicate-file)."""
     root = tmp_path / "in"
     root.mkdir()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        base = pydicom.dcmread(pydicom_testdata("MR_small.dcm"))
-    for i in range(3):
-        ds = copy.deepcopy(base)
-        ds.SOPInstanceUID = f"{base.SOPInstanceUID}.{i}"
-        if i == 1:
-            ds.PatientID = "SOMEONE-ELSE"
-        ds.save_as(root / f"im{i}")
-    (root / "im3").write_bytes((root / "im2").read_bytes())
+    paths = _series(root, 3, PatientID={1: "SOMEONE-ELSE"})
+    (root / "im003.dcm").write_bytes(paths[2].read_bytes())
     return root
 
 
@@ -49,14 +40,14 @@ def _cross(b: conformance.BatchReport) -> list[tuple[str, str, str]]:
 
 def test_without_policy(folder: Path) -> None:
     assert _cross(conformance.validate_folder(folder)) == [
-        ("im1", "inconsistent-patient", "error"), ("im3", "duplicate-file", "warning")]
+        ("im001.dcm", "inconsistent-patient", "error"), ("im003.dcm", "duplicate-file", "warning")]
 
 
 def test_pack_disable_and_severity(folder: Path, tmp_path: Path) -> None:
     pack = _pack(tmp_path, "disable:\n  - {code: duplicate-file, reason: copies expected}\n"
                            "severity:\n  inconsistent-patient: warning\n")
     b = conformance.validate_folder(folder, rules=[pack])
-    assert _cross(b) == [("im1", "inconsistent-patient", "warning")]
+    assert _cross(b) == [("im001.dcm", "inconsistent-patient", "warning")]
     assert [(s.code, s.count) for s in b.suppressed] == [("duplicate-file", 1)]
     assert "copies expected" in b.suppressed[0].reason
     assert b.to_dict()["cross_file_suppressed"][0]["count"] == 1
@@ -67,7 +58,7 @@ def test_pack_scoped_suppress(folder: Path, tmp_path: Path) -> None:
                            "reason: merged archives}\n"
                            "  - {code: duplicate-file, keyword: PatientName, reason: never}\n")
     b = conformance.validate_folder(folder, rules=[pack])
-    assert _cross(b) == [("im3", "duplicate-file", "warning")]  # other keyword: kept
+    assert _cross(b) == [("im003.dcm", "duplicate-file", "warning")]  # other keyword: kept
     assert [(s.code, s.count) for s in b.suppressed] == [("inconsistent-patient", 1)]
 
 
@@ -80,7 +71,7 @@ def test_cli_severity_and_suppressed_counts(folder: Path, tmp_path: Path,
     doc = json.loads(out.read_text())
     cross = [(Path(e["path"]).name, f["code"], f["severity"])
              for e in doc["files"] if e["cross_file"] for f in e["findings"]]
-    assert cross == [("im1", "inconsistent-patient", "info")]
+    assert cross == [("im001.dcm", "inconsistent-patient", "info")]
     assert doc["summary"]["suppressed"]["duplicate-file"]["count"] == 1
     main(["validate", "--no-progress", "--group-by", "series", "--rules", pack, str(folder)])
     text = capsys.readouterr().out
@@ -105,16 +96,16 @@ def test_cli_baseline_hides_known_cross_file_findings(folder: Path, tmp_path: Pa
     base = tmp_path / "base.json"
     main(["validate", "--no-progress", "--format", "json", "-o", str(base), str(folder)])
     # A new conflict after the baseline: another Study Date in im0.
-    ds = pydicom.dcmread(folder / "im0")
+    ds = pydicom.dcmread(folder / "im000.dcm")
     ds.StudyDate = "19990101"
-    ds.save_as(folder / "im0")
+    ds.save_as(folder / "im000.dcm")
     out = tmp_path / "now.json"
     main(["validate", "--no-progress", "--format", "json", "-o", str(out), "--baseline",
           str(base), str(folder)])
     doc = json.loads(out.read_text())
     cross = [(Path(e["path"]).name, f["code"])
              for e in doc["files"] if e["cross_file"] for f in e["findings"]]
-    assert cross == [("im1", "inconsistent-study")]  # the new one only
+    assert cross == [("im001.dcm", "inconsistent-study")]  # the new one only
     assert doc["summary"]["baseline_hidden"] >= 2  # inconsistent-patient, duplicate-file
 
 
