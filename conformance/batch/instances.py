@@ -22,8 +22,23 @@ from typing import Any
 Row = tuple[str, str | None, str | None, int, str, str]
 
 _CACHE_KIB = 1024  # SQLite page cache: the table's memory, whatever its size
+# Paths and shown UIDs are stored as bytes: a file name need not be UTF-8 (surrogate
+# escapes, as os.fsdecode gives them).
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS sops (sop TEXT NOT NULL, content TEXT, series TEXT, "
-           "idx INTEGER NOT NULL, path TEXT NOT NULL, shown TEXT NOT NULL)")
+           "idx INTEGER NOT NULL, path BLOB NOT NULL, shown BLOB NOT NULL)")
+_INSERT = "INSERT INTO sops VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def _stored(row: Row) -> tuple[Any, ...]:
+    sop, content, series, idx, path, shown = row
+    return (sop, content, series, idx, path.encode("utf-8", "surrogateescape"),
+            shown.encode("utf-8", "surrogateescape"))
+
+
+def _read(row: tuple[Any, ...]) -> Row:
+    sop, content, series, idx, path, shown = row
+    return (sop, content, series, idx, bytes(path).decode("utf-8", "surrogateescape"),
+            bytes(shown).decode("utf-8", "surrogateescape"))
 
 
 class SopTable:
@@ -54,15 +69,15 @@ class SopTable:
         self.extend((row,))
 
     def extend(self, rows: Any) -> None:
-        rows = list(rows)
+        rows = [_stored(r) for r in rows]
         if not rows:
             return
         db = self._conn()
         try:
-            db.executemany("INSERT INTO sops VALUES (?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(_INSERT, rows)
         except sqlite3.OperationalError:  # the temporary folder is full or read-only
             self._to_memory()
-            self._conn().executemany("INSERT INTO sops VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._conn().executemany(_INSERT, rows)
         self.rows += len(rows)
 
     def _to_memory(self) -> None:
@@ -74,7 +89,8 @@ class SopTable:
     def __iter__(self) -> Iterator[Row]:
         if self._db is None:
             return iter(())
-        return iter(self._db.execute("SELECT * FROM sops ORDER BY idx, path").fetchall())
+        return iter([_read(r) for r in
+                     self._db.execute("SELECT * FROM sops ORDER BY idx, path").fetchall()])
 
     def repeated(self) -> Iterator[list[Row]]:
         """The rows of each SOP hash that more than one file has, grouped, each group
@@ -89,7 +105,7 @@ class SopTable:
             if group and group[0][0] != row[0]:
                 yield group
                 group = []
-            group.append(row)
+            group.append(_read(row))
         if group:
             yield group
 

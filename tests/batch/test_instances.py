@@ -28,6 +28,14 @@ def test_repeated_groups_only_uids_seen_twice() -> None:
     assert t.rows == 4
 
 
+def test_file_names_that_are_not_utf8() -> None:
+    name = b"/in/caf\xe9".decode("utf-8", "surrogateescape")
+    t = SopTable()
+    t.extend([("a", None, "s", 0, name, "A"), ("a", None, "s", 1, name + "2", "A")])
+    assert [r[4] for g in t.repeated() for r in g] == [name, name + "2"]
+    assert pickle.loads(pickle.dumps(t)).rows == 2
+
+
 def test_empty_table_opens_no_database() -> None:
     t = SopTable()
     assert list(t.repeated()) == [] and list(t) == [] and t._db is None
