@@ -113,7 +113,6 @@ TEMPORARY_EXCEPTIONS = {
     # grown past the limit by the merge of issues 10, 13, 16 and 17 (session of 2026-12-03);
     # each is split in its own "layout:" commit under issue 12
     "conformance/engine/elements.py": "deferred (unread) values added by issue 16",
-    "conformance/standard/loader.py": "verification (17), cids (14) and tables.marshal (16)",
 }
 
 
