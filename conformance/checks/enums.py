@@ -15,7 +15,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.elements import element, raw_is_empty, stored, stored_vr, values_of
 from conformance.engine.finding import Finding
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import EnumSpec
+from conformance.engine.requirement_types import EnumSpec
 from conformance.engine.walk import bound_attributes
 from conformance.tags import at_value
 
