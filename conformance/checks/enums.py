@@ -12,7 +12,8 @@ from pydicom.dataset import Dataset
 
 from conformance.conditions.compiled import raw_strings
 from conformance.engine.context import CheckContext
-from conformance.engine.elements import element, raw_is_empty, stored, stored_vr, values_of
+from conformance.engine.conversion import stored_vr
+from conformance.engine.elements import element, raw_is_empty, stored, values_of
 from conformance.engine.finding import Finding
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirement_types import EnumSpec
