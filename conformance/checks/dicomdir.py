@@ -165,18 +165,24 @@ def _nesting(ctx: CheckContext, ds: Dataset, records: list[Dataset],
             off = _int(item, "OffsetOfTheNextDirectoryRecord")
 
 
-def _resolve(root: str, parts: list[str]) -> str | None:
+def _resolve(root: str, parts: list[str],
+             listings: dict[str, dict[str, str] | None]) -> str | None:
     """The file a Referenced File ID names below ``root`` (components matched exactly,
-    else ignoring case: media written on case-insensitive systems)."""
+    else ignoring case: media written on case-insensitive systems). ``listings`` keeps
+    the folders listed for one DICOMDIR (upper-case name -> name; None: unreadable)."""
     path = root
     for part in parts:
         exact = os.path.join(path, part)
         if os.path.exists(exact):
             path = exact
             continue
-        try:
-            names = {n.upper(): n for n in os.listdir(path)}
-        except OSError:
+        if path not in listings:
+            try:
+                listings[path] = {n.upper(): n for n in os.listdir(path)}
+            except OSError:
+                listings[path] = None
+        names = listings[path]
+        if names is None:
             return None
         hit = names.get(part.upper())
         if hit is None:
@@ -192,6 +198,7 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
         return  # in memory: no file-set folder to look in
     root = os.path.dirname(os.path.abspath(ctx.path))
     named: set[str] = set()
+    listings: dict[str, dict[str, str] | None] = {}
     for n, item in enumerate(records):
         try:
             fid = item.get(0x00041500)
@@ -202,7 +209,7 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
         parts = [str(p).strip() for p in (fid.value if not isinstance(fid.value, str)
                                           else [fid.value])]
         where = _where(ctx, seq_tag, n)
-        path = _resolve(root, parts)
+        path = _resolve(root, parts, listings)
         shown = "\\".join(parts)
         if path is None:
             yield ctx.finding("dicomdir-file-missing", "error",
@@ -233,10 +240,13 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
     yield from _unlisted(ctx, root, named)
 
 
-def _file_set(root: str) -> list[tuple[str, str, os.stat_result]]:
-    """(path, real path, stat) of the DICOM files below ``root`` (by content), leaving
-    out folders that hold a DICOMDIR of their own (another file-set) and hidden names."""
+def _file_set(root: str) -> list[tuple[str, str, str, os.stat_result]]:
+    """(path, path relative to ``root``, real path, stat) of the DICOM files below
+    ``root`` (by content), leaving out folders that hold a DICOMDIR of their own
+    (another file-set) and hidden names."""
     real_root = os.path.realpath(root)
+    # os.walk joins every path onto ``root`` as given: the relative path is the rest
+    cut = len(os.path.join(root, ""))
     out = []
     for here, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not any(
@@ -245,6 +255,7 @@ def _file_set(root: str) -> list[tuple[str, str, os.stat_result]]:
             p = os.path.join(here, name)
             if name.startswith(".") or name.upper() == "DICOMDIR":
                 continue
+            rel = p[cut:]
             try:
                 st = os.lstat(p)
                 if stat.S_ISLNK(st.st_mode):
@@ -253,9 +264,9 @@ def _file_set(root: str) -> list[tuple[str, str, os.stat_result]]:
                 else:
                     # os.walk follows no link to a folder: below the real root, a path
                     # that is not a link itself is its own real path
-                    real = os.path.join(real_root, os.path.relpath(p, root))
+                    real = os.path.join(real_root, rel)
                 if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
-                    out.append((p, real, st))
+                    out.append((p, rel, real, st))
             except OSError:
                 continue
     return out
@@ -307,7 +318,7 @@ def _names(folder: str) -> list[str]:
 
 def _unlisted(ctx: CheckContext, root: str, named: set[str]) -> Iterator[Finding]:
     me = os.path.realpath(ctx.path or "")
-    unlisted = [os.path.relpath(p, root) for p, real, st in _file_set(root)
+    unlisted = [rel for p, rel, real, st in _file_set(root)
                 if real not in named and real != me
                 and not _known(_DIRECTORY, p, st, _is_directory_file)]
     if unlisted:
