@@ -112,9 +112,7 @@ TEMPORARY_EXCEPTIONS = {
     "conformance/compiler/readers/dicom_standard_json.py": "issue 14 edits the bundle reader",
     # grown past the limit by the merge of issues 10, 13, 16 and 17 (session of 2026-12-03);
     # each is split in its own "layout:" commit under issue 12
-    "conformance/engine/api.py": "batch, limits, masking and DICOM JSON entry points merged",
     "conformance/engine/elements.py": "deferred (unread) values added by issue 16",
-    "conformance/standard/loader.py": "verification (17), cids (14) and tables.marshal (16)",
 }
 
 

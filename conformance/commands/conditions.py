@@ -149,7 +149,7 @@ _NAME_INDEX: dict[str, Any] = {}
 def _parse_now(std: Standard, text: str, kind: str) -> dict[str, Any]:
     """Parse a condition the build stored without an expression (older builds)."""
     from conformance.conditions import NameIndex, parse_condition
-    from conformance.standard.loader import read_json
+    from conformance.standard.files import read_json
 
     key = str(std.path)
     if key not in _NAME_INDEX:

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from os import PathLike
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
 
-from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 
-from conformance.catalogue import expand, severity_overrides
 from conformance.conditions.facts import PRESUMPTIONS
 from conformance.engine import standard_access
 from conformance.engine.bounded import BoundedFindings
+from conformance.engine.code_policy import CodePolicy
 from conformance.engine.context import CheckContext
 from conformance.engine.detach import detached
 from conformance.engine.digest import file_digest, identity
-from conformance.engine.elements import plain_reading, stored
-from conformance.engine.finding import Finding, Reference
+from conformance.engine.finding import Finding
 from conformance.engine.gcpause import gc_paused
+from conformance.engine.header_only import header_only, pixels_not_read, with_pixel_placeholder
 from conformance.engine.input import Loaded, ReadFacts, load
-from conformance.engine.privacy import Masker, identifying_values
+from conformance.engine.privacy import masked
 from conformance.engine.quiet import pydicom_quiet
 from conformance.engine.registry import CheckInfo, discover
 from conformance.engine.requirements import requirements_for
-from conformance.engine.result import Report, Suppression
+from conformance.engine.result import Report
+from conformance.engine.sop_class import sop_class
 from conformance.engine.traversal import internal_error, traverse
 from conformance.engine.undecided import undecidable
 from conformance.errors import ConformanceError, StandardDataError, UsageError
@@ -49,29 +46,6 @@ StandardLike: TypeAlias = "Standard | str | PathLike[str] | None"
 #: ``rules=`` items: a rule file path, ``builtin:NAME``, or a loaded pack.
 RuleSource: TypeAlias = "RulePack | str | PathLike[str]"
 
-PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
-_PIXEL_TEXT = frozenset(f"{t:08X}" for t in PIXEL_TAGS)
-REF_HEADER_ONLY = Reference(part=3, section="C.7.6.3")
-
-
-def header_only(ds: Dataset) -> bool:
-    """A Dataset given in memory that describes an image (Rows and Columns) but holds no
-    Pixel Data element: read with ``stop_before_pixels`` (or stripped) by the caller."""
-    keys = ds.keys()
-    return (0x00280010 in keys and 0x00280011 in keys
-            and not any(t in keys for t in PIXEL_TAGS))
-
-
-def _with_pixel_placeholder(ds: Dataset) -> Dataset:
-    """A shallow copy of ``ds`` holding a two-byte stand-in for its unread Pixel Data,
-    so requirements and conditions see the image as it is on disk (the caller's dataset
-    is not modified)."""
-    c = copy.copy(ds)
-    c._dict = dict(ds._dict)
-    c._dict[0x7FE00010] = DataElement(0x7FE00010, "OB", b"\0\0")
-    return c
-
-
 @runtime_checkable
 class RulePack(Protocol):
     """What ``rules=`` accepts: findings from extra rules, and codes to switch off."""
@@ -88,47 +62,6 @@ def _rule_pack(obj: Any, standard: Any) -> Any:
 
         return as_pack(obj, standard)
     return obj
-
-
-def _stored_uid(elem: Any) -> list[str] | None:
-    """The values of a stored UI element as pydicom converts them (trailing NULs and
-    spaces dropped, split at backslashes, each value stripped), read from its bytes; None
-    when only the conversion can tell (not a plain UI value, or non-default reading)."""
-    if type(elem) is not RawDataElement or elem.VR not in ("UI", None) or not plain_reading():
-        return None
-    value = elem.value
-    if value is None or b"\x1b" in value:
-        return None
-    return [p.strip() for p in value.decode("latin-1").rstrip("\0 ").split("\\")]
-
-
-def _sop_class(ds: Dataset, meta: Dataset | None) -> tuple[str | None, str | None]:
-    """SOP Class UID from the dataset, else the File Meta's Media Storage SOP Class UID."""
-    for holder, tag, source in ((ds, 0x00080016, "dataset"), (meta, 0x00020002, "file_meta")):
-        if holder is None:
-            continue
-        values = _stored_uid(stored(holder, tag))
-        if values is not None:  # read without converting (the checks read it raw too)
-            if len(values) > 1 or values[0]:
-                return values[0].strip(" \x00"), source
-            continue
-        try:
-            elem = holder.get(tag)
-        except Exception:  # unparsable value: the value checks report it
-            continue
-        text = _uid_text(elem.value) if elem is not None and elem.value else None
-        if text is not None:  # a value of another VR (PN, US, AT ...) is no UID
-            return text, source
-    return None, None
-
-
-def _uid_text(value: Any) -> str | None:
-    """The first value of a UI element's converted value, when it is text."""
-    if isinstance(value, list | tuple | MultiValue):
-        value = value[0] if len(value) else None
-    if isinstance(value, str):  # str or UID; a PersonName, number or tag is no UID
-        return value.strip(" \x00")
-    return None
 
 
 class Validator:
@@ -176,19 +109,7 @@ class Validator:
         self._element_checks: tuple[CheckInfo, ...] = tuple(
             c for c in checks if c.kind == "element")
         self._standard_info: dict[str, Any] | None = None
-        self._disabled: dict[str, str] = {}
-        self._scoped: list[Any] = []  # packs' ``suppress:`` entries (rules/policy.py)
-        self._severity: dict[str, str] = {}
-        for r in self.rules:
-            for code, reason in r.disabled_codes.items():
-                for c in expand(code):  # a former name disables every code it became
-                    self._disabled[c] = reason
-            self._severity.update(getattr(r, "severity_levels", None) or {})
-            self._scoped.extend(getattr(r, "suppressions", None) or ())
-        try:  # the user's levels (--severity) win over the packs'
-            self._severity.update(severity_overrides(dict(self.options.get("severity") or {})))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        self.policy = CodePolicy(self.rules, self.options)
 
     # -- pickling: configuration only, caches are rebuilt --------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -252,7 +173,7 @@ class Validator:
         assert given is not None
         partial = isinstance(obj, Dataset) and header_only(given)
         if partial:
-            loaded = Loaded(_with_pixel_placeholder(given), loaded.file_meta, loaded.facts,
+            loaded = Loaded(with_pixel_placeholder(given), loaded.file_meta, loaded.facts,
                             loaded.path)
         ctx = self.context(loaded)
         token = PRESUMPTIONS.set(bool(self.options.get("presumptions", True)))
@@ -261,18 +182,11 @@ class Validator:
         finally:
             PRESUMPTIONS.reset(token)
         if partial:
-            findings = [f for f in findings if f.tag not in _PIXEL_TEXT]
-            findings.append(ctx.finding(
-                "pixel-data-not-read", "info",
-                "the dataset holds no Pixel Data (read with stop_before_pixels?): the pixel "
-                "data was not checked and requirements were checked as if it were present",
-                tag=0x7FE00010, reference=REF_HEADER_ONLY))
+            findings = pixels_not_read(ctx, findings)
         if not self.show_values and findings:
-            findings = self._masked(given, loaded.file_meta, findings)
-        kept, suppressed = self._suppress(findings)
-        if self._severity:  # per-code levels (packs' severity:, --severity CODE=LEVEL)
-            kept = [replace(f, severity=self._severity[f.code])  # type: ignore[arg-type]
-                    if f.code in self._severity else f for f in kept]
+            findings = masked(findings, given, self.standard, loaded.file_meta)
+        kept, suppressed = self.policy.suppress(findings)
+        kept = self.policy.leveled(kept)  # packs' severity:, --severity CODE=LEVEL
         req = ctx.requirements
         ctx.release()
         return Report(path=loaded.path, sop_class_uid=ctx.sop_class_uid, iod=ctx.iod,
@@ -304,29 +218,11 @@ class Validator:
                     f"rule pack {type(pack).__name__} failed: {type(exc).__name__}: {exc}"))
         return findings.result()
 
-    def _masked(self, ds: Dataset, meta: Dataset | None, findings: list[Finding]
-                ) -> list[Finding]:
-        """``findings`` with the dataset's identifying values masked in their messages."""
-        # Only values that occur in some message can be masked: a hostile file holds
-        # thousands of identifying values, and one alternation of them all made masking
-        # take minutes (found by fuzzing). A substring test per value is cheap.
-        blob = "\n".join(f.message for f in findings)
-        values = {t: m for t, m in identifying_values(ds, self.standard, meta).items()
-                  if t in blob or repr(t)[1:-1] in blob}
-        masker = Masker(values)
-        if not masker:
-            return findings
-        out = []
-        for f in findings:
-            m = masker(f.message)
-            out.append(f if m == f.message else dataclasses.replace(f, message=m))
-        return out
-
     def context(self, loaded: Loaded) -> CheckContext:
         """The CheckContext for a parsed input (IOD resolved, requirements compiled)."""
         assert loaded.dataset is not None
         ds = loaded.dataset
-        uid, source = _sop_class(ds, loaded.file_meta)
+        uid, source = sop_class(ds, loaded.file_meta)
         iod = self.iod_override
         if iod is None and uid:
             iod = self.standard.iod_for_sop_class(uid)
@@ -377,32 +273,10 @@ class Validator:
 
     def _only(self, path: str | None, f: Finding) -> Report:
         """A report of one finding about the whole input."""
-        kept, suppressed = self._suppress([f])
+        kept, suppressed = self.policy.suppress([f])
         return Report(path=path, sop_class_uid=None, iod=None, iod_name=None,
                       findings=kept, standard=self._summary(), suppressed=suppressed)
 
-    def _suppress(self, findings: list[Finding]) -> tuple[list[Finding], list[Suppression]]:
-        """Drop the findings of disabled codes and those a ``suppress:`` entry scopes;
-        every ``disable:`` entry is listed, with count 0 when it hid nothing, so each
-        switch-off stays visible in the report; a scoped entry is listed when it hid one."""
-        if not self._disabled and not self._scoped:
-            return findings, []
-        kept: list[Finding] = []
-        counts = dict.fromkeys(self._disabled, 0)
-        scoped: dict[int, int] = {}
-        for f in findings:
-            if f.code in counts:
-                counts[f.code] += 1
-                continue
-            hit = next((i for i, s in enumerate(self._scoped) if s.matches(f)), None)
-            if hit is None:
-                kept.append(f)
-            else:
-                scoped[hit] = scoped.get(hit, 0) + 1
-        out = [Suppression(c, self._disabled[c], n) for c, n in sorted(counts.items())]
-        out += [Suppression(self._scoped[i].code, self._scoped[i].label(), n)
-                for i, n in sorted(scoped.items())]
-        return kept, out
 
 
 def validate(obj: Source, *, standard: StandardLike = None,

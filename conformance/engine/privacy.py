@@ -10,6 +10,7 @@ group keys (study, series) are shown as a short hash, so grouping stays readable
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,8 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+
+from conformance.engine.finding import Finding
 
 _TABLES: dict[int, tuple[Any, frozenset[int], tuple[tuple[int, int], ...]]] = {}
 
@@ -199,3 +202,22 @@ class Masker:
             return message
         return self._re.sub(lambda m: self._masks.get(m.group(0), mask(m.group(0), None)),
                             message)
+
+
+def masked(findings: list[Finding], ds: Dataset, standard: Any,
+           file_meta: Dataset | None = None) -> list[Finding]:
+    """``findings`` with the identifying values of ``ds`` masked in their messages."""
+    # Only values that occur in some message can be masked: a hostile file holds
+    # thousands of identifying values, and one alternation of them all made masking
+    # take minutes (found by fuzzing). A substring test per value is cheap.
+    blob = "\n".join(f.message for f in findings)
+    values = {t: m for t, m in identifying_values(ds, standard, file_meta).items()
+              if t in blob or repr(t)[1:-1] in blob}
+    masker = Masker(values)
+    if not masker:
+        return findings
+    out = []
+    for f in findings:
+        m = masker(f.message)
+        out.append(f if m == f.message else dataclasses.replace(f, message=m))
+    return out

@@ -1,34 +1,27 @@
 """Lazy, cached loader of a build folder (``standard_data/`` or any ``conformance build --out``).
 
-Each file is read on first use, as ``NAME.json`` or ``NAME.json.gz``. When the build
-wrote ``tables.zip`` (one member per module/macro table) single tables are read from it
-without parsing all of ``modules.json``, which keeps loading one IOD cheap. Nothing here
+Each file is read on first use, as ``NAME.json`` or ``NAME.json.gz`` (``files``). When
+the build wrote ``tables.marshal`` or ``tables.zip`` (``derived_files``) single tables are
+read from them without parsing all of ``modules.json``, which keeps loading one IOD
+cheap. Nothing here
 validates against the schemas: that is the build's and the tests' job, and the runtime
 must start fast.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.ids import slug, strip_caption
 from conformance.standard.cids import ContextGroups
+from conformance.standard.derived_files import TableCopies, context_groups
 from conformance.standard.dictionary import Dictionary
+from conformance.standard.files import OPTIONAL, REQUIRED, check_manifest, find, read_json
 
-if TYPE_CHECKING:
-    import zipfile
-
-TABLES_ZIP = "tables.zip"
-CIDS_ZIP = "cids.zip"
-# Files every build has (``NAME.json`` or ``NAME.json.gz``), and those it may have.
-REQUIRED = ("iods", "modules", "sop_classes", "dictionary", "vrs")
-OPTIONAL = ("anomalies", "deidentification", "cids")
 _CACHE: dict[Path, Standard] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -47,7 +40,7 @@ def bundled_path() -> Path | None:
     """
     pkg = PACKAGE_DIR
     for candidate in (pkg / "_bundled", pkg.parent / "standard_data"):
-        if _find(candidate, "manifest") is not None:
+        if find(candidate, "manifest") is not None:
             return candidate
     return None
 
@@ -81,31 +74,6 @@ def load_standard(path: str | Path | None = None) -> Standard:
     return std
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    for candidate in (folder / f"{name}.json", folder / f"{name}.json.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def read_json(folder: Path, name: str, *, required: bool = True) -> Any:
-    """Parse ``NAME.json`` or ``NAME.json.gz`` of ``folder``; StandardDataError if broken."""
-    file = _find(folder, name)
-    if file is None:
-        if required:
-            raise StandardDataError(f"{folder}: {name}.json missing (not a complete build)")
-        return None
-    try:
-        if file.suffix == ".gz":
-            import gzip  # lazily: most loads never need it
-
-            with gzip.open(file, "rb") as f:
-                return json.loads(f.read())
-        return json.loads(file.read_bytes())
-    except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zlib.error, ValueError ...
-        raise StandardDataError(f"{file}: unreadable ({type(exc).__name__}: {exc})") from None
-
-
 class Standard:
     """One build of the standard; every table is loaded on first use and then kept."""
 
@@ -114,22 +82,19 @@ class Standard:
         if not self.path.is_dir():
             raise StandardDataError(f"{self.path}: no such standard folder")
         manifest = read_json(self.path, "manifest")
-        _check_manifest(self.path, manifest)
+        check_manifest(self.path, manifest)
         self.manifest: dict[str, Any] = manifest
         self.edition: str = manifest["edition"]
         self._lock = threading.RLock()
         self._data: dict[str, Any] = {}
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
-        self._zip: zipfile.ZipFile | None = None
-        self._zip_checked = False
-        self._pre: precompiled.Tables | None = None
-        self._pre_checked = False
         self._iod_names: dict[str, str] | None = None
         # The first load failure: once set, every validation with this standard raises
         # it (checks that skip an unreadable table would otherwise pass silently).
         self.broken: str | None = None
         self.verified = False
-        missing = [f"{n}.json" for n in REQUIRED if _find(self.path, n) is None]
+        self._copies = TableCopies(self.path, self._lock, self._failed)
+        missing = [f"{n}.json" for n in REQUIRED if find(self.path, n) is None]
         listed = manifest.get("files")
         if isinstance(listed, dict):
             missing += [str(f) for f in listed.values()
@@ -155,7 +120,7 @@ class Standard:
                 if name not in self._data:
                     doc = None
                     if name in precompiled.DOCS:
-                        pre = self._precompiled()
+                        pre = self._copies.precompiled()
                         try:
                             doc = pre.doc(name) if pre is not None else None
                         except (EOFError, ValueError, TypeError):  # damaged: read the JSON
@@ -192,27 +157,10 @@ class Standard:
                         validate_document(name, doc)
                     except StandardDataError as exc:
                         raise StandardDataError(f"{self.path}: {exc}") from None
-            self._verify_zip()
+            self._copies.verify(lambda group: self._section("modules", group))
         except StandardDataError as exc:
             raise self._failed(exc) from None
         self.verified = True
-
-    def _verify_zip(self) -> None:
-        archive = self._tables_zip()
-        if archive is None:
-            return
-        expected = {f"{group}/{tid}.json": table
-                    for group in ("modules", "macros")
-                    for tid, table in self._section("modules", group).items()}
-        names = set(archive.namelist())
-        if names != set(expected):
-            extra = sorted(names ^ set(expected))
-            raise StandardDataError(f"{self.path / TABLES_ZIP}: members differ from "
-                                    f"modules.json ({len(extra)}, e.g. {extra[0]})")
-        for member, table in expected.items():
-            if self._zip_member(member) != table:
-                raise StandardDataError(f"{self.path / TABLES_ZIP}: {member} differs from "
-                                        "its table in modules.json")
 
     @property
     def iods(self) -> dict[str, dict[str, Any]]:
@@ -259,36 +207,9 @@ class Standard:
         if "_cids" not in self._data:
             with self._lock:
                 if "_cids" not in self._data:
-                    self._data["_cids"] = self._context_groups()
+                    self._data["_cids"] = context_groups(
+                        self.path, self._lock, lambda: self._file("cids"))
         return self._data["_cids"]
-
-    def _context_groups(self) -> ContextGroups | None:
-        if _find(self.path, "cids") is None:
-            return None
-        archive = self.path / CIDS_ZIP
-        if not archive.is_file():
-            return ContextGroups(self._file("cids"))
-        import zipfile
-
-        try:
-            handle = zipfile.ZipFile(archive)
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise StandardDataError(f"{archive}: unreadable ({exc})") from None
-
-        def member(name: str) -> Any:
-            with self._lock:  # one ZipFile handle is not thread-safe
-                try:
-                    data = handle.read(name)
-                except KeyError:
-                    return None
-                except (OSError, EOFError, zipfile.BadZipFile) as exc:
-                    raise StandardDataError(f"{archive}: {name}: {exc}") from None
-            try:
-                return json.loads(data)
-            except ValueError as exc:
-                raise StandardDataError(f"{archive}: {name}: {exc}") from None
-
-        return ContextGroups(member=member, whole=lambda: self._file("cids"))
 
     @property
     def dictionary(self) -> Dictionary:
@@ -352,7 +273,7 @@ class Standard:
         if found is not None:
             return found
         group = "modules" if kind == "module" else "macros"
-        pre = self._precompiled() if "modules" not in self._data else None
+        pre = self._copies.precompiled() if "modules" not in self._data else None
         if pre is not None:
             try:
                 found = pre.get(group, table_id)
@@ -361,10 +282,10 @@ class Standard:
             if found is not None:
                 self._tables[key] = found
                 return found
-        if "modules" in self._data or self._tables_zip() is None:
+        if "modules" in self._data or self._copies.archive() is None:
             found = self._section("modules", group).get(table_id)
         else:
-            found = self._zip_member(f"{group}/{table_id}.json")
+            found = self._copies.member(f"{group}/{table_id}.json")
         if found is None:
             raise StandardDataError(f"{self.path}: no {kind} {table_id!r} in this build")
         self._tables[key] = found
@@ -376,80 +297,3 @@ class Standard:
         except StandardDataError:
             return False
         return True
-
-    # -- tables.marshal (conformance.precompiled) ----------------------------------------
-
-    def _precompiled(self) -> precompiled.Tables | None:
-        """The fast tables of this build: read, or (re)made from ``modules.json`` when
-        missing or stale and the folder is writable; None when neither."""
-        if not self._pre_checked:
-            with self._lock:
-                if not self._pre_checked:
-                    pre = precompiled.read(self.path)
-                    if pre is None and os.access(self.path, os.W_OK):
-                        try:
-                            precompiled.write(self.path, read_json(self.path, "modules"), {
-                                n: read_json(self.path, n) for n in precompiled.DOCS})
-                            pre = precompiled.read(self.path)
-                        except (OSError, StandardDataError):
-                            # a read-only or full disk, or a broken JSON file (reported
-                            # when it is read): the JSON files will do
-                            pre = None
-                    self._pre = pre
-                    self._pre_checked = True
-        return self._pre
-
-    # -- tables.zip ------------------------------------------------------------------------
-
-    def _tables_zip(self) -> zipfile.ZipFile | None:
-        if not self._zip_checked:
-            with self._lock:
-                if not self._zip_checked:
-                    file = self.path / TABLES_ZIP
-                    if file.is_file():
-                        import zipfile
-
-                        try:
-                            self._zip = zipfile.ZipFile(file)
-                        except (OSError, zipfile.BadZipFile, ValueError) as exc:
-                            raise self._failed(StandardDataError(
-                                f"{file}: unreadable ({exc})")) from None
-                    self._zip_checked = True
-        return self._zip
-
-    def _zip_member(self, member: str) -> dict[str, Any] | None:
-        import zipfile
-        import zlib
-
-        archive = self._tables_zip()
-        assert archive is not None
-        # ZipFile reads are not thread-safe on one handle.
-        with self._lock:
-            try:
-                data = archive.read(member)
-            except KeyError:
-                return None
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError,
-                    NotImplementedError) as exc:
-                raise self._failed(StandardDataError(
-                    f"{self.path / TABLES_ZIP}: {member}: {exc}")) from None
-        try:
-            found = json.loads(data)
-        except ValueError as exc:
-            raise self._failed(StandardDataError(
-                f"{self.path / TABLES_ZIP}: {member}: {exc}")) from None
-        if not isinstance(found, dict):
-            raise self._failed(StandardDataError(
-                f"{self.path / TABLES_ZIP}: {member}: not a table object"))
-        return found
-
-
-def _check_manifest(folder: Path, manifest: Any) -> None:
-    if not isinstance(manifest, dict):
-        raise StandardDataError(f"{folder}: manifest.json is not an object")
-    if manifest.get("format") != 1:
-        raise StandardDataError(
-            f"{folder}: manifest format {manifest.get('format')!r} is not supported (1)")
-    for key, kind in (("edition", str), ("parts", dict), ("counts", dict)):
-        if not isinstance(manifest.get(key), kind):
-            raise StandardDataError(f"{folder}: manifest.json lacks a valid {key!r}")

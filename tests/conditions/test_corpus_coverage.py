@@ -13,7 +13,7 @@ import pytest
 
 from conformance.conditions import NameIndex, facts, parse_condition
 from conformance.standard import load_standard
-from conformance.standard.loader import read_json
+from conformance.standard.files import read_json
 from tests.conftest import shared_file
 
 FLOORS = {"conditions.jsonl": 0.96, "conditions_docbook_2016c.jsonl": 0.96}

@@ -166,7 +166,7 @@ def test_sop_class_read_from_bytes_is_the_converted_one(value: bytes, vr: str | 
     from pydicom.dataelem import RawDataElement
     from pydicom.tag import Tag
 
-    from conformance.engine.api import _sop_class
+    from conformance.engine.sop_class import sop_class
 
     def holder(tag: int) -> Dataset:
         ds = Dataset()
@@ -175,11 +175,11 @@ def test_sop_class_read_from_bytes_is_the_converted_one(value: bytes, vr: str | 
         return ds
 
     ds, meta = (Dataset(), holder(0x00020002)) if in_meta else (holder(0x00080016), None)
-    got = _sop_class(ds, meta)
+    got = sop_class(ds, meta)
     # the same elements, converted first: the path that reads the converted value
     ds2, meta2 = (Dataset(), holder(0x00020002)) if in_meta else (holder(0x00080016), None)
     for d in (ds2, meta2):
         if d is not None:
             for t in list(d._dict):
                 d._dict[t] = d[t]
-    assert got == _sop_class(ds2, meta2)
+    assert got == sop_class(ds2, meta2)

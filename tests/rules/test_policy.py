@@ -59,7 +59,7 @@ def test_severity_alias_selects_every_split_code(write: Callable[..., Path]) -> 
     alias, codes = next(iter(aliases_of().items()))
     pack = write(f"version: 1\nseverity: {{{alias}: info}}\n")
     v = Validator(MINI, rules=[pack])
-    assert {c: v._severity[c] for c in codes} == dict.fromkeys(codes, "info")
+    assert {c: v.policy.severity[c] for c in codes} == dict.fromkeys(codes, "info")
 
 
 def test_severity_unknown_code_names_file_line_and_suggests(write: Callable[..., Path]

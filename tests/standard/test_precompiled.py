@@ -10,7 +10,8 @@ import pytest
 
 from conformance import precompiled
 from conformance.standard import bundled_path
-from conformance.standard.loader import Standard, read_json
+from conformance.standard.files import read_json
+from conformance.standard.loader import Standard
 
 BUNDLE = bundled_path()
 pytestmark = pytest.mark.skipif(BUNDLE is None, reason="no bundled standard")
@@ -49,7 +50,7 @@ def test_remade_when_missing_and_used(build: Path) -> None:
     assert (build / precompiled.NAME).is_file()
     assert table == read_json(build, "modules")["modules"]["patient"]
     fresh = Standard(build)
-    assert fresh._precompiled() is not None
+    assert fresh._copies.precompiled() is not None
     assert fresh.module("patient") == table
 
 
@@ -80,7 +81,7 @@ def test_a_stale_file_is_remade(build: Path) -> None:
     precompiled.write(build, read_json(build, "modules"))
     (build / "manifest.json").write_bytes((build / "manifest.json").read_bytes() + b"\n")
     std = Standard(build)
-    assert std._precompiled() is not None  # remade for the new manifest
+    assert std._copies.precompiled() is not None  # remade for the new manifest
     assert precompiled.read(build) is not None
 
 
@@ -88,5 +89,5 @@ def test_the_bundle_has_a_current_one() -> None:
     """Shipped with the bundle, or remade on first use when a rebuilt bundle left it
     stale (a source checkout is writable)."""
     assert BUNDLE is not None
-    assert Standard(BUNDLE)._precompiled() is not None
+    assert Standard(BUNDLE)._copies.precompiled() is not None
     assert precompiled.read(BUNDLE) is not None
