@@ -70,7 +70,8 @@ def plans(path: Path) -> None:
     for comparison, the same IODs compiled alone (no work shared, tables already read)."""
     import random
 
-    from conformance.engine.requirements import _Compiler, requirements_for
+    from conformance.engine.iod_compiler import IodCompiler
+    from conformance.engine.requirements import requirements_for
 
     std = Standard(path)
     std.preload()
@@ -84,7 +85,7 @@ def plans(path: Path) -> None:
     alone = []
     for iod_id in order[:40]:
         t = time.perf_counter()
-        _Compiler(std, iod_id).compile()
+        IodCompiler(std, iod_id).compile()
         alone.append((time.perf_counter() - t) * 1000)
     print(f"  plans of an IOD not yet seen ({len(order)} IODs in one process): median "
           f"{statistics.median(first):.1f} ms, mean {statistics.fmean(first):.1f} ms, max "

@@ -10,7 +10,7 @@ from conformance.engine.elements import value_is_empty
 from conformance.engine.finding import Finding
 from conformance.engine.presence import per_frame_groups_needed
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import PER_FRAME_FG
+from conformance.engine.requirement_types import PER_FRAME_FG
 from conformance.engine.undecided import expr_class, missing_names, presumption_note
 from conformance.engine.walk import Bound, bound_attributes, undecided_includes
 

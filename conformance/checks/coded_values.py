@@ -14,7 +14,7 @@ from conformance.engine.elements import element
 from conformance.engine.finding import Finding, Severity
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import AttrReq, CidReq
+from conformance.engine.requirement_types import AttrReq, CidReq
 from conformance.engine.walk import Bound, bound_attributes
 from conformance.standard.cids import ContextGroup, ContextGroups
 

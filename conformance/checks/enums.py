@@ -12,10 +12,11 @@ from pydicom.dataset import Dataset
 
 from conformance.conditions.compiled import raw_strings
 from conformance.engine.context import CheckContext
-from conformance.engine.elements import element, raw_is_empty, stored, stored_vr, values_of
+from conformance.engine.conversion import stored_vr
+from conformance.engine.elements import element, raw_is_empty, stored, values_of
 from conformance.engine.finding import Finding
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import EnumSpec
+from conformance.engine.requirement_types import EnumSpec
 from conformance.engine.walk import bound_attributes
 from conformance.tags import at_value
 

@@ -9,7 +9,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding
 from conformance.engine.presence import frame_items, module_present_fn
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG
+from conformance.engine.requirement_types import PER_FRAME_FG, SHARED_FG
 from conformance.engine.undecided import condition_class, missing_names
 
 

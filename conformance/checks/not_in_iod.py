@@ -14,7 +14,7 @@ from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items
 from conformance.engine.registry import dataset_check
-from conformance.engine.requirements import (
+from conformance.engine.requirement_types import (
     PER_FRAME_FG,
     SHARED_FG,
     AttrReq,

@@ -9,11 +9,11 @@ from typing import Any
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from conformance.engine.conditions import evaluate as _evaluate
-from conformance.engine.elements import AsRead
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.input import ReadFacts
 from conformance.engine.path import ElementPath, keyword_of
-from conformance.engine.requirements import IodReq
+from conformance.engine.read_scope import AsRead
+from conformance.engine.requirement_types import IodReq
 from conformance.limits import DEFAULT_LIMITS, Limits
 
 # Keyword, reference and path-step lookups depend only on the standard: share them

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydicom.dataset import Dataset
 
 from conformance.conditions.context import EvalContext
-from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG
+from conformance.engine.requirement_types import PER_FRAME_FG, SHARED_FG
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext

@@ -9,7 +9,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from conformance.engine.elements import plain_reading, stored
+from conformance.engine.conversion import plain_reading
+from conformance.engine.elements import stored
 
 
 def _stored_uid(elem: Any) -> list[str] | None:

@@ -19,16 +19,11 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
+from conformance.engine.conversion import SAFE_VRS, convertible, strict_reading
 from conformance.engine.deferred import AMBIGUOUS_BINARY, is_deferred, resolve_vr
-from conformance.engine.elements import (
-    SAFE_VRS,
-    AsRead,
-    ReadScope,
-    convertible,
-    strict_reading,
-)
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.read_scope import AsRead, ReadScope
 from conformance.engine.registry import CheckInfo
 from conformance.errors import ConformanceError
 

@@ -17,7 +17,7 @@ from conformance.conditions.context import EvalContext
 from conformance.engine.elements import int_keys, stored
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items, module_present_fn, module_status
-from conformance.engine.requirements import (
+from conformance.engine.requirement_types import (
     PER_FRAME_FG,
     SHARED_FG,
     AttrReq,

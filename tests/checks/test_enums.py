@@ -52,7 +52,7 @@ def test_at_values_compare_as_tags() -> None:
     """PS3.3 C.8.5.6.1.4 lists Frame Increment Pointer terms as 8 hex digits ("00181063");
     pydicom gives an AT value as an int, which must not be read as decimal 181063."""
     from conformance.checks.enums import _allowed
-    from conformance.engine.requirements import EnumSpec
+    from conformance.engine.requirement_types import EnumSpec
 
     spec = EnumSpec("defined", None, frozenset({"00181063", "00181065"}),
                     frozenset({181063.0, 181065.0}), ("00181063", "00181065"))

@@ -20,7 +20,8 @@ from conformance.engine.context import CheckContext
 from conformance.engine.input import load
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import _evidence
-from conformance.engine.requirements import AttrReq, IodReq, matches_masks, requirements_for
+from conformance.engine.requirement_types import AttrReq, IodReq, matches_masks
+from conformance.engine.requirements import requirements_for
 from conformance.engine.walk import _plan
 
 IODS = ("ct-image", "enhanced-ct-image", "rt-plan", "comprehensive-sr", "rt-dose")

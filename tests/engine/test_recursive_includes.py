@@ -19,7 +19,8 @@ from pydicom.sequence import Sequence
 
 from conformance import validate
 from conformance.engine import standard_access
-from conformance.engine.requirements import AttrReq, requirements_for
+from conformance.engine.requirement_types import AttrReq
+from conformance.engine.requirements import requirements_for
 from conformance.standard import load_standard
 from tests.helpers.standard_build import tiny_documents, write_tiny_standard
 

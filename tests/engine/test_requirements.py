@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from conformance.engine import standard_access
-from conformance.engine.requirements import PER_FRAME_FG, SHARED_FG, requirements_for
+from conformance.engine.requirement_types import PER_FRAME_FG, SHARED_FG
+from conformance.engine.requirements import requirements_for
 from tests.engine.datasets import MINI
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from conformance.engine.requirements import AttrReq, IodReq, _Compiler, _Shared
+from conformance.engine.iod_compiler import IodCompiler, SharedWork
+from conformance.engine.requirement_types import AttrReq, IodReq
 from conformance.standard import bundled_path, load_standard
 
 IODS = ("ct-image", "mr-image", "rt-dose", "enhanced-ct-image", "rt-plan",
@@ -54,10 +55,10 @@ def _classes(req: IodReq) -> set[frozenset[int]]:
 @pytest.mark.skipif(bundled_path() is None, reason="no bundled standard")
 def test_shared_compile_equals_compiling_alone() -> None:
     std = load_standard()
-    shared = _Shared()
-    together = [_Compiler(std, i, shared).compile() for i in IODS]
+    shared = SharedWork()
+    together = [IodCompiler(std, i, shared).compile() for i in IODS]
     assert shared.modules  # modules were shared
     for iod, req in zip(IODS, together, strict=True):
-        alone = _Compiler(std, iod).compile()
+        alone = IodCompiler(std, iod).compile()
         assert _shape(req) == _shape(alone), iod
         assert _classes(req) == _classes(alone), iod

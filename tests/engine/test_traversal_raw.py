@@ -24,9 +24,10 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian
 
 from conformance.engine.context import CheckContext
-from conformance.engine.elements import AsRead, convertible, stored_vr
+from conformance.engine.conversion import convertible, stored_vr
 from conformance.engine.finding import Finding
 from conformance.engine.path import ElementPath
+from conformance.engine.read_scope import AsRead
 from conformance.engine.registry import CheckInfo
 from conformance.engine.traversal import traverse
 from conformance.standard import load_standard

@@ -23,9 +23,9 @@ from pydicom.multival import MultiValue
 
 from conformance.checks.values._lookup import SPECIFIC_CHARACTER_SET
 from conformance.engine.deferred import value_length
-from conformance.engine.elements import AsRead, ReadScope
 from conformance.engine.finding import Finding, Reference, Severity
 from conformance.engine.path import ElementPath
+from conformance.engine.read_scope import AsRead, ReadScope
 
 
 def make(ctx: Any, code: str, severity: Severity, message: str, where: Any,

@@ -18,8 +18,8 @@ from pydicom.dataelem import RawDataElement
 
 from conformance.checks.values._common import as_read, make, scope_of
 from conformance.checks.values._lookup import REF_VR_TABLE, cache_of
-from conformance.engine.elements import FileFacts, ReadScope, file_facts
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.read_scope import FileFacts, ReadScope, file_facts
 from conformance.engine.registry import element_check
 
 REF = REF_VR_TABLE
