@@ -107,7 +107,6 @@ MAX_LINES = 400
 # "layout:" commit once those branches have merged (issue 12).
 TEMPORARY_EXCEPTIONS = {
     "conformance/compiler/readers/part03.py": "issue 14 (CIDs from include rows) edits it",
-    "conformance/compiler/readers/part03_text.py": "issue 14 edits the PS3.3 readers",
     "conformance/compiler/readers/dicom_standard_json.py": "issue 14 edits the bundle reader",
     # grown past the limit by the merge of issues 10, 13, 16 and 17 (session of 2026-12-03);
     # each is split in its own "layout:" commit under issue 12

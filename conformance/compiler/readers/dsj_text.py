@@ -12,7 +12,7 @@ import re
 
 from lxml import etree, html
 
-from conformance.compiler.readers.part03_text import Block  # kinds here: p, note, list, enum
+from conformance.compiler.readers.part03_render import Block  # kinds here: p, note, list, enum
 
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:)])")

@@ -32,19 +32,21 @@ from conformance.compiler.readers.part03_cells import (
     split_markers,
 )
 from conformance.compiler.readers.part03_cids import cid_refs, constraint, keyword_tag
-from conformance.compiler.readers.part03_text import (
+from conformance.compiler.readers.part03_render import (
     Resolver,
     cell_blocks,
+    normalise_sentence,
+    plain_marks,
+    render,
+)
+from conformance.compiler.readers.part03_text import (
     condition_text,
     enums_of,
     include_condition,
     is_condition_sentence,
     item_counts,
     new_condition,
-    normalise_sentence,
-    plain_marks,
     prose_of,
-    render,
 )
 from conformance.errors import SourceError
 from conformance.ids import slug, strip_caption

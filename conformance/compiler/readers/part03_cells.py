@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from conformance.compiler.readers.docbook import q
-from conformance.compiler.readers.part03_text import clean_text, plain_marks, render
+from conformance.compiler.readers.part03_render import clean_text, plain_marks, render
 from conformance.tags import parse_tag
 
 TYPES = frozenset({"1", "1C", "2", "2C", "3"})

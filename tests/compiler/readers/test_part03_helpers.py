@@ -14,13 +14,12 @@ from conformance.compiler.readers.part03_cells import (
     parse_usage,
     split_markers,
 )
+from conformance.compiler.readers.part03_render import cell_blocks, normalise_sentence
 from conformance.compiler.readers.part03_text import (
-    cell_blocks,
     condition_text,
     enums_of,
     is_condition_sentence,
     item_counts,
-    normalise_sentence,
     prose_of,
     split_sentences,
 )

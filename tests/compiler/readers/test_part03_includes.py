@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.compiler.readers import part03_render as R
 from conformance.compiler.readers import part03_text as T
 from conformance.compiler.readers.part03 import read_part03
 from conformance.conditions import NameIndex, parse_condition
@@ -84,7 +85,7 @@ def test_first_cell_conditions_parse(macros: dict[str, dict], names: NameIndex) 
 
 
 def _marker(linkend: str) -> str:
-    return f"{T.MARK_OPEN}{linkend}{T.MARK_SEP}LQ{T.MARK_CLOSE}"
+    return f"{R.MARK_OPEN}{linkend}{R.MARK_SEP}LQ{R.MARK_CLOSE}"
 
 
 WORDS = st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8),
