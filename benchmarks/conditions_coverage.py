@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.conditions import NameIndex, facts, parse_condition
-from conformance.conditions.expr import has_unknown, to_text
+from conformance.conditions.expr import has_unknown
+from conformance.conditions.printer import to_text
 
 
 def _read_json(path: Path) -> Any:

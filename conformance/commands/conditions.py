@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.conditions import facts
-from conformance.conditions.expr import has_unknown, to_text
+from conformance.conditions.expr import has_unknown
+from conformance.conditions.printer import to_text
 from conformance.engine.undecided import condition_class
 from conformance.standard import Standard, load_standard
 

@@ -26,9 +26,9 @@ from dataclasses import replace
 from typing import Any
 
 from conformance.conditions import facts
-from conformance.conditions.compiled_leaves import SPECIAL
 from conformance.conditions.context import EvalContext
-from conformance.conditions.leaves import LEAVES, referenced_item
+from conformance.conditions.leaves import referenced_item
+from conformance.conditions.optable import REGISTRY
 from conformance.conditions.raw import raw_strings
 
 __all__ = ["compile_expr", "evaluate", "raw_strings"]
@@ -150,12 +150,13 @@ def _compile(e: Any) -> _Node:
 
         return _Node(fact) if isinstance(name, str) else _const(None)
     try:
-        ref_fn = LEAVES.get(op or "")
+        entry = REGISTRY.get(op or "")
     except Exception as exc:  # noqa: BLE001 - e.g. an unhashable op
         return _raiser(exc)
+    ref_fn = entry.evaluate if entry is not None else None
     if ref_fn is None:
         return _const(None)
-    special = SPECIAL.get(op)
+    special = entry.compiled  # type: ignore[union-attr]
     if special is not None:
         try:
             return _Node(special(e, ref_fn))

@@ -280,10 +280,3 @@ def _fallback(ref_fn: Leaf, e: dict[str, Any], ctx: EvalContext) -> Tri:
     except Exception:  # noqa: BLE001
         return None
 
-
-SPECIAL: dict[str, Callable[[dict[str, Any], Leaf], Fn]] = {
-    "present": _present, "absent": _present, "has_value": _has_value, "empty": _has_value,
-    "eq": _eq, "ne": _ne, "lt": _cmp, "le": _cmp, "gt": _cmp, "ge": _cmp,
-    "sop_class": _sop_class, "module_present": _module_present,
-    "mutually_exclusive": _mutually_exclusive,
-}

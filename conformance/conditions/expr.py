@@ -1,6 +1,8 @@
-"""The condition language: JSON-serialisable expression dicts, constructors and a printer.
+"""The condition language: JSON-serialisable expression dicts and their constructors.
 
-An ``Expr`` is a plain dict with an ``"op"`` key (see docs/CONTRACTS.md "Expr").
+An ``Expr`` is a plain dict with an ``"op"`` key (see docs/CONTRACTS.md "Expr"). The
+operators themselves (fields, semantics, printer, YAML spelling) are the entries of
+:mod:`.optable`; the printer is :func:`conformance.conditions.printer.to_text`.
 Attribute references (``Ref``) are dicts ``{"tag", "scope", "index", "path"}``.
 
 Additions to the contract (documented in the helper's report):
@@ -30,10 +32,6 @@ Ref = dict[str, Any]
 SCOPES = ("item", "parent", "root", "frame", "any_frame", "nearest")
 ATTR_OPS = ("present", "absent", "has_value", "empty")
 CMP_OPS = ("lt", "le", "gt", "ge")
-OPS = frozenset((*ATTR_OPS, "eq", "ne", *CMP_OPS, "and", "or", "not", "sop_class",
-                 "module_present", "points_to", "points_to_private", "contains_code",
-                 "item_position", "changed", "mutually_exclusive", "unknown", "true",
-                 "false", "count", "referenced", "fact"))
 COUNT_CMPS = ("lt", "le", "gt", "ge", "eq", "ne")
 
 
@@ -174,13 +172,6 @@ def has_unknown(expr: Expr | None) -> bool:
     return any(n.get("op") == "unknown" for n in walk(expr))
 
 
-# -- pretty printer ------------------------------------------------------------------
-
-_VERB = {"present": "is present", "absent": "is absent", "has_value": "has a value",
-         "empty": "is empty", "changed": "changed since the previous item"}
-_CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-
-
 def ref_text(r: Ref) -> str:
     """``(0008,0008)[1]@frame``: tag, optional value index, scope if not the default."""
     tag = r.get("tag", "????????")
@@ -195,65 +186,3 @@ def ref_text(r: Ref) -> str:
     if scope != "nearest":
         s += f"@{scope}"
     return s
-
-
-def _val(v: Any) -> str:
-    return str(v) if isinstance(v, int | float) else f'"{v}"'
-
-
-def to_text(expr: Expr | None) -> str:
-    """A one-line human reading of ``expr``."""
-    if expr is None:
-        return "(none)"
-    return _text(expr, top=True)
-
-
-def _text(e: Expr, top: bool = False) -> str:
-    op = e.get("op")
-    if op in ("and", "or"):
-        s = f" {op} ".join(_text(a) for a in e["args"])
-        return s if top else f"({s})"
-    if op == "not":
-        return f"not {_text(e['arg'])}"
-    if op in _VERB:
-        return f"{ref_text(e['attr'])} {_VERB[op]}"
-    if op in ("eq", "ne"):
-        vals = ", ".join(_val(v) for v in e["values"])
-        word = "in" if op == "eq" else "not in"
-        return f"{ref_text(e['attr'])} {word} {{{vals}}}"
-    if op in _CMP:
-        return f"{ref_text(e['attr'])} {_CMP[op]} {_val(e['value'])}"
-    if op == "sop_class":
-        return "SOP Class in {" + ", ".join(e["uids"]) + "}"
-    if op == "module_present":
-        return f"{e['kind']} {e['module']} is present"
-    if op == "points_to":
-        t = e["target"]
-        return f"{ref_text(e['attr'])} points to ({t[:4]},{t[4:]})"
-    if op == "points_to_private":
-        return f"{ref_text(e['attr'])} points to a private tag"
-    if op == "contains_code":
-        codes = " or ".join(f"({c['value']}, {c['scheme']})" for c in e["codes"])
-        return f"{ref_text(e['attr'])} contains {codes}"
-    if op == "item_position":
-        seq = e.get("sequence")
-        where = f" of ({seq[:4]},{seq[4:]})" if seq else ""
-        return f"item is {e['position']}{where}"
-    if op == "mutually_exclusive":
-        return "at most one of " + ", ".join(ref_text(a) for a in e["attrs"])
-    if op == "count":
-        cmp_sym = {**_CMP, "eq": "==", "ne": "!="}[e["cmp"]]
-        return f"count {ref_text(e['attr'])} {cmp_sym} {e['value']}"
-    if op == "referenced":
-        seq = e.get("sequence")
-        where = f" of ({seq[:4]},{seq[4:]})" if seq else ""
-        k = e["key"]
-        return (f"[item{where} with ({k[:4]},{k[4:]}) = {ref_text(e['by'])}: "
-                f"{_text(e['arg'], top=True)}]")
-    if op == "unknown":
-        return f"UNKNOWN[{e.get('text', '')}]"
-    if op == "fact":
-        return f"FACT[{e.get('name', '')}]"
-    if op in ("true", "false"):
-        return op
-    return f"?{op}"

@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.conditions.expr import OPS, walk
+from conformance.conditions.expr import walk
+from conformance.conditions.optable import REGISTRY
 from conformance.errors import StandardDataError
 
 PATH = Path(__file__).with_name("hand_rules.json")
@@ -60,7 +61,7 @@ def _check(r: Any, n: int, path: Path) -> None:
         if not isinstance(e, dict):
             raise StandardDataError(f"{where}: {f} is not an expression")
         for node in walk(e):
-            if node.get("op") not in OPS or node.get("op") == "unknown":
+            if node.get("op") not in REGISTRY or node.get("op") == "unknown":
                 raise StandardDataError(f"{where}: {f}: unsupported op {node.get('op')!r}")
 
 

@@ -1,5 +1,6 @@
 """The leaf operators of the condition language, each ``fn(expr, ctx) -> True | False |
-None``, and the value helpers they share: the semantics every evaluator implements.
+None``, and the value helpers they share: the semantics every evaluator implements
+(each is the ``evaluate`` of its entry in :mod:`.optable`).
 
 A leaf may raise on odd data; the evaluators turn that into None (cannot be told).
 
@@ -380,12 +381,3 @@ def referenced_item(e: dict[str, Any], ctx: EvalContext) -> Dataset | None:
             return item
     return None
 
-
-LEAVES = {
-    "present": _present, "absent": _absent, "has_value": _has_value, "empty": _empty,
-    "eq": _eq, "ne": _ne, "lt": _cmp, "le": _cmp, "gt": _cmp, "ge": _cmp,
-    "sop_class": _sop_class, "module_present": _module_present, "points_to": _points_to,
-    "points_to_private": _points_to_private, "contains_code": _contains_code,
-    "item_position": _item_position, "changed": _changed,
-    "mutually_exclusive": _mutually_exclusive, "count": _count,
-}

@@ -15,7 +15,8 @@ from typing import Any
 
 from conformance.conditions import facts
 from conformance.conditions.context import EvalContext
-from conformance.conditions.leaves import LEAVES, referenced_item
+from conformance.conditions.leaves import referenced_item
+from conformance.conditions.optable import REGISTRY
 
 Tri = bool | None
 
@@ -54,7 +55,8 @@ def _eval(e: dict[str, Any], ctx: EvalContext) -> Tri:
             return None
         return _eval(e["arg"], replace(ctx, item=target, parents=(), frame_items=None,
                                        item_index=None, sequence=None))
-    fn = LEAVES.get(op or "")
+    entry = REGISTRY.get(op or "")
+    fn = entry.evaluate if entry is not None else None
     if fn is None:
         return None
     try:

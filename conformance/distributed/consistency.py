@@ -20,11 +20,19 @@ from conformance.engine.digest import EntityDigest, FileDigest
 from conformance.engine.finding import Finding
 from conformance.engine.result import Report
 
+_FILE_FIELDS = dataclasses.fields(FileDigest)
+_ENTITY_FIELDS = dataclasses.fields(EntityDigest)
+
 
 def digest_to_json(digest: FileDigest | None) -> str | None:
     if digest is None:
         return None
-    return json.dumps(dataclasses.asdict(digest), sort_keys=True, separators=(",", ":"))
+    # by hand, not dataclasses.asdict: asdict deep-copies every value tuple (12 s of a
+    # 5,000-file run)
+    d = {f.name: getattr(digest, f.name) for f in _FILE_FIELDS}
+    d["entities"] = [{f.name: getattr(e, f.name) for f in _ENTITY_FIELDS}
+                     for e in digest.entities]
+    return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
 
 def digest_from_json(text: str | None) -> FileDigest | None:

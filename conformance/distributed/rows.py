@@ -92,6 +92,8 @@ def status(report: Report) -> str:
 
 
 def finding_rows(result: FileResult) -> Iterator[dict[str, Any]]:
+    if result.rows is not None:  # reused: the earlier run's rows, in their order
+        return iter(sorted(result.rows[1], key=lambda r: r["seq"]))
     return rows_of(result.path, result.report.findings, result.uids)
 
 
@@ -117,6 +119,8 @@ def rows_of(path: str, findings: list[Finding], uids: dict[str, str | None]
 
 
 def file_row(result: FileResult, run_id: str) -> dict[str, Any]:
+    if result.rows is not None:  # reused: the earlier row, marked reused
+        return {**result.rows[0], "reused": True}
     r = result.report
     uids = result.uids
     return {
@@ -173,4 +177,5 @@ def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]]) -> Fi
         worker=file.get("worker") or "", uids=uids, modality=file.get("modality"),
         standard_fp=file.get("standard_fingerprint") or "",
         iod_fp=file.get("iod_fingerprint") or "", rules_fp=file.get("rules_fingerprint") or "",
-        reused=True, run_id=file.get("run_id"), digest=digest_from_json(file.get("digest")))
+        reused=True, run_id=file.get("run_id"), digest=digest_from_json(file.get("digest")),
+        rows=(file, findings))

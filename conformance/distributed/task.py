@@ -60,6 +60,8 @@ class FileResult:
     reused: bool = False         # findings taken from an earlier run's dataset
     digest: Any = None           # cross-file consistency digest (the map step), if any
     run_id: str | None = None    # the run that validated it, when reused
+    # when reused: the earlier run's file row and finding rows, written again as they are
+    rows: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:

@@ -1,7 +1,8 @@
 """YAML custom rules: site and project policies on top of the standard's checks.
 
-A rule file (schema: ``rules.schema.json``, printed by ``conformance rules schema``; the
-format with a worked example per operator: ``docs/rules.md``)::
+A rule file (schema: ``conformance rules schema``, assembled from ``rules_base.schema.json``
+and the operators' own fragments; the format with a worked example per operator:
+``docs/rules.md``)::
 
     version: 1
     extends: [builtin:pn-formatting]       # a shipped pack, or a path relative to this file
@@ -23,8 +24,9 @@ format with a worked example per operator: ``docs/rules.md``)::
 Targets are keywords or tags with sequence paths (``Seq[*].Attr``, ``(0008,1115)[0].
 (0020,000E)``); see ``paths``. Operators: ``present absent not_empty equals one_of matches
 range length vm pn_formatted uid_root same_in_all_items unique_in_sequence`` and
-``all any not`` (see ``checks``). Value operators do not apply to absent or empty
-elements: combine with ``present``/``not_empty`` to require a value. ``when`` is the
+``all any not``, one class each in ``opset`` (adding one: docs/CONTRACTS.md). Value
+operators do not apply to absent or empty elements: combine with ``present``/``not_empty``
+to require a value. ``when`` is the
 condition language in YAML form (see ``when``). Message fields: ``{keyword} {tag}
 {value} {path} {expected} {id} {why}``.
 

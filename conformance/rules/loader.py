@@ -15,17 +15,10 @@ from typing import Any
 
 from conformance.errors import StandardDataError
 from conformance.rules.files import PackFile, Problems, read_pack_files
-from conformance.rules.operators import (
-    ITEM_OPS,
-    LEAF_OPS,
-    Combo,
-    Leaf,
-    Node,
-    expected_text,
-)
+from conformance.rules.opbase import COMBINATORS, ArgError
+from conformance.rules.operators import REGISTRY, Combo, Leaf, Node
 from conformance.rules.paths import PathError, Target, parse_target, pydicom_keyword
 from conformance.rules.policy import Suppress, compile_policy
-from conformance.rules.regexguard import UnsafePattern, compile_safe
 from conformance.rules.schema import schema_errors
 from conformance.rules.scope import (
     Issue,
@@ -133,8 +126,9 @@ class _Compiler:
         if op == "not":
             kid = self.check(arg, f, here)
             return None if kid is None else Combo("not", (kid,))
-        if op not in LEAF_OPS:
-            self.problems.add(f"unknown operator {op!r}{did_you_mean(op, OPERATORS)}",
+        operator = REGISTRY.get(op)
+        if operator is None:
+            self.problems.add(f"unknown operator {op!r}{did_you_mean(op, operators())}",
                               f.display, f.doc, here)
             return None
         spec = arg if isinstance(arg, dict) else {"target": arg}
@@ -142,39 +136,17 @@ class _Compiler:
         tgt = self.target(spec["target"], f, tat)
         if tgt is None:
             return None
-        if op in ITEM_OPS and len(tgt.steps) < 2:
+        if operator.needs_sequence and len(tgt.steps) < 2:
             self.problems.add(f"{op} needs a target inside a sequence "
                               f"(like SomeSequence[*].Attribute)", f.display, f.doc, tat)
             return None
-        value = self._arg(op, spec, f, here)
-        if value is _BAD:
+        try:
+            value = operator.compile(spec)
+        except ArgError as exc:
+            at = here if exc.key is None else (*here, exc.key)
+            self.problems.add(str(exc), f.display, f.doc, at)
             return None
-        return Leaf(op, tgt, value, expected_text(op, value))
-
-    def _arg(self, op: str, spec: Mapping[str, Any], f: PackFile, here: tuple[Any, ...]) -> Any:
-        if op == "equals":
-            return spec["value"]
-        if op == "one_of":
-            return tuple(spec["values"])
-        if op == "matches":
-            try:
-                return compile_safe(spec["pattern"])
-            except UnsafePattern as exc:
-                self.problems.add(f"pattern {spec['pattern']!r}: {exc}", f.display, f.doc,
-                                  (*here, "pattern"))
-                return _BAD
-        if op in ("range", "length", "vm"):
-            lo, hi = spec.get("min"), spec.get("max")
-            if lo is not None and hi is not None and lo > hi:
-                self.problems.add(f"{op}: min {lo} is greater than max {hi}", f.display, f.doc,
-                                  here)
-                return _BAD
-            return (lo, hi)
-        if op == "pn_formatted":
-            return tuple(spec.get("require", ("family",)))
-        if op == "uid_root":
-            return tuple(spec["roots"])
-        return None
+        return Leaf(op, tgt, value, operator.expected(value))
 
     def rule(self, raw: Mapping[str, Any], f: PackFile, at: tuple[Any, ...]) -> Rule | None:
         ok = self._template(raw["message"], f, (*at, "message"))
@@ -242,7 +214,14 @@ class _Compiler:
 
 
 _BAD = object()
-OPERATORS = (*sorted(LEAF_OPS), "all", "any", "not")
+
+
+def operators() -> tuple[str, ...]:
+    """Every ``check:`` operator name, then the combinators."""
+    return (*sorted(REGISTRY), *COMBINATORS)
+
+
+OPERATORS = operators()  # the built-in ones
 
 
 def _standard(standard: Any) -> Any:

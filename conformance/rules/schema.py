@@ -1,4 +1,11 @@
-"""The rule file JSON Schema (``rules.schema.json``) and readable error messages."""
+"""The rule file JSON Schema and readable error messages.
+
+The schema is assembled at load time: ``rules_base.schema.json`` (the file's shape) plus
+one property of ``$defs.check`` per check operator class (``REGISTRY`` of
+:mod:`conformance.rules.opbase`, filled by :mod:`conformance.rules.opset`) and one of
+``$defs.when`` per condition operator with a YAML form (:mod:`conformance.conditions.
+optable`), so an operator's argument schema lives beside its compiler and evaluator.
+"""
 
 from __future__ import annotations
 
@@ -15,23 +22,52 @@ from conformance.errors import RuleFileError
 from conformance.rules.yamlmarks import key_mark, mark_at
 
 
-@cache
+def _operators() -> tuple[tuple[str, Any], ...]:
+    """The check operators, then the condition operators (``when:``) with a YAML form."""
+    from conformance.conditions.optable import REGISTRY as CONDITIONS
+    from conformance.rules.operators import REGISTRY  # the built-in operators registered
+
+    return (*REGISTRY.items(),
+            *((f"when:{name}", op.yaml) for name, op in CONDITIONS.items() if op.yaml))
+
+
 def schema_text() -> str:
-    """The schema exactly as shipped."""
-    return resources.files("conformance.rules").joinpath("rules.schema.json").read_text("utf-8")
+    """The rule file schema (``conformance rules schema``) of the registered operators."""
+    return _text(_operators())
+
+
+def schema() -> dict[str, Any]:
+    """The rule file schema as a mapping (a fresh copy)."""
+    return json.loads(schema_text())
+
+
+@cache
+def _text(ops: tuple[tuple[str, Any], ...]) -> str:
+    base = json.loads(resources.files("conformance.rules")
+                      .joinpath("rules_base.schema.json").read_text("utf-8"))
+    del base["$comment"]
+    check, when = base["$defs"]["check"]["properties"], base["$defs"]["when"]["properties"]
+    for name, op in ops:
+        if name.startswith("when:"):
+            when[name[5:]] = op.schema
+        else:
+            check[name] = op.schema()
+    return json.dumps(base, indent=1, sort_keys=True) + "\n"
 
 
 @cache
 def top_level_keys() -> frozenset[str]:
     """The keys a rule file may have at its top level (the schema's properties)."""
-    import json
-
     return frozenset(json.loads(schema_text())["properties"])
 
 
-@cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(schema_text())
+    return _validator_of(_operators())
+
+
+@cache
+def _validator_of(ops: tuple[tuple[str, Any], ...]) -> jsonschema.protocols.Validator:
+    schema = json.loads(_text(ops))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 

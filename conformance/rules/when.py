@@ -1,6 +1,8 @@
 """``when:`` in YAML: a readable spelling of the condition language (docs/CONTRACTS.md Expr).
 
-Each node is a one-key mapping ``{op: argument}`` and maps 1:1 to a JSON Expr:
+Each node is a one-key mapping ``{op: argument}`` and maps 1:1 to a JSON Expr; each
+operator's spelling (schema and conversion) is the ``yaml`` of its entry in
+:mod:`conformance.conditions.optable`; the built-in ones:
 
 - ``present`` / ``absent`` / ``has_value`` / ``empty`` / ``changed``: ``ATTR`` or
   ``{attr: ATTR, scope: S, index: N}``;
@@ -21,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from conformance.conditions.opdef import YamlRefs
+from conformance.conditions.optable import REGISTRY
 from conformance.rules.paths import PathError, Target
 
-_ATTR_OPS = ("present", "absent", "has_value", "empty", "changed")
 _JUNCTIONS = {"all": "and", "and": "and", "any": "or", "or": "or"}
 
 ParseTarget = Callable[[str, tuple[Any, ...]], Target]
@@ -37,6 +40,32 @@ class WhenError(ValueError):
         self.at = at
 
 
+class _Refs(YamlRefs):
+    """Rule targets as condition references (item indexes dropped: the condition
+    language looks into any item); the scope defaults to ``root``."""
+
+    def __init__(self, parse: ParseTarget) -> None:
+        self.parse = parse
+
+    def ref(self, text: str, scope: str | None, index: int | None,
+            at: tuple[Any, ...]) -> dict[str, Any]:
+        try:
+            tgt = self.parse(text, at)
+        except PathError as exc:
+            raise WhenError(str(exc), at) from None
+        return {"tag": tgt.tag, "scope": scope or "root", "index": index,
+                "path": tgt.ref_path()}
+
+    def tag(self, text: str, at: tuple[Any, ...]) -> str:
+        try:
+            tgt = self.parse(text, at)
+        except PathError as exc:
+            raise WhenError(str(exc), at) from None
+        if tgt.ref_path() is not None or "x" in tgt.tag:
+            raise WhenError("points_to target must be a single tag", at)
+        return tgt.tag
+
+
 def to_expr(node: Any, parse: ParseTarget, at: tuple[Any, ...] = ()) -> dict[str, Any]:
     """Convert a schema-valid YAML ``when`` node to a JSON Expr."""
     (op, arg), = node.items()
@@ -46,39 +75,7 @@ def to_expr(node: Any, parse: ParseTarget, at: tuple[Any, ...] = ()) -> dict[str
                 "args": [to_expr(a, parse, (*here, i)) for i, a in enumerate(arg)]}
     if op == "not":
         return {"op": "not", "arg": to_expr(arg, parse, here)}
-    if op == "sop_class":
-        return {"op": "sop_class", "uids": [str(u) for u in arg]}
-    if op == "module_present":
-        return {"op": "module_present", "module": arg["module"],
-                "kind": arg.get("kind", "module")}
-    if op == "mutually_exclusive":
-        return {"op": op, "attrs": [_ref(a, None, None, parse, (*here, i))
-                                    for i, a in enumerate(arg)]}
-    if isinstance(arg, str):
-        return {"op": op, "attr": _ref(arg, None, None, parse, here)}
-    ref = _ref(arg["attr"], arg.get("scope"), arg.get("index"), parse, (*here, "attr"))
-    out: dict[str, Any] = {"op": op, "attr": ref}
-    if op in ("eq", "ne"):
-        out["values"] = list(arg["values"])
-    elif op in ("lt", "le", "gt", "ge"):
-        out["value"] = arg["value"]
-    elif op == "points_to":
-        tgt = parse(arg["target"], (*here, "target"))
-        if tgt.ref_path() is not None or "x" in tgt.tag:
-            raise WhenError("points_to target must be a single tag", (*here, "target"))
-        out["target"] = tgt.tag
-    elif op == "contains_code":
-        out["codes"] = [{"value": c["value"], "scheme": c["scheme"],
-                         "meaning": c.get("meaning")} for c in arg["codes"]]
-    elif op not in _ATTR_OPS:
+    entry = REGISTRY.get(op)
+    if entry is None or entry.yaml is None:
         raise WhenError(f"unknown operator {op!r}", here)
-    return out
-
-
-def _ref(text: str, scope: str | None, index: int | None, parse: ParseTarget,
-         at: tuple[Any, ...]) -> dict[str, Any]:
-    try:
-        tgt = parse(text, at)
-    except PathError as exc:
-        raise WhenError(str(exc), at) from None
-    return {"tag": tgt.tag, "scope": scope or "root", "index": index, "path": tgt.ref_path()}
+    return {"op": op, **entry.yaml.to_expr(arg, _Refs(parse), here)}

@@ -19,13 +19,32 @@ SCHEMA_NAMES = ("manifest", "iods", "modules", "sop_classes", "dictionary", "vrs
                 "deidentification", "cids", "condition", "expr", "common")
 
 
-@cache
 def load_schema(name: str) -> dict[str, Any]:
-    """The schema document ``NAME.schema.json`` of this package."""
+    """The schema document ``NAME.schema.json`` of this package; ``expr``'s per-op
+    fields come from the condition operator table (``conditions.optable``)."""
     if name not in SCHEMA_NAMES:
         raise StandardDataError(f"no schema named {name!r}")
+    return _load(name, _ops_key())
+
+
+def _ops_key() -> tuple[tuple[str, int], ...]:
+    """Which condition operators are registered (a new one changes the schemas)."""
+    from conformance.conditions.optable import REGISTRY
+
+    return tuple((name, id(op)) for name, op in REGISTRY.items())
+
+
+@cache
+def _load(name: str, ops: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     text = resources.files(__package__).joinpath(f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    doc: dict[str, Any] = json.loads(text)
+    if name == "expr":
+        from conformance.conditions.opdef import expr_schema_checks
+        from conformance.conditions.optable import REGISTRY
+
+        del doc["$comment"]
+        doc["$defs"]["expr"]["allOf"] = expr_schema_checks(REGISTRY)
+    return doc
 
 
 def backend() -> str:
@@ -37,8 +56,12 @@ def backend() -> str:
     return "jsonschema-rs"
 
 
-@cache
 def _rs_validator(name: str) -> Any:
+    return _rs_validator_of(name, _ops_key())
+
+
+@cache
+def _rs_validator_of(name: str, ops: tuple[tuple[str, int], ...]) -> Any:
     import jsonschema_rs
 
     registry = jsonschema_rs.Registry([(load_schema(n)["$id"], load_schema(n))
@@ -46,8 +69,12 @@ def _rs_validator(name: str) -> Any:
     return jsonschema_rs.Draft202012Validator(load_schema(name), registry=registry)
 
 
-@cache
 def _validator(name: str) -> Any:
+    return _validator_of(name, _ops_key())
+
+
+@cache
+def _validator_of(name: str, ops: tuple[tuple[str, int], ...]) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 

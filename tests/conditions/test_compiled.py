@@ -119,12 +119,22 @@ def _refs(draw: st.DrawFn) -> dict[str, Any]:
         index=draw(st.sampled_from([None, None, 1, 2, 3])), path=path)
 
 
+LEAF_OPS = ("present", "absent", "has_value", "empty", "eq", "ne", "lt", "le", "gt", "ge",
+            "count", "changed", "item_position", "module_present", "sop_class", "points_to",
+            "points_to_private", "contains_code", "mutually_exclusive", "unknown", "true",
+            "false")
+
+
+def test_every_operator_with_semantics_is_generated() -> None:
+    """A new operator of the table (conditions/optable.py) gets a generator here, so its
+    compiled form is checked against its reference leaf."""
+    from conformance.conditions.optable import REGISTRY
+
+    assert {n for n, op in REGISTRY.items() if op.evaluate is not None} <= set(LEAF_OPS)
+
+
 def _leaf(draw: st.DrawFn) -> dict[str, Any]:
-    op = draw(st.sampled_from(
-        ["present", "absent", "has_value", "empty", "eq", "ne", "lt", "le", "gt", "ge",
-         "count", "changed", "item_position", "module_present", "sop_class", "points_to",
-         "points_to_private", "contains_code", "mutually_exclusive", "unknown", "true",
-         "false", "malformed"]))
+    op = draw(st.sampled_from([*LEAF_OPS, "malformed"]))
     r = draw(_refs())
     if op in ("present", "absent", "has_value", "empty", "changed", "points_to_private"):
         return {"op": op, "attr": r}

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.conditions import NameIndex, facts, parse_condition
-from conformance.conditions.expr import to_text
+from conformance.conditions.printer import to_text
 
 HERE = Path(__file__).parent
 EXPECTED = [json.loads(line) for line in

@@ -136,3 +136,20 @@ def test_typed_example_against_the_wheel(installed: Path, tmp_path: Path) -> Non
     shutil.copy(EXAMPLE, target)
     done = run_mypy(str(installed / "python"), target, tmp_path, tmp_path / "cache")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_operators_and_catalogue_examples_from_the_wheel(installed: Path, tmp_path: Path
+                                                          ) -> None:
+    """The rule file schema is assembled from the operator classes and tables of the
+    installed package; examples that need a File-set or a standard variation run there."""
+    out = _run([str(installed / "conformance"), "rules", "schema"], tmp_path, _env()).stdout
+    schema = json.loads(out)
+    assert {"uid_root", "unique_in_sequence"} <= set(schema["$defs"]["check"]["properties"])
+    assert {"contains_code", "eq"} <= set(schema["$defs"]["when"]["properties"])
+    script = ("from conformance.catalogue import entry; from conformance.catalogue.run import run\n"
+              "for code in ('dicomdir-file-missing', 'vr-table-missing'):\n"
+              "    e = entry(code)\n"
+              "    print(code, code in {f.code for f in run(e.bad)},"
+              " code in {f.code for f in run(e.good)})\n")
+    got = _run([str(installed / "python"), "-c", script], tmp_path, _env()).stdout.split("\n")
+    assert got[:2] == ["dicomdir-file-missing True False", "vr-table-missing True False"]
