@@ -102,24 +102,12 @@ def test_cycles_finds_a_loop() -> None:
 
 
 MAX_LINES = 400
-# Data tables may be longer (none is a .py module today). Temporary, named exceptions:
-# modules other branches were editing when the limit came in; each is split in its own
-# "layout:" commit once those branches have merged (issue 12).
-TEMPORARY_EXCEPTIONS = {
-    "conformance/compiler/readers/part03.py": "issue 14 (CIDs from include rows) edits it",
-    "conformance/compiler/readers/dicom_standard_json.py": "issue 14 edits the bundle reader",
-    # grown past the limit by the merge of issues 10, 13, 16 and 17 (session of 2026-12-03);
-    # each is split in its own "layout:" commit under issue 12
-}
+# Data tables may be longer; none is a .py module (the standard's tables are JSON).
 
 
 def test_no_module_exceeds_the_line_limit() -> None:
     root = PACKAGE.parent
     sizes = {p.relative_to(root).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
              for p in PACKAGE.rglob("*.py")}
-    over = sorted(f"{name} ({n} lines)" for name, n in sizes.items()
-                  if n > MAX_LINES and name not in TEMPORARY_EXCEPTIONS)
+    over = sorted(f"{name} ({n} lines)" for name, n in sizes.items() if n > MAX_LINES)
     assert over == []
-    # An exception that is no longer needed goes.
-    fixed = sorted(name for name in TEMPORARY_EXCEPTIONS if sizes.get(name, 0) <= MAX_LINES)
-    assert fixed == []

@@ -1,4 +1,5 @@
-"""Cell-level parsing of PS3.3 tables: nesting markers, tags, types, usages, row grids."""
+"""Cell-level parsing of PS3.3 tables: nesting markers, tags, types, usages, row grids,
+section links."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from conformance.compiler.readers.docbook import q
 from conformance.compiler.readers.part03_render import clean_text, plain_marks, render
 from conformance.tags import parse_tag
 
+_XREF = q("xref")
 TYPES = frozenset({"1", "1C", "2", "2C", "3"})
 _MARKERS = re.compile(r"^\s*((?:>|&gt;|\u203a|\u00bb)\s*)*")
 _USAGE = re.compile(r"^\s*([A-Za-z])(?=$|[\s\-\u2013\u2014:,.(])\s*[-\u2013\u2014:,]?\s*(.*)$",
@@ -117,3 +119,20 @@ def grid_rows(table: etree._Element, ncols: int) -> list[list[etree._Element | N
             col += cs
         rows.append(row[:ncols])
     return rows
+
+
+def section_link(cell: etree._Element) -> str | None:
+    """The first ``sect_`` xref of ``cell`` (an IOD row's Reference cell)."""
+    for x in cell.iter(_XREF):
+        link = x.get("linkend", "")
+        if link.startswith("sect_"):
+            return link
+    return None
+
+
+def section_label(sections: list[str]) -> str | None:
+    """The label of the innermost ``sect_`` among enclosing section ids (``C.7.1.1``)."""
+    for s in sections:
+        if s.startswith("sect_"):
+            return s[len("sect_"):]
+    return None

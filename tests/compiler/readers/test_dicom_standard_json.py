@@ -12,13 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.compiler.readers.dicom_standard_json import (
-    our_id,
-    read_dicom_standard_json,
-    reference_of,
-    source_info,
-)
+from conformance.compiler.readers.dicom_standard_json import read_dicom_standard_json
 from conformance.compiler.readers.dsj_macros import Fold, FoldStats, Row, build_tree, fold_tables
+from conformance.compiler.readers.dsj_package import our_id, reference_of, source_info
 from conformance.compiler.readers.dsj_text import (
     condition_text,
     enums_of,

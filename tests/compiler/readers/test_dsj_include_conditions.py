@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from conformance.compiler.readers.dicom_standard_json import (
+from conformance.compiler.readers.dicom_standard_json import read_dicom_standard_json
+from conformance.compiler.readers.dsj_include_conditions import (
     INCLUDE_CONDITIONS,
     load_include_conditions,
-    read_dicom_standard_json,
 )
 from conformance.errors import SourceError
 from tests.helpers.tables import include_nodes

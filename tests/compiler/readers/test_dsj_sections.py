@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.compiler.readers.dicom_standard_json import read_dicom_standard_json, source_info
+from conformance.compiler.readers.dicom_standard_json import read_dicom_standard_json
+from conformance.compiler.readers.dsj_package import source_info
 from conformance.compiler.readers.dsj_sections import (
     Sections,
     load_references,
