@@ -52,10 +52,13 @@ def one_iod(path: Path, iod_id: str) -> tuple[float, int]:
 
 
 def cold_start(path: Path, iod_id: str) -> float:
+    # the bundled standard as validation loads it (no argument); a folder named to
+    # load_standard() is verified completely first, which is another measure
+    arg = "" if path.resolve() == (bundled_path() or path).resolve() else repr(str(path))
     code = ("import time; t = time.perf_counter(); "
             "from conformance.standard import load_standard; "
             "import benchmarks.bundle_load as b; "
-            f"s = load_standard({str(path)!r}); b.tables_of(s, {iod_id!r}); "
+            f"s = load_standard({arg}); b.tables_of(s, {iod_id!r}); "
             "print((time.perf_counter() - t) * 1000)")
     repo = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=repo, check=True,

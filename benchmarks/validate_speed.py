@@ -10,7 +10,8 @@ file, as a shell loop would). Targets checked in the summary:
 - engine-only time per file <= pydicom's ``dcmread(stop_before_pixels=True)``;
   engine-only = ``validate()`` of a freshly parsed Dataset (parsed outside the timer,
   so the values pydicom left unconverted are converted inside it, as they would be);
-- cold start (new interpreter: import + first file) <= 0.3 s.
+- cold start (new interpreter: import + bundled standard + first file) <= 0.25 s median,
+  printed next to a bare ``python -c 'import pydicom; dcmread(f)'`` in the same run.
 
 dicom-validator is optional and never a project dependency: install it elsewhere
 (``python -m venv /tmp/dv-venv && /tmp/dv-venv/bin/pip install dicom-validator``) and
@@ -106,17 +107,37 @@ def quiet_pydicom() -> None:
     logging.getLogger("pydicom").setLevel(logging.CRITICAL)
 
 
-def cold_start(std: Path, sample: Path) -> float:
+def cold_start(std: Path, sample: Path, repeat: int = 5) -> float:
+    """Median seconds of a new interpreter importing the package and validating
+    ``sample``, as a user does: against the bundled standard when ``std`` is it (a
+    folder named with ``standard=`` is verified completely first, once per process,
+    which is another measure). Byte code is compiled beforehand, as an installed package
+    has it (PYTHONDONTWRITEBYTECODE would otherwise recompile every changed module)."""
+    from conformance.standard import bundled_path
+
+    named = bundled_path() is None or std.resolve() != bundled_path().resolve()
+    arg = f", standard={str(std)!r}" if named else ""
     code = ("import time; t = time.perf_counter()\n"
             "from conformance import validate\n"
-            f"validate({str(sample)!r}, standard={str(std)!r})\n"
+            f"validate({str(sample)!r}{arg})\n"
             "print(time.perf_counter() - t)")
-    runs = []
-    for _ in range(3):
-        out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True,
-                             capture_output=True, text=True)
-        runs.append(float(out.stdout.strip().splitlines()[-1]))
-    return min(runs)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                    str(Path(__file__).resolve().parents[1] / "conformance")],
+                   env=env, capture_output=True, check=False)
+    bare = ("import time; t = time.perf_counter()\n"
+            "from pydicom import dcmread\n"
+            f"dcmread({str(sample)!r})\n"
+            "print(time.perf_counter() - t)")
+    runs: dict[str, list[float]] = {"engine": [], "pydicom": []}
+    for _ in range(repeat):
+        for key, src in (("engine", code), ("pydicom", bare)):
+            out = subprocess.run([sys.executable, "-W", "ignore", "-c", src], check=True,
+                                 capture_output=True, text=True, env=env).stdout
+            runs[key].append(float(out.strip().splitlines()[-1]))
+    print(f"cold start, median of {repeat}: engine {statistics.median(runs['engine']):.3f} s, "
+          f"bare import pydicom + dcmread {statistics.median(runs['pydicom']):.3f} s")
+    return statistics.median(runs["engine"])
 
 
 # -- dicom-validator ----------------------------------------------------------------------
@@ -524,8 +545,8 @@ def main() -> int:
     print(ratio_line("engine only, core / dcmread (no pixels)",
                      results["engine only, core (no values/*)"],
                      results["pydicom dcmread (no pixels)"], "<= 1", lambda r: r <= 1, files))
-    print(f"  {'cold start (import + first file, best of 3)':46s} {cold:7.3f} s"
-          f"{'':17s}target <= 0.3 s {'met' if cold <= 0.3 else 'NOT met'}")
+    print(f"  {'cold start (import + first file, median of 5)':46s} {cold:7.3f} s"
+          f"{'':17s}target <= 0.25 s {'met' if cold <= 0.25 else 'NOT met'}")
     for note in notes:
         print(f"\n{note}")
     if args.breakdown:

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from conformance.errors import ConformanceError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of the subcommand ``only`` alone (its module
+    alone imported: each command imports what it needs, e.g. ``build`` the DocBook
+    readers, so ``validate`` does not pay for the others)."""
     import conformance.commands as pkg
 
     parser = argparse.ArgumentParser(
@@ -24,17 +27,37 @@ def build_parser() -> argparse.ArgumentParser:
                         version=f"conformance (dicom-conformance) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    added = False
     for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if only is not None and mod.name != only:
+            continue
         module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
         add = getattr(module, "add_parser", None)
         if add is not None:
             sp = add(sub)
             sp.set_defaults(_run=module.run)
+            added = True
+    if only is not None and not added:  # a helper module, not a command
+        return build_parser()
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, when it is one of ``conformance.commands`` (each
+    command lives in the module of its name); None for ``--help``, a typo and the like,
+    which need every command in the parser."""
+    import conformance.commands as pkg
+
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None or first.startswith("_"):
+        return None
+    names = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    return first if first in names else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)

@@ -31,7 +31,6 @@ from conformance.catalogue import catalogue
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
-from conformance.engine.registry import ENGINE_CODES
 
 ENTITY_CODES: dict[str, str] = {
     "Patient": "inconsistent-patient",
@@ -44,10 +43,12 @@ ENTITY_WITHIN: dict[str, str] = {
     "Patient": "study", "Study": "study", "Series": "series",
     "Frame of Reference": "frame of reference", "Equipment": "series",
 }
-# Each code's severity, meaning and citation: its catalogue entry (conformance.catalogue).
-SEVERITY: dict[str, str] = {
-    code: catalogue()[code].severity for code in sorted(ENGINE_CODES)
-    if code.startswith(("inconsistent-", "duplicate-"))}
+
+
+# Each code's severity, meaning and citation: its catalogue entry (conformance.catalogue),
+# read when a cross-file finding is made (not on import: most runs make none).
+def _severity(code: str) -> str:
+    return catalogue()[code].severity
 
 
 def _reference(code: str) -> Reference:
@@ -127,7 +128,6 @@ class Consistency:
         out: list[tuple[int, str, Finding]] = []
         for (entity, _), tags in self.entities.items():
             code = ENTITY_CODES[entity]
-            severity = SEVERITY[code]
             key_shown = self.key_shown[(entity, _)]
             for tag, values in tags.items():
                 if len(values) < 2:
@@ -135,6 +135,7 @@ class Consistency:
                 ranked = sorted(values.values(), key=lambda s: s.index)
                 first = ranked[0]
                 kw = keyword(tag)
+                severity = _severity(code)
                 for other in ranked[1:]:
                     msg = (f"{kw} differs within {ENTITY_WITHIN[entity]} {key_shown}: "
                            f"'{other.shown}' in {_files(other.count)} (first {other.path}) "

@@ -47,7 +47,9 @@ def _data() -> dict[str, Any]:
     import yaml  # lazily: only reports that describe codes need the catalogue
 
     text = files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    # libyaml's safe loader when PyYAML has it: the same data, about 7x faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     return data
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -164,18 +165,24 @@ def _nesting(ctx: CheckContext, ds: Dataset, records: list[Dataset],
             off = _int(item, "OffsetOfTheNextDirectoryRecord")
 
 
-def _resolve(root: str, parts: list[str]) -> str | None:
+def _resolve(root: str, parts: list[str],
+             listings: dict[str, dict[str, str] | None]) -> str | None:
     """The file a Referenced File ID names below ``root`` (components matched exactly,
-    else ignoring case: media written on case-insensitive systems)."""
+    else ignoring case: media written on case-insensitive systems). ``listings`` keeps
+    the folders listed for one DICOMDIR (upper-case name -> name; None: unreadable)."""
     path = root
     for part in parts:
         exact = os.path.join(path, part)
         if os.path.exists(exact):
             path = exact
             continue
-        try:
-            names = {n.upper(): n for n in os.listdir(path)}
-        except OSError:
+        if path not in listings:
+            try:
+                listings[path] = {n.upper(): n for n in os.listdir(path)}
+            except OSError:
+                listings[path] = None
+        names = listings[path]
+        if names is None:
             return None
         hit = names.get(part.upper())
         if hit is None:
@@ -191,6 +198,7 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
         return  # in memory: no file-set folder to look in
     root = os.path.dirname(os.path.abspath(ctx.path))
     named: set[str] = set()
+    listings: dict[str, dict[str, str] | None] = {}
     for n, item in enumerate(records):
         try:
             fid = item.get(0x00041500)
@@ -201,7 +209,7 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
         parts = [str(p).strip() for p in (fid.value if not isinstance(fid.value, str)
                                           else [fid.value])]
         where = _where(ctx, seq_tag, n)
-        path = _resolve(root, parts)
+        path = _resolve(root, parts, listings)
         shown = "\\".join(parts)
         if path is None:
             yield ctx.finding("dicomdir-file-missing", "error",
@@ -232,25 +240,62 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
     yield from _unlisted(ctx, root, named)
 
 
-def _file_set(root: str) -> list[str]:
-    """DICOM files below ``root`` (by content), leaving out folders that hold a DICOMDIR
-    of their own (another file-set) and hidden names."""
-    from conformance.inputs.detect import sniff
-
+def _file_set(root: str) -> list[tuple[str, str, str, os.stat_result]]:
+    """(path, path relative to ``root``, real path, stat) of the DICOM files below
+    ``root`` (by content), leaving out folders that hold a DICOMDIR of their own
+    (another file-set) and hidden names."""
+    real_root = os.path.realpath(root)
+    # os.walk joins every path onto ``root`` as given: the relative path is the rest
+    cut = len(os.path.join(root, ""))
     out = []
     for here, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not any(
             n.upper() == "DICOMDIR" for n in _names(os.path.join(here, d))))
         for name in sorted(files):
             p = os.path.join(here, name)
-            if name.startswith(".") or name.upper() == "DICOMDIR" or not os.path.isfile(p):
+            if name.startswith(".") or name.upper() == "DICOMDIR":
                 continue
+            rel = p[cut:]
             try:
-                if sniff(p) is None:
-                    out.append(p)
+                st = os.lstat(p)
+                if stat.S_ISLNK(st.st_mode):
+                    real = os.path.realpath(p)
+                    st = os.stat(p)
+                else:
+                    # os.walk follows no link to a folder: below the real root, a path
+                    # that is not a link itself is its own real path
+                    real = os.path.join(real_root, rel)
+                if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
+                    out.append((p, rel, real, st))
             except OSError:
                 continue
     return out
+
+
+# (what, path, device, inode, size, mtime) -> answer: the DICOMDIRs of one folder (a
+# batch of a file-set's folder validates each of its directory files) read each other
+# file's header once per process, not once per DICOMDIR; a changed file has another key.
+_DICOM, _DIRECTORY = 0, 1
+_KNOWN: dict[tuple[int, str, int, int, int, int], bool] = {}
+_KNOWN_MAX = 1 << 16
+
+
+def _known(what: int, path: str, st: os.stat_result, answer: Callable[[str], bool]) -> bool:
+    key = (what, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _KNOWN.get(key)
+    if hit is None:
+        hit = answer(path)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = hit
+    return hit
+
+
+def _sniffed(path: str) -> bool:
+    """DICOM by content (PS3.10 7.1)."""
+    from conformance.inputs.detect import sniff
+
+    return sniff(path) is None
 
 
 def _is_directory_file(path: str) -> bool:
@@ -273,9 +318,9 @@ def _names(folder: str) -> list[str]:
 
 def _unlisted(ctx: CheckContext, root: str, named: set[str]) -> Iterator[Finding]:
     me = os.path.realpath(ctx.path or "")
-    unlisted = [os.path.relpath(p, root) for p in _file_set(root)
-                if os.path.realpath(p) not in named and os.path.realpath(p) != me
-                and not _is_directory_file(p)]
+    unlisted = [rel for p, rel, real, st in _file_set(root)
+                if real not in named and real != me
+                and not _known(_DIRECTORY, p, st, _is_directory_file)]
     if unlisted:
         shown = ", ".join(unlisted[:_LISTED_MAX])
         more = f" and {len(unlisted) - _LISTED_MAX} more" if len(unlisted) > _LISTED_MAX else ""

@@ -104,8 +104,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def add_filter_options(p: argparse.ArgumentParser) -> None:
     """--min-severity, --select, --ignore and the SARIF result cap."""
+    from conformance.report import GITHUB_SHOWN
     from conformance.report.filters import SEVERITIES
-    from conformance.report.sarif import GITHUB_SHOWN
 
     p.add_argument("--min-severity", choices=SEVERITIES, default=None,
                    help="leave findings below this severity out of the report (default: "
@@ -169,6 +169,8 @@ def check_rule_files(paths: Sequence[str]) -> tuple[str, ...]:
 
     ``builtin:NAME`` names a pack shipped with the package (``conformance rules list``).
     """
+    if not paths:
+        return ()  # and the rules machinery (YAML, JSON Schema, RE2) stays unimported
     from conformance.rules.builtin import is_builtin
     from conformance.rules.builtin import resolve as builtin_file
 

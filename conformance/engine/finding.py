@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -54,10 +54,16 @@ class Finding:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if self.reference is None:
-            d["reference"] = None
-        return d
+        # written out: dataclasses.asdict deep-copies field by field, and reports call
+        # this for every finding
+        ref = self.reference
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "tag": self.tag, "keyword": self.keyword, "path": self.path,
+                "keyword_path": self.keyword_path, "module": self.module, "iod": self.iod,
+                "reference": None if ref is None else {
+                    "edition": ref.edition, "part": ref.part, "section": ref.section,
+                    "table": ref.table},
+                "source": self.source, "line": self.line}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Finding:

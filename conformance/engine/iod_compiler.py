@@ -66,14 +66,18 @@ _Frame = tuple[str, int]
 
 
 class SharedWork:
-    """Compile work the IODs of one Standard share (most modules recur across IODs): the
-    compiled rows of each module of single-frame IODs with the anomalies their expansion
-    noted, and one numbering of condition expressions by content."""
+    """Compile work the IODs of one Standard share (most modules and functional group
+    macros recur across IODs): the compiled rows of each module and of each functional
+    group macro with the anomalies their expansion noted (with whether the rows hold a
+    functional group sequence, whose items are each multi-frame IOD's own), the override
+    rows of each module, and one numbering of condition expressions by content."""
 
-    __slots__ = ("modules", "expr_keys", "expr_text", "visited")
+    __slots__ = ("modules", "fg_macros", "overrides", "expr_keys", "expr_text", "visited")
 
     def __init__(self) -> None:
-        self.modules: dict[str, tuple[list[AttrReq], tuple[str, ...]]] = {}
+        self.modules: dict[str, tuple[list[AttrReq], tuple[str, ...], bool]] = {}
+        self.fg_macros: dict[str, tuple[list[AttrReq], tuple[str, ...]]] = {}
+        self.overrides: dict[str, tuple[tuple[str, int], ...]] = {}
         self.expr_keys: dict[int, int] = {}  # id(expr) -> key (expressions stay alive:
         self.expr_text: dict[str, int] = {}  # the Standard keeps its tables)
         self.visited: set[int] = set()  # ids of row tuples numbered (held by the cache)
@@ -96,6 +100,8 @@ class IodCompiler:
         self.active: dict[tuple[Any, ...], _Pending] = {}
         # sequence rows whose children hold references to pending includes
         self.knots: list[tuple[AttrReq, list[Any]]] = []
+        # functional group macros compiled here: shared once their knots are tied
+        self.fresh_fg: list[tuple[str, list[AttrReq], tuple[str, ...]]] = []
 
     def table(self, kind: str, table_id: str) -> dict[str, Any] | None:
         try:
@@ -209,10 +215,17 @@ class IodCompiler:
             macro = self.table("macro", fg.get("macro", ""))
             if macro is None:
                 continue
-            attrs = tuple(self.iod_cids(_rows(self.nodes(
-                macro.get("attributes", []), macro, (), (),
-                ((f"macro:{macro.get('id')}", 0),), fg_macro=macro.get("id"))),
-                macro.get("id")))
+            macro_id = str(macro.get("id"))
+            hit = self.shared.fg_macros.get(macro_id)
+            if hit is not None:
+                rows, notes = hit
+                self.anomalies.extend(notes)
+            else:
+                first = len(self.anomalies)
+                rows = _rows(self.nodes(macro.get("attributes", []), macro, (), (),
+                                        ((f"macro:{macro_id}", 0),), fg_macro=macro_id))
+                self.fresh_fg.append((macro_id, rows, tuple(self.anomalies[first:])))
+            attrs = tuple(self.iod_cids(rows, macro.get("id")))
             out.append(FunctionalGroupReq(
                 macro=macro.get("id", ""), name=macro.get("name", ""),
                 usage=(fg.get("usage") or "U").upper()[:1], condition=fg.get("condition"),
@@ -234,18 +247,19 @@ class IodCompiler:
         fgs = self.functional_groups()
         self.fg_attrs = tuple(a for fg in fgs for a in fg.attrs)
         mods: list[tuple[dict[str, Any], dict[str, Any], list[AttrReq]]] = []
-        # A multi-frame IOD's rows hold its own functional groups (the children of the
-        # Shared and Per-frame sequences): only single-frame IODs share module rows.
-        shared = None if fgs or self.iod.get("functional_groups") else self.shared.modules
+        # A multi-frame IOD's functional group sequences hold its own functional groups:
+        # it shares the rows of the modules without such a sequence only.
+        multi_frame = bool(fgs or self.iod.get("functional_groups"))
+        shared = self.shared.modules
         fresh: list[tuple[str, list[AttrReq], tuple[str, ...]]] = []
         for use in self.iod.get("modules", []):
             mod = self.table("module", use.get("module", ""))
             if mod is None:
                 continue
             mod_id = str(mod.get("id"))
-            hit = shared.get(mod_id) if shared is not None else None
-            if hit is not None:
-                attrs, notes = hit
+            hit = shared.get(mod_id)
+            if hit is not None and not (multi_frame and hit[2]):
+                attrs, notes, _ = hit
                 self.anomalies.extend(notes)
             else:
                 first = len(self.anomalies)
@@ -256,10 +270,16 @@ class IodCompiler:
             attrs = self.iod_cids(attrs, None)
             mods.append((use, mod, attrs))
         self.tie_knots()
-        if shared is not None:  # complete now that the knots are tied
-            for mod_id, attrs, notes in fresh:
-                shared.setdefault(mod_id, (attrs, notes))
-        mods = apply_overrides(mods)
+        # complete now that the knots are tied
+        for mod_id, attrs, notes in fresh:
+            holds_fg = _holds_fg(attrs)
+            if not (multi_frame and holds_fg):  # else its rows hold this IOD's groups
+                shared.setdefault(mod_id, (attrs, notes, holds_fg))
+        for macro_id, attrs, notes in self.fresh_fg:
+            if not _holds_fg(attrs):
+                self.shared.fg_macros.setdefault(macro_id, (attrs, notes))
+        self.fresh_fg.clear()
+        mods = apply_overrides(mods, self.shared.overrides)
         # A tag that a mandatory module defines says nothing about whether an optional
         # module is present (e.g. shared Image Pixel attributes), so presence of C/U
         # modules is judged from the tags they do not share with M modules.
@@ -299,6 +319,24 @@ def _resolve(kids: list[Any], seen: tuple[int, ...]) -> list[AttrReq]:
         elif k.pending.rows is not None and id(k.pending) not in seen:
             out.extend(_resolve(k.pending.rows, seen + (id(k.pending),)))
     return out
+
+
+def _holds_fg(rows: list[AttrReq]) -> bool:
+    """Whether a functional group sequence (Shared or Per-frame) is among ``rows`` or
+    below them (rows of recursive includes are walked once)."""
+    seen: set[int] = set()
+    todo = [tuple(rows)]
+    while todo:
+        level = todo.pop()
+        if id(level) in seen:
+            continue
+        seen.add(id(level))
+        for a in level:
+            if a.tag in FG_CONTAINERS:
+                return True
+            if a.children:
+                todo.append(a.children)
+    return False
 
 
 def _rows(rows: list[Any]) -> list[AttrReq]:

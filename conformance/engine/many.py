@@ -7,7 +7,6 @@ from itertools import chain, islice
 from typing import Any
 
 from conformance.engine.result import Report
-from conformance.engine.workers import ordered_map, worker_count
 from conformance.inputs.items import Item, expand
 from conformance.inputs.walk import SkipLog, WalkOptions
 
@@ -34,11 +33,17 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[
     costs its own input only, reported as ``internal-error``."""
     it = iter(items)
     head = list(islice(it, jobs))  # -j 40 on three files starts three workers
-    jobs = worker_count(jobs, len(head))
+    if jobs > 1:
+        # here: a run in this process does not import the process pool machinery
+        from conformance.engine.workers import worker_count
+
+        jobs = worker_count(jobs, len(head))
     if jobs <= 1:
         for item in chain(head, it):
             yield validator.validate_item(item)
         return
+    from conformance.engine.workers import ordered_map
+
     preload = getattr(validator.standard, "preload", None)
     if preload is not None:  # workers forked from here start with the tables loaded
         preload()

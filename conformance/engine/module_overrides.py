@@ -29,21 +29,38 @@ _PROSE_OVERRIDES: tuple[tuple[str, str, frozenset[int], str], ...] = (
 _Mod = tuple[dict[str, Any], dict[str, Any], list[AttrReq]]
 
 
-def apply_overrides(mods: list[_Mod]) -> list[_Mod]:
+def _overriding_rows(mod: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """(id of the module overridden, tag) for each row of ``mod`` whose description says
+    it overrides another module's definition."""
+    out = []
+    for node in mod.get("attributes", ()):
+        m = _OVERRIDES.search(node.get("description") or "")
+        if m is None or len(node.get("tag") or "") != 8 or "x" in node["tag"]:
+            continue
+        out.append((slug(m.group("module")), int(node["tag"], 16)))
+    return tuple(out)
+
+
+def apply_overrides(mods: list[_Mod],
+                    known: dict[str, tuple[tuple[str, int], ...]] | None = None
+                    ) -> list[_Mod]:
     """Rows another module of the IOD overrides (row text, or ``_PROSE_OVERRIDES``)
     become Type 3 without condition: the overriding row alone carries the requirement
     (its own Type and condition), so the attribute is judged once, by the definition the
-    standard says applies."""
+    standard says applies. ``known`` keeps each module's overriding rows (module id ->
+    (id of the module it overrides, tag)) for the next IOD that has the module."""
     listed = {mod.get("id"): i for i, (_, mod, _) in enumerate(mods)}
     drop: dict[int, set[int]] = {}
     for _, mod, _ in mods:
-        for node in mod.get("attributes", ()):
-            m = _OVERRIDES.search(node.get("description") or "")
-            target = listed.get(slug(m.group("module"))) if m else None
-            if target is None or len(node.get("tag") or "") != 8 or "x" in node["tag"]:
-                continue
-            if mods[target][1] is not mod:
-                drop.setdefault(target, set()).add(int(node["tag"], 16))
+        rows = known.get(str(mod.get("id"))) if known is not None else None
+        if rows is None:
+            rows = _overriding_rows(mod)
+            if known is not None:
+                known[str(mod.get("id"))] = rows
+        for target_id, tag in rows:
+            target = listed.get(target_id)
+            if target is not None and mods[target][1] is not mod:
+                drop.setdefault(target, set()).add(tag)
     for winner, loser, tags, _why in _PROSE_OVERRIDES:
         if winner in listed and loser in listed:
             drop.setdefault(listed[loser], set()).update(tags)

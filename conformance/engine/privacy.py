@@ -131,6 +131,7 @@ def identifying_values(ds: Dataset, standard: Any,
     its mask."""
     table = identifying(standard)
     found: dict[str, str] = {}
+    decided: dict[tuple[int, str | None], bool] = {}
 
     def visit(root: Dataset) -> None:
         # Depth first in stored order, with a stack of the items being read, not
@@ -153,7 +154,10 @@ def identifying_values(ds: Dataset, standard: Any,
                 stack.extend((sub, iter(list(sub._dict))) for sub in reversed(subs))
                 continue
             vr = _vr(elem, tag)
-            if not is_identifying(tag, table, vr):
+            ident = decided.get((tag, vr))
+            if ident is None:  # items repeat their tags: thousands of frames, one answer
+                ident = decided[(tag, vr)] = is_identifying(tag, table, vr)
+            if not ident:
                 continue
             for text in _texts(elem):
                 if text and text.strip():

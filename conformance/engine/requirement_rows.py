@@ -27,13 +27,17 @@ def _number(text: str) -> float | None:
 
 
 def enum_specs(raw: list[dict[str, Any]] | None) -> tuple[EnumSpec, ...]:
-    out = []
-    for e in raw or ():
-        values = tuple(str(v).strip() for v in e.get("values", ()))
-        numbers = frozenset(n for n in (_number(v) for v in values) if n is not None)
-        out.append(EnumSpec(e.get("kind", "defined"), e.get("value_index"),
-                            frozenset(values), numbers, values))
-    return tuple(out)
+    return tuple(_enum_spec(e.get("kind", "defined"), e.get("value_index"),
+                            tuple(str(v).strip() for v in e.get("values", ())))
+                 for e in raw or ())
+
+
+@lru_cache(maxsize=16384)
+def _enum_spec(kind: str, index: int | None, values: tuple[str, ...]) -> EnumSpec:
+    # one frozen spec per distinct list: the same lists recur in every IOD that has the
+    # module or macro (and parsing each value as a number is not free)
+    numbers = frozenset(n for n in (_number(v) for v in values) if n is not None)
+    return EnumSpec(kind, index, frozenset(values), numbers, values)
 
 
 def cid_reqs(raw: list[dict[str, Any]] | None, ref: Mapping[str, Any] | None

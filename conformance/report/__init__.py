@@ -15,6 +15,9 @@ FORMATS: dict[str, str] = {
     "junit": "conformance.report.junit",
     "html": "conformance.report.html",
 }
+# GitHub shows the top 5,000 results of a run (by severity); here, not in the SARIF
+# writer, so that the CLI's help quotes it without importing the writer.
+GITHUB_SHOWN = 5_000
 
 
 def writer(fmt: str) -> Callable[..., Any]:

@@ -29,17 +29,17 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from conformance import __version__
+from conformance.report import GITHUB_SHOWN
 from conformance.report.codes import describe, help_uri
 from conformance.report.summary import Summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 LEVEL_ORDER = ("error", "warning", "note")
-# GitHub shows the top 5,000 results of a run (by severity) and rejects more than 25,000.
-GITHUB_SHOWN = 5_000
-GITHUB_MAX_RESULTS = 25_000
 CAPPED_RULE = "sarif-results-capped"
 FINGERPRINT_KEY = "dicomFindingHash/v1"
+# GitHub rejects a run of more than 25,000 results.
+GITHUB_MAX_RESULTS = 25_000
 FILE_REGION = {"startLine": 1}
 
 

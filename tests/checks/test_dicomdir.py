@@ -81,3 +81,31 @@ def test_referenced_file_uids(validator: Validator, tmp_path: Path) -> None:
 def test_in_memory_dicomdir_checks_structure_only(validator: Validator) -> None:
     data = Path(pydicom_testdata("DICOMDIR")).read_bytes()
     assert _codes(validator, data) == ["dicomdir-iod-unchecked"]
+
+
+def _unlisted(validator: Validator, dicomdir: Path) -> str:
+    found = [f.message for f in validator.validate(dicomdir).findings
+             if f.code == "dicomdir-unlisted-file"]
+    return found[0] if found else ""
+
+
+def test_unlisted_files_follow_changes_between_validations(validator: Validator,
+                                                           tmp_path: Path) -> None:
+    """Headers read for one DICOMDIR are reused for the next only while the file is
+    unchanged: a file that becomes DICOM, or a DICOMDIR under another name, is seen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    fs = FileSet()
+    fs.add(base)
+    fs.write(tmp_path)
+    dicomdir = tmp_path / "DICOMDIR"
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    assert _unlisted(validator, dicomdir) == ""
+    base.save_as(tmp_path / "notes.txt")  # now a DICOM file no record names
+    assert "1 DICOM file(s)" in _unlisted(validator, dicomdir)
+    (tmp_path / "notes.txt").write_bytes(dicomdir.read_bytes())  # a DICOMDIR by content
+    assert _unlisted(validator, dicomdir) == ""
+    (tmp_path / "link.dcm").symlink_to(tmp_path / "PT000000" / "ST000000" / "SE000000"
+                                       / "IM000000")
+    assert _unlisted(validator, dicomdir) == ""  # the named file under another name

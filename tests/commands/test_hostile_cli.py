@@ -56,7 +56,7 @@ def test_cli_reports_the_rest_of_the_batch_when_a_worker_dies(
     folder.mkdir()
     for name in ("a.dcm", "b.dcm", "killer.dcm", "d.dcm", "e.dcm"):
         (folder / name).write_bytes(hostile.ct_small())
-    from conformance.engine import many
+    from conformance.engine import workers
     from conformance.engine.api import Validator
 
     real = Validator.validate_item
@@ -68,7 +68,7 @@ def test_cli_reports_the_rest_of_the_batch_when_a_worker_dies(
 
     # workers are forked: they inherit the patched method
     monkeypatch.setattr(Validator, "validate_item", validate_or_die)
-    monkeypatch.setattr(many, "worker_count", lambda requested, inputs: 2)
+    monkeypatch.setattr(workers, "worker_count", lambda requested, inputs: 2)
     code, out, err = run(capsys, str(folder), "-j", "2", "--format", "jsonl")
     records = [json.loads(line) for line in out.splitlines() if line.strip()]
     files = {Path(r["path"]).name: r for r in records

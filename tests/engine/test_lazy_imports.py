@@ -49,3 +49,34 @@ def test_the_list_catches_a_forbidden_import() -> None:
     """The check itself can fail: the condition parser is caught when imported."""
     assert _forbidden(["conformance.conditions.parser", "yaml.loader", "pydicom"]) == [
         "conformance.conditions.parser", "yaml.loader"]
+
+
+CLI_CODE = """
+import json, os, sys
+from conformance.cli import main
+try:
+    main(["validate", sys.argv[1], "--format", sys.argv[2], "-o", os.devnull])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+# The CLI has its own modules (commands, report) but no other command's, and no rules,
+# schema or build machinery when no --rules is given.
+CLI_FORBIDDEN_MODULES = tuple(m for m in FORBIDDEN_MODULES if m not in (
+    "conformance.commands", "conformance.report", "conformance.cli"))
+
+
+def test_cli_validate_imports_nothing_forbidden() -> None:
+    for fmt in ("text", "jsonl"):
+        out = subprocess.run([sys.executable, "-W", "ignore", "-c", CLI_CODE,
+                              get_testdata_file("CT_small.dcm"), fmt],
+                             check=True, capture_output=True, text=True).stdout
+        mods = json.loads(out)
+        assert "conformance.commands.validate" in mods and "conformance.engine.api" in mods
+        bad = [m for m in mods
+               if any(m == p or m.startswith(p + ".") for p in FORBIDDEN_PACKAGES
+                      + CLI_FORBIDDEN_MODULES)]
+        # nor the other commands (build's DocBook readers, explain, rules ...)
+        bad += [m for m in mods if m.startswith("conformance.commands.")
+                and m not in ("conformance.commands.validate", "conformance.commands.output")]
+        assert bad == [], fmt

@@ -4,7 +4,7 @@ entries, and the per-standard caches keyed by int tag (names, VRs, VMs)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -109,7 +109,7 @@ class StandardCache:
         self.std = std
         self.infos: dict[int, TagInfo | None] = {}
         self.names: dict[int, str] = {}
-        self.vr_specs: dict[str, Any] | None = None
+        self.vr_specs: Mapping[str, Any] | None = None
         self._retired_uids: dict[str, dict[str, Any]] | None = None
 
     def retired_uid(self, uid: str) -> dict[str, Any] | None:

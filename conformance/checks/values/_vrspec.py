@@ -8,6 +8,7 @@ backslash), the length of value, multiplicity and the element size of binary VRs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,11 +134,36 @@ def _spec(vr: str, row: dict[str, Any]) -> VRSpec:
     )
 
 
-def specs(std: Any) -> dict[str, VRSpec]:
-    """VR -> VRSpec for the standard in use (``{}`` when the build has no vrs.json)."""
+class _Specs(Mapping[str, VRSpec]):
+    """VR -> VRSpec, each made when first asked for (a file uses a few of the VRs, and
+    each spec compiles a pattern)."""
+
+    __slots__ = ("rows", "made")
+
+    def __init__(self, rows: dict[str, Any]) -> None:
+        self.rows = {vr: row for vr, row in rows.items() if isinstance(row, dict)}
+        self.made: dict[str, VRSpec] = {}
+
+    def __getitem__(self, vr: str) -> VRSpec:
+        got = self.made.get(vr)
+        if got is None:
+            got = self.made[vr] = _spec(vr, self.rows[vr])  # KeyError: no such VR
+        return got
+
+    def __contains__(self, vr: object) -> bool:
+        return vr in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def specs(std: Any) -> Mapping[str, VRSpec]:
+    """VR -> VRSpec for the standard in use (empty when the build has no vrs.json)."""
     cache = cache_of(std)
     got = cache.vr_specs
     if got is None:
-        got = {vr: _spec(vr, row) for vr, row in vr_table(std).items() if isinstance(row, dict)}
-        cache.vr_specs = got
+        got = cache.vr_specs = _Specs(vr_table(std))
     return got
