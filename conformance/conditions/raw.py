@@ -51,6 +51,12 @@ def _vr_of(raw: RawDataElement) -> str | None:
     tag = raw.tag
     if tag >> 16 & 1 or not tag & 0xFFFF:
         return None  # private or group length: pydicom looks further
+    return dictionary_vr(tag)
+
+
+def dictionary_vr(tag: int) -> str | None:
+    """The tag's VR in pydicom's dictionary (None when unknown), cached: pydicom's lookup
+    raises and catches for every unknown tag."""
     try:
         return _DICT_VR[tag]
     except KeyError:

@@ -8,11 +8,11 @@ from typing import Any
 
 from pydicom import config
 from pydicom import hooks as pydicom_hooks
-from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.hooks import hooks
 
+from conformance.conditions.raw import dictionary_vr
 from conformance.engine import deferred
 
 # Numeric VRs pydicom unpacks with struct: a length that is not a multiple fails.
@@ -24,21 +24,6 @@ SAFE_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "LO", "LT", "OB"
                        "OF", "OL", "OV", "OW", "PN", "SH", "ST", "TM", "UC", "UI", "UN",
                        "UR", "UT"})
 _IS_VALUE = re.compile(rb"[\x00 ]*[+-]?[0-9]+[\x00 ]*|[\x00 ]*")
-# VR pydicom's reader gives a public tag read implicit VR (or explicit UN), by tag.
-_DICT_VR: dict[int, str | None] = {}
-
-
-def _dictionary_vr(tag: int) -> str | None:
-    try:
-        return _DICT_VR[tag]
-    except KeyError:
-        pass
-    try:
-        vr: str | None = str(dictionary_VR(tag))
-    except KeyError:
-        vr = None
-    _DICT_VR[tag] = vr
-    return vr
 
 
 def stored_vr(raw: RawDataElement, ds: Dataset | None) -> str:
@@ -53,7 +38,7 @@ def stored_vr(raw: RawDataElement, ds: Dataset | None) -> str:
         return str(vr)
     tag = raw.tag
     if not tag >> 16 & 1 and (vr is None or raw.value is None or len(raw.value) < 0xFFFF):
-        found = _dictionary_vr(tag)
+        found = dictionary_vr(tag)
         if found is not None:
             return found
         if vr is not None:
