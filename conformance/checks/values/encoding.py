@@ -27,7 +27,7 @@ ITEM, ITEM_END, SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 UNDEFINED = 0xFFFFFFFF
 _DELIMITERS = {ITEM: "an Item", ITEM_END: "an Item Delimitation Item",
                SEQ_END: "a Sequence Delimitation Item"}
-_KNOWN_VRS = frozenset(v.value for v in VR) - {"US or SS", "US or OW", "US or SS or OW",
+KNOWN_VRS = frozenset(v.value for v in VR) - {"US or SS", "US or OW", "US or SS or OW",
                                                  "OB or OW"}
 
 
@@ -49,7 +49,7 @@ def check_encoding(ctx: Any) -> Iterator[Finding]:
             if type(elem) is not RawDataElement:
                 continue
             vr = elem.VR
-            if vr is not None and vr not in _KNOWN_VRS:
+            if vr is not None and vr not in KNOWN_VRS:
                 yield make(ctx, "encoding-invalid", "error",
                            f"explicit VR {vr!r} is not a Value Representation of PS3.5",
                            where, REF_VR)

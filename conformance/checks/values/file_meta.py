@@ -18,6 +18,7 @@ from pydicom.uid import UID_dictionary
 
 from conformance.checks.values._common import as_read, make
 from conformance.checks.values._lookup import uid_entry
+from conformance.checks.values.encoding import KNOWN_VRS, REF_VR
 from conformance.checks.values.uid import REF as REF_UID
 from conformance.checks.values.uid import uid_problems
 from conformance.checks.values.vr_syntax import check_vr_syntax
@@ -143,7 +144,8 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
                 yield make(ctx, code, sev,  # type: ignore[arg-type]
                            f"Invalid UID in {REQUIRED[tag]}: {value!r}: " + "; ".join(reasons),
                            _where(tag), REF_UID)
-    version = meta.get_item(0x00020001) if 0x00020001 in stored else None
+    # the stored element: pydicom 3's get_item converts it (and raises on an unknown VR)
+    version = stored.get(0x00020001)
     if version is not None:
         value = version.value if isinstance(version.value, bytes) else None
         if value != b"\x00\x01":
@@ -163,5 +165,11 @@ def check_file_meta(ctx: Any) -> Iterator[Finding]:
         yield from _ts_checks(ctx, ts)
     # The element traversal does not visit group 0002: apply the VR syntax here.
     for tag, elem in stored.items():
-        if elem.VR != "UI":
+        if isinstance(elem, RawDataElement) and elem.VR is not None \
+                and elem.VR not in KNOWN_VRS:
+            # pydicom cannot convert it; found by the fuzz campaign
+            yield make(ctx, "encoding-invalid", "error",
+                       f"explicit VR {elem.VR!r} is not a Value Representation of PS3.5",
+                       _where(tag), REF_VR)
+        elif elem.VR != "UI":
             yield from check_vr_syntax(elem, _where(tag), ctx)
