@@ -74,13 +74,18 @@ def test_nesting_within_the_limit_is_checked_to_the_bottom() -> None:
     assert deepest, "no finding at the bottom of the nesting"
 
 
-def test_a_deep_dataset_built_in_memory_does_not_raise() -> None:
-    ds = Dataset()
-    inner = ds
-    for _ in range(1500):
+def _nested(levels: int) -> tuple[Dataset, Dataset]:
+    """A dataset ``levels`` Content Sequences deep, and its innermost item."""
+    ds = inner = Dataset()
+    for _ in range(levels):
         child = Dataset()
         inner.ContentSequence = [child]
         inner = child
+    return ds, inner
+
+
+def test_a_deep_dataset_built_in_memory_does_not_raise() -> None:
+    ds, inner = _nested(1500)
     inner.ValueType = "TEXT"
     inner.PatientName = "Secret^Name"  # the masking walk reads every level
     report = conformance.validate(ds)
@@ -94,12 +99,7 @@ def test_identifying_values_of_a_deep_dataset() -> None:
     from conformance.engine.privacy import identifying_values
     from conformance.standard import load_standard
 
-    ds = Dataset()
-    inner = ds
-    for _ in range(3000):
-        child = Dataset()
-        inner.ContentSequence = [child]
-        inner = child
+    ds, inner = _nested(3000)
     inner.PatientName = "Secret^Name"
     found = identifying_values(ds, load_standard())
     assert "Secret^Name" in found
