@@ -13,6 +13,13 @@ from conformance.engine.result import Report, Suppression
 from conformance.inputs.walk import SkipLog
 
 
+def cross_file_report(path: str, findings: list[Finding], standard: Any) -> Report:
+    """The extra report that carries one file's cross-file findings."""
+    return Report(path=path, sop_class_uid=None, iod=None, iod_name="cross-file consistency",
+                  findings=findings, standard={"edition": getattr(standard, "edition", None)},
+                  cross_file=True)
+
+
 class Batch:
     """Feeds each report to the groups and the consistency reduce; after the last one,
     the cross-file findings come out as one extra report per file they are about
@@ -62,10 +69,7 @@ class Batch:
         if self.policy is not None:
             by_path = self._apply_policy(by_path)
         self.cross_file = [(p, f) for p, fs in by_path.items() for f in fs]
-        std = {"edition": getattr(self.standard, "edition", None)}
-        return [Report(path=p, sop_class_uid=None, iod=None, iod_name="cross-file consistency",
-                       findings=fs, standard=std, cross_file=True)
-                for p, fs in by_path.items() if fs]
+        return [cross_file_report(p, fs, self.standard) for p, fs in by_path.items() if fs]
 
     def _apply_policy(self, by_path: dict[str, list[Finding]]) -> dict[str, list[Finding]]:
         assert self.policy is not None

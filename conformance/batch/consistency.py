@@ -97,7 +97,18 @@ class Consistency:
             self.key_shown.setdefault(k, e.key_shown)
             tags = self.entities.setdefault(k, {})
             for tag, h, shown in e.values:
-                self._put(tags.setdefault(tag, {}), h, _Seen(index, path, shown))
+                values = tags.setdefault(tag, {})
+                got = values.get(h)
+                if got is None:
+                    values[h] = _Seen(index, path, shown)
+                elif got.index2 < 0 and index > got.index:
+                    # files mostly come in input order: the two firsts without a sort
+                    got.index2, got.path2 = index, path
+                    got.count += 1
+                elif 0 <= got.index2 < index:
+                    got.count += 1
+                else:
+                    got.take(_Seen(index, path, shown))
         if digest.sop_instance is not None:
             self.sops.add((digest.sop_instance, digest.content, digest.series, index, path,
                            digest.sop_shown or ""))

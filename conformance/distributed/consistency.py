@@ -12,6 +12,7 @@ files table (``digest`` column), so an incremental run folds in the reused files
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from typing import Any
 
@@ -41,7 +42,8 @@ def digest_from_json(text: str | None) -> FileDigest | None:
     if not text:
         return None
     d = json.loads(text)
-    entities = tuple(EntityDigest(**{**e, "values": tuple(tuple(v) for v in e["values"])})
+    entities = tuple(EntityDigest(e["entity"], e["key"], e["key_shown"],
+                                  tuple(map(tuple, e["values"])))
                      for e in d.pop("entities", ()))
     return FileDigest(**d, entities=entities)
 
@@ -64,3 +66,52 @@ class CrossFile:
         out = self.batch.cross_file_reports()
         self.pairs = list(self.batch.cross_file)
         return out
+
+
+class Fold:
+    """The reduce of one run, able to reuse the previous run's result: while every file
+    so far is reused, its digest is only hashed into a key over the run's inputs (paths
+    and digests in input order, the standard and the policy); if the run ends with
+    every file reused and the key equal to the previous run's, the previous cross-file
+    findings stand (``reusable``). The first file validated anew folds in every
+    digest deferred so far, and the run goes on as ``CrossFile`` does."""
+
+    def __init__(self, cross: CrossFile, fingerprint: str,
+                 previous_key: str | None = None) -> None:
+        self.cross = cross
+        self._hash = hashlib.sha256(fingerprint.encode())
+        self.previous_key = previous_key
+        # (position, digest JSON) of reused files not folded yet; None: folding as we go
+        self._deferred: list[tuple[int, str | None]] | None = [] if previous_key else None
+
+    def add(self, digest: FileDigest | None, text: str | None, path: str,
+            position: int, reused: bool) -> None:
+        """One file, in input order: its digest, or only its JSON text when reused."""
+        if text is None and digest is not None:
+            text = digest_to_json(digest)
+        for part in (path, text or ""):
+            data = part.encode("utf-8", "surrogatepass")
+            self._hash.update(b"%d:" % len(data) + data)
+        if self._deferred is not None:
+            if reused:
+                self._deferred.append((position, text))
+                return
+            self._catch_up()
+        self.cross.add(digest if digest is not None else digest_from_json(text), position)
+
+    def _catch_up(self) -> None:
+        for position, text in self._deferred or ():
+            self.cross.add(digest_from_json(text), position)
+        self._deferred = None
+
+    @property
+    def key(self) -> str:
+        return self._hash.hexdigest()
+
+    def reusable(self) -> bool:
+        return self._deferred is not None and self.key == self.previous_key
+
+    def complete(self) -> CrossFile:
+        """The reduce with every digest folded in."""
+        self._catch_up()
+        return self.cross

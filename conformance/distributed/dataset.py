@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,19 @@ def write_rows(path: Path, table: str, rows: list[dict[str, Any]], fmt: str) -> 
     os.replace(tmp, path)
 
 
+def link_file(src: Path, path: Path) -> None:
+    """``path`` made the same file as ``src`` (a hard link; a copy where links fail),
+    through a hidden temporary name renamed when complete. Part files are never changed
+    in place, so sharing an inode with an earlier run's part is safe."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, path)
+
+
 def _is_ours(root: Path) -> bool:
     return (root / META).is_file() or (root / PARTIAL).is_dir()
 
@@ -106,6 +120,16 @@ class DatasetWriter:
         write_rows(self.stage / "files" / name, "files", files, self.fmt)
         self.counts["files"] += len(files)
         self.counts["findings"] += len(findings)
+
+    def link_part(self, index: int, files: list[dict[str, Any]], findings: Path,
+                  count: int) -> None:
+        """Like ``write_part``, the findings being an earlier run's part that holds
+        exactly this part's ``count`` findings: linked (or copied), not written again."""
+        name = f"part-{index:06d}{_EXT[self.fmt]}"
+        link_file(findings, self.stage / "findings" / name)
+        write_rows(self.stage / "files" / name, "files", files, self.fmt)
+        self.counts["files"] += len(files)
+        self.counts["findings"] += count
 
     def write_cross_file(self, findings: list[dict[str, Any]]) -> None:
         write_rows(self.stage / "cross_file" / f"part-000000{_EXT[self.fmt]}", "cross_file",
@@ -157,35 +181,76 @@ def _table_sets(root: Path) -> Iterator[Path]:
                           if p.is_dir() and not p.name.startswith("replaced-"))
 
 
-def _read_parts(paths: list[Path]) -> list[dict[str, Any]]:
-    """The rows of several part files of one table, in order (Parquet: one read)."""
+def _read_parts(paths: list[Path]) -> list[list[dict[str, Any]]]:
+    """The rows of several part files of one table, part by part (Parquet: one read)."""
     if paths and all(p.suffix == ".parquet" for p in paths):
         pq = need_pyarrow()
         # one dataset read instead of one per part: 200 small parts took 3 s, mostly
         # pyarrow's per-file overhead
-        return pq.ParquetDataset([str(p) for p in paths]).read().to_pylist()  # type: ignore[no-any-return]
-    return [row for p in paths for row in _read_part(p)]
+        dataset = pq.ParquetDataset([str(p) for p in paths])
+        rows = dataset.read().to_pylist()
+        counts = [f.metadata.num_rows for f in dataset.fragments]
+        assert len(counts) == len(paths) and sum(counts) == len(rows)
+        out, at = [], 0
+        for n in counts:
+            out.append(rows[at:at + n])
+            at += n
+        return out
+    return [_read_part(p) for p in paths]
 
 
-def read_records(root: str | os.PathLike[str]
-                 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """Every file row the dataset (and its interrupted runs) knows, newest per file, and
-    the finding rows of those files. A part whose files table is missing is incomplete
-    and ignored."""
-    files: dict[str, dict[str, Any]] = {}
-    findings: dict[str, list[dict[str, Any]]] = {}
+@dataclass(slots=True)
+class Previous:
+    """What earlier runs wrote: every file row the dataset (and its interrupted runs)
+    knows, newest per file, with its finding rows and the findings part holding them."""
+
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    findings_part: dict[str, Path] = field(default_factory=dict)
+    part_files: dict[Path, list[str]] = field(default_factory=dict)  # in row order
+
+    def same_part(self, files: list[str], fmt: str) -> Path | None:
+        """The ``fmt`` findings part that holds exactly ``files``' findings, in this
+        order, if one does: a partition whose files are all reused can link it."""
+        if not files:
+            return None
+        part = self.findings_part.get(files[0])
+        if part is None or part.suffix != _EXT[fmt] or self.part_files.get(part) != files:
+            return None
+        return part if all(self.findings_part.get(f) == part for f in files) else None
+
+
+def read_records(root: str | os.PathLike[str]) -> Previous:
+    """The records of the dataset at ``root`` and of its interrupted runs. A part whose
+    files table is missing is incomplete and ignored."""
+    prev = Previous()
     for base in _table_sets(Path(root)):
         parts = [p for p in _parts(base / "files") if (base / "findings" / p.name).exists()]
-        rows = _read_parts(parts)
-        # by seq: a path given twice to one run is in two parts, with the same findings
-        by_file: dict[str, dict[int, dict[str, Any]]] = {r["file"]: {} for r in rows}
-        for f in _read_parts([base / "findings" / p.name for p in parts]):
-            if f["file"] in by_file:
-                by_file[f["file"]][f["seq"]] = f
-        for r in rows:
-            files[r["file"]] = r
-            findings[r["file"]] = list(by_file[r["file"]].values())
-    return files, findings
+        finding_parts = [base / "findings" / p.name for p in parts]
+        for fpart, rows, found in zip(finding_parts, _read_parts(parts),
+                                      _read_parts(finding_parts), strict=True):
+            # by seq: a path given twice to one run is in two parts, with the same
+            # findings
+            by_file: dict[str, dict[int, dict[str, Any]]] = {r["file"]: {} for r in rows}
+            for f in found:
+                if f["file"] in by_file:
+                    by_file[f["file"]][f["seq"]] = f
+            for r in rows:
+                prev.files[r["file"]] = r
+                prev.findings[r["file"]] = list(by_file[r["file"]].values())
+                prev.findings_part[r["file"]] = fpart
+            prev.part_files[fpart] = [r["file"] for r in rows]
+    return prev
+
+
+def read_meta(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """The committed dataset's ``_dataset.json`` ({} when there is none or it is not
+    readable: an incremental run then reuses nothing it describes)."""
+    try:
+        meta = json.loads((Path(root) / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def read_table(root: str | os.PathLike[str], table: str) -> Iterable[dict[str, Any]]:

@@ -175,3 +175,13 @@ class RulesFingerprint:
         fp = self._cache[key] = _sha(parts) if parts else ""
         return fp
 
+
+
+def cross_file_fingerprint(standard_fp: str, validator: Any) -> str:
+    """What the cross-file findings depend on besides the files' digests: the standard
+    and engine (``standard_fingerprint``) and the Validator's code policy (disabled
+    codes, scoped suppressions, severity levels)."""
+    policy = getattr(validator, "policy", None)
+    state = None if policy is None else {
+        "disabled": policy.disabled, "scoped": policy.scoped, "severity": policy.severity}
+    return _sha("cross-file", standard_fp, _canon(state))

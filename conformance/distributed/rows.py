@@ -157,8 +157,10 @@ def finding_from_row(row: dict[str, Any]) -> Finding:
                    line=row.get("line"))
 
 
-def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]]) -> FileResult:
-    """A FileResult rebuilt from an earlier run's rows (findings in their ``seq`` order)."""
+def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]], *,
+                     digest: bool = True) -> FileResult:
+    """A FileResult rebuilt from an earlier run's rows (findings in their ``seq`` order);
+    ``digest=False`` leaves the digest unparsed (it stays in the file row)."""
     found = [finding_from_row(r) for r in sorted(findings, key=lambda r: r["seq"])]
     suppressed = [Suppression(s["code"], s["reason"], s["count"])
                   for s in json.loads(file.get("suppressed") or "[]")]
@@ -177,5 +179,6 @@ def result_from_rows(file: dict[str, Any], findings: list[dict[str, Any]]) -> Fi
         worker=file.get("worker") or "", uids=uids, modality=file.get("modality"),
         standard_fp=file.get("standard_fingerprint") or "",
         iod_fp=file.get("iod_fingerprint") or "", rules_fp=file.get("rules_fingerprint") or "",
-        reused=True, run_id=file.get("run_id"), digest=digest_from_json(file.get("digest")),
+        reused=True, run_id=file.get("run_id"),
+        digest=digest_from_json(file.get("digest")) if digest else None,
         rows=(file, findings))

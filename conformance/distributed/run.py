@@ -20,18 +20,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.distributed.consistency import CrossFile
-from conformance.distributed.dataset import DatasetWriter, check_target, read_records
-from conformance.distributed.fingerprint import stamp
+from conformance.batch.collect import cross_file_report
+from conformance.distributed.consistency import CrossFile, Fold
+from conformance.distributed.dataset import (
+    DatasetWriter,
+    Previous,
+    check_target,
+    read_meta,
+    read_records,
+    read_table,
+)
+from conformance.distributed.fingerprint import cross_file_fingerprint, stamp
 from conformance.distributed.rows import (
     file_row,
+    finding_from_row,
     finding_rows,
     result_from_rows,
     rows_of,
     status,
 )
 from conformance.distributed.task import Config, FileResult, prepared
-from conformance.engine.result import Report
+from conformance.engine.result import Report, Suppression
 
 
 @dataclass(slots=True)
@@ -46,6 +55,7 @@ class Stats:
     tasks_lost: int = 0     # tasks that died with a worker or raised, then split up
     worker_deaths_blamed: int = 0  # files reported unreadable because they kill workers
     cross_file: int = 0     # cross-file consistency findings
+    cross_file_reused: bool = False  # the previous run's, all inputs being unchanged
     seconds: float = 0.0
 
 
@@ -80,6 +90,8 @@ class Run:
         self.stats = Stats(files=sum(len(p) for p in self.partitions),
                            partitions=len(self.partitions))
         self.suppressed: list[Any] = []  # cross-file findings the packs' policy dropped
+        self._previous_meta: dict[str, Any] = {}  # the previous run's _dataset.json
+        self._cross_meta: dict[str, Any] | None = None  # this run's, for the next run
         if self.out is not None:
             check_target(self.out)
 
@@ -123,28 +135,56 @@ class Run:
                           sha256=st.sha256 if st else None, standard_fp=prep.standard_fp,
                           iod_fp="", rules_fp=prep.rules_fp(None, None, None))
 
-    def _cross_file(self, cross: CrossFile, writer: DatasetWriter | None
+    def _cross_file(self, fold: Fold, writer: DatasetWriter | None
                     ) -> Iterator[FileResult]:
         """The reduce's reports, after every file's own: written as the cross_file
         table and yielded (one per file they are about, marked ``cross_file``)."""
-        reports = cross.reports()
-        self.stats.cross_file = len(cross.pairs)
-        self.suppressed = list(cross.batch.suppressed)
+        reports = self._previous_cross_file(fold) if fold.reusable() else None
+        if reports is None:
+            cross = fold.complete()
+            reports = cross.reports()
+            self.stats.cross_file = len(cross.pairs)
+            self.suppressed = list(cross.batch.suppressed)
+        self._cross_meta = {"key": fold.key,
+                            "suppressed": [s.to_dict() for s in self.suppressed]}
         if writer is not None:
             writer.write_cross_file([row for r in reports
                                      for row in rows_of(r.path or "", r.findings, {})])
         for r in reports:
             yield FileResult(path=r.path or "", report=r)
 
+    def _previous_cross_file(self, fold: Fold) -> list[Report] | None:
+        """The previous run's cross-file reports (its inputs, standard and policy were
+        this run's); None when its table cannot be read."""
+        assert self.out is not None
+        try:
+            rows = list(read_table(self.out, "cross_file"))
+            suppressed = [Suppression.from_dict(d) for d in (self._previous_meta
+                          .get("cross_file") or {}).get("suppressed", [])]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        by_path: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_path.setdefault(row["file"], []).append(row)
+        std = fold.cross.batch.standard
+        reports = [cross_file_report(p, [finding_from_row(f) for f in
+                                         sorted(fs, key=lambda f: f["seq"])], std)
+                   for p, fs in by_path.items()]
+        self.stats.cross_file = len(rows)
+        self.suppressed = suppressed
+        self.stats.cross_file_reused = True
+        return reports
+
     # -- the run ------------------------------------------------------------------------
     def results(self) -> Iterator[FileResult]:
         start = time.perf_counter()
-        records: dict[str, dict[str, Any]] = {}
-        found: dict[str, list[dict[str, Any]]] = {}
+        previous = Previous()
         prep = None
         if self.incremental and self.out is not None and self.out.is_dir():
-            records, found = read_records(self.out)
+            previous = read_records(self.out)
+            self._previous_meta = read_meta(self.out)
             prep = prepared(self.config)
+        records, found = previous.files, previous.findings
         writer = (DatasetWriter(self.out, self.fmt, self.run_id)
                   if self.out is not None else None)
         parts: dict[int, _Part] = {}
@@ -152,15 +192,25 @@ class Run:
         suspects: deque[tuple[int, str]] = deque()
         ex = self.executor
         next_submit = next_yield = position = 0
-        validator = prepared(self.config).validator if self.consistency else None
-        cross = CrossFile(validator.standard, validator) if validator is not None else None
+        fold = None
+        if self.consistency:
+            here = prepared(self.config)
+            previous_key = (self._previous_meta.get("cross_file") or {}).get("key")
+            fold = Fold(CrossFile(here.validator.standard, here.validator),
+                        cross_file_fingerprint(here.standard_fp, here.validator),
+                        previous_key if isinstance(previous_key, str) else None)
 
         def finish(i: int) -> None:
             part = parts.pop(i)
             out = [part.done[p] for p in part.files]
             if writer is not None:
                 files = [file_row(r, self.run_id) for r in out]
-                writer.write_part(i, files, [row for r in out for row in finding_rows(r)])
+                same = (previous.same_part(part.files, self.fmt)
+                        if all(r.rows is not None for r in out) else None)
+                if same is None:
+                    writer.write_part(i, files, [row for r in out for row in finding_rows(r)])
+                else:
+                    writer.link_part(i, files, same, sum(len(r.rows[1]) for r in out if r.rows))
             for r in out:
                 self.stats.unreadable += status(r.report) == "unreadable"
             held[i] = out
@@ -170,7 +220,9 @@ class Run:
             todo = []
             for p in part.files:
                 if prep is not None and self._reusable(p, records.get(p), prep):
-                    part.done[p] = result_from_rows(records[p], found.get(p, []))
+                    # the digest is parsed only if the cross-file reduce needs it
+                    part.done[p] = result_from_rows(records[p], found.get(p, []),
+                                                    digest=False)
                     self.stats.reused += 1
                 else:
                     todo.append(p)
@@ -188,8 +240,9 @@ class Run:
                     next_submit += 1
                 if next_yield in held:
                     for r in held.pop(next_yield):
-                        if cross is not None:
-                            cross.add(r.digest, position)
+                        if fold is not None:
+                            fold.add(r.digest, r.rows[0].get("digest") if r.rows else None,
+                                     r.path, position, reused=r.rows is not None)
                         position += 1
                         yield r
                     next_yield += 1
@@ -219,12 +272,13 @@ class Run:
                     finish(i)
         finally:
             ex.close()
-        if cross is not None:
-            yield from self._cross_file(cross, writer)
+        if fold is not None:
+            yield from self._cross_file(fold, writer)
         self.stats.seconds = time.perf_counter() - start
         if writer is not None:
             std = prepared(self.config).validator.standard
             writer.commit({"stats": asdict(self.stats),
                            "standard": {"edition": std.edition, "path": str(std.path)},
                            "rules": [str(r) for r in self.config.rules],
+                           "cross_file": self._cross_meta,
                            "content_hash": self.config.content_hash})

@@ -45,6 +45,47 @@ def test_same_findings_as_the_batch_reduce(tmp_path: Path) -> None:
     assert len(list(read_table(out, "cross_file"))) == len(want)
     again = cd.validate([root], partition_size=1, out_dataset=out, incremental=True)
     assert cross_file(again) == want and again.stats.reused == 3
+    # nothing changed: the previous reduce stands, its digests are not folded again
+    assert again.stats.cross_file_reused and again.stats.cross_file == len(want)
+    assert len(list(read_table(out, "cross_file"))) == len(want)
+
+
+def test_incremental_reduce_follows_a_changed_file(tmp_path: Path) -> None:
+    """One file changed (or one input more, or another order): every digest, reused
+    or not, is folded again, and the cross-file findings are those of a fresh batch."""
+    from conformance.batch.report import validate_folder
+
+    root = inconsistent_archive(tmp_path / "a")
+    out = tmp_path / "ds"
+    list(cd.validate([root], partition_size=1, out_dataset=out))
+    ds = dcmread(root / "s1" / "b.dcm")
+    ds.PatientID = dcmread(root / "s1" / "a.dcm").PatientID  # the conflict is gone
+    ds.save_as(root / "s1" / "b.dcm")
+    run = cd.validate([root], partition_size=1, out_dataset=out, incremental=True)
+    want = validate_folder(str(root)).cross_file
+    assert {f.code for _, f in want} == {"duplicate-file"}
+    assert cross_file(run) == want and run.stats.reused == 2
+    assert not run.stats.cross_file_reused
+    # every file reused, but the inputs in another order: the reduce is made again
+    paths = [str(p) for p in sorted(root.rglob("*.dcm"), reverse=True)]
+    again = cd.validate(paths, partition_size=1, out_dataset=out, incremental=True)
+    got = cross_file(again)
+    assert again.stats.reused == 3 and not again.stats.cross_file_reused
+    assert got == cross_file(cd.validate(paths, partition_size=1)) != want
+
+
+def test_policy_change_makes_the_reduce_again(tmp_path: Path) -> None:
+    root = inconsistent_archive(tmp_path / "a")
+    out = tmp_path / "ds"
+    list(cd.validate([root], partition_size=1, out_dataset=out))
+    pack = tmp_path / "p.yaml"
+    pack.write_text("version: 1\ndisable:\n  - {code: duplicate-file, reason: copies}\n",
+                    encoding="utf-8")
+    run = cd.validate([root], partition_size=1, out_dataset=out, incremental=True,
+                      rules=[str(pack)])
+    assert not run.stats.cross_file_reused
+    assert {f.code for _, f in cross_file(run)} == {"inconsistent-patient"}
+    assert [s.code for s in run.suppressed] == ["duplicate-file"]
 
 
 def test_digest_round_trip(tmp_path: Path) -> None:

@@ -88,6 +88,25 @@ def test_incremental_reuses_unchanged_and_revalidates_changed(archive: Path,
         {k: v for k, v in again.items() if k in first}
 
 
+def test_unchanged_partitions_link_their_findings_part(archive: Path,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    list(cd.validate([archive], out_dataset=out, partition_size=2))
+    before = {p.name: (p.stat().st_ino, p.read_bytes())
+              for p in (out / "findings").glob("part-*")}
+    changed = archive / "study2" / "mr" / "b.dcm"
+    os.utime(changed, ns=(1, 1))
+    run = cd.validate([archive], out_dataset=out, partition_size=2, incremental=True)
+    list(run)
+    assert run.stats.validated == 1
+    after = {p.name: (p.stat().st_ino, p.read_bytes())
+             for p in (out / "findings").glob("part-*")}
+    assert {n: b for n, (_, b) in after.items()} == {n: b for n, (_, b) in before.items()}
+    linked = [n for n in after if after[n][0] == before[n][0]]
+    # every partition but the changed file's is the earlier part itself
+    assert len(linked) == len(after) - 1
+
+
 def test_content_hash_survives_a_touch(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "ds"
     list(cd.validate([archive], out_dataset=out, content_hash=True))
