@@ -203,6 +203,11 @@ class _Compiler:
             self.problems.add(f"message template: {{{fancy[0][1]}:{fancy[0][2]}}}: only plain "
                               "{name} fields", f.display, f.doc, at)
             return False
+        if converted := [p for p in parts if p[3]]:
+            name, conv = converted[0][1], converted[0][3]
+            self.problems.add(f"message template: {{{name}!{conv}}}: only plain {{name}} "
+                              f"fields (write '{{{name}}}' to quote it)", f.display, f.doc, at)
+            return False
         fields = [p[1] for p in parts]
         bad = [x for x in fields if x not in MESSAGE_FIELDS]
         if bad:

@@ -219,15 +219,14 @@ MAX_FIELD = 1024  # characters of one substituted field (a value may be megabyte
 
 
 def render(template: str, fields: Any) -> str:
-    """``template`` with its ``{name}`` fields filled in (``!r``/``!a`` conversions
-    applied); format specs (refused when the file loads) are never applied, and each
-    field is cut to ``MAX_FIELD`` characters."""
+    """``template`` with its ``{name}`` fields filled in; format specs and conversions
+    (refused when the file loads) are never applied, and each field is cut to
+    ``MAX_FIELD`` characters."""
     out: list[str] = []
-    for literal, name, _spec, conv in string.Formatter().parse(template):
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
         out.append(literal)
         if name is not None:
-            value = fields[name]
-            text = repr(value) if conv == "r" else ascii(value) if conv == "a" else str(value)
+            text = str(fields[name])
             out.append(text if len(text) <= MAX_FIELD else text[:MAX_FIELD] + "...")
     return "".join(out)
 

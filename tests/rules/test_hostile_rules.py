@@ -112,10 +112,18 @@ def test_format_spec_in_a_message_is_refused(tmp_path: Path) -> None:
         conformance.Validator(rules=[str(rules)])
 
 
+def test_conversion_in_a_message_is_refused(tmp_path: Path) -> None:
+    text = hostile.rule_format_spec().replace("{keyword:>1000000000}", "{value!r}")
+    assert "{value!r}" in text
+    rules = _rules(tmp_path, text)
+    with pytest.raises(RuleFileError, match=r"\{value!r\}: only plain \{name\} fields"):
+        conformance.Validator(rules=[str(rules)])
+
+
 def test_messages_never_apply_format_specs() -> None:
     from conformance.rules.pack import MAX_FIELD, render
 
-    assert render("{keyword:>1000000000} {value!r}", {"keyword": "K", "value": "v"}) == "K 'v'"
+    assert render("{keyword:>1000000000} {value!r}", {"keyword": "K", "value": "v"}) == "K v"
     assert len(render("{value}", {"value": "x" * 10**6})) == MAX_FIELD + 3
 
 
