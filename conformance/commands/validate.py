@@ -188,6 +188,16 @@ def quiet_pydicom() -> None:
     warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
 
 
+def _severity_levels(severity: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``--severity CODE=LEVEL`` options as sorted (code, level) pairs."""
+    from conformance.catalogue import severity_overrides
+
+    try:
+        return tuple(sorted(severity_overrides(list(severity)).items()))
+    except ValueError as exc:
+        raise UsageError(f"--{exc}") from None
+
+
 def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
                    presumptions: bool = True, show_values: bool = False,
                    severity: Sequence[str] = (), limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -196,12 +206,7 @@ def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
-    from conformance.catalogue import severity_overrides
-
-    try:
-        levels = severity_overrides(list(severity))
-    except ValueError as exc:
-        raise UsageError(f"--{exc}") from None
+    levels = dict(_severity_levels(severity))
     return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
                      show_values=show_values, options={"severity": levels} if levels else None,
                      limits=limits)
@@ -306,7 +311,7 @@ def scaled_reports(items: Iterable[Item], args: argparse.Namespace,
         executor = LocalExecutor()
     config = Config(standard=args.standard, rules=tuple(args.rules), iod=args.iod,
                     content_hash=args.hash, presumptions=not args.no_presumptions,
-                    show_values=args.show_values)
+                    show_values=args.show_values, severity=_severity_levels(args.severity))
     # Items a walk reports without reading (strict inputs) are read again by the worker,
     # which says why they cannot be validated.
     paths = [it.path for it in items if it.path is not None]

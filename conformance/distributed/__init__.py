@@ -18,7 +18,7 @@ with Client("tcp://scheduler:8786") as client:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from conformance.distributed.executors import Cluster, DaskExecutor, LocalExecutor
@@ -54,20 +54,30 @@ def _bag_partitions(bag: Any) -> list[list[str]]:
     return [list(p) for p in dask.compute(*bag.map_partitions(list).to_delayed())]
 
 
+def _levels(severity: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    from conformance.catalogue import severity_overrides
+
+    try:
+        return tuple(sorted(severity_overrides(dict(severity or {})).items()))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = None,
              rules: Sequence[Any] = (), iod: str | None = None,
              out_dataset: str | os.PathLike[str] | None = None,
              dataset_format: str = "parquet", incremental: bool = False,
              content_hash: bool = False, partition_size: int = DEFAULT_PARTITION_SIZE,
              window: int | None = None, show_values: bool = False,
-             presumptions: bool = True) -> Run:
+             presumptions: bool = True, severity: Mapping[str, str] | None = None) -> Run:
     """A Run over files, folders or a Dask Bag of paths; iterate it for Reports.
 
     ``client``: a ``distributed.Client`` (None runs the tasks in this process).
     Files are partitioned by folder (``partition_size`` files at most per task).
     ``out_dataset``: write the findings and files tables there (Parquet or JSONL).
     ``incremental``: reuse the findings of files unchanged since the dataset's run.
-    ``show_values`` / ``presumptions``: as for ``Validator``.
+    ``show_values`` / ``presumptions``: as for ``Validator``; ``severity``: levels by code
+    (``{"vr-dubious": "error"}``), as ``--severity CODE=LEVEL``.
     Standard folder and rule files must be readable at the same paths on every worker.
     """
     if incremental and out_dataset is None:
@@ -76,7 +86,7 @@ def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = No
                     rules=tuple(os.fspath(r) if isinstance(r, os.PathLike) else r
                                 for r in rules),
                     iod=iod, content_hash=content_hash, presumptions=presumptions,
-                    show_values=show_values)
+                    show_values=show_values, severity=_levels(severity))
     if type(paths_or_bag).__module__.startswith("dask.bag"):
         parts = _bag_partitions(paths_or_bag)
     else:

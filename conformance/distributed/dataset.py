@@ -31,6 +31,7 @@ from conformance.errors import UsageError
 FORMATS = ("parquet", "jsonl")
 META = "_dataset.json"
 PARTIAL = "_partial"
+CROSS_KEY = "_key.json"  # in cross_file/: readers skip names starting with "_"
 TABLES = {"files": FILES, "findings": FINDINGS, "cross_file": FINDINGS}
 _EXT = {"parquet": ".parquet", "jsonl": ".jsonl"}
 
@@ -135,9 +136,17 @@ class DatasetWriter:
         self.counts["files"] += len(files)
         self.counts["findings"] += count
 
-    def write_cross_file(self, findings: list[dict[str, Any]]) -> None:
-        write_rows(self.stage / "cross_file" / f"part-000000{_EXT[self.fmt]}", "cross_file",
-                   findings, self.fmt)
+    def write_cross_file(self, findings: list[dict[str, Any]],
+                         key: dict[str, Any] | None = None) -> None:
+        """The cross_file table; ``key`` (what an incremental run compares before it
+        reuses the table) is written inside it, so the two are swapped in together."""
+        folder = self.stage / "cross_file"
+        write_rows(folder / f"part-000000{_EXT[self.fmt]}", "cross_file", findings, self.fmt)
+        if key is not None:
+            tmp = folder / f".{CROSS_KEY}.tmp"
+            tmp.write_text(json.dumps({**key, "findings": len(findings)}, sort_keys=True),
+                           encoding="utf-8")
+            os.replace(tmp, folder / CROSS_KEY)
         self.counts["cross_file"] = len(findings)
 
     def commit(self, meta: dict[str, Any]) -> None:
@@ -247,14 +256,18 @@ def read_records(root: str | os.PathLike[str]) -> Previous:
     return prev
 
 
-def read_meta(root: str | os.PathLike[str]) -> dict[str, Any]:
-    """The committed dataset's ``_dataset.json`` ({} when there is none or it is not
-    readable: an incremental run then reuses nothing it describes)."""
+def read_cross_file_key(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """The committed cross_file table's ``_key.json`` (``key``, ``findings``,
+    ``suppressed``; see ``DatasetWriter.write_cross_file``), or {} when there is none or
+    it is not readable: an incremental run then folds every digest again."""
     try:
-        meta = json.loads((Path(root) / META).read_text(encoding="utf-8"))
+        doc = json.loads((Path(root) / "cross_file" / CROSS_KEY).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return meta if isinstance(meta, dict) else {}
+    ok = (isinstance(doc, dict) and isinstance(doc.get("key"), str)
+          and isinstance(doc.get("findings"), int)
+          and isinstance(doc.get("suppressed"), list))
+    return doc if ok else {}
 
 
 def read_table(root: str | os.PathLike[str], table: str) -> Iterable[dict[str, Any]]:

@@ -26,7 +26,7 @@ from conformance.distributed.dataset import (
     DatasetWriter,
     Previous,
     check_target,
-    read_meta,
+    read_cross_file_key,
     read_records,
     read_table,
 )
@@ -90,8 +90,8 @@ class Run:
         self.stats = Stats(files=sum(len(p) for p in self.partitions),
                            partitions=len(self.partitions))
         self.suppressed: list[Any] = []  # cross-file findings the packs' policy dropped
-        self._previous_meta: dict[str, Any] = {}  # the previous run's _dataset.json
-        self._cross_meta: dict[str, Any] | None = None  # this run's, for the next run
+        # the previous run's cross_file/_key.json (read_cross_file_key)
+        self._previous_key: dict[str, Any] = {}
         if self.out is not None:
             check_target(self.out)
 
@@ -145,31 +145,31 @@ class Run:
             reports = cross.reports()
             self.stats.cross_file = len(cross.pairs)
             self.suppressed = list(cross.batch.suppressed)
-        self._cross_meta = {"key": fold.key,
-                            "suppressed": [s.to_dict() for s in self.suppressed]}
         if writer is not None:
-            writer.write_cross_file([row for r in reports
-                                     for row in rows_of(r.path or "", r.findings, {})])
+            writer.write_cross_file(
+                [row for r in reports for row in rows_of(r.path or "", r.findings, {})],
+                {"key": fold.key, "suppressed": [s.to_dict() for s in self.suppressed]})
         for r in reports:
             yield FileResult(path=r.path or "", report=r)
 
     def _previous_cross_file(self, fold: Fold) -> list[Report] | None:
         """The previous run's cross-file reports (its inputs, standard and policy were
-        this run's); None when its table cannot be read."""
+        this run's); None when its table cannot be read whole."""
         assert self.out is not None
         try:
             rows = list(read_table(self.out, "cross_file"))
-            suppressed = [Suppression.from_dict(d) for d in (self._previous_meta
-                          .get("cross_file") or {}).get("suppressed", [])]
+            if len(rows) != self._previous_key["findings"]:
+                return None  # a part lost or replaced: not the table the key describes
+            suppressed = [Suppression.from_dict(d) for d in self._previous_key["suppressed"]]
+            by_path: dict[str, list[dict[str, Any]]] = {}
+            for row in rows:
+                by_path.setdefault(row["file"], []).append(row)
+            std = fold.cross.batch.standard
+            reports = [cross_file_report(p, [finding_from_row(f) for f in
+                                             sorted(fs, key=lambda f: f["seq"])], std)
+                       for p, fs in by_path.items()]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        by_path: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_path.setdefault(row["file"], []).append(row)
-        std = fold.cross.batch.standard
-        reports = [cross_file_report(p, [finding_from_row(f) for f in
-                                         sorted(fs, key=lambda f: f["seq"])], std)
-                   for p, fs in by_path.items()]
         self.stats.cross_file = len(rows)
         self.suppressed = suppressed
         self.stats.cross_file_reused = True
@@ -182,7 +182,7 @@ class Run:
         prep = None
         if self.incremental and self.out is not None and self.out.is_dir():
             previous = read_records(self.out)
-            self._previous_meta = read_meta(self.out)
+            self._previous_key = read_cross_file_key(self.out)
             prep = prepared(self.config)
         records, found = previous.files, previous.findings
         writer = (DatasetWriter(self.out, self.fmt, self.run_id)
@@ -195,10 +195,9 @@ class Run:
         fold = None
         if self.consistency:
             here = prepared(self.config)
-            previous_key = (self._previous_meta.get("cross_file") or {}).get("key")
             fold = Fold(CrossFile(here.validator.standard, here.validator),
                         cross_file_fingerprint(here.standard_fp, here.validator),
-                        previous_key if isinstance(previous_key, str) else None)
+                        self._previous_key.get("key"))
 
         def finish(i: int) -> None:
             part = parts.pop(i)
@@ -207,10 +206,16 @@ class Run:
                 files = [file_row(r, self.run_id) for r in out]
                 same = (previous.same_part(part.files, self.fmt)
                         if all(r.rows is not None for r in out) else None)
-                if same is None:
+                linked = False
+                if same is not None:
+                    try:
+                        writer.link_part(i, files, same,
+                                         sum(len(r.rows[1]) for r in out if r.rows))
+                        linked = True
+                    except OSError:  # the earlier part went away: written from the rows
+                        pass
+                if not linked:
                     writer.write_part(i, files, [row for r in out for row in finding_rows(r)])
-                else:
-                    writer.link_part(i, files, same, sum(len(r.rows[1]) for r in out if r.rows))
             for r in out:
                 self.stats.unreadable += status(r.report) == "unreadable"
             held[i] = out
@@ -280,5 +285,4 @@ class Run:
             writer.commit({"stats": asdict(self.stats),
                            "standard": {"edition": std.edition, "path": str(std.path)},
                            "rules": [str(r) for r in self.config.rules],
-                           "cross_file": self._cross_meta,
                            "content_hash": self.config.content_hash})

@@ -39,6 +39,8 @@ class Config:
     content_hash: bool = False
     presumptions: bool = True   # Validator(presumptions=...), --no-presumptions
     show_values: bool = False   # Validator(show_values=...), --show-values
+    # Validator(options={"severity": ...}), --severity CODE=LEVEL: (code, level) pairs
+    severity: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -90,13 +92,14 @@ class _Prepared:
         if reread:  # the loader caches per path; the folder there has changed
             std = Standard(std.path)
         self.validator = Validator(std, config.rules, config.iod,
-                                   presumptions=config.presumptions,
+                                   {"severity": dict(config.severity)} if config.severity
+                                   else None, presumptions=config.presumptions,
                                    show_values=config.show_values)
         self.packs = self.validator.rules
         self.stamps = self.current_stamps()
         self.standard_fp = standard_fingerprint(
             self.validator.standard, self.validator.iod_override,
-            (config.presumptions, config.show_values))
+            (config.presumptions, config.show_values, sorted(config.severity)))
         self.rules_fp = RulesFingerprint(self.packs)
         self._iod_fps: dict[str | None, str] = {}
 

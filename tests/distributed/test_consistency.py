@@ -3,6 +3,7 @@ reduce in one process, also when files are reused by an incremental run."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -94,3 +95,25 @@ def test_digest_round_trip(tmp_path: Path) -> None:
     report = Validator().validate(pydicom_testdata("CT_small.dcm"))
     digest = report.digest
     assert digest is not None and digest_from_json(digest_to_json(digest)) == digest
+
+
+def test_reuse_needs_the_key_and_the_whole_table_it_describes(tmp_path: Path) -> None:
+    """The key lives in cross_file/ with the table (a commit that dies between the
+    table and _dataset.json cannot pair an old key with a new table); a key file that is
+    not ours, or a table with rows missing, means the reduce is made again."""
+    from conformance.distributed.dataset import CROSS_KEY
+
+    root = inconsistent_archive(tmp_path / "a")
+    out = tmp_path / "ds"
+    want = cross_file(cd.validate([root], partition_size=1, out_dataset=out))
+    key = out / "cross_file" / CROSS_KEY
+    assert json.loads(key.read_text())["findings"] == len(want) == 2
+    good = key.read_text()
+    key.write_text("[1, 2]")  # not a key document: no reuse, no error
+    run = cd.validate([root], partition_size=1, out_dataset=out, incremental=True)
+    assert cross_file(run) == want and not run.stats.cross_file_reused
+    for part in (out / "cross_file").glob("part-*"):
+        part.unlink()  # the table lost its rows, the key (rewritten by the run) stays
+    assert json.loads(key.read_text())["key"] == json.loads(good)["key"]
+    run = cd.validate([root], partition_size=1, out_dataset=out, incremental=True)
+    assert cross_file(run) == want and not run.stats.cross_file_reused

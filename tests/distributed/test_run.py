@@ -107,6 +107,19 @@ def test_unchanged_partitions_link_their_findings_part(archive: Path,
     assert len(linked) == len(after) - 1
 
 
+def test_severity_levels_apply_and_invalidate_reuse(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    first = [f for r in cd.validate([archive], out_dataset=out) for f in r.findings
+             if f.code == "not-in-iod"]
+    assert first and {f.severity for f in first} == {"warning"}
+    run = cd.validate([archive], out_dataset=out, incremental=True,
+                      severity={"not-in-iod": "error"})
+    again = [f for r in run for f in r.findings if f.code == "not-in-iod"]
+    assert {f.severity for f in again} == {"error"} and run.stats.reused == 0
+    with pytest.raises(UsageError, match="no such code"):
+        cd.validate([archive], severity={"no-such-code": "error"})
+
+
 def test_content_hash_survives_a_touch(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "ds"
     list(cd.validate([archive], out_dataset=out, content_hash=True))
