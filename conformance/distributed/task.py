@@ -60,7 +60,9 @@ class FileResult:
     iod_fp: str = ""
     rules_fp: str = ""
     reused: bool = False         # findings taken from an earlier run's dataset
-    digest: Any = None           # cross-file consistency digest (the map step), if any
+    # cross-file consistency digest (the map step), if any; None when reused (its JSON
+    # is rows[0]["digest"], parsed only if the run's reduce needs it)
+    digest: Any = None
     run_id: str | None = None    # the run that validated it, when reused
     # when reused: the earlier run's file row and finding rows, written again as they are
     rows: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
