@@ -92,10 +92,6 @@ KNOWN_DIFFERENCES: tuple[Known, ...] = (
           "not required."),
     Known("rtstruct.dcm", "dciodvfy_only", "type2-missing", "00201040", False,
           "Same as (0020,0052): Frame of Reference module is U in the RT Structure Set IOD."),
-    Known("JPEG2000.dcm", "dciodvfy_only", "defined-term", "00180015", True,
-          "PS3.3 C.7.3.1 Body Part Examined (0018,0015): Defined Terms are in PS3.16 Annex L "
-          "(e.g. WHOLEBODY; 'WHOLE BODY' is not one). The bundle has no PS3.16 tables, so "
-          "the engine cannot check this Defined Term."),
     Known("test-SR.dcm", "dciodvfy_only", "defined-term", "00080102", True,
           "PS3.3 8.2 Coding Scheme Designator (0008,0102): Defined Terms are PS3.16 Table "
           "8-1 (or '99'-prefixed private ones); 'TEST' is neither. The bundle has no PS3.16 "
