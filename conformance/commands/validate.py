@@ -96,7 +96,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     scale.add_argument("--hash", action="store_true",
                        help="record each file's SHA-256; an incremental run then reuses a "
                             "file whose mtime changed but whose content did not")
-    scale.add_argument("--partition-size", type=int, default=64, metavar="N",
+    # conformance.distributed.partition.DEFAULT_PARTITION_SIZE, not imported here: it
+    # would import the distributed package at every start-up (a test ties the two)
+    scale.add_argument("--partition-size", type=int, default=256, metavar="N",
                        help="files per task at most (a folder stays together up to N)")
     add_filter_options(p)
     return p

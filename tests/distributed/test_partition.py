@@ -35,3 +35,13 @@ def test_every_file_once_and_folders_split_only_when_too_big(
             assert len(holding) == 1
         # files keep their order within the folder
         assert [p for p in flatten(parts) if p in mine] == mine
+
+
+def test_the_cli_default_is_the_library_default() -> None:
+    import argparse
+
+    from conformance.commands.validate import add_parser
+    from conformance.distributed.partition import DEFAULT_PARTITION_SIZE
+
+    parser = add_parser(argparse.ArgumentParser().add_subparsers())
+    assert parser.get_default("partition_size") == DEFAULT_PARTITION_SIZE
