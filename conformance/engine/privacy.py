@@ -23,7 +23,9 @@ from pydicom.multival import MultiValue
 
 from conformance.engine.finding import Finding
 
-_TABLES: dict[int, tuple[Any, frozenset[int], tuple[tuple[int, int], ...]]] = {}
+# id(standard) -> (standard, exact tags, (mask, value) patterns, decisions by (tag, VR))
+_TABLES: dict[int, tuple[Any, frozenset[int], tuple[tuple[int, int], ...],
+                         dict[tuple[int, str | None], bool]]] = {}
 
 
 def identifying(standard: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
@@ -46,8 +48,21 @@ def identifying(standard: Any) -> tuple[frozenset[int], tuple[tuple[int, int], .
             masks.append((mask, int(text.replace("X", "0"), 16)))
         else:
             exact.add(int(text, 16))
-    _TABLES[id(standard)] = (standard, frozenset(exact), tuple(masks))
+    _TABLES[id(standard)] = (standard, frozenset(exact), tuple(masks), {})
     return frozenset(exact), tuple(masks)
+
+
+_MAX_DECISIONS = 100_000
+
+
+def _decisions(standard: Any) -> dict[tuple[int, str | None], bool]:
+    """``is_identifying`` answers for ``standard``'s table, kept across datasets: a batch
+    meets the same few hundred (tag, VR) pairs in every file."""
+    identifying(standard)
+    decided = _TABLES[id(standard)][3]
+    if len(decided) > _MAX_DECISIONS:  # hostile files make up tags: stay bounded
+        decided.clear()
+    return decided
 
 
 _FALLBACK_VRS = frozenset({"PN", "DA", "DT", "TM"})
@@ -118,50 +133,45 @@ def _whole_texts(elem: Any) -> Iterator[str]:
         yield str(v).strip(" \x00")
 
 
-def _sequence(elem: Any, tag: int) -> bool:
-    vr = elem.VR
-    if vr == "SQ":
-        return True
-    return vr is None and _vr(elem, tag) == "SQ"
-
-
 def identifying_values(ds: Dataset, standard: Any,
                        file_meta: Dataset | None = None) -> dict[str, str]:
     """Each identifying value of ``ds`` (sequences included) and of its File Meta ->
     its mask."""
     table = identifying(standard)
     found: dict[str, str] = {}
-    decided: dict[tuple[int, str | None], bool] = {}
+    decided = _decisions(standard)
+    done = object()
 
     def visit(root: Dataset) -> None:
         # Depth first in stored order, with a stack of the items being read, not
         # recursion: a hostile file nests sequences thousands of levels deep (found by
         # the fuzz campaign: RecursionError here).
-        stack: list[tuple[Dataset, Iterator[Any]]] = [(root, iter(list(root._dict)))]
+        stack: list[tuple[Dataset, Iterator[Any]]] = [(root, iter(list(root._dict.items())))]
         while stack:
-            item, tags = stack[-1]
-            tag = next(tags, None)
-            if tag is None:
+            item, pairs = stack[-1]
+            pair = next(pairs, done)
+            if pair is done:
                 stack.pop()
                 continue
-            elem = item._dict[tag]
-            if _sequence(elem, tag):
+            tag, elem = pair
+            stored = elem.VR
+            if stored == "SQ" or stored is None and _vr(elem, tag) == "SQ":
                 try:
                     seq = item[tag].value or ()
                 except Exception:  # noqa: BLE001 - unparsable sequence: nothing to quote
                     continue
                 subs = [sub for sub in seq if isinstance(sub, Dataset)]
-                stack.extend((sub, iter(list(sub._dict))) for sub in reversed(subs))
+                stack.extend((sub, iter(list(sub._dict.items()))) for sub in reversed(subs))
                 continue
-            vr = _vr(elem, tag)
-            ident = decided.get((tag, vr))
-            if ident is None:  # items repeat their tags: thousands of frames, one answer
-                ident = decided[(tag, vr)] = is_identifying(tag, table, vr)
+            ident = decided.get((tag, stored))
+            if ident is None:
+                ident = decided[(tag, stored)] = is_identifying(tag, table, _vr(elem, tag))
             if not ident:
                 continue
+            vr = _vr(elem, tag)
             for text in _texts(elem):
-                if text and text.strip():
-                    found.setdefault(text, mask(text, vr))
+                if text and text not in found and text.strip():
+                    found[text] = mask(text, vr)
 
     visit(ds)
     if file_meta is not None:
