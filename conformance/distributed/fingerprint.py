@@ -176,7 +176,6 @@ class RulesFingerprint:
         return fp
 
 
-
 def cross_file_fingerprint(standard_fp: str, validator: Any) -> str:
     """What the cross-file findings depend on besides the files' digests: the standard
     and engine (``standard_fingerprint``) and the Validator's code policy (disabled
