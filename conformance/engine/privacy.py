@@ -52,7 +52,7 @@ def identifying(standard: Any) -> tuple[frozenset[int], tuple[tuple[int, int], .
     return frozenset(exact), tuple(masks)
 
 
-_MAX_DECISIONS = 100_000
+_MAX_DECISIONS = 10_000  # a real archive meets a few thousand (tag, VR) pairs
 
 
 def _decisions(standard: Any) -> dict[tuple[int, str | None], bool]:
