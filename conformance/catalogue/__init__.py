@@ -119,6 +119,12 @@ def severity_overrides(items: list[str] | dict[str, str]) -> dict[str, str]:
     return out
 
 
+def severity_levels(items: list[str] | dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``severity_overrides`` as sorted ``(code, level)`` pairs: hashable and picklable,
+    for a configuration that travels to workers and into fingerprints."""
+    return tuple(sorted(severity_overrides(items).items()))
+
+
 def suggest(name: str, choices: list[str] | None = None, n: int = 3) -> list[str]:
     """Close matches of ``name`` among the codes and aliases (or ``choices``)."""
     pool = choices if choices is not None else [*catalogue(), *aliases_of()]

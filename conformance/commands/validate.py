@@ -192,10 +192,10 @@ def quiet_pydicom() -> None:
 
 def _severity_levels(severity: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """``--severity CODE=LEVEL`` options as sorted (code, level) pairs."""
-    from conformance.catalogue import severity_overrides
+    from conformance.catalogue import severity_levels
 
     try:
-        return tuple(sorted(severity_overrides(list(severity)).items()))
+        return severity_levels(list(severity))
     except ValueError as exc:
         raise UsageError(f"--{exc}") from None
 

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from conformance.catalogue import severity_levels
 from conformance.distributed.executors import Cluster, DaskExecutor, LocalExecutor
 from conformance.distributed.partition import DEFAULT_PARTITION_SIZE, by_folder
 from conformance.distributed.run import Run, Stats
@@ -54,15 +55,6 @@ def _bag_partitions(bag: Any) -> list[list[str]]:
     return [list(p) for p in dask.compute(*bag.map_partitions(list).to_delayed())]
 
 
-def _levels(severity: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
-    from conformance.catalogue import severity_overrides
-
-    try:
-        return tuple(sorted(severity_overrides(dict(severity or {})).items()))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = None,
              rules: Sequence[Any] = (), iod: str | None = None,
              out_dataset: str | os.PathLike[str] | None = None,
@@ -82,11 +74,15 @@ def validate(paths_or_bag: Any, client: Any = None, *, standard: str | None = No
     """
     if incremental and out_dataset is None:
         raise UsageError("--incremental needs --out-dataset DIR (the previous run's records)")
+    try:
+        levels = severity_levels(dict(severity or {}))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     config = Config(standard=os.fspath(standard) if standard is not None else None,
                     rules=tuple(os.fspath(r) if isinstance(r, os.PathLike) else r
                                 for r in rules),
                     iod=iod, content_hash=content_hash, presumptions=presumptions,
-                    show_values=show_values, severity=_levels(severity))
+                    show_values=show_values, severity=levels)
     if type(paths_or_bag).__module__.startswith("dask.bag"):
         parts = _bag_partitions(paths_or_bag)
     else:

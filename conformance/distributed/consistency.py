@@ -76,22 +76,23 @@ class Fold:
     findings stand (``reusable``). The first file validated anew folds in every
     digest deferred so far, and the run goes on as ``CrossFile`` does."""
 
-    def __init__(self, cross: CrossFile, fingerprint: str,
+    def __init__(self, cross: CrossFile, fingerprint: str | None,
                  previous_key: str | None = None) -> None:
+        """``fingerprint`` None: no key is kept (a run that writes no dataset)."""
         self.cross = cross
-        self._hash = hashlib.sha256(fingerprint.encode())
-        self.previous_key = previous_key
+        self._hash = hashlib.sha256(fingerprint.encode()) if fingerprint is not None else None
+        self.previous_key = previous_key if fingerprint is not None else None
         # (position, digest JSON) of reused files not folded yet; None: folding as we go
         self._deferred: list[tuple[int, str | None]] | None = [] if previous_key else None
 
     def add(self, digest: FileDigest | None, text: str | None, path: str,
             position: int, reused: bool) -> None:
-        """One file, in input order: its digest, or only its JSON text when reused."""
-        if text is None and digest is not None:
-            text = digest_to_json(digest)
-        for part in (path, text or ""):
-            data = part.encode("utf-8", "surrogatepass")
-            self._hash.update(b"%d:" % len(data) + data)
+        """One file, in input order: its digest and its JSON text as the files table
+        holds it (a reused file: the text only)."""
+        if self._hash is not None:
+            for part in (path, text or ""):
+                data = part.encode("utf-8", "surrogatepass")
+                self._hash.update(b"%d:" % len(data) + data)
         if self._deferred is not None:
             if reused:
                 self._deferred.append((position, text))
@@ -105,8 +106,8 @@ class Fold:
         self._deferred = None
 
     @property
-    def key(self) -> str:
-        return self._hash.hexdigest()
+    def key(self) -> str | None:
+        return self._hash.hexdigest() if self._hash is not None else None
 
     def reusable(self) -> bool:
         return self._deferred is not None and self.key == self.previous_key

@@ -188,7 +188,9 @@ class Run:
         writer = (DatasetWriter(self.out, self.fmt, self.run_id)
                   if self.out is not None else None)
         parts: dict[int, _Part] = {}
-        held: dict[int, list[FileResult]] = {}
+        # finished partitions waiting for their turn: each result with its digest as the
+        # files table holds it (the cross-file key hashes that text: serialised once)
+        held: dict[int, list[tuple[FileResult, str | None]]] = {}
         suspects: deque[tuple[int, str]] = deque()
         ex = self.executor
         next_submit = next_yield = position = 0
@@ -196,14 +198,17 @@ class Run:
         if self.consistency:
             here = prepared(self.config)
             fold = Fold(CrossFile(here.validator.standard, here.validator),
-                        cross_file_fingerprint(here.standard_fp, here.validator),
+                        cross_file_fingerprint(here.standard_fp, here.validator)
+                        if writer is not None else None,
                         self._previous_key.get("key"))
 
         def finish(i: int) -> None:
             part = parts.pop(i)
             out = [part.done[p] for p in part.files]
+            texts: list[str | None] = [None] * len(out)
             if writer is not None:
                 files = [file_row(r, self.run_id) for r in out]
+                texts = [row["digest"] for row in files]
                 same = (previous.same_part(part.files, self.fmt)
                         if all(r.rows is not None for r in out) else None)
                 linked = False
@@ -218,7 +223,7 @@ class Run:
                     writer.write_part(i, files, [row for r in out for row in finding_rows(r)])
             for r in out:
                 self.stats.unreadable += status(r.report) == "unreadable"
-            held[i] = out
+            held[i] = list(zip(out, texts, strict=True))
 
         def start_part(i: int) -> None:
             part = parts[i] = _Part(self.partitions[i])
@@ -244,10 +249,10 @@ class Run:
                     start_part(next_submit)
                     next_submit += 1
                 if next_yield in held:
-                    for r in held.pop(next_yield):
+                    for r, text in held.pop(next_yield):
                         if fold is not None:
-                            fold.add(r.digest, r.rows[0].get("digest") if r.rows else None,
-                                     r.path, position, reused=r.rows is not None)
+                            fold.add(r.digest, text, r.path, position,
+                                     reused=r.rows is not None)
                         position += 1
                         yield r
                     next_yield += 1
