@@ -107,12 +107,31 @@ def _vr(elem: Any, tag: int) -> str | None:
     return vr
 
 
+_PN_PARTS = re.compile(r"[\^=]")
+
+
 def _texts(elem: Any) -> Iterator[str]:
     """The value as messages might quote it: stored text, converted values, PN parts."""
     for text in _whole_texts(elem):
         yield text
         if "^" in text or "=" in text:
-            yield from re.split(r"[\^=]", text)
+            yield from _PN_PARTS.split(text)
+
+
+def _raw_texts(raw: Any) -> list[str]:
+    """``_texts`` of a ``RawDataElement`` whose value is ``raw``, as a list (the hot case:
+    most elements are as read)."""
+    if not isinstance(raw, bytes):
+        return []
+    text = raw.decode("latin-1", "replace").strip(" \x00")
+    out = [text]
+    if "^" in text or "=" in text:
+        out += _PN_PARTS.split(text)
+    for piece in text.split("\\"):
+        out.append(piece)
+        if "^" in piece or "=" in piece:
+            out += _PN_PARTS.split(piece)
+    return out
 
 
 def _whole_texts(elem: Any) -> Iterator[str]:
@@ -134,10 +153,13 @@ def _whole_texts(elem: Any) -> Iterator[str]:
 
 
 def identifying_values(ds: Dataset, standard: Any,
-                       file_meta: Dataset | None = None) -> dict[str, str]:
+                       file_meta: Dataset | None = None, *,
+                       within: str | None = None) -> dict[str, str]:
     """Each identifying value of ``ds`` (sequences included) and of its File Meta ->
-    its mask."""
+    its mask; with ``within``, only the values that occur in that text (as they are or
+    in their ``repr`` form)."""
     table = identifying(standard)
+    by_tag = bool(table[0] or table[1])  # else the VR decides (the fallback)
     found: dict[str, str] = {}
     decided = _decisions(standard)
     done = object()
@@ -146,37 +168,53 @@ def identifying_values(ds: Dataset, standard: Any,
         # Depth first in stored order, with a stack of the items being read, not
         # recursion: a hostile file nests sequences thousands of levels deep (found by
         # the fuzz campaign: RecursionError here).
-        stack: list[tuple[Dataset, Iterator[Any]]] = [(root, iter(list(root._dict.items())))]
+        stack: list[Iterator[Any]] = [iter(list(root._dict.items()))]
+        items: list[Dataset] = [root]
         while stack:
-            item, pairs = stack[-1]
-            pair = next(pairs, done)
+            pair = next(stack[-1], done)
             if pair is done:
                 stack.pop()
+                items.pop()
                 continue
             tag, elem = pair
             stored = elem.VR
             if stored == "SQ" or stored is None and _vr(elem, tag) == "SQ":
                 try:
-                    seq = item[tag].value or ()
+                    seq = items[-1][tag].value or ()
                 except Exception:  # noqa: BLE001 - unparsable sequence: nothing to quote
                     continue
-                subs = [sub for sub in seq if isinstance(sub, Dataset)]
-                stack.extend((sub, iter(list(sub._dict.items()))) for sub in reversed(subs))
+                for sub in reversed([sub for sub in seq if isinstance(sub, Dataset)]):
+                    stack.append(iter(list(sub._dict.items())))
+                    items.append(sub)
                 continue
-            ident = decided.get((tag, stored))
+            # An int key: BaseTag's __eq__ is Python, and every lookup would call it.
+            key = int(tag) if by_tag else (int(tag), stored)
+            ident = decided.get(key)
             if ident is None:
-                ident = decided[(tag, stored)] = is_identifying(tag, table, _vr(elem, tag))
+                ident = decided[key] = is_identifying(tag, table, _vr(elem, tag))
             if not ident:
                 continue
-            vr = _vr(elem, tag)
-            for text in _texts(elem):
-                if text and text not in found and text.strip():
-                    found[text] = mask(text, vr)
+            vr = None
+            for text in (_raw_texts(elem.value) if type(elem) is RawDataElement
+                         else _texts(elem)):
+                if not text or text in found or not text.strip():
+                    continue
+                if within is not None and text not in within and (
+                        _plain(text) or repr(text)[1:-1] not in within):
+                    continue
+                if vr is None:
+                    vr = _vr(elem, tag)
+                found[text] = mask(text, vr)
 
     visit(ds)
     if file_meta is not None:
         visit(file_meta)
     return found
+
+
+def _plain(text: str) -> bool:
+    """Whether ``repr(text)[1:-1] == text`` (no escapes), without making the repr."""
+    return text.isprintable() and "\\" not in text and not ("'" in text and '"' in text)
 
 
 class Masker:
@@ -225,8 +263,7 @@ def masked(findings: list[Finding], ds: Dataset, standard: Any,
     # thousands of identifying values, and one alternation of them all made masking
     # take minutes (found by fuzzing). A substring test per value is cheap.
     blob = "\n".join(f.message for f in findings)
-    values = {t: m for t, m in identifying_values(ds, standard, file_meta).items()
-              if t in blob or repr(t)[1:-1] in blob}
+    values = identifying_values(ds, standard, file_meta, within=blob)
     masker = Masker(values)
     if not masker:
         return findings

@@ -103,7 +103,7 @@ def parse_vm(vm: str) -> tuple[int, int | None, int] | None:
 class StandardCache:
     """Lookups of one standard, each computed once (dicts keyed by int tag)."""
 
-    __slots__ = ("std", "infos", "names", "vr_specs", "_retired_uids")
+    __slots__ = ("std", "infos", "names", "vr_specs", "_retired_uids", "syntax")
 
     def __init__(self, std: Any) -> None:
         self.std = std
@@ -111,6 +111,8 @@ class StandardCache:
         self.names: dict[int, str] = {}
         self.vr_specs: Mapping[str, Any] | None = None
         self._retired_uids: dict[str, dict[str, Any]] | None = None
+        # (VR, stored bytes) -> the value syntax problems of such a value (vr_syntax.py)
+        self.syntax: dict[tuple[str, bytes], tuple[tuple[str, str], ...]] = {}
 
     def retired_uid(self, uid: str) -> dict[str, Any] | None:
         """The UID registry entry (else the SOP Class) of ``uid`` when it is retired."""

@@ -23,7 +23,13 @@ from conformance.checks.values._common import (
     scope_of,
     value_text,
 )
-from conformance.checks.values._lookup import BINARY_VRS, REF_VR_TABLE, name_of, vr_table
+from conformance.checks.values._lookup import (
+    BINARY_VRS,
+    REF_VR_TABLE,
+    cache_of,
+    name_of,
+    vr_table,
+)
 from conformance.checks.values._vrspec import VRSpec, specs
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import dataset_check, element_check
@@ -244,6 +250,15 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
         return ()
     spec = specs(ctx.standard).get(vr)
     raw = raw_bytes(elem)
+    memo: dict[tuple[str, bytes], tuple[Problem, ...]] | None = None
+    if raw is not None and len(raw) <= _MEMO_BYTES and isinstance(elem.value, bytes) and (
+            spec is None or not spec.extended or raw.isascii() and b"\x1b" not in raw):
+        # Such a value's problems depend on its VR and bytes alone (no character set to
+        # decode with): a batch repeats most values (one series: patient, study, device).
+        memo = cache_of(ctx.standard).syntax
+        known = memo.get((vr, raw))
+        if known is not None:
+            return _findings(list(known), elem.tag, vr, where, ctx) if known else ()
     length = raw_length(elem, where, ctx)  # binary values may still be in the file
     problems: list[Problem] = []
     if length is not None and length % 2:
@@ -263,9 +278,18 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
                 p = _value_problem(v, fmt, spec)
                 if p is not None:
                     problems.append(p)
+    if memo is not None and raw is not None:
+        if len(memo) >= _MEMO_ENTRIES:
+            memo.clear()  # bounded: a hostile batch holds endless distinct values
+        memo[(vr, raw)] = tuple(problems)
     if not problems:
         return ()
     return _findings(problems, elem.tag, vr, where, ctx)
+
+
+# Values up to this many bytes are remembered, at most this many at once (about 10 MB).
+_MEMO_BYTES = 256
+_MEMO_ENTRIES = 20_000
 
 
 _KINDS = {"error": ("vr-invalid", "invalid"), "warning": ("vr-dubious", "dubious")}
