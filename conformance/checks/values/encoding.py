@@ -40,11 +40,10 @@ def check_encoding(ctx: Any) -> Iterator[Finding]:
         return
     for scope in list(read.scopes.values()):
         for tag, elem in scope.elements.items():
-            where = ElementPath(scope.path, int(tag))
             if tag in _DELIMITERS:
                 yield make(ctx, "encoding-invalid", "error",
                            f"{_DELIMITERS[tag]} ({tag >> 16:04X},{tag & 0xFFFF:04X}) outside "
-                           "any sequence", where, REF_ITEMS)
+                           "any sequence", ElementPath(scope.path, int(tag)), REF_ITEMS)
                 continue
             if type(elem) is not RawDataElement:
                 continue
@@ -52,12 +51,13 @@ def check_encoding(ctx: Any) -> Iterator[Finding]:
             if vr is not None and vr not in KNOWN_VRS:
                 yield make(ctx, "encoding-invalid", "error",
                            f"explicit VR {vr!r} is not a Value Representation of PS3.5",
-                           where, REF_VR)
+                           ElementPath(scope.path, int(tag)), REF_VR)
             elif isinstance(elem.value, bytes) and elem.length != UNDEFINED and (
                     vr == "SQ" or (vr is None and scope.vr(elem) == "SQ")):
                 problem = item_overrun(elem.value, elem.is_little_endian)
                 if problem:
-                    yield make(ctx, "encoding-invalid", "error", problem, where, REF_ITEMS)
+                    yield make(ctx, "encoding-invalid", "error", problem,
+                               ElementPath(scope.path, int(tag)), REF_ITEMS)
 
 
 def item_overrun(value: bytes, little: bool) -> str | None:

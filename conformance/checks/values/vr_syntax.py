@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pydicom.dataelem import RawDataElement
+
 from conformance.checks.values._common import (
     by_severity,
     converted_text,
@@ -248,17 +250,21 @@ def check_vr_syntax(elem: Any, where: Any, ctx: Any) -> Iterable[Finding]:
     vr = getattr(where, "vr", None) or element_vr(elem, where, ctx)
     if not vr or vr == "SQ" or " or " in vr:
         return ()
-    spec = specs(ctx.standard).get(vr)
-    raw = raw_bytes(elem)
+    stored = elem.value if type(elem) is RawDataElement else None
     memo: dict[tuple[str, bytes], tuple[Problem, ...]] | None = None
-    if raw is not None and len(raw) <= _MEMO_BYTES and isinstance(elem.value, bytes) and (
-            spec is None or not spec.extended or raw.isascii() and b"\x1b" not in raw):
-        # Such a value's problems depend on its VR and bytes alone (no character set to
-        # decode with): a batch repeats most values (one series: patient, study, device).
+    if type(stored) is bytes and len(stored) <= _MEMO_BYTES:
+        # Only values whose problems depend on their VR and bytes alone are remembered
+        # (below: no character set decodes them); a batch repeats most values (one
+        # series: patient, study, device).
         memo = cache_of(ctx.standard).syntax
-        known = memo.get((vr, raw))
+        known = memo.get((vr, stored))
         if known is not None:
             return _findings(list(known), elem.tag, vr, where, ctx) if known else ()
+    spec = specs(ctx.standard).get(vr)
+    raw = raw_bytes(elem)
+    if memo is not None and not (spec is None or not spec.extended
+                                 or raw is not None and raw.isascii() and b"\x1b" not in raw):
+        memo = None  # decoded with the dataset's character set: not the bytes alone
     length = raw_length(elem, where, ctx)  # binary values may still be in the file
     problems: list[Problem] = []
     if length is not None and length % 2:
