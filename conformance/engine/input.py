@@ -156,6 +156,13 @@ def _parse_file(p: Path, path: str | None, limits: Limits = DEFAULT_LIMITS) -> L
     with open(p, "rb") as f:
         head = f.read(4096)
         size = os.fstat(f.fileno()).st_size
+        if size <= DEFER_SIZE:
+            # No value of it can be left in the file: parse the bytes already read
+            # (pydicom reads a buffer faster than a file, and it is opened once).
+            data = head + f.read() if len(head) == 4096 else head
+            if len(data) == size:
+                return _parse(data, path, content_hash=hashlib.blake2b(
+                    data, digest_size=8).hexdigest(), limits=limits)
         # the whole file's hash (duplicate detection), read in chunks: memory stays flat
         f.seek(0)
         digest = hashlib.blake2b(digest_size=8)
