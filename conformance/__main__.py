@@ -1,7 +1,5 @@
 """``python -m conformance``: the same command as ``conformance``."""
 
-import sys
+from conformance.cli import entry
 
-from conformance.cli import main
-
-sys.exit(main())
+entry()

@@ -55,10 +55,31 @@ def _command(argv: Sequence[str]) -> str | None:
     return first if first in names else None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Optional libraries pydicom imports at start-up for decoding pixels, which no check does
+# (checks read lengths, VRs and fragment headers only): about 0.1 s of every start.
+PIXEL_LIBRARIES = ("numpy", "PIL")
+
+
+def _without_pixel_libraries() -> None:
+    """Make ``import numpy`` / ``import PIL`` fail in this process, as if not installed:
+    pydicom then skips its pixel handlers. Only before pydicom is imported, so that what
+    is already loaded keeps working."""
+    if "pydicom" in sys.modules:
+        return
+    for name in PIXEL_LIBRARIES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
+    """Run the command ``argv``; ``program``: this process is the ``conformance``
+    program (not a library call), so commands may skip what they never use
+    (``set_defaults(_pixel_free=...)``: the pixel libraries)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
+    pixel_free = getattr(args, "_pixel_free", None)
+    if program and pixel_free is not None and pixel_free(args):
+        _without_pixel_libraries()
     try:
         return int(args._run(args) or 0)
     except ConformanceError as exc:
@@ -77,5 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The ``conformance`` program (console script and ``python -m``)."""
+    sys.exit(main(program=True))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

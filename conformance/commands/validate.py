@@ -101,6 +101,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     scale.add_argument("--partition-size", type=int, default=256, metavar="N",
                        help="files per task at most (a folder stays together up to N)")
     add_filter_options(p)
+    # Without --dask/--out-dataset nothing of this command imports numpy (pyarrow and
+    # Dask do): the program may leave the pixel libraries out (conformance.cli).
+    p.set_defaults(_pixel_free=lambda a: not (a.dask or a.out_dataset or a.incremental))
     return p
 
 

@@ -3,10 +3,14 @@ no build-time or optional module (the cold-start budget of issue 16)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from pydicom.data import get_testdata_file
 
 # Top-level packages, and conformance modules, that validating a file must not import.
@@ -80,3 +84,41 @@ def test_cli_validate_imports_nothing_forbidden() -> None:
         bad += [m for m in mods if m.startswith("conformance.commands.")
                 and m not in ("conformance.commands.validate", "conformance.commands.output")]
         assert bad == [], fmt
+
+
+PROGRAM_CODE = """
+import json, os, sys
+from conformance.cli import main
+code = main(sys.argv[2:], program=sys.argv[1] == "program")
+loaded = sorted(m for m in ("numpy", "PIL") if sys.modules.get(m) is not None)
+print(json.dumps([code, loaded]))
+"""
+
+
+def _program(mode: str, *argv: str) -> tuple[int, list[str]]:
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", PROGRAM_CODE, mode, *argv],
+                         check=True, capture_output=True, text=True).stdout
+    code, loaded = json.loads(out.splitlines()[-1])
+    return code, loaded
+
+
+def test_the_program_leaves_the_pixel_libraries_out() -> None:
+    """``conformance validate`` as a program never imports numpy or PIL (pydicom's pixel
+    handlers, unused by every check); the same call as a library call leaves the
+    process as it is (numpy is installed here, so pydicom imports it)."""
+    ct = get_testdata_file("CT_small.dcm")
+    args = ("validate", ct, "--format", "jsonl", "-o", os.devnull)
+    assert _program("program", *args) == (0, [])
+    code, loaded = _program("library", *args)
+    assert code == 0
+    if importlib.util.find_spec("numpy") is not None:
+        assert "numpy" in loaded  # the library call changed nothing
+
+
+def test_a_dataset_run_keeps_the_pixel_libraries(tmp_path: Path) -> None:
+    """--out-dataset writes through pyarrow, which needs numpy: not left out there."""
+    pytest.importorskip("pyarrow")
+    ct = get_testdata_file("CT_small.dcm")
+    code, loaded = _program("program", "validate", ct, "--format", "jsonl", "-o", os.devnull,
+                            "--out-dataset", str(tmp_path / "ds"))
+    assert code == 0 and "numpy" in loaded
