@@ -19,7 +19,7 @@ from conformance.engine.requirement_types import (
     SHARED_FG,
     AttrReq,
     IodReq,
-    matches_masks,
+    matches_groups,
 )
 from conformance.engine.walk import ItemScope
 
@@ -110,7 +110,7 @@ def not_in_iod(ctx: CheckContext) -> Iterator[Finding]:
     for t in sorted(keys.difference(req.top_tags) | keys.intersection(top.nested)):
         if _skipped(t):
             continue
-        if t in req.top_tags or matches_masks(t, req.top_masks):
+        if t in req.top_tags or matches_groups(t, req.top_mask_groups):
             nested = top.nested.get(t)
             if nested:
                 yield from run.items(ds, t, nested, None, (), None)

@@ -37,6 +37,7 @@ from conformance.engine.requirement_types import (
     FunctionalGroupReq,
     IodReq,
     ModuleReq,
+    mask_groups,
 )
 from conformance.errors import StandardDataError
 
@@ -307,7 +308,8 @@ class IodCompiler:
             reference=self.iod.get("reference"), modules=tuple(modules),
             functional_groups=fgs, top_tags=frozenset(top), top_masks=tuple(sorted(masks)),
             anomalies=tuple(dict.fromkeys(self.anomalies)),
-            expr_keys=_expr_keys(modules, self.shared))
+            expr_keys=_expr_keys(modules, self.shared),
+            top_mask_groups=mask_groups(tuple(sorted(masks))))
 
 
 def _resolve(kids: list[Any], seen: tuple[int, ...]) -> list[AttrReq]:

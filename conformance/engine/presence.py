@@ -48,9 +48,9 @@ def _evidence(ctx: CheckContext) -> dict[str, bool]:
         present = not m.presence_tags.isdisjoint(keyset)
         if not present and m.presence_masks:
             if matched is None:
-                masks = req.top_masks
-                matched = {(v, mask) for k in keyset.difference(req.top_tags)
-                           for v, mask in masks if k & mask == v}
+                groups = req.top_mask_groups
+                matched = {(k & mask, mask) for k in keyset.difference(req.top_tags)
+                           for mask, values in groups if k & mask in values}
             present = not matched.isdisjoint(m.presence_masks)
         out[m.id] = present
     return out

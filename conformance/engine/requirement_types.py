@@ -114,6 +114,8 @@ class IodReq:
     # id(condition expr) -> one key per distinct expression: rows that repeat a condition
     # sentence share its result within an item (see ItemScope.decided).
     expr_keys: Mapping[int, int] = field(default_factory=dict)
+    # top_masks by mask: a tag is tested once per distinct mask, not once per pair
+    top_mask_groups: tuple[tuple[int, frozenset[int]], ...] = ()
 
     def module(self, module_id: str) -> ModuleReq | None:
         for m in self.modules:
@@ -125,3 +127,17 @@ class IodReq:
 def matches_masks(tag: int, masks: tuple[tuple[int, int], ...]) -> bool:
     """Whether ``tag`` matches one of ``(value, mask)``."""
     return any(tag & mask == value for value, mask in masks)
+
+
+def mask_groups(masks: tuple[tuple[int, int], ...]) -> tuple[tuple[int, frozenset[int]], ...]:
+    """``(value, mask)`` pairs as ``(mask, values)``: the repeating groups of a table
+    share one or two masks (``FF00FFFF``), so a tag needs one set lookup per mask."""
+    values: dict[int, set[int]] = {}
+    for value, mask in masks:
+        values.setdefault(mask, set()).add(value)
+    return tuple((mask, frozenset(v)) for mask, v in sorted(values.items()))
+
+
+def matches_groups(tag: int, groups: tuple[tuple[int, frozenset[int]], ...]) -> bool:
+    """``matches_masks`` over ``mask_groups``."""
+    return any(tag & mask in values for mask, values in groups)

@@ -119,3 +119,27 @@ def test_masker_leaves_unrelated_words_alone() -> None:
     assert uid("1.2 is not under 1.2.840; 3.1.2 neither") == \
         "<UI, 3 characters> is not under 1.2.840; 3.1.2 neither"
     assert m("it was Smith.") == "it was <PN, 5 characters>."
+
+
+def test_values_looked_for_within_a_text_are_those_it_holds() -> None:
+    """``identifying_values(within=...)`` is the full list cut to the values that occur
+    in the text as they are or in their ``repr`` form (a control character)."""
+    from conformance.engine.privacy import identifying_values
+    from conformance.standard.loader import load_standard
+
+    ds = pydicom.Dataset()
+    for keyword, value in IDENTIFYING.items():
+        setattr(ds, keyword, value)
+    ds.PatientComments = "line one\nline two"  # repr form: 'line one\\nline two'
+    buf = io.BytesIO()
+    ds.save_as(buf, implicit_vr=False, little_endian=True)
+    raw = pydicom.dcmread(io.BytesIO(buf.getvalue()), force=True)  # values as read
+    std = load_standard()
+    full = identifying_values(raw, std)
+    assert "Zzyzx" in full and "OPIDR" in full and "line one\nline two" in full
+    text = "'Zzyzx' and OPIDR, then 'line one\\nline two' but not Wexford either"
+    within = identifying_values(raw, std, within=text)
+    assert within == {t: m for t, m in full.items()
+                      if t in text or repr(t)[1:-1] in text}
+    assert {"Zzyzx", "OPIDR", "line one\nline two"} <= set(within)
+    assert "Wexford^Hyacinth" not in within and "Wexford" in within  # its PN component

@@ -9,9 +9,10 @@ from pydicom.dataset import Dataset
 from conformance.engine import standard_access
 from conformance.engine.input import load
 from conformance.engine.path import ElementPath, keyword_of
+from conformance.engine.requirement_types import mask_groups, matches_groups, matches_masks
 from conformance.engine.requirements import requirements_for
 from conformance.engine.walk import bound_attributes
-from tests.engine.datasets import MINI, ct_dataset, mini_validator
+from tests.engine.datasets import MINI, ct_dataset, mini_validator, with_file_meta
 
 _steps = st.lists(st.tuples(st.integers(0, 0xFFFFFFFF), st.none() | st.integers(0, 9)),
                   min_size=1, max_size=5)
@@ -76,3 +77,44 @@ def test_bound_presence_uses_plain_int_keys() -> None:
     ctx = mini_validator().context(load(ct_dataset()))
     bound = bound_attributes(ctx)
     assert bound and all(b.present == (b.tag in b.item) for b in bound)
+
+
+_pairs = st.lists(st.tuples(st.integers(0, 0xFFFFFFFF), st.sampled_from(
+    [0xFF00FFFF, 0xFFFF0000, 0xFFFFFF00, 0xFFFFFFFF])), max_size=12)
+
+
+@given(_pairs, st.lists(st.integers(0, 0xFFFFFFFF), max_size=20))
+def test_mask_groups_match_as_the_pairs(pairs: list[tuple[int, int]], tags: list[int]) -> None:
+    """Grouping (value, mask) pairs by mask answers as testing every pair."""
+    masks = tuple(sorted((v & m, m) for v, m in pairs))
+    groups = mask_groups(masks)
+    for tag in [*tags, *(v for v, _ in masks)]:
+        assert matches_groups(tag, groups) == matches_masks(tag, masks)
+
+
+def test_repeated_values_give_the_same_syntax_findings() -> None:
+    """A stored value met again (another element, another file) gets the findings it got
+    the first time, at its own place; the memo stays bounded."""
+    import io
+
+    from conformance.checks.values import vr_syntax
+    from conformance.checks.values._lookup import cache_of
+
+    ds = with_file_meta(ct_dataset())
+    ds.StudyDate = "2020130"  # 7 characters: not a date, odd length
+    ds.SeriesDate = "2020130"
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    data = buf.getvalue()
+    v = mini_validator()
+    memo = cache_of(v.standard).syntax
+    memo.clear()
+    first = [f for f in v.validate(data).findings if f.code == "vr-invalid"]
+    assert [f.keyword for f in first] == ["StudyDate", "SeriesDate"]
+    assert ("DA", b"2020130 ") in memo  # as stored: padded to even length
+    again = [f for f in v.validate(data).findings if f.code == "vr-invalid"]
+    assert again == first
+    for i in range(vr_syntax._MEMO_ENTRIES):
+        memo[("LO", str(i).encode())] = ()
+    v.validate(data.replace(b"2020130 ", b"2020131 "))  # a new value: full, so cleared
+    assert 0 < len(memo) < 100
