@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any
+from typing import Any, Literal
 
 from conformance.batch.collect import Batch
 from conformance.batch.groups import Group
@@ -55,7 +55,8 @@ class BatchReport:
 
 
 def validate_folder(path: str | PathLike[str] | Iterable[Any], *, standard: Any = None,
-                    rules: Iterable[Any] = (), iod: str | None = None, jobs: int = 1,
+                    rules: Iterable[Any] = (), iod: str | None = None,
+                    jobs: int | Literal["auto"] = 1,
                     include: Iterable[str] = (), exclude: Iterable[str] = (),
                     show_values: bool = False, strict_inputs: bool = False,
                     validator: Any = None) -> BatchReport:

@@ -45,8 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error",
                    help="lowest severity that makes the exit status 1 (default: error)")
-    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="validate with N processes (output order is unchanged)")
+    p.add_argument("-j", "--jobs", type=_jobs, default="auto", metavar="N",
+                   help="validate with N processes (output order is unchanged); default "
+                        "'auto': one per usable CPU for 64 inputs or more, else one")
     p.add_argument("--iod", metavar="NAME",
                    help="validate against this IOD (name, id or SOP Class UID)")
     p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
@@ -125,6 +126,17 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
                    help=f"at most N results in a SARIF log, errors first, the last one "
                         f"saying what was left out (default {GITHUB_SHOWN}, what GitHub "
                         f"code scanning shows of a run)")
+
+
+def _jobs(text: str) -> int | str:
+    """``-j`` value: a number of processes or ``auto`` (``run`` refuses fewer than 1)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a number of processes or 'auto'") from None
 
 
 def finding_filter(args: argparse.Namespace, validator: Any) -> Any:
@@ -281,7 +293,7 @@ def _scaled(args: argparse.Namespace) -> bool:
         return False
     if "-" in args.paths:
         raise UsageError("stdin ('-') cannot be combined with --dask/--out-dataset")
-    if args.jobs > 1:
+    if args.jobs != "auto" and args.jobs > 1:
         raise UsageError("-j is for local processes; with --dask/--out-dataset use "
                          "--dask local:N")
     if args.incremental and not args.out_dataset:
@@ -330,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.batch.collect import Batch
     from conformance.batch.policy import policy_of
 
-    if args.jobs < 1:
+    if args.jobs != "auto" and args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: need at least 1 process")
     scaled = _scaled(args)
     skipped = SkipLog(keep=args.show_skipped)

@@ -6,7 +6,15 @@ import dataclasses
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    BinaryIO,
+    Literal,
+    Protocol,
+    TypeAlias,
+    runtime_checkable,
+)
 
 from pydicom.dataset import Dataset
 
@@ -249,12 +257,13 @@ class Validator:
             return self.validate(item.data, path=item.path)
         return self.validate(item.path)
 
-    def validate_many(self, items: Iterable[Any], *, jobs: int = 1,
+    def validate_many(self, items: Iterable[Any], *, jobs: int | Literal["auto"] = 1,
                       include: Iterable[str] = (), exclude: Iterable[str] = (),
                       strict_inputs: bool = False, skipped: Any = None) -> Iterator[Report]:
         """Reports for paths, folders (walked lazily, non-DICOM files skipped), Datasets
         or bytes, yielded lazily in input order; ``jobs`` > 1 validates in that many
-        processes, like ``-j``. What folder walks skip is added to ``skipped`` (a
+        processes, like ``-j``; ``"auto"`` in one per usable CPU for a batch of 64
+        inputs or more (the command's default). What folder walks skip is added to ``skipped`` (a
         ``conformance.inputs.walk.SkipLog``) when given; with ``strict_inputs`` it is
         reported as ``unreadable`` instead."""
         from conformance.engine.many import validate_items

@@ -26,13 +26,38 @@ def _validate(item: Item) -> Report:
     return _WORKER.validate_item(item)  # type: ignore[no-any-return]
 
 
-def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[Report]:
+AUTO = "auto"
+# ``jobs="auto"`` starts workers only for a batch of at least this many inputs: below, a
+# pool's start and each worker's first file of every IOD cost more than they save.
+AUTO_MIN_INPUTS = 64
+
+
+def check_jobs(jobs: int | str) -> None:
+    """Refuse a ``jobs`` that is neither a positive number nor ``"auto"``."""
+    if jobs != AUTO and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise ValueError(f"jobs={jobs!r}: need at least 1, or 'auto'")
+
+
+def run_items(validator: Any, items: Iterable[Item], jobs: int | str = 1) -> Iterator[Report]:
     """Reports of ``items`` in order; ``jobs`` > 1 uses a process pool with a bounded
     number of items in flight (a folder walk is never read ahead), of at most one worker
     per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
-    costs its own input only, reported as ``internal-error``."""
+    costs its own input only, reported as ``internal-error``. ``jobs="auto"``: one
+    worker per usable CPU (``workers.usable_cpus``) once the batch has
+    ``AUTO_MIN_INPUTS`` inputs, else this process."""
+    check_jobs(jobs)
     it = iter(items)
-    head = list(islice(it, jobs))  # -j 40 on three files starts three workers
+    if jobs == AUTO:
+        head = list(islice(it, AUTO_MIN_INPUTS))
+        if len(head) < AUTO_MIN_INPUTS:
+            jobs = 1
+        else:
+            from conformance.engine.workers import usable_cpus
+
+            jobs = usable_cpus()
+    else:
+        head = list(islice(it, jobs))  # -j 40 on three files starts three workers
+    assert isinstance(jobs, int)
     if jobs > 1:
         # here: a run in this process does not import the process pool machinery
         from conformance.engine.workers import worker_count
@@ -57,12 +82,11 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int = 1) -> Iterator[
                            initializer=_init_worker, initargs=(validator,))
 
 
-def validate_items(validator: Any, objs: Iterable[Any], *, jobs: int = 1,
+def validate_items(validator: Any, objs: Iterable[Any], *, jobs: int | str = 1,
                    include: Iterable[str] = (), exclude: Iterable[str] = (),
                    strict_inputs: bool = False, skipped: SkipLog | None = None
                    ) -> Iterator[Report]:
     """``Validator.validate_many``: expand folders lazily, then ``run_items``."""
-    if jobs < 1:
-        raise ValueError(f"jobs={jobs}: need at least 1")
+    check_jobs(jobs)
     options = WalkOptions(tuple(include), tuple(exclude))
     return run_items(validator, expand(objs, options, skipped, strict_inputs), jobs)

@@ -20,13 +20,59 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def worker_count(requested: int, inputs: int) -> int:
-    """``-j N`` capped at the number of inputs and of CPUs this process may use."""
+def usable_cpus() -> int:
+    """The CPUs this process may use: its affinity mask, cut to the container's CPU
+    quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), at least 1."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(requested, inputs, cpus))
+    quota = cgroup_cpu_quota()
+    if quota is not None:
+        cpus = min(cpus, max(1, int(quota)))
+    return max(1, cpus)
+
+
+def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
+    """CPUs' worth of time the cgroup of this process may use per period; None when
+    unlimited or not known (not Linux, no cgroup file system)."""
+    for quota_file, period_file in (("cpu.max", None),
+                                    ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
+        for folder in _cgroup_folders(root):
+            try:
+                with open(os.path.join(folder, quota_file)) as f:
+                    text = f.read().strip()
+                if period_file is not None:
+                    with open(os.path.join(folder, period_file)) as f:
+                        text = f"{text} {f.read().strip()}"
+            except (OSError, ValueError):
+                continue
+            quota, _, period = text.partition(" ")
+            try:
+                q, per = int(quota), int(period)
+            except ValueError:
+                return None  # "max": no limit
+            return q / per if q > 0 and per > 0 else None
+    return None
+
+
+def _cgroup_folders(root: str) -> list[str]:
+    """This process's own cgroup folder (v2, from ``/proc/self/cgroup``), then the root."""
+    out = []
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                if line.startswith("0::"):
+                    out.append(os.path.join(root, line[3:].strip().lstrip("/")))
+    except OSError:
+        pass
+    out.append(root)
+    return out
+
+
+def worker_count(requested: int, inputs: int) -> int:
+    """``-j N`` capped at the number of inputs and of CPUs this process may use."""
+    return max(1, min(requested, inputs, usable_cpus()))
 
 
 class _Pool:

@@ -1,0 +1,94 @@
+"""``-j auto``: how many processes (CPU affinity, container quota) and when (batch size)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.engine import many, workers
+from conformance.engine.many import AUTO_MIN_INPUTS, check_jobs, run_items
+
+
+def _cgroup(root: Path, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text + "\n")
+    return str(root)
+
+
+@pytest.mark.parametrize(("files", "quota"), [
+    ({"cpu.max": "150000 100000"}, 1.5),                # v2: one and a half CPUs
+    ({"cpu.max": "max 100000"}, None),                  # v2: no limit
+    ({"cpu/cpu.cfs_quota_us": "400000", "cpu/cpu.cfs_period_us": "100000"}, 4.0),  # v1
+    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),     # v1
+    ({"cpu.max": "garbage"}, None),
+    ({}, None),                                          # no cgroup file system
+])
+def test_cgroup_cpu_quota(tmp_path: Path, files: dict[str, str], quota: float | None
+                          ) -> None:
+    assert workers.cgroup_cpu_quota(_cgroup(tmp_path, files)) == quota
+
+
+def test_usable_cpus_keeps_to_the_quota(monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: 1.5)
+    assert workers.usable_cpus() == 1  # a partial CPU is not a worker's worth
+    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: 0.2)
+    assert workers.usable_cpus() == 1
+    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: None)
+    assert workers.usable_cpus() == len(os.sched_getaffinity(0))
+
+
+class _Item:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class _PidValidator:
+    """Reports the process that validated each item."""
+
+    standard = None
+
+    def validate_item(self, item: _Item) -> tuple[int, int]:
+        return item.n, os.getpid()
+
+
+def test_auto_stays_in_this_process_for_a_small_batch(monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 2)
+    got = list(run_items(_PidValidator(), [_Item(n) for n in range(AUTO_MIN_INPUTS - 1)],
+                         "auto"))
+    assert [n for n, _ in got] == list(range(AUTO_MIN_INPUTS - 1))
+    assert {pid for _, pid in got} == {os.getpid()}
+
+
+def test_auto_uses_a_worker_per_cpu_for_a_large_batch(monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 2)
+    n = AUTO_MIN_INPUTS + 10
+    got = list(run_items(_PidValidator(), [_Item(i) for i in range(n)], "auto"))
+    assert [i for i, _ in got] == list(range(n))  # input order kept
+    pids = {pid for _, pid in got}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_auto_on_one_cpu_stays_in_this_process(monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 1)
+    got = list(run_items(_PidValidator(), [_Item(i) for i in range(AUTO_MIN_INPUTS + 1)],
+                         "auto"))
+    assert {pid for _, pid in got} == {os.getpid()}
+
+
+@pytest.mark.parametrize("jobs", [0, -1, "two", True, 1.5])
+def test_jobs_must_be_a_count_or_auto(jobs: Any) -> None:
+    with pytest.raises(ValueError, match="jobs="):
+        check_jobs(jobs)
+    check_jobs("auto")
+    check_jobs(3)
+
+
+def test_the_command_default_is_auto() -> None:
+    from conformance.cli import build_parser
+
+    args = build_parser("validate").parse_args(["validate", "x"])
+    assert args.jobs == many.AUTO
