@@ -35,6 +35,9 @@ _BLOCKS = frozenset(map(q, ("para", "listitem", "note", "entry", "td", "th")))
 _OLINK = q("olink")
 _SUPERSCRIPT = q("superscript")
 _REWRITTEN = frozenset((_OLINK, _SUPERSCRIPT))
+_TBODY = q("tbody")
+_TR = q("tr")
+_CELLS = frozenset((q("td"), q("th")))
 
 
 @dataclass(frozen=True)
@@ -240,9 +243,9 @@ def caption_of(table: etree._Element) -> str:
 
 def rows_of(table: etree._Element) -> Iterator[list[etree._Element]]:
     """The body rows of an HTML-style DocBook table as lists of ``td`` cells."""
-    body = table.find(q("tbody"))
-    for tr in (body if body is not None else table).iter(q("tr")):
-        yield [c for c in tr if c.tag in (q("td"), q("th"))]
+    body = table.find(_TBODY)
+    for tr in (body if body is not None else table).iter(_TR):
+        yield [c for c in tr if c.tag in _CELLS]
 
 
 def label_of(el: etree._Element) -> str | None:
@@ -331,9 +334,15 @@ def iter_elements_repaired(path: Path, tags: tuple[str, ...], repairs: list[int]
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
 def clean_text(text: str) -> str:
-    """Drop zero-width characters (NEMA puts U+200B inside names and UIDs), fold spaces."""
-    return " ".join(text.translate(_INVISIBLE).replace("\u00a0", " ").split())
+    """Drop zero-width characters (NEMA puts U+200B inside names and UIDs), fold spaces
+    (U+00A0 included)."""
+    if _HAS_INVISIBLE.search(text) is not None:  # translate() is slow: only when needed
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def render_text(el: etree._Element | None) -> str:
@@ -378,7 +387,7 @@ def header_of(table: etree._Element) -> list[str]:
     rows = list(head.iter(q("tr")))
     if not rows:
         return []
-    return [render_text(c) for c in rows[-1] if c.tag in (q("th"), q("td"))]
+    return [render_text(c) for c in rows[-1] if c.tag in _CELLS]
 
 
 def anomaly(part: int, kind: str, table: str | None, row: int | None, detail: str) -> dict:

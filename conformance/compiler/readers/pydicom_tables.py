@@ -92,7 +92,9 @@ def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             for kw in keywords:
                 entries = table.get(kw) or {}
                 for value, (meaning, groups) in entries.items():
-                    if cid in groups and not str(value).strip():
+                    if cid not in groups:
+                        continue
+                    if not str(value).strip():
                         if anomalies is not None:
                             anomalies.append({
                                 "part": 16, "kind": "code-without-value", "table": f"CID {cid}",
@@ -100,8 +102,9 @@ def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
                                                        f"({meaning!r}) with an empty code value; "
                                                        "left out"})
                         continue
-                    if cid in groups and (scheme, value) not in seen:
-                        seen.add((scheme, value))
+                    code = (scheme, value)
+                    if code not in seen:
+                        seen.add(code)
                         codes.append([scheme, str(value), str(meaning)])
         codes.sort()
         # pydicom keeps the group's keyword, not PS3.16's title; splitting it back into
