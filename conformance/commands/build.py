@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import sys
 from pathlib import Path
 
@@ -77,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
                      cids=not args.no_cids, pydicom_dictionary=args.dictionary == "pydicom",
                      corrections=args.corrections,
                      context_groups_from=args.context_groups_from)
+    # The process ends after a build: the collector's last pass at exit would walk every
+    # object the build left alive (~0.06 s); frozen objects are skipped (their memory is
+    # still freed).
+    atexit.unregister(gc.freeze)  # once per process (tests run many builds in one)
+    atexit.register(gc.freeze)
     if not args.quiet:
         c = manifest["counts"]
         parts = ", ".join(f"PS3.{k} {v['edition']}" for k, v in manifest["parts"].items())
