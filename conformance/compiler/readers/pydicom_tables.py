@@ -12,6 +12,7 @@ files read. Output shapes: ``{"cids": {str(cid): CID}}`` (``cids.schema.json``) 
 from __future__ import annotations
 
 import hashlib
+import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -42,10 +43,15 @@ def _table_module(name: str) -> ModuleType:
     """One of pydicom's generated table files (plain literals, no imports), executed
     from its file under a private name so that the ``pydicom`` package is not imported;
     its cached bytecode is still used."""
-    import sys
     from importlib.util import module_from_spec, spec_from_file_location
 
-    key = "_conformance_pydicom_" + name.replace("/", "_").removesuffix(".py")
+    dotted = name.removesuffix(".py").replace("/", ".")
+    # pydicom's own module when it is imported: the same tables, as pydicom may have
+    # extended them (``add_dict_entries``)
+    module = sys.modules.get(f"pydicom.{dotted}")
+    if module is not None:
+        return module
+    key = "_conformance_pydicom_" + dotted.replace(".", "_")
     module = sys.modules.get(key)
     if module is None:
         spec = spec_from_file_location(key, pydicom_root() / name)
@@ -132,6 +138,9 @@ def _tag_key(tag: int | str) -> str:
 def dictionary_vr(tag: int) -> str:
     """The VR pydicom's data dictionary gives a public tag (its repeating-group entries
     included), as ``pydicom.datadict.dictionary_VR`` does; KeyError when it has none."""
+    datadict = sys.modules.get("pydicom.datadict")
+    if datadict is not None:  # pydicom is imported: its answer, extensions included
+        return str(datadict.dictionary_VR(tag))
     module = _table_module("_dicom_dict.py")
     entry = module.DicomDictionary.get(tag)
     if entry is not None:
@@ -154,6 +163,10 @@ def _keyword_tags() -> dict[str, int]:
 def tag_for_keyword(keyword: str) -> int | None:
     """The tag of a keyword in pydicom's data dictionary, as
     ``pydicom.datadict.tag_for_keyword`` gives it."""
+    datadict = sys.modules.get("pydicom.datadict")
+    if datadict is not None:
+        found: int | None = datadict.tag_for_keyword(keyword)
+        return found
     return _keyword_tags().get(keyword)
 
 
