@@ -40,7 +40,7 @@ _string = encode_basestring
 
 
 class _Texts:
-    """Compact JSON texts of the documents' values, kept by identity for one write: a
+    """Compact JSON texts of a document's values, kept by identity while it is written: a
     table or context group is one line of its document and again a zip member."""
 
     def __init__(self) -> None:
@@ -107,7 +107,6 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
     documents = {**documents, "manifest": manifest}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
-    texts = _Texts()
     try:
         names = sorted(documents, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
         for name in names:
@@ -116,6 +115,7 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
                 validate_document(name, doc)
             # The manifest stays plain so a folder can be identified without gzip.
             packed = compress and name != "manifest"
+            texts = _Texts()  # one document's at a time: memory stays that of one
             data = dumps(doc, texts)
             if packed:
                 data = gzip.compress(data, compresslevel=9, mtime=0)
@@ -126,8 +126,9 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
                 write_cids_zip(tmp / CIDS_ZIP, doc, texts)
             if _after_file is not None:
                 _after_file(name)
-        # marshal flags objects referenced elsewhere: the cache would change its bytes
-        del texts
+            # marshal (below) flags objects referenced elsewhere: a cache left alive
+            # would change its bytes
+            del texts, data
         if "modules" in documents and tables_zip:
             # derived from the files just written (its header names their manifest)
             precompiled.write(tmp, documents["modules"], {
