@@ -9,12 +9,14 @@ folder removed.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,32 @@ ORDER = ("iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
          "deidentification", "cids", "manifest")
 
 
-def dumps(doc: Any) -> bytes:
+# One encoder for every compact text (``json.dumps`` builds a new one per call) and the
+# C string encoder that ``ensure_ascii=False`` uses, for the keys and string values.
+_COMPACT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_string = encode_basestring
+
+
+class _Texts:
+    """Compact JSON texts of a document's values, kept by identity while it is written: a
+    table or context group is one line of its document and again a zip member."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[Any, str]] = {}
+
+    def compact(self, value: Any) -> str:
+        if type(value) is str:
+            return _string(value)
+        if type(value) is not dict:
+            return _COMPACT.encode(value)
+        done = self._done.get(id(value))
+        if done is None or done[0] is not value:
+            # the value is kept with its text so that its id is not reused meanwhile
+            done = self._done[id(value)] = (value, _COMPACT.encode(value))
+        return done[1]
+
+
+def dumps(doc: Any, texts: _Texts | None = None) -> bytes:
     """The canonical JSON text of a document (CONTRACTS.md "Conventions").
 
     The top two levels are laid out one key per line and everything below is compact,
@@ -39,16 +66,20 @@ def dumps(doc: Any) -> bytes:
     line, and json's C encoder does the work (``indent`` would force its slow
     pure-Python encoder: 4x slower on a full PS3.3).
     """
-    return (_layout(doc, 2, "") + "\n").encode()
+    return (_layout(doc, 2, "", texts or _Texts()) + "\n").encode()
 
 
-def _layout(value: Any, levels: int, pad: str) -> str:
+def _layout(value: Any, levels: int, pad: str, texts: _Texts) -> str:
     if levels == 0 or not isinstance(value, dict) or not value:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return texts.compact(value)
     inner = pad + " "
-    items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {_layout(v, levels - 1, inner)}"
+    items = (f"{inner}{_key(k)}: {_layout(v, levels - 1, inner, texts)}"
              for k, v in sorted(value.items()))
     return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+
+
+def _key(key: Any) -> str:
+    return _string(key) if type(key) is str else json.dumps(key, ensure_ascii=False)
 
 
 def file_name(name: str, compress: bool) -> str:
@@ -84,16 +115,20 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
                 validate_document(name, doc)
             # The manifest stays plain so a folder can be identified without gzip.
             packed = compress and name != "manifest"
-            data = dumps(doc)
+            texts = _Texts()  # one document's at a time: memory stays that of one
+            data = dumps(doc, texts)
             if packed:
                 data = gzip.compress(data, compresslevel=9, mtime=0)
             (tmp / file_name(name, packed)).write_bytes(data)
             if name == "modules" and tables_zip:
-                write_tables_zip(tmp / TABLES_ZIP, doc)
+                write_tables_zip(tmp / TABLES_ZIP, doc, texts)
             if name == "cids" and tables_zip:
-                write_cids_zip(tmp / CIDS_ZIP, doc)
+                write_cids_zip(tmp / CIDS_ZIP, doc, texts)
             if _after_file is not None:
                 _after_file(name)
+            # marshal (below) flags objects referenced elsewhere: a cache left alive
+            # would change its bytes
+            del texts, data
         if "modules" in documents and tables_zip:
             # derived from the files just written (its header names their manifest)
             precompiled.write(tmp, documents["modules"], {
@@ -105,29 +140,37 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
         raise
 
 
-def write_tables_zip(path: Path, modules_doc: dict[str, Any]) -> None:
+def write_tables_zip(path: Path, modules_doc: dict[str, Any], texts: _Texts | None = None
+                     ) -> None:
     """One deflated JSON member per table: ``modules/<id>.json``, ``macros/<id>.json``."""
-    with zipfile.ZipFile(path, "w") as archive:
+    texts = texts or _Texts()
+    buffer = io.BytesIO()  # zipfile seeks back to each member's header: no system calls
+    with zipfile.ZipFile(buffer, "w") as archive:
         for group in ("modules", "macros"):
             for table_id, table in sorted(modules_doc.get(group, {}).items()):
-                _add_member(archive, f"{group}/{table_id}.json", table)
+                _add_member(archive, f"{group}/{table_id}.json", texts.compact(table))
+    path.write_bytes(buffer.getbuffer())
 
 
-def write_cids_zip(path: Path, cids_doc: dict[str, Any]) -> None:
+def write_cids_zip(path: Path, cids_doc: dict[str, Any], texts: _Texts | None = None
+                   ) -> None:
     """``cids.json`` split for the loader: ``cids/<cid>.json`` per context group and
     ``srt_to_sct.json`` (reading all of cids.json costs a cold start ~0.1 s)."""
-    with zipfile.ZipFile(path, "w") as archive:
+    texts = texts or _Texts()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for cid, group in sorted(cids_doc.get("cids", {}).items(), key=lambda kv: int(kv[0])):
-            _add_member(archive, f"cids/{cid}.json", group)
-        _add_member(archive, "srt_to_sct.json", cids_doc.get("srt_to_sct") or {})
+            _add_member(archive, f"cids/{cid}.json", texts.compact(group))
+        _add_member(archive, "srt_to_sct.json", texts.compact(cids_doc.get("srt_to_sct") or {}))
+    path.write_bytes(buffer.getbuffer())
 
 
-def _add_member(archive: zipfile.ZipFile, name: str, doc: Any) -> None:
+def _add_member(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    """``text``: the member's compact JSON (``_Texts.compact``)."""
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    archive.writestr(info, json.dumps(doc, sort_keys=True, separators=(",", ":"),
-                                      ensure_ascii=False))
+    archive.writestr(info, text)
 
 
 def swap_into_place(new: Path, out: Path) -> None:

@@ -29,6 +29,17 @@ def q(local: str) -> str:
     return _Q + local
 
 
+_XREF = q("xref")
+# text_of puts a space after these (a cell's paragraphs do not run together)
+_BLOCKS = frozenset(map(q, ("para", "listitem", "note", "entry", "td", "th")))
+_OLINK = q("olink")
+_SUPERSCRIPT = q("superscript")
+_REWRITTEN = frozenset((_OLINK, _SUPERSCRIPT))
+_TBODY = q("tbody")
+_TR = q("tr")
+_CELLS = frozenset((q("td"), q("th")))
+
+
 @dataclass(frozen=True)
 class PartInfo:
     """What a part file says about itself."""
@@ -157,25 +168,57 @@ def text_of(el: etree._Element | None) -> str:
     """All text below ``el`` with whitespace folded; xrefs rendered as their target id."""
     if el is None:
         return ""
+    if _scan(el) == _PLAIN:
+        return " ".join(_c_text(el).split())
     parts: list[str] = []
     _collect(el, parts)
     return " ".join("".join(parts).split())
 
 
+_PLAIN, _COLLECT, _REWRITE = 0, 1, 2
+
+
+def _scan(el: etree._Element) -> int:
+    """How ``el`` must be rendered: ``_PLAIN`` when libxml2's text serialisation gives
+    what ``_collect`` would (no xref, comment, PI or entity inside, and every block's
+    added space falls next to whitespace already there), ``_REWRITE`` when it holds an
+    olink or superscript (``render_text`` rewrites those), else ``_COLLECT``."""
+    tag = el.tag
+    if tag in _REWRITTEN:
+        return _REWRITE
+    found = _COLLECT if tag == _XREF else _PLAIN
+    # one pass in Python: cheaper than lxml's iter() with several tags (its matcher is
+    # set up per call) for the few elements of a cell
+    for sub in el.iterdescendants():
+        tag = sub.tag
+        if tag in _BLOCKS:
+            tail = sub.tail
+            if not (tail and tail[0].isspace()):
+                found = _COLLECT
+        elif tag in _REWRITTEN:
+            return _REWRITE
+        elif tag == _XREF or tag.__class__ is not str:  # comments, PIs, entities
+            found = _COLLECT
+    return found
+
+
+def _c_text(el: etree._Element) -> str:
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def _collect(el: etree._Element, out: list[str]) -> None:
-    if el.tag == q("xref"):
+    tag = el.tag
+    if tag == _XREF:
         out.append(_xref_text(el))
-    elif el.text:
-        out.append(el.text)
-    if el.tag != q("xref"):
+    else:
+        if el.text:
+            out.append(el.text)
         for child in el:
             _collect(child, out)
             if child.tail:
                 out.append(child.tail)
-    for block in ("para", "listitem", "note", "entry", "td", "th"):
-        if el.tag == q(block):
-            out.append(" ")
-            break
+    if tag in _BLOCKS:
+        out.append(" ")
 
 
 def _xref_text(el: etree._Element) -> str:
@@ -200,9 +243,9 @@ def caption_of(table: etree._Element) -> str:
 
 def rows_of(table: etree._Element) -> Iterator[list[etree._Element]]:
     """The body rows of an HTML-style DocBook table as lists of ``td`` cells."""
-    body = table.find(q("tbody"))
-    for tr in (body if body is not None else table).iter(q("tr")):
-        yield [c for c in tr if c.tag in (q("td"), q("th"))]
+    body = table.find(_TBODY)
+    for tr in (body if body is not None else table).iter(_TR):
+        yield [c for c in tr if c.tag in _CELLS]
 
 
 def label_of(el: etree._Element) -> str | None:
@@ -291,9 +334,15 @@ def iter_elements_repaired(path: Path, tags: tuple[str, ...], repairs: list[int]
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
 def clean_text(text: str) -> str:
-    """Drop zero-width characters (NEMA puts U+200B inside names and UIDs), fold spaces."""
-    return " ".join(text.translate(_INVISIBLE).replace("\u00a0", " ").split())
+    """Drop zero-width characters (NEMA puts U+200B inside names and UIDs), fold spaces
+    (U+00A0 included)."""
+    if _HAS_INVISIBLE.search(text) is not None:  # translate() is slow: only when needed
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def render_text(el: etree._Element | None) -> str:
@@ -305,15 +354,18 @@ def render_text(el: etree._Element | None) -> str:
     """
     if el is None:
         return ""
-    if next(el.iter(q("olink"), q("superscript")), None) is None:
+    how = _scan(el)
+    if how == _PLAIN:
+        return clean_text(_c_text(el))
+    if how == _COLLECT:
         return clean_text(text_of(el))  # nothing to rewrite: no copy (hot in PS3.6)
     import copy
 
     el = copy.deepcopy(el)
-    for link in el.iter(q("olink")):
+    for link in el.iter(_OLINK):
         if not "".join(link.itertext()).strip():
             link.text = olink_text(link)
-    for sup in el.iter(q("superscript")):
+    for sup in el.iter(_SUPERSCRIPT):
         sup.text = "^" + (sup.text or "")
     return clean_text(text_of(el))
 
@@ -335,7 +387,7 @@ def header_of(table: etree._Element) -> list[str]:
     rows = list(head.iter(q("tr")))
     if not rows:
         return []
-    return [render_text(c) for c in rows[-1] if c.tag in (q("th"), q("td"))]
+    return [render_text(c) for c in rows[-1] if c.tag in _CELLS]
 
 
 def anomaly(part: int, kind: str, table: str | None, row: int | None, detail: str) -> dict:

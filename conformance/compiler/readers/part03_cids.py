@@ -37,21 +37,24 @@ def _segments(el: etree._Element) -> list[tuple[str, int | None]]:
     """The text of ``el`` cut at each CID link: ``[(text before, cid), ..., (rest, None)]``."""
     out: list[tuple[str, int | None]] = []
     buf: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        m = _CID_LINK.match(node.get("targetptr", "")) if node.tag == q("olink") else None
-        if m:
-            out.append(("".join(buf), int(m.group(1))))
-            buf.clear()
-        else:
-            buf.append(node.text or "")
-            for child in node:
-                walk(child)
-                buf.append(child.tail or "")
-
-    walk(el)
+    _walk_segments(el, out, buf)
     out.append(("".join(buf), None))
     return out
+
+
+def _walk_segments(node: etree._Element, out: list[tuple[str, int | None]],
+                   buf: list[str]) -> None:
+    # a module function, not a closure: a recursive closure is a reference cycle per
+    # call, left to the garbage collector (thousands per PS3.3)
+    m = _CID_LINK.match(node.get("targetptr", "")) if node.tag == q("olink") else None
+    if m:
+        out.append(("".join(buf), int(m.group(1))))
+        buf.clear()
+    else:
+        buf.append(node.text or "")
+        for child in node:
+            _walk_segments(child, out, buf)
+            buf.append(child.tail or "")
 
 
 def _sentence(segments: list[tuple[str, int | None]]) -> str:
@@ -97,7 +100,7 @@ def cid_refs(el: etree._Element) -> list[dict[str, Any]]:
 def keyword_tag(name: str) -> str | None:
     """The tag of an attribute name ("Anatomic Region Sequence" -> "00082218") from
     pydicom's dictionary (the build's PS3.6 is not read yet when PS3.3 is)."""
-    from pydicom.datadict import tag_for_keyword
+    from conformance.compiler.readers.pydicom_tables import tag_for_keyword
 
     tag = tag_for_keyword("".join(w[:1].upper() + w[1:] for w in re.split(r"[ '/-]+", name)))
     return f"{tag:08X}" if tag is not None else None

@@ -34,6 +34,11 @@ _VM_RE = re.compile(rf"{_VM_ITEM}(?: or {_VM_ITEM})*")
 _TAG_CELL = re.compile(r"\(\s*[0-9A-Fa-fxX]{4}\s*,\s*[0-9A-Fa-fxX]{4}\s*\)")
 _KEYWORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _UID_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_SEE_NOTE = re.compile(r"see\s+note", re.I)
+_VM_DASH = re.compile(r"\s*-\s*")
+_VM_DIGIT_N = re.compile(r"(?<=\d)N\b")
+_VM_N = re.compile(r"\bN\b")
+_VM_OR = re.compile(r"\s+OR\s+", re.I)
 
 
 def normalize_vr(text: str) -> tuple[str, bool]:
@@ -46,7 +51,7 @@ def normalize_vr(text: str) -> tuple[str, bool]:
     text = clean_text(text)
     if not text:
         return "", True
-    if re.match(r"see\s+note", text, re.I):
+    if _SEE_NOTE.match(text):
         return "", True
     codes = [c for c in _VR_SEP.split(text) if c]
     if codes and all(_VR_CODE.fullmatch(c.upper()) for c in codes):
@@ -57,10 +62,10 @@ def normalize_vr(text: str) -> tuple[str, bool]:
 def normalize_vm(text: str) -> tuple[str, bool]:
     """``"1 - n"`` -> ``("1-n", True)``; ``"1-n or 1"`` is kept; ``False`` if not a VM."""
     text = clean_text(text)
-    text = re.sub(r"\s*-\s*", "-", text)
-    text = re.sub(r"(?<=\d)N\b", "n", text)
-    text = re.sub(r"\bN\b", "n", text)
-    text = re.sub(r"\s+OR\s+", " or ", text, flags=re.I)
+    text = _VM_DASH.sub("-", text)
+    text = _VM_DIGIT_N.sub("n", text)
+    text = _VM_N.sub("n", text)
+    text = _VM_OR.sub(" or ", text)
     if not text:
         return "", True
     return text, bool(_VM_RE.fullmatch(text))
