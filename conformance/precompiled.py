@@ -41,6 +41,15 @@ def _version() -> str:
     return str(sys.modules["conformance"].__version__)
 
 
+def _intern_single_characters() -> None:
+    """Intern every one-character Latin-1 string. marshal flags a string it writes as
+    interned when it is; CPython keeps one object per such character, interned or not
+    by whatever code the process imported (a constant ``"R"`` somewhere). Interned all,
+    the file's bytes no longer depend on what else this process loaded."""
+    for code in range(256):
+        sys.intern(chr(code))
+
+
 def _stamp(folder: Path) -> tuple[Any, ...] | None:
     """What the file must have been made from: versions, manifest hash, JSON sizes."""
     sizes = []
@@ -61,6 +70,7 @@ def write(folder: Path, modules_doc: dict[str, Any],
     """Write ``folder/tables.marshal`` from the ``modules.json`` document and the
     ``docs`` (name in ``DOCS`` -> document) of the build in ``folder``, whose JSON files
     are already written."""
+    _intern_single_characters()
     stamp = _stamp(folder)
     if stamp is None:
         raise OSError(f"{folder}: no manifest.json or modules file to stamp {NAME} with")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
+if TYPE_CHECKING:  # the build's condition parser imports this module: no pydicom there
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
 
 
 @dataclass(frozen=True, slots=True)

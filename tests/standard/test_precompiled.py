@@ -91,3 +91,25 @@ def test_the_bundle_has_a_current_one() -> None:
     assert BUNDLE is not None
     assert Standard(BUNDLE)._copies.precompiled() is not None
     assert precompiled.read(BUNDLE) is not None
+
+
+def test_marshal_bytes_do_not_depend_on_what_the_process_imported() -> None:
+    """A build's tables.marshal is the same file from the program (numpy left out) and
+    from a library call in a process that imported much more: marshal flags interned
+    strings, and which one-character strings are interned depends on loaded code."""
+    import marshal
+    import subprocess
+    import sys
+
+    from conformance import precompiled
+
+    code = ("import marshal, sys; from conformance import precompiled; "
+            "precompiled._intern_single_characters(); "
+            "data = [chr(i) for i in range(256)]; "
+            "sys.stdout.write(marshal.dumps(data).hex())")
+    fresh = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                           text=True).stdout
+    precompiled._intern_single_characters()
+    data = [chr(i) for i in range(256)]
+    ours = marshal.dumps(data).hex()
+    assert ours == fresh
