@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.compiler.compile import Raw, compile_tables
+from conformance.compiler.meanwhile import Meanwhile
 from conformance.compiler.writer import file_name, write_build
 from conformance.errors import SourceError, UsageError
 
@@ -167,12 +168,11 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     extra = {16: identify_pydicom(16)} if cids else {}
     if pydicom_dictionary:
         extra[6] = identify_pydicom(6)
-    raw, anomalies = read_sources(docbook, dsj, progress=progress, corrections=corrections)
+    meanwhile = Meanwhile(cids=16 in extra)  # while a child reads parts, if one does
+    raw, anomalies = read_sources(docbook, dsj, progress=progress, corrections=corrections,
+                                  while_waiting=meanwhile)
     if 16 in extra:
-        from conformance.compiler.readers.pydicom_tables import read_cids
-
-        found: list[dict[str, Any]] = []
-        data = read_cids(found)
+        data, found = meanwhile.result()
         raw.cids, raw.srt_to_sct = data["cids"], data["srt_to_sct"]
         anomalies.extend(_normal_anomaly(a, 16) for a in found)
     if 6 in extra:
@@ -250,8 +250,10 @@ def _add_annex_l(raw: Raw) -> dict[str, Any] | None:
 
 def read_sources(docbook: dict[int, Source], dsj: Source | None, *,
                  progress: bool | None = None, corrections: list[Path] | None = None,
+                 while_waiting: Callable[[], None] | None = None,
                  ) -> tuple[Raw, list[dict[str, Any]]]:
     """Run every reader; DocBook parts win over the JSON except PS3.6 (see ``build``)."""
+    from conformance.compiler.parallel_read import read_parts
     from conformance.progress import progress as progress_bar
 
     # Look every reader up first: a missing one fails before any reading is done.
@@ -277,9 +279,9 @@ def read_sources(docbook: dict[int, Source], dsj: Source | None, *,
             for key in ("iods", "modules", "macros", "sop_classes", "elements", "uids"):
                 setattr(raw, key, data.get(key) or {})
             bar.advance(dsj.size)
-        for part, source in docbook.items():
-            found = []
-            data = readers[part](source.path, found)
+        jobs = [(part, readers[part], source.path) for part, source in docbook.items()]
+        for part, data, found in read_parts(jobs, while_waiting=while_waiting):
+            source = docbook[part]
             anomalies.extend(_normal_anomaly(a, part) for a in found)
             if part == 6 and dsj is not None:
                 supplies = ["uids"] if not raw.uids else []

@@ -82,6 +82,11 @@ def _key(key: Any) -> str:
     return _string(key) if type(key) is str else json.dumps(key, ensure_ascii=False)
 
 
+def _read_back(folder: Path, name: str, compress: bool) -> Any:
+    data = (folder / file_name(name, compress)).read_bytes()
+    return json.loads(gzip.decompress(data) if compress else data)
+
+
 def file_name(name: str, compress: bool) -> str:
     return f"{name}.json.gz" if compress else f"{name}.json"
 
@@ -130,9 +135,13 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
             # would change its bytes
             del texts, data
         if "modules" in documents and tables_zip:
-            # derived from the files just written (its header names their manifest)
-            precompiled.write(tmp, documents["modules"], {
-                n: documents[n] for n in precompiled.DOCS if n in documents})
+            # Derived from the files just written (its header names their manifest), as
+            # read back: marshal's bytes follow the objects' sharing and interning, which
+            # then come from the JSON alone, not from how this process made the documents
+            # (read serially or in a child, pydicom's tables imported or not). A file
+            # remade by the loader (standard/derived_files.py) is the same file.
+            precompiled.write(tmp, _read_back(tmp, "modules", compress), {
+                n: _read_back(tmp, n, compress) for n in precompiled.DOCS if n in documents})
         os.chmod(tmp, 0o755)
         swap_into_place(tmp, out)
     except BaseException:

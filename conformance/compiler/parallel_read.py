@@ -1,0 +1,102 @@
+"""Read the part files two at a time: the largest in this process, the others in one
+forked child, so that a build on two or more CPUs reads PS3.3 and PS3.6 side by side.
+
+Results come back in the order given, so a build is the same file for file as one
+read serially. Without ``fork`` (not POSIX), with one usable CPU or one part, the parts
+are read here, one after the other. The child is forked, not spawned: the readers run
+as this process has them (a test's stand-in included), and only results are pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+Reader = Callable[[Path, list[dict[str, Any]]], dict[str, Any]]
+Job = tuple[int, Reader, Path]  # (part, reader, file)
+Result = tuple[int, dict[str, Any], list[dict[str, Any]]]  # (part, data, anomalies)
+
+
+def read_parts(jobs: list[Job], parallel: bool | None = None,
+               while_waiting: Callable[[], None] | None = None) -> Iterator[Result]:
+    """``(part, data, anomalies found)`` of each job, in order. ``parallel``: None
+    decides by CPUs and platform; False reads here only. ``while_waiting``: called here
+    once this process has read its part, while the child may still be reading (not
+    called when reading serially)."""
+    if parallel is None:
+        parallel = _can_fork() and len(jobs) > 1 and _cpus() > 1
+    if not parallel or len(jobs) < 2:
+        for part, reader, path in jobs:
+            found: list[dict[str, Any]] = []
+            yield part, reader(path, found), found
+        return
+    here = max(range(len(jobs)), key=lambda i: _size(jobs[i][2]))
+    others = [job for i, job in enumerate(jobs) if i != here]
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, others), daemon=True)
+    child.start()
+    send.close()
+    try:
+        part, reader, path = jobs[here]
+        found: list[dict[str, Any]] = []
+        mine: Result = (part, reader(path, found), found)
+        if while_waiting is not None:
+            while_waiting()
+        for i, (part, _reader, _path) in enumerate(jobs):
+            yield mine if i == here else _received(recv, part)
+    finally:
+        recv.close()
+        child.join(timeout=5)
+        if child.is_alive():  # this process stopped early (an error, an interrupt)
+            child.kill()
+            child.join()
+
+
+def _received(recv: Any, part: int) -> Result:
+    try:
+        kind, got_part, payload = recv.recv()
+    except EOFError:
+        raise RuntimeError(f"the process reading PS3.{part} ended without a result "
+                           "(killed, or out of memory?)") from None
+    if kind == "error":
+        raise payload
+    data, found = payload
+    return got_part, data, found
+
+
+def _child(send: Any, jobs: list[Job]) -> None:
+    for part, reader, path in jobs:
+        found: list[dict[str, Any]] = []
+        try:
+            message: tuple[str, int, Any] = ("ok", part, (reader(path, found), found))
+        except BaseException as exc:  # noqa: BLE001 - the parent raises it, as if read there
+            message = ("error", part, exc)
+        try:
+            send.send(message)
+        except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
+            send.send(("error", part, RuntimeError(f"{type(message[2]).__name__}: "
+                                                   f"{message[2]} ({exc})")))
+        if message[0] == "error":
+            break
+    send.close()
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _cpus() -> int:
+    from conformance.engine.workers import usable_cpus
+
+    return usable_cpus()
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

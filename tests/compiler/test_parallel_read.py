@@ -1,0 +1,107 @@
+"""Part files read two at a time (a forked child) give what reading them here gives."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.compiler.meanwhile import Meanwhile
+from conformance.compiler.parallel_read import read_parts
+from conformance.errors import SourceError
+
+
+def _reader(tag: str) -> Any:
+    def read(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        found.append({"kind": "note", "detail": f"{tag} read {path.name}", "pid": os.getpid()})
+        return {"tag": tag, "size": path.stat().st_size}
+    return read  # a closure: the child has it by fork, it is never pickled
+
+
+def _files(tmp_path: Path) -> list[tuple[int, Any, Path]]:
+    jobs = []
+    for part, size in ((3, 300), (4, 100), (6, 900), (15, 50)):
+        f = tmp_path / f"part{part:02d}.xml"
+        f.write_bytes(b"x" * size)
+        jobs.append((part, _reader(f"PS3.{part}"), f))
+    return jobs
+
+
+def _plain(results: list[Any]) -> list[Any]:
+    return [(part, data, [{k: v for k, v in a.items() if k != "pid"} for a in found])
+            for part, data, found in results]
+
+
+def test_two_at_a_time_gives_the_serial_results_in_order(tmp_path: Path) -> None:
+    jobs = _files(tmp_path)
+    serial = list(read_parts(jobs, parallel=False))
+    waited: list[int] = []
+    parallel = list(read_parts(jobs, parallel=True, while_waiting=lambda: waited.append(1)))
+    assert [p for p, _, _ in parallel] == [3, 4, 6, 15]
+    assert _plain(parallel) == _plain(serial)
+    # the largest file here, the others in one child
+    pids = {part: found[0]["pid"] for part, _, found in parallel}
+    assert pids[6] == os.getpid()
+    assert len({pids[3], pids[4], pids[15]}) == 1 and pids[3] != os.getpid()
+    assert waited == [1]
+
+
+def test_an_error_in_the_child_is_raised_here_in_its_turn(tmp_path: Path) -> None:
+    jobs = _files(tmp_path)
+
+    def broken(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        raise SourceError(f"{path}: truncated (does not end with </book>)")
+
+    jobs[1] = (4, broken, jobs[1][2])
+    got = []
+    with pytest.raises(SourceError, match="part04.xml: truncated"):
+        for part, _data, _found in read_parts(jobs, parallel=True):
+            got.append(part)
+    assert got == [3]  # what came before the broken part was delivered
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    jobs = _files(tmp_path)
+
+    def killed(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+    jobs[0] = (3, killed, jobs[0][2])
+    with pytest.raises(RuntimeError, match="PS3.3 ended without a result"):
+        list(read_parts(jobs, parallel=True))
+
+
+def test_meanwhile_keeps_its_error_for_its_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.compiler.readers import pydicom_tables
+
+    def fails(found: list[dict[str, Any]]) -> dict[str, Any]:
+        raise SourceError("pydicom's context groups cannot be read")
+
+    monkeypatch.setattr(pydicom_tables, "read_cids", fails)
+    hook = Meanwhile(cids=True)
+    hook()  # while the child reads: nothing raised yet
+    with pytest.raises(SourceError, match="context groups"):
+        hook.result()
+    assert Meanwhile(cids=False).result() == ({}, [])
+
+
+def test_a_build_read_serially_is_the_same_file_for_file(
+        excerpt_std: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The acceptance build (read two at a time where there are two CPUs) and the same
+    build read in one process: every file byte for byte, tables.marshal included."""
+    from conformance.compiler import parallel_read
+    from conformance.compiler.pipeline import build
+    from tests.helpers.standard_build import DOCBOOK, EXCERPT_PARTS
+
+    monkeypatch.setattr(parallel_read, "_cpus", lambda: 1)
+    out = tmp_path / "serial"
+    build({4: EXCERPT_PARTS[4], 6: EXCERPT_PARTS[6], 5: EXCERPT_PARTS[5]},
+          source_dir=DOCBOOK / "2016c-excerpt", out=out, progress=False, report=None)
+    names = sorted(p.name for p in excerpt_std.iterdir())
+    assert names == sorted(p.name for p in out.iterdir()) and "tables.marshal" in names
+    for name in names:
+        assert (out / name).read_bytes() == (excerpt_std / name).read_bytes(), name
