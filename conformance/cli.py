@@ -98,8 +98,18 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
         return 130
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def entry() -> None:
-    """The ``conformance`` program (console script and ``python -m``)."""
+    """The ``conformance`` program (console script and ``python -m``). SIGTERM (``timeout``,
+    a cancelled CI job) ends it as an exception does, so that worker processes and
+    temporary folders are cleaned up on the way out, not left behind."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main(program=True))
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from conformance.errors import SourceError
 
 Reader = Callable[[Path, list[dict[str, Any]]], dict[str, Any]]
 Job = tuple[int, Reader, Path]  # (part, reader, file)
@@ -37,38 +40,58 @@ def read_parts(jobs: list[Job], parallel: bool | None = None,
     others = [job for i, job in enumerate(jobs) if i != here]
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, others), daemon=True)
+    child = ctx.Process(target=_child, args=(send, recv, others), daemon=True)
     child.start()
     send.close()
+    done = False
     try:
         part, reader, path = jobs[here]
         found: list[dict[str, Any]] = []
-        mine: Result = (part, reader(path, found), found)
-        if while_waiting is not None:
+        mine: Result | None = None
+        error: Exception | None = None
+        try:
+            mine = (part, reader(path, found), found)
+        except Exception as exc:  # noqa: BLE001 - raised in its turn, after earlier parts'
+            error = exc
+        if error is None and while_waiting is not None:
             while_waiting()
-        for i, (part, _reader, _path) in enumerate(jobs):
-            yield mine if i == here else _received(recv, part)
+        for i, (part, _reader, job_path) in enumerate(jobs):
+            if i != here:
+                yield _received(recv, part, job_path)
+            elif error is not None:
+                raise error
+            else:
+                assert mine is not None
+                yield mine
+        done = True
     finally:
         recv.close()
-        child.join(timeout=5)
-        if child.is_alive():  # this process stopped early (an error, an interrupt)
-            child.kill()
-            child.join()
+        if not done:
+            child.kill()  # an error or an interrupt here: its results are not wanted
+        child.join()
 
 
-def _received(recv: Any, part: int) -> Result:
+def _received(recv: Any, part: int, path: Path) -> Result:
     try:
         kind, got_part, payload = recv.recv()
     except EOFError:
-        raise RuntimeError(f"the process reading PS3.{part} ended without a result "
-                           "(killed, or out of memory?)") from None
+        raise SourceError(f"{path}: the process reading PS3.{part} ended without a result "
+                          "(killed, or out of memory?)") from None
+    except Exception as exc:  # noqa: BLE001 - a result this process cannot unpickle
+        raise SourceError(f"{path}: the result of reading PS3.{part} could not be "
+                          f"received: {type(exc).__name__}: {exc}") from None
     if kind == "error":
         raise payload
     data, found = payload
     return got_part, data, found
 
 
-def _child(send: Any, jobs: list[Job]) -> None:
+def _child(send: Any, recv: Any, jobs: list[Job]) -> None:
+    # The parent's end, inherited by the fork: closed, a send after the parent is gone
+    # fails (broken pipe) instead of blocking for ever.
+    recv.close()
+    # The program's SIGTERM handler (conformance.cli) is the parent's business.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for part, reader, path in jobs:
         found: list[dict[str, Any]] = []
         try:

@@ -15,7 +15,12 @@ _WORKER: Any = None
 
 def _init_worker(validator: Any) -> None:
     global _WORKER
+    import signal
     import warnings
+
+    # A forked worker inherits the program's SIGTERM handler; the pool stops its
+    # workers itself, and one told to stop stops.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
     _WORKER = validator  # unpickled: the Validator re-created itself from its config

@@ -10,6 +10,7 @@ others get their real results and the batch goes on.
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,9 +71,15 @@ def _cgroup_folders(root: str) -> list[str]:
     return out
 
 
+# ProcessPoolExecutor refuses more workers than this on Windows (a WaitForMultipleObjects
+# limit).
+_WINDOWS_MAX_WORKERS = 61
+
+
 def worker_count(requested: int, inputs: int) -> int:
     """``-j N`` capped at the number of inputs and of CPUs this process may use."""
-    return max(1, min(requested, inputs, usable_cpus()))
+    n = max(1, min(requested, inputs, usable_cpus()))
+    return min(n, _WINDOWS_MAX_WORKERS) if sys.platform == "win32" else n
 
 
 class _Pool:

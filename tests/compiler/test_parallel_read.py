@@ -71,8 +71,47 @@ def test_a_child_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
         raise AssertionError("unreachable")
 
     jobs[0] = (3, killed, jobs[0][2])
-    with pytest.raises(RuntimeError, match="PS3.3 ended without a result"):
+    with pytest.raises(SourceError, match="part03.xml: the process reading PS3.3 ended"):
         list(read_parts(jobs, parallel=True))
+
+
+def test_errors_come_in_the_order_of_the_parts(tmp_path: Path) -> None:
+    """Two broken parts: the first one's error, whichever process read it (the largest
+    part, PS3.6 here, is read in this process)."""
+    jobs = _files(tmp_path)
+
+    def broken(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        raise SourceError(f"{path.name}: broken")
+
+    for i in (1, 2):  # PS3.4 (in the child) and PS3.6 (here)
+        jobs[i] = (jobs[i][0], broken, jobs[i][2])
+    with pytest.raises(SourceError, match="part04.xml: broken"):
+        list(read_parts(jobs, parallel=True))
+    jobs[1] = _files(tmp_path)[1]
+    got = []
+    with pytest.raises(SourceError, match="part06.xml: broken"):
+        for part, _data, _found in read_parts(jobs, parallel=True):
+            got.append(part)
+    assert got == [3, 4]
+
+
+def test_the_child_does_not_outlive_an_abandoned_read(tmp_path: Path) -> None:
+    """Results no longer wanted (the caller stops: an error or an interrupt there): the
+    child is stopped at once, not waited for."""
+    import time
+
+    jobs = _files(tmp_path)
+
+    def slow(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        time.sleep(60)
+        return {}
+
+    jobs[1] = (4, slow, jobs[1][2])  # in the child, after PS3.3
+    reads = read_parts(jobs, parallel=True)
+    assert next(reads)[0] == 3
+    start = time.monotonic()
+    reads.close()
+    assert time.monotonic() - start < 10
 
 
 def test_meanwhile_keeps_its_error_for_its_turn(monkeypatch: pytest.MonkeyPatch) -> None:

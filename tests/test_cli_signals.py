@@ -1,0 +1,69 @@
+"""SIGTERM (``timeout``, a cancelled CI job) ends the program without leaving worker
+processes behind: the validate pool and the build's reading child stop with it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pydicom.data import get_testdata_file
+
+from tests.helpers.standard_build import DOCBOOK, EXCERPT_PARTS
+
+
+def _group_gone(pgid: int, within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _terminate_after(argv: list[str], seconds: float) -> int:
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "conformance", *argv],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    try:
+        assert _group_gone(proc.pid, 15), "a process of the run outlived it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return code
+
+
+def test_sigterm_stops_the_validate_workers(tmp_path: Path) -> None:
+    data = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    for i in range(600):
+        (tmp_path / f"ct_{i:03d}.dcm").write_bytes(data)
+    code = _terminate_after(["validate", "-j", "2", "--no-progress", "--format", "jsonl",
+                             "-o", str(tmp_path.parent / "out.jsonl"), str(tmp_path)], 1.5)
+    if code in (0, 1):
+        pytest.skip("the run ended before SIGTERM")
+    assert code == 128 + signal.SIGTERM
+    assert not (tmp_path.parent / "out.jsonl").exists()  # no half report
+
+
+def test_sigterm_stops_the_build_and_its_reading_child(tmp_path: Path) -> None:
+    if not all(p.is_file() for p in EXCERPT_PARTS.values()):
+        pytest.skip("../shared not available")
+    out = tmp_path / "std"
+    code = _terminate_after(["build", "--source", str(DOCBOOK / "2016c-excerpt"),
+                             *(a for n in (4, 5, 6)
+                               for a in ("--part", f"{n}={EXCERPT_PARTS[n]}")),
+                             "--out", str(out), "--quiet"], 0.6)
+    if code == 0:
+        pytest.skip("the build ended before SIGTERM")
+    assert code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []  # neither the build nor its temporary folder
