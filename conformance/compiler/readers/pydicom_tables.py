@@ -34,6 +34,11 @@ def pydicom_root() -> Path:
 
 
 def pydicom_version() -> str:
+    """The version of the pydicom whose tables are read: the imported one's, else the
+    installed distribution's (what pydicom's own ``_version.py`` reports)."""
+    loaded = sys.modules.get("pydicom")
+    if loaded is not None and isinstance(getattr(loaded, "__version__", None), str):
+        return str(loaded.__version__)
     from importlib.metadata import version
 
     return version("pydicom")
