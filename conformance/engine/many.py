@@ -48,8 +48,8 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int | str = 1) -> Ite
     number of items in flight (a folder walk is never read ahead), of at most one worker
     per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
     costs its own input only, reported as ``internal-error``. ``jobs="auto"``: one
-    worker per usable CPU (``workers.usable_cpus``) once the batch has
-    ``AUTO_MIN_INPUTS`` inputs, else this process."""
+    worker per usable CPU, as the container's memory allows (``workers.auto_workers``),
+    once the batch has ``AUTO_MIN_INPUTS`` inputs, else this process."""
     check_jobs(jobs)
     it = iter(items)
     if jobs == AUTO:
@@ -57,9 +57,9 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int | str = 1) -> Ite
         if len(head) < AUTO_MIN_INPUTS:
             jobs = 1
         else:
-            from conformance.engine.workers import usable_cpus
+            from conformance.engine.workers import auto_workers
 
-            jobs = usable_cpus()
+            jobs = auto_workers()
     else:
         head = list(islice(it, jobs))  # -j 40 on three files starts three workers
     assert isinstance(jobs, int)

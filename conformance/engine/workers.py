@@ -57,6 +57,41 @@ def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
     return None
 
 
+# What ``-j auto`` counts a worker as needing: workers measured 43-66 MiB on the
+# benchmark batches; a large multi-frame file takes more.
+AUTO_WORKER_MEMORY = 200 * 1024 * 1024
+
+
+def auto_workers(root: str = "/sys/fs/cgroup") -> int:
+    """Workers for ``-j auto``: one per usable CPU, but no more than the container's
+    memory limit holds at ``AUTO_WORKER_MEMORY`` each (a pod with many CPUs and little
+    memory would otherwise meet the out-of-memory killer)."""
+    cpus = usable_cpus()
+    limit = cgroup_memory_limit(root)
+    if limit is not None:
+        cpus = min(cpus, max(1, limit // AUTO_WORKER_MEMORY))
+    return cpus
+
+
+def cgroup_memory_limit(root: str = "/sys/fs/cgroup") -> int | None:
+    """Bytes the cgroup of this process may use (v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``); None when unlimited or not known."""
+    for name in ("memory.max", "memory/memory.limit_in_bytes"):
+        for folder in _cgroup_folders(root):
+            try:
+                with open(os.path.join(folder, name)) as f:
+                    text = f.read().strip()
+            except OSError:
+                continue
+            try:
+                limit = int(text)
+            except ValueError:
+                return None  # "max"
+            # v1 writes "no limit" as a page-rounded 2**63 - 1
+            return limit if 0 < limit < 1 << 60 else None
+    return None
+
+
 def _cgroup_folders(root: str) -> list[str]:
     """This process's own cgroup folder (v2, from ``/proc/self/cgroup``), then the root."""
     out = []

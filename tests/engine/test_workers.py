@@ -56,7 +56,7 @@ class _PidValidator:
 
 
 def test_auto_stays_in_this_process_for_a_small_batch(monkeypatch: Any) -> None:
-    monkeypatch.setattr(workers, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(workers, "auto_workers", lambda: 2)
     got = list(run_items(_PidValidator(), [_Item(n) for n in range(AUTO_MIN_INPUTS - 1)],
                          "auto"))
     assert [n for n, _ in got] == list(range(AUTO_MIN_INPUTS - 1))
@@ -64,7 +64,7 @@ def test_auto_stays_in_this_process_for_a_small_batch(monkeypatch: Any) -> None:
 
 
 def test_auto_uses_a_worker_per_cpu_for_a_large_batch(monkeypatch: Any) -> None:
-    monkeypatch.setattr(workers, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(workers, "auto_workers", lambda: 2)
     n = AUTO_MIN_INPUTS + 10
     got = list(run_items(_PidValidator(), [_Item(i) for i in range(n)], "auto"))
     assert [i for i, _ in got] == list(range(n))  # input order kept
@@ -73,7 +73,7 @@ def test_auto_uses_a_worker_per_cpu_for_a_large_batch(monkeypatch: Any) -> None:
 
 
 def test_auto_on_one_cpu_stays_in_this_process(monkeypatch: Any) -> None:
-    monkeypatch.setattr(workers, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(workers, "auto_workers", lambda: 1)
     got = list(run_items(_PidValidator(), [_Item(i) for i in range(AUTO_MIN_INPUTS + 1)],
                          "auto"))
     assert {pid for _, pid in got} == {os.getpid()}
@@ -92,3 +92,24 @@ def test_the_command_default_is_auto() -> None:
 
     args = build_parser("validate").parse_args(["validate", "x"])
     assert args.jobs == many.AUTO
+
+
+@pytest.mark.parametrize(("files", "limit"), [
+    ({"memory.max": "1073741824"}, 1 << 30),            # v2: 1 GiB
+    ({"memory.max": "max"}, None),
+    ({"memory/memory.limit_in_bytes": "536870912"}, 1 << 29),              # v1
+    ({"memory/memory.limit_in_bytes": "9223372036854771712"}, None),       # v1: none
+    ({}, None),
+])
+def test_cgroup_memory_limit(tmp_path: Path, files: dict[str, str], limit: int | None
+                             ) -> None:
+    assert workers.cgroup_memory_limit(_cgroup(tmp_path, files)) == limit
+
+
+def test_auto_workers_fit_the_memory_limit(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 64)
+    root = _cgroup(tmp_path, {"memory.max": str(3 * workers.AUTO_WORKER_MEMORY + 5)})
+    assert workers.auto_workers(root) == 3
+    root = _cgroup(tmp_path / "tiny", {"memory.max": "1000"})
+    assert workers.auto_workers(root) == 1
+    assert workers.auto_workers(str(tmp_path / "none")) == 64
