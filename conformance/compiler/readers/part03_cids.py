@@ -100,7 +100,7 @@ def cid_refs(el: etree._Element) -> list[dict[str, Any]]:
 def keyword_tag(name: str) -> str | None:
     """The tag of an attribute name ("Anatomic Region Sequence" -> "00082218") from
     pydicom's dictionary (the build's PS3.6 is not read yet when PS3.3 is)."""
-    from conformance.compiler.readers.pydicom_tables import tag_for_keyword
+    from pydicom.datadict import tag_for_keyword
 
     tag = tag_for_keyword("".join(w[:1].upper() + w[1:] for w in re.split(r"[ '/-]+", name)))
     return f"{tag:08X}" if tag is not None else None

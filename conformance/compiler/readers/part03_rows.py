@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from pydicom.datadict import dictionary_VR
 
 from conformance.compiler.readers.docbook import anomaly, q
 from conformance.compiler.readers.part03_cells import (
@@ -27,7 +28,6 @@ from conformance.compiler.readers.part03_text import (
     new_condition,
     prose_of,
 )
-from conformance.compiler.readers.pydicom_tables import dictionary_vr
 
 PART = 3
 _XREF = q("xref")
@@ -176,7 +176,7 @@ class TableRows:
 def is_sequence(tag: str, name: str) -> bool:
     if "x" not in tag:
         try:
-            return dictionary_vr(int(tag, 16)) == "SQ"
+            return dictionary_VR(int(tag, 16)) == "SQ"
         except KeyError:
             pass
     return name.endswith("Sequence")

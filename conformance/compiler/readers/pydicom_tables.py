@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 CID_FILES = ("sr/_cid_dict.py", "sr/_concepts_dict.py", "sr/_snomed_dict.py")
@@ -23,8 +21,9 @@ DICTIONARY_FILES = ("_dicom_dict.py", "_uid_dict.py")
 
 
 def pydicom_root() -> Path:
-    """The installed pydicom package folder, found without importing pydicom (its import
-    pulls in numpy and the pixel handlers: ~0.2 s of a build)."""
+    """The installed pydicom package folder, found without importing pydicom: the build
+    hashes its table files first, and the import is left to the readers (in a forked
+    child it then runs beside this process's own reading)."""
     from importlib.util import find_spec
 
     spec = find_spec("pydicom")
@@ -42,30 +41,6 @@ def pydicom_version() -> str:
     from importlib.metadata import version
 
     return version("pydicom")
-
-
-def _table_module(name: str) -> ModuleType:
-    """One of pydicom's generated table files (plain literals, no imports), executed
-    from its file under a private name so that the ``pydicom`` package is not imported;
-    its cached bytecode is still used."""
-    from importlib.util import module_from_spec, spec_from_file_location
-
-    dotted = name.removesuffix(".py").replace("/", ".")
-    # pydicom's own module when it is imported: the same tables, as pydicom may have
-    # extended them (``add_dict_entries``)
-    module = sys.modules.get(f"pydicom.{dotted}")
-    if module is not None:
-        return module
-    key = "_conformance_pydicom_" + dotted.replace(".", "_")
-    module = sys.modules.get(key)
-    if module is None:
-        spec = spec_from_file_location(key, pydicom_root() / name)
-        if spec is None or spec.loader is None:
-            raise ModuleNotFoundError(f"pydicom/{name} not found", name="pydicom")
-        module = module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[key] = module
-    return module
 
 
 def source_hash(files: tuple[str, ...]) -> tuple[str, int]:
@@ -89,9 +64,8 @@ def read_cids(anomalies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     groups)), so only the codes whose group list holds the group are taken. Whether a
     group is extensible is not in pydicom's tables: ``extensible`` is null.
     """
-    cid_dict = _table_module("sr/_cid_dict.py")
-    cid_concepts, name_for_cid = cid_dict.cid_concepts, cid_dict.name_for_cid
-    concepts = _table_module("sr/_concepts_dict.py").concepts
+    from pydicom.sr._cid_dict import cid_concepts, name_for_cid
+    from pydicom.sr._concepts_dict import concepts
 
     out: dict[str, Any] = {}
     for cid in sorted(name_for_cid):
@@ -130,7 +104,8 @@ def read_snomed_map() -> dict[str, str]:
     (``SCT``): PS3.16 replaced the SRT codes of its groups by SCT ones (2019), files
     still carry the SRT codes, and PS3.16 Annex O lists both (pydicom's
     ``sr/_snomed_dict.py``)."""
-    mapping = _table_module("sr/_snomed_dict.py").mapping
+    from pydicom.sr._snomed_dict import mapping
+
     return dict(sorted((str(k), str(v)) for k, v in (mapping.get("SRT") or {}).items()))
 
 
@@ -140,47 +115,10 @@ def _tag_key(tag: int | str) -> str:
     return "".join("x" if c in "xX" else c.upper() for c in tag)
 
 
-def dictionary_vr(tag: int) -> str:
-    """The VR pydicom's data dictionary gives a public tag (its repeating-group entries
-    included), as ``pydicom.datadict.dictionary_VR`` does; KeyError when it has none."""
-    datadict = sys.modules.get("pydicom.datadict")
-    if datadict is not None:  # pydicom is imported: its answer, extensions included
-        return str(datadict.dictionary_VR(tag))
-    module = _table_module("_dicom_dict.py")
-    entry = module.DicomDictionary.get(tag)
-    if entry is not None:
-        return str(entry[0])
-    if not (tag >> 16) % 2:  # private tags have no repeating-group entries
-        for mask, entry in module.RepeatersDictionary.items():
-            fixed = int(mask.replace("x", "0"), 16)
-            care = int("".join("0" if c == "x" else "F" for c in mask), 16)
-            if (tag ^ fixed) & care == 0:
-                return str(entry[0])
-    raise KeyError(tag)
-
-
-@cache
-def _keyword_tags() -> dict[str, int]:
-    # built as pydicom.datadict.keyword_dict is (a later entry wins)
-    return {entry[4]: tag for tag, entry in _table_module("_dicom_dict.py").DicomDictionary.items()}
-
-
-def tag_for_keyword(keyword: str) -> int | None:
-    """The tag of a keyword in pydicom's data dictionary, as
-    ``pydicom.datadict.tag_for_keyword`` gives it."""
-    datadict = sys.modules.get("pydicom.datadict")
-    if datadict is not None:
-        found: int | None = datadict.tag_for_keyword(keyword)
-        return found
-    return _keyword_tags().get(keyword)
-
-
 def read_dictionary() -> dict[str, Any]:
     """pydicom's PS3.6 Table 6-1 (plus the repeating-group entries) and Table A-1."""
-    dicom_dict = _table_module("_dicom_dict.py")
-    DicomDictionary, RepeatersDictionary = (  # noqa: N806 - pydicom's names
-        dicom_dict.DicomDictionary, dicom_dict.RepeatersDictionary)
-    UID_dictionary = _table_module("_uid_dict.py").UID_dictionary  # noqa: N806
+    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+    from pydicom._uid_dict import UID_dictionary
 
     elements: dict[str, Any] = {}
     for tag, (vr, vm, name, retired, keyword) in [*DicomDictionary.items(),
