@@ -113,7 +113,7 @@ def _can_fork() -> bool:
 
 
 def _cpus() -> int:
-    from conformance.engine.workers import usable_cpus
+    from conformance.resources import usable_cpus
 
     return usable_cpus()
 

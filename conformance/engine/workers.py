@@ -9,7 +9,6 @@ others get their real results and the batch goes on.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -17,44 +16,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from conformance.resources import CGROUP_ROOT, cgroup_memory_limit, usable_cpus
+
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may use: its affinity mask, cut to the container's CPU
-    quota (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), at least 1."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    quota = cgroup_cpu_quota()
-    if quota is not None:
-        cpus = min(cpus, max(1, int(quota)))
-    return max(1, cpus)
-
-
-def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
-    """CPUs' worth of time the cgroup of this process may use per period; None when
-    unlimited or not known (not Linux, no cgroup file system)."""
-    for quota_file, period_file in (("cpu.max", None),
-                                    ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
-        for folder in _cgroup_folders(root):
-            try:
-                with open(os.path.join(folder, quota_file)) as f:
-                    text = f.read().strip()
-                if period_file is not None:
-                    with open(os.path.join(folder, period_file)) as f:
-                        text = f"{text} {f.read().strip()}"
-            except (OSError, ValueError):
-                continue
-            quota, _, period = text.partition(" ")
-            try:
-                q, per = int(quota), int(period)
-            except ValueError:
-                return None  # "max": no limit
-            return q / per if q > 0 and per > 0 else None
-    return None
 
 
 # What ``-j auto`` counts a worker as needing: workers measured 43-66 MiB on the
@@ -62,48 +27,15 @@ def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
 AUTO_WORKER_MEMORY = 200 * 1024 * 1024
 
 
-def auto_workers(root: str = "/sys/fs/cgroup") -> int:
+def auto_workers(root: str = CGROUP_ROOT) -> int:
     """Workers for ``-j auto``: one per usable CPU, but no more than the container's
     memory limit holds at ``AUTO_WORKER_MEMORY`` each (a pod with many CPUs and little
     memory would otherwise meet the out-of-memory killer)."""
-    cpus = usable_cpus()
+    cpus = usable_cpus(root)
     limit = cgroup_memory_limit(root)
     if limit is not None:
         cpus = min(cpus, max(1, limit // AUTO_WORKER_MEMORY))
     return cpus
-
-
-def cgroup_memory_limit(root: str = "/sys/fs/cgroup") -> int | None:
-    """Bytes the cgroup of this process may use (v2 ``memory.max``, v1
-    ``memory.limit_in_bytes``); None when unlimited or not known."""
-    for name in ("memory.max", "memory/memory.limit_in_bytes"):
-        for folder in _cgroup_folders(root):
-            try:
-                with open(os.path.join(folder, name)) as f:
-                    text = f.read().strip()
-            except OSError:
-                continue
-            try:
-                limit = int(text)
-            except ValueError:
-                return None  # "max"
-            # v1 writes "no limit" as a page-rounded 2**63 - 1
-            return limit if 0 < limit < 1 << 60 else None
-    return None
-
-
-def _cgroup_folders(root: str) -> list[str]:
-    """This process's own cgroup folder (v2, from ``/proc/self/cgroup``), then the root."""
-    out = []
-    try:
-        with open("/proc/self/cgroup") as f:
-            for line in f:
-                if line.startswith("0::"):
-                    out.append(os.path.join(root, line[3:].strip().lstrip("/")))
-    except OSError:
-        pass
-    out.append(root)
-    return out
 
 
 # ProcessPoolExecutor refuses more workers than this on Windows (a WaitForMultipleObjects

@@ -1,4 +1,5 @@
-"""``-j auto``: how many processes (CPU affinity, container quota) and when (batch size)."""
+"""``-j auto``: how many processes (usable CPUs and memory: tests/test_resources.py) and
+when (batch size)."""
 
 from __future__ import annotations
 
@@ -10,35 +11,7 @@ import pytest
 
 from conformance.engine import many, workers
 from conformance.engine.many import AUTO_MIN_INPUTS, check_jobs, run_items
-
-
-def _cgroup(root: Path, files: dict[str, str]) -> str:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text + "\n")
-    return str(root)
-
-
-@pytest.mark.parametrize(("files", "quota"), [
-    ({"cpu.max": "150000 100000"}, 1.5),                # v2: one and a half CPUs
-    ({"cpu.max": "max 100000"}, None),                  # v2: no limit
-    ({"cpu/cpu.cfs_quota_us": "400000", "cpu/cpu.cfs_period_us": "100000"}, 4.0),  # v1
-    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),     # v1
-    ({"cpu.max": "garbage"}, None),
-    ({}, None),                                          # no cgroup file system
-])
-def test_cgroup_cpu_quota(tmp_path: Path, files: dict[str, str], quota: float | None
-                          ) -> None:
-    assert workers.cgroup_cpu_quota(_cgroup(tmp_path, files)) == quota
-
-
-def test_usable_cpus_keeps_to_the_quota(monkeypatch: Any) -> None:
-    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: 1.5)
-    assert workers.usable_cpus() == 1  # a partial CPU is not a worker's worth
-    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: 0.2)
-    assert workers.usable_cpus() == 1
-    monkeypatch.setattr(workers, "cgroup_cpu_quota", lambda: None)
-    assert workers.usable_cpus() == len(os.sched_getaffinity(0))
+from tests.helpers.cgroup import cgroup_folder as _cgroup
 
 
 class _Item:
@@ -94,20 +67,8 @@ def test_the_command_default_is_auto() -> None:
     assert args.jobs == many.AUTO
 
 
-@pytest.mark.parametrize(("files", "limit"), [
-    ({"memory.max": "1073741824"}, 1 << 30),            # v2: 1 GiB
-    ({"memory.max": "max"}, None),
-    ({"memory/memory.limit_in_bytes": "536870912"}, 1 << 29),              # v1
-    ({"memory/memory.limit_in_bytes": "9223372036854771712"}, None),       # v1: none
-    ({}, None),
-])
-def test_cgroup_memory_limit(tmp_path: Path, files: dict[str, str], limit: int | None
-                             ) -> None:
-    assert workers.cgroup_memory_limit(_cgroup(tmp_path, files)) == limit
-
-
 def test_auto_workers_fit_the_memory_limit(tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(workers, "usable_cpus", lambda: 64)
+    monkeypatch.setattr(workers, "usable_cpus", lambda root: 64)
     root = _cgroup(tmp_path, {"memory.max": str(3 * workers.AUTO_WORKER_MEMORY + 5)})
     assert workers.auto_workers(root) == 3
     root = _cgroup(tmp_path / "tiny", {"memory.max": "1000"})
