@@ -110,46 +110,30 @@ def _vr(elem: Any, tag: int) -> str | None:
 _PN_PARTS = re.compile(r"[\^=]")
 
 
-def _texts(elem: Any) -> Iterator[str]:
+def _texts(elem: Any) -> list[str]:
     """The value as messages might quote it: stored text, converted values, PN parts."""
+    out: list[str] = []
     for text in _whole_texts(elem):
-        yield text
+        out.append(text)
         if "^" in text or "=" in text:
-            yield from _PN_PARTS.split(text)
-
-
-def _raw_texts(raw: Any) -> list[str]:
-    """``_texts`` of a ``RawDataElement`` whose value is ``raw``, as a list (the hot case:
-    most elements are as read)."""
-    if not isinstance(raw, bytes):
-        return []
-    text = raw.decode("latin-1", "replace").strip(" \x00")
-    out = [text]
-    if "^" in text or "=" in text:
-        out += _PN_PARTS.split(text)
-    for piece in text.split("\\"):
-        out.append(piece)
-        if "^" in piece or "=" in piece:
-            out += _PN_PARTS.split(piece)
+            out += _PN_PARTS.split(text)
     return out
 
 
-def _whole_texts(elem: Any) -> Iterator[str]:
-    if type(elem) is RawDataElement:
+def _whole_texts(elem: Any) -> list[str]:
+    if type(elem) is RawDataElement:  # the usual case: the value as stored, and each one
         raw = elem.value
-        if isinstance(raw, bytes):
-            text = raw.decode("latin-1", "replace").strip(" \x00")
-            yield text
-            yield from text.split("\\")
+        if not isinstance(raw, bytes):
+            return []
+        text = raw.decode("latin-1", "replace").strip(" \x00")
+        return [text, *text.split("\\")]
     try:
-        value = elem.value if type(elem) is not RawDataElement else None
-    except Exception:  # noqa: BLE001 - unparsable: the stored text is enough
-        value = None
+        value = elem.value
+    except Exception:  # noqa: BLE001 - unparsable: nothing to quote
+        return []
     values: Iterable[Any] = value if isinstance(value, MultiValue | list | tuple) else (value,)
-    for v in values:
-        if v is None or isinstance(v, bytes | bytearray | Dataset):
-            continue
-        yield str(v).strip(" \x00")
+    return [str(v).strip(" \x00") for v in values
+            if v is not None and not isinstance(v, bytes | bytearray | Dataset)]
 
 
 def identifying_values(ds: Dataset, standard: Any,
@@ -195,8 +179,7 @@ def identifying_values(ds: Dataset, standard: Any,
             if not ident:
                 continue
             vr = None
-            for text in (_raw_texts(elem.value) if type(elem) is RawDataElement
-                         else _texts(elem)):
+            for text in _texts(elem):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (
