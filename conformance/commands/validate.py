@@ -129,7 +129,9 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
 
 
 def _jobs(text: str) -> int | str:
-    """``-j`` value: a number of processes or ``auto`` (``run`` refuses fewer than 1)."""
+    """``-j`` value: a number of processes or ``auto`` (``run`` refuses fewer than 1).
+    The word is ``conformance.engine.many.AUTO``, not imported here: the engine imports
+    pydicom, which the program loads only after leaving numpy out (conformance.cli)."""
     if text == "auto":
         return text
     try:
