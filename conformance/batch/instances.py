@@ -22,6 +22,9 @@ from typing import Any
 Row = tuple[str, str | None, str | None, int, str, str]
 
 _CACHE_KIB = 1024  # SQLite page cache: the table's memory, whatever its size
+# Rows wait in a list and go to SQLite this many at a time: one insert statement per
+# file cost 0.4 ms each (a transaction apiece), 40 % of a batch's reduce step.
+_PENDING_MAX = 256
 # Paths and shown UIDs are stored as bytes: a file name need not be UTF-8 (surrogate
 # escapes, as os.fsdecode gives them).
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS sops (sop TEXT NOT NULL, content TEXT, series TEXT, "
@@ -46,7 +49,8 @@ class SopTable:
     of UIDs seen more than once come back grouped (``repeated``)."""
 
     def __init__(self) -> None:
-        self._db: sqlite3.Connection | None = None  # opened on the first row
+        self._db: sqlite3.Connection | None = None  # opened on the first flush
+        self._pending: list[tuple[Any, ...]] = []  # stored form, not yet in the table
         self.rows = 0
 
     def _connect(self, where: str) -> sqlite3.Connection:
@@ -69,7 +73,15 @@ class SopTable:
         self.extend((row,))
 
     def extend(self, rows: Any) -> None:
-        rows = [_stored(r) for r in rows]
+        before = len(self._pending)
+        self._pending.extend(_stored(r) for r in rows)
+        self.rows += len(self._pending) - before
+        if len(self._pending) >= _PENDING_MAX:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Move the waiting rows into the table (before any query of it)."""
+        rows, self._pending = self._pending, []
         if not rows:
             return
         db = self._conn()
@@ -78,7 +90,6 @@ class SopTable:
         except sqlite3.OperationalError:  # the temporary folder is full or read-only
             self._to_memory()
             self._conn().executemany(_INSERT, rows)
-        self.rows += len(rows)
 
     def _to_memory(self) -> None:
         old, self._db = self._db, self._connect(":memory:")
@@ -87,6 +98,7 @@ class SopTable:
             old.close()
 
     def __iter__(self) -> Iterator[Row]:
+        self._flush()
         if self._db is None:
             return iter(())
         return iter([_read(r) for r in
@@ -95,6 +107,7 @@ class SopTable:
     def repeated(self) -> Iterator[list[Row]]:
         """The rows of each SOP hash that more than one file has, grouped, each group
         ordered by input position (then path); groups by their SOP hash."""
+        self._flush()
         if self._db is None:
             return
         cur = self._db.execute(
@@ -110,6 +123,7 @@ class SopTable:
             yield group
 
     def close(self) -> None:
+        self._pending = []
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -120,5 +134,6 @@ class SopTable:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._db = None
+        self._pending = []
         self.rows = 0
         self.extend(tuple(r) for r in state["rows"])

@@ -9,6 +9,7 @@ import tracemalloc
 
 import pytest
 
+from conformance.batch import instances
 from conformance.batch.consistency import Consistency
 from conformance.batch.instances import SopTable
 from conformance.engine.digest import FileDigest, value_hash
@@ -39,6 +40,19 @@ def test_file_names_that_are_not_utf8() -> None:
 def test_empty_table_opens_no_database() -> None:
     t = SopTable()
     assert list(t.repeated()) == [] and list(t) == [] and t._db is None
+
+
+def test_rows_reach_the_table_in_batches() -> None:
+    """Rows wait in a bounded list and go to SQLite together; queries see them all."""
+    t = SopTable()
+    n = instances._PENDING_MAX
+    t.extend([(f"u{i}", None, "s", i, f"/{i}", "U") for i in range(n - 1)])
+    assert t._db is None and len(t._pending) == n - 1
+    t.extend([("u0", None, "s", n - 1, "/again", "U")])
+    assert t._db is not None and t._pending == []
+    t.add(("u1", None, "s", n, "/again1", "U"))  # still waiting: seen by the query
+    assert [[r[3] for r in g] for g in t.repeated()] == [[0, n - 1], [1, n]]
+    assert t.rows == n + 1 and len(list(t)) == n + 1
 
 
 def test_a_64_bit_collision_is_not_a_duplicate() -> None:
@@ -92,6 +106,7 @@ def test_moves_to_memory_when_the_temporary_folder_fails(
         monkeypatch: pytest.MonkeyPatch) -> None:
     t = SopTable()
     t.add(("a", None, "s", 0, "/0", "A"))
+    t._flush()  # rows wait in memory until a flush opens the database
     real = t._db
     assert real is not None
 

@@ -1,0 +1,68 @@
+"""``-o FILE``: a regular file is replaced whole; a device, pipe or link is not replaced."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from pydicom.data import get_testdata_file
+
+from conformance.cli import main
+from conformance.commands.output import atomic_text
+
+CT = get_testdata_file("CT_small.dcm")
+
+
+def _validate_to(target: str) -> int:
+    return main(["validate", "--no-progress", "--format", "json", "-o", target, CT])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_written_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert _validate_to(str(fifo)) == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe, not a file
+    assert json.loads(got[0])["summary"]["files"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pipe"]  # no temp file
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not os.path.exists("/dev/null")
+                    or not stat.S_ISCHR(os.stat("/dev/null").st_mode),
+                    reason="needs a /dev/null device")
+def test_dev_null_stays_a_device() -> None:
+    """Renaming a finished report over it made /dev/null a regular file (as root)."""
+    assert _validate_to(os.devnull) == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_a_link_keeps_pointing_at_the_replaced_file(tmp_path: Path) -> None:
+    real = tmp_path / "reports" / "last.json"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "report.json"
+    link.symlink_to(real)
+    assert _validate_to(str(link)) == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert json.loads(real.read_text(encoding="utf-8"))["summary"]["files"] == 1
+    assert sorted(p.name for p in real.parent.iterdir()) == ["last.json"]
+
+
+def test_a_regular_file_is_left_as_it_was_when_the_run_fails(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("previous", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_text(str(target)) as f:
+        f.write("half")
+        raise RuntimeError("stopped")
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
