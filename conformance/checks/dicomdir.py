@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from pydicom.dataset import Dataset
 
+from conformance.checks.file_set import MEDIA_STORAGE_DIRECTORY, dicom_files, is_directory_file
 from conformance.engine.context import CheckContext
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import dataset_check
 
-MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 REF_OFFSETS = Reference(part=3, section="F.3.2.1")
 REF_NESTING = Reference(part=3, section="F.4", table="F.4-1")
 REF_FILES = Reference(part=10, section="8.5")
@@ -240,87 +239,10 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
     yield from _unlisted(ctx, root, named)
 
 
-def _file_set(root: str) -> list[tuple[str, str, str, os.stat_result]]:
-    """(path, path relative to ``root``, real path, stat) of the DICOM files below
-    ``root`` (by content), leaving out folders that hold a DICOMDIR of their own
-    (another file-set) and hidden names."""
-    real_root = os.path.realpath(root)
-    # os.walk joins every path onto ``root`` as given: the relative path is the rest
-    cut = len(os.path.join(root, ""))
-    out = []
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not any(
-            n.upper() == "DICOMDIR" for n in _names(os.path.join(here, d))))
-        for name in sorted(files):
-            p = os.path.join(here, name)
-            if name.startswith(".") or name.upper() == "DICOMDIR":
-                continue
-            rel = p[cut:]
-            try:
-                st = os.lstat(p)
-                if stat.S_ISLNK(st.st_mode):
-                    real = os.path.realpath(p)
-                    st = os.stat(p)
-                else:
-                    # os.walk follows no link to a folder: below the real root, a path
-                    # that is not a link itself is its own real path
-                    real = os.path.join(real_root, rel)
-                if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
-                    out.append((p, rel, real, st))
-            except OSError:
-                continue
-    return out
-
-
-# (what, path, device, inode, size, mtime) -> answer: the DICOMDIRs of one folder (a
-# batch of a file-set's folder validates each of its directory files) read each other
-# file's header once per process, not once per DICOMDIR; a changed file has another key.
-_DICOM, _DIRECTORY = 0, 1
-_KNOWN: dict[tuple[int, str, int, int, int, int], bool] = {}
-_KNOWN_MAX = 1 << 16
-
-
-def _known(what: int, path: str, st: os.stat_result, answer: Callable[[str], bool]) -> bool:
-    key = (what, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    hit = _KNOWN.get(key)
-    if hit is None:
-        hit = answer(path)
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN[key] = hit
-    return hit
-
-
-def _sniffed(path: str) -> bool:
-    """DICOM by content (PS3.10 7.1)."""
-    from conformance.inputs.detect import sniff
-
-    return sniff(path) is None
-
-
-def _is_directory_file(path: str) -> bool:
-    """A DICOMDIR under another name (its File Meta says Media Storage Directory)."""
-    from pydicom.filereader import read_file_meta_info
-
-    try:
-        uid = read_file_meta_info(path).get("MediaStorageSOPClassUID", "")
-    except Exception:  # noqa: BLE001 - unreadable: listed like any other file
-        return False
-    return str(uid).strip("\x00 ") == MEDIA_STORAGE_DIRECTORY
-
-
-def _names(folder: str) -> list[str]:
-    try:
-        return os.listdir(folder)
-    except OSError:
-        return []
-
-
 def _unlisted(ctx: CheckContext, root: str, named: set[str]) -> Iterator[Finding]:
     me = os.path.realpath(ctx.path or "")
-    unlisted = [rel for p, rel, real, st in _file_set(root)
-                if real not in named and real != me
-                and not _known(_DIRECTORY, p, st, _is_directory_file)]
+    unlisted = [e[1] for e in dicom_files(root)
+                if e[2] not in named and e[2] != me and not is_directory_file(e)]
     if unlisted:
         shown = ", ".join(unlisted[:_LISTED_MAX])
         more = f" and {len(unlisted) - _LISTED_MAX} more" if len(unlisted) > _LISTED_MAX else ""

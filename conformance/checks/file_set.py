@@ -1,0 +1,151 @@
+"""The DICOM files of a DICOMDIR's folder (its file-set, PS3.10 8.5), listed once for
+all the DICOMDIRs of that folder.
+
+A batch of a folder validates each of its directory files, and each lists the folder
+for the files no record names. The names are kept, with the state of every folder that
+was read, and read again when any of them changed (a file added, removed or renamed
+there). Each file is looked at again on every use, and its answers (DICOM by content,
+a DICOMDIR under another name) are kept per file state: a file rewritten under its own
+name is read again.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+
+from pydicom.filereader import read_file_meta_info
+
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+
+# (path, path relative to the root, real path, stat)
+Entry = tuple[str, str, str, os.stat_result]
+# (path, path relative to the root, real path, whether a symbolic link)
+Name = tuple[str, str, str, bool]
+# (folder, device, inode, mtime) of every folder a listing read
+Signature = tuple[tuple[str, int, int, int], ...]
+
+# root -> (signature, names); a few roots, and no listing beyond _LISTING_MAX files:
+# memory stays bounded whatever the folders
+_LISTINGS: dict[str, tuple[Signature, list[Name]]] = {}
+_LISTINGS_MAX = 4
+_LISTING_MAX = 50_000
+# A folder changed this recently may change again within its mtime's resolution (a
+# second or two on some file systems) unseen: its listing is not kept.
+_SETTLED_NS = 2_000_000_000
+
+# (what, path, device, inode, size, mtime) -> answer
+_DICOM, _DIRECTORY = 0, 1
+_KNOWN: dict[tuple[int, str, int, int, int, int], bool] = {}
+_KNOWN_MAX = 1 << 16
+
+
+def dicom_files(root: str) -> list[Entry]:
+    """The DICOM files below ``root`` (by content), leaving out folders that hold a
+    DICOMDIR of their own (another file-set) and hidden names, in name order."""
+    kept = _LISTINGS.get(root)
+    if kept is not None and _signature(kept[0]) == kept[0]:
+        names = kept[1]
+    else:
+        signature, names = _list(root)
+        settled = time.time_ns() - _SETTLED_NS
+        if len(names) <= _LISTING_MAX and all(0 <= m < settled for *_, m in signature):
+            if len(_LISTINGS) >= _LISTINGS_MAX:
+                _LISTINGS.pop(next(iter(_LISTINGS)))
+            _LISTINGS[root] = (signature, names)
+    out: list[Entry] = []
+    for p, rel, real, link in names:
+        try:
+            st = os.stat(p) if link else os.lstat(p)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
+            out.append((p, rel, real, st))
+    return out
+
+
+def is_directory_file(entry: Entry) -> bool:
+    """Whether the file is a DICOMDIR under another name (its File Meta says Media
+    Storage Directory)."""
+    return _known(_DIRECTORY, entry[0], entry[3], _is_directory_file)
+
+
+def _folder_state(folder: str) -> tuple[str, int, int, int]:
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return (folder, -1, -1, -1)
+    return (folder, st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
+def _signature(kept: Signature) -> Signature:
+    return tuple(_folder_state(folder) for folder, *_ in kept)
+
+
+def _list(root: str) -> tuple[Signature, list[Name]]:
+    """The names of the files below ``root`` that may be part of its file-set."""
+    real_root = os.path.realpath(root)
+    # os.walk joins every path onto ``root`` as given: the relative path is the rest
+    cut = len(os.path.join(root, ""))
+    # each folder's state is taken before it is read: a change while listing shows
+    folders = [_folder_state(root)]
+    out: list[Name] = []
+    for here, dirs, files in os.walk(root):
+        keep = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                continue
+            sub = os.path.join(here, d)
+            folders.append(_folder_state(sub))
+            if not any(n.upper() == "DICOMDIR" for n in _names(sub)):
+                keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            p = os.path.join(here, name)
+            if name.startswith(".") or name.upper() == "DICOMDIR":
+                continue
+            rel = p[cut:]
+            try:
+                link = stat.S_ISLNK(os.lstat(p).st_mode)
+            except OSError:
+                continue
+            # os.walk follows no link to a folder: below the real root, a path that is
+            # not a link itself is its own real path
+            real = os.path.realpath(p) if link else os.path.join(real_root, rel)
+            out.append((p, rel, real, link))
+    return tuple(folders), out
+
+
+def _known(what: int, path: str, st: os.stat_result, answer: Callable[[str], bool]) -> bool:
+    key = (what, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _KNOWN.get(key)
+    if hit is None:
+        hit = answer(path)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = hit
+    return hit
+
+
+def _sniffed(path: str) -> bool:
+    """DICOM by content (PS3.10 7.1)."""
+    from conformance.inputs.detect import sniff  # checks import no input layer at load
+
+    return sniff(path) is None
+
+
+def _is_directory_file(path: str) -> bool:
+    try:
+        uid = read_file_meta_info(path).get("MediaStorageSOPClassUID", "")
+    except Exception:  # noqa: BLE001 - unreadable: listed like any other file
+        return False
+    return str(uid).strip("\x00 ") == MEDIA_STORAGE_DIRECTORY
+
+
+def _names(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
