@@ -6,7 +6,9 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import types
 from collections.abc import Sequence
+from typing import Any
 
 from conformance.errors import ConformanceError
 
@@ -70,6 +72,39 @@ def _without_pixel_libraries() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+# pydicom imports these at start-up for downloading its test data (pydicom.data): 40-55 ms
+# of a cold start (http.client, email, ssl). In the program they load on first use.
+DEFERRED_MODULES = ("urllib.request",)
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands in ``sys.modules`` for a module until an attribute of it is used, then
+    imports it there. (``importlib.util.LazyLoader`` loads at the next ``import``
+    statement already: the import system reads ``__spec__``.)"""
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, real)
+        return getattr(real, attr)
+
+
+def _defer_unused_modules() -> None:
+    """Put ``DEFERRED_MODULES`` off until they are used (not merely imported)."""
+    for name in DEFERRED_MODULES:
+        if name in sys.modules:
+            continue
+        parent, _, child = name.rpartition(".")
+        stand_in = _OnFirstUse(name)
+        sys.modules[name] = stand_in
+        if parent:  # ``import a.b`` binds ``a``; ``a.b`` must be there
+            setattr(importlib.import_module(parent), child, stand_in)
+
+
 def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     """Run the command ``argv``; ``program``: this process is the ``conformance``
     program (not a library call), so commands may skip what they never use
@@ -80,6 +115,8 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     pixel_free = getattr(args, "_pixel_free", None)
     if program and pixel_free is not None and pixel_free(args):
         _without_pixel_libraries()
+    if program:
+        _defer_unused_modules()
     try:
         return int(args._run(args) or 0)
     except ConformanceError as exc:

@@ -1,10 +1,15 @@
-"""The CLI's error contract: one ``error:`` line naming the path, exit 2, no traceback."""
+"""The CLI's error contract (one ``error:`` line naming the path, exit 2, no traceback)
+and what the program defers at start-up."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pydicom.data import get_testdata_file
 
 from conformance.cli import main
 from tests.helpers.standard_build import write_tiny_standard
@@ -31,3 +36,29 @@ def test_report_output_into_a_missing_folder(tmp_path: Path,
     err = capsys.readouterr().err
     assert code == 2
     assert err == f"error: --output {target}: No such file or directory\n"
+
+
+DEFERRED_CODE = """
+import json, os, sys
+from conformance.cli import main
+code = main(["validate", sys.argv[1], "-o", os.devnull], program=sys.argv[2] == "program")
+early = "http.client" in sys.modules
+import urllib.request
+from pydicom.data import download  # pydicom's own use: urllib.request.urlretrieve
+fetch = download.urllib.request.urlretrieve
+real = type(sys.modules["urllib.request"]).__name__
+print(json.dumps([code, early, callable(fetch), real, "http.client" in sys.modules]))
+"""
+
+
+@pytest.mark.parametrize("mode", ["program", "library"])
+def test_the_program_imports_urllib_request_on_first_use(mode: str) -> None:
+    """pydicom imports urllib.request (http.client, email, ssl: 40-55 ms) for its test
+    data downloads; the program loads it only when it is used, and then it is the real
+    module. A library call leaves the imports as they are."""
+    ct = get_testdata_file("CT_small.dcm")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", DEFERRED_CODE, ct, mode],
+                         check=True, capture_output=True, text=True).stdout
+    code, early, fetch, real, late = json.loads(out.splitlines()[-1])
+    assert code == 0 and fetch and real == "module" and late
+    assert early is (mode == "library")
