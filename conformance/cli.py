@@ -72,9 +72,11 @@ def _without_pixel_libraries() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
-# pydicom imports these at start-up for downloading its test data (pydicom.data): 40-55 ms
-# of a cold start (http.client, email, ssl). In the program they load on first use.
-DEFERRED_MODULES = ("urllib.request",)
+# pydicom imports these at start-up and no command of the program uses them: 80-90 ms of a
+# cold start. ``pydicom.examples`` finds its 13 example files at import (through
+# ``importlib.metadata``'s entry points); ``urllib.request`` (with http.client, email and
+# ssl) is there for pydicom's test-data downloads. In the program they load on first use.
+DEFERRED_MODULES = ("urllib.request", "pydicom.examples")
 
 
 class _OnFirstUse(types.ModuleType):
@@ -86,22 +88,31 @@ class _OnFirstUse(types.ModuleType):
         name = self.__name__
         if sys.modules.get(name) is self:
             del sys.modules[name]
-        real = importlib.import_module(name)
         parent, _, child = name.rpartition(".")
+        if parent and getattr(sys.modules.get(parent), child, None) is self:
+            delattr(sys.modules[parent], child)  # else the import takes the stand-in
+        real = importlib.import_module(name)
         if parent:
             setattr(sys.modules[parent], child, real)
         return getattr(real, attr)
 
 
 def _defer_unused_modules() -> None:
-    """Put ``DEFERRED_MODULES`` off until they are used (not merely imported)."""
+    """Put ``DEFERRED_MODULES`` off until they are used (not merely imported). Only
+    before pydicom is imported; pydicom is imported here, with them stood in for."""
+    if "pydicom" in sys.modules:
+        return
+    stand_ins = []
     for name in DEFERRED_MODULES:
-        if name in sys.modules:
-            continue
+        if name not in sys.modules:
+            stand_ins.append((name, _OnFirstUse(name)))
+            sys.modules[name] = stand_ins[-1][1]
+    importlib.import_module("pydicom")
+    for name, stand_in in stand_ins:
         parent, _, child = name.rpartition(".")
-        stand_in = _OnFirstUse(name)
-        sys.modules[name] = stand_in
-        if parent:  # ``import a.b`` binds ``a``; ``a.b`` must be there
+        # ``import a.b`` binds ``a`` and expects ``a.b`` there; a module found in
+        # ``sys.modules`` is not bound on its package by the import system
+        if sys.modules.get(name) is stand_in and parent:
             setattr(importlib.import_module(parent), child, stand_in)
 
 
@@ -115,7 +126,6 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     pixel_free = getattr(args, "_pixel_free", None)
     if program and pixel_free is not None and pixel_free(args):
         _without_pixel_libraries()
-    if program:
         _defer_unused_modules()
     try:
         return int(args._run(args) or 0)

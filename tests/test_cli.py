@@ -42,23 +42,30 @@ DEFERRED_CODE = """
 import json, os, sys
 from conformance.cli import main
 code = main(["validate", sys.argv[1], "-o", os.devnull], program=sys.argv[2] == "program")
-early = "http.client" in sys.modules
+early = ["http.client" in sys.modules,
+         type(sys.modules["pydicom.examples"]).__name__ == "module"]
 import urllib.request
 from pydicom.data import download  # pydicom's own use: urllib.request.urlretrieve
 fetch = download.urllib.request.urlretrieve
-real = type(sys.modules["urllib.request"]).__name__
-print(json.dumps([code, early, callable(fetch), real, "http.client" in sys.modules]))
+import pydicom
+ct = pydicom.examples.get_path("ct").name
+from pydicom import examples
+real = [type(sys.modules[m]).__name__ for m in ("urllib.request", "pydicom.examples")]
+print(json.dumps([code, early, callable(fetch), ct, examples.mr.Modality, real,
+                  "http.client" in sys.modules]))
 """
 
 
 @pytest.mark.parametrize("mode", ["program", "library"])
-def test_the_program_imports_urllib_request_on_first_use(mode: str) -> None:
-    """pydicom imports urllib.request (http.client, email, ssl: 40-55 ms) for its test
-    data downloads; the program loads it only when it is used, and then it is the real
-    module. A library call leaves the imports as they are."""
+def test_the_program_imports_unused_modules_on_first_use(mode: str) -> None:
+    """pydicom imports urllib.request (http.client, email, ssl) for its test-data
+    downloads and pydicom.examples (which looks up its files at import); the program
+    loads them only when they are used, and then they are the real modules, reached as
+    pydicom reaches them. A library call leaves the imports as they are."""
     ct = get_testdata_file("CT_small.dcm")
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", DEFERRED_CODE, ct, mode],
                          check=True, capture_output=True, text=True).stdout
-    code, early, fetch, real, late = json.loads(out.splitlines()[-1])
-    assert code == 0 and fetch and real == "module" and late
-    assert early is (mode == "library")
+    code, early, fetch, name, modality, real, late = json.loads(out.splitlines()[-1])
+    assert code == 0 and fetch and name == "CT_small.dcm" and modality == "MR"
+    assert real == ["module", "module"] and late
+    assert early == ([True, True] if mode == "library" else [False, False])
