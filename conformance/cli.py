@@ -30,10 +30,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     added = False
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if only is not None and mod.name != only:
-            continue
-        module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    # One command by its module's name: the package is listed only for the whole parser.
+    names = [only] if only is not None else sorted(
+        m.name for m in pkgutil.iter_modules(pkg.__path__))
+    for name in names:
+        module = importlib.import_module(f"{pkg.__name__}.{name}")
         add = getattr(module, "add_parser", None)
         if add is not None:
             sp = add(sub)
@@ -51,10 +52,11 @@ def _command(argv: Sequence[str]) -> str | None:
     import conformance.commands as pkg
 
     first = next((a for a in argv if not a.startswith("-")), None)
-    if first is None or first.startswith("_"):
+    if first is None or first.startswith("_") or not first.isidentifier():
         return None
-    names = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
-    return first if first in names else None
+    import importlib.util
+
+    return first if importlib.util.find_spec(f"{pkg.__name__}.{first}") else None
 
 
 # Optional libraries pydicom imports at start-up for decoding pixels, which no check does

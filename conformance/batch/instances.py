@@ -14,9 +14,11 @@ the batch goes on.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when the first rows are stored: a one-file run has none
+    import sqlite3
 
 # SOP hash, variant (content hash, series hash), input position, path, UID as shown.
 Row = tuple[str, str | None, str | None, int, str, str]
@@ -54,6 +56,8 @@ class SopTable:
         self.rows = 0
 
     def _connect(self, where: str) -> sqlite3.Connection:
+        import sqlite3
+
         db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         db.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to roll back to
@@ -62,6 +66,8 @@ class SopTable:
         return db
 
     def _conn(self) -> sqlite3.Connection:
+        import sqlite3
+
         if self._db is None:
             try:
                 self._db = self._connect("")
@@ -84,6 +90,8 @@ class SopTable:
         rows, self._pending = self._pending, []
         if not rows:
             return
+        import sqlite3
+
         db = self._conn()
         try:
             db.executemany(_INSERT, rows)
@@ -107,6 +115,8 @@ class SopTable:
     def repeated(self) -> Iterator[list[Row]]:
         """The rows of each SOP hash that more than one file has, grouped, each group
         ordered by input position (then path); groups by their SOP hash."""
+        if self._db is None and len({r[0] for r in self._pending}) == len(self._pending):
+            return  # every row still waiting, no UID twice: no database needed
         self._flush()
         if self._db is None:
             return

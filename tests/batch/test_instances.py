@@ -123,3 +123,11 @@ def test_moves_to_memory_when_the_temporary_folder_fails(
     t._db = Full()  # type: ignore[assignment]
     t.add(("a", None, "s", 1, "/1", "A"))
     assert [[r[3] for r in g] for g in t.repeated()] == [[0, 1]]
+
+
+def test_a_small_batch_without_duplicates_needs_no_database() -> None:
+    t = SopTable()
+    t.extend([("a", None, "s", 0, "/0", "A"), ("b", None, "s", 1, "/1", "B")])
+    assert list(t.repeated()) == [] and t._db is None
+    t.add(("a", None, "s", 2, "/2", "A"))
+    assert [[r[3] for r in g] for g in t.repeated()] == [[0, 2]] and t._db is not None
