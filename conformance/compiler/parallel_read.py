@@ -92,18 +92,22 @@ def _child(send: Any, recv: Any, jobs: list[Job]) -> None:
     recv.close()
     # The program's SIGTERM handler (conformance.cli) is the parent's business.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Every part is read before any is sent: a send blocks until the parent, busy with
+    # its own part, receives, and the next part would wait for it.
+    messages: list[tuple[str, int, Any]] = []
     for part, reader, path in jobs:
         found: list[dict[str, Any]] = []
         try:
-            message: tuple[str, int, Any] = ("ok", part, (reader(path, found), found))
+            messages.append(("ok", part, (reader(path, found), found)))
         except BaseException as exc:  # noqa: BLE001 - the parent raises it, as if read there
-            message = ("error", part, exc)
+            messages.append(("error", part, exc))
+            break
+    for message in messages:
         try:
             send.send(message)
         except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
-            send.send(("error", part, RuntimeError(f"{type(message[2]).__name__}: "
-                                                   f"{message[2]} ({exc})")))
-        if message[0] == "error":
+            send.send(("error", message[1], RuntimeError(f"{type(message[2]).__name__}: "
+                                                         f"{message[2]} ({exc})")))
             break
     send.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,28 @@ def test_two_at_a_time_gives_the_serial_results_in_order(tmp_path: Path) -> None
     assert pids[6] == os.getpid()
     assert len({pids[3], pids[4], pids[15]}) == 1 and pids[3] != os.getpid()
     assert waited == [1]
+
+
+def test_the_child_reads_on_while_this_process_is_busy(tmp_path: Path) -> None:
+    """A result larger than a pipe's buffer does not hold the child's next read until
+    this process, still reading its own part, receives it."""
+    jobs = _files(tmp_path)
+
+    def big(tag: str) -> Any:
+        def read(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"tag": tag, "at": time.monotonic(), "pad": "x" * 2_000_000}
+        return read
+
+    def slow(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
+        time.sleep(1.5)
+        return {"tag": "here", "at": time.monotonic()}
+
+    jobs = [(3, big("PS3.3"), jobs[0][2]), (4, big("PS3.4"), jobs[1][2]),
+            (6, slow, jobs[2][2]), (15, big("PS3.15"), jobs[3][2])]
+    got = {part: data for part, data, _ in read_parts(jobs, parallel=True)}
+    assert got[6]["tag"] == "here"
+    # every part of the child was read before this process finished its own
+    assert max(got[p]["at"] for p in (3, 4, 15)) < got[6]["at"]
 
 
 def test_an_error_in_the_child_is_raised_here_in_its_turn(tmp_path: Path) -> None:
