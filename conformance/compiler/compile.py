@@ -47,6 +47,12 @@ class Compiled:
     names: str
 
 
+def cids_document(raw: Raw) -> dict[str, Any]:
+    """``cids.json``: the PS3.16 context groups as read (``raw.cids`` must be there)."""
+    assert raw.cids is not None
+    return {"cids": dict(raw.cids), "srt_to_sct": dict(raw.srt_to_sct)}
+
+
 def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
     """Compile ``raw`` into the documents of CONTRACTS.md "Build folder".
 
@@ -95,7 +101,7 @@ def compile_tables(raw: Raw, *, parse: Parse | None = None) -> Compiled:
     if raw.deidentification is not None:
         documents["deidentification"] = {"attributes": list(raw.deidentification)}
     if raw.cids is not None:
-        documents["cids"] = {"cids": dict(raw.cids), "srt_to_sct": dict(raw.srt_to_sct)}
+        documents["cids"] = cids_document(raw)
     counts = {
         "iods": len(iods),
         "modules": len(modules),

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.compiler.compile import Raw, compile_tables
+from conformance.compiler.anomaly_report import print_anomaly_report
+from conformance.compiler.compile import Raw, cids_document, compile_tables
+from conformance.compiler.early_files import early_files
 from conformance.compiler.meanwhile import Meanwhile
 from conformance.compiler.writer import file_name, write_build
 from conformance.errors import SourceError, UsageError
@@ -180,16 +181,23 @@ def build(sources: dict[int, Path] | None, *, source_dir: Path | None = None,
     supplements = [_add_annex_l(raw)] if cids else []
     if context_groups_from is not None:
         supplements.append(_transplant_cids(raw, Path(context_groups_from), anomalies))
-    compiled = compile_tables(raw, parse=_parse)
-    manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies), compiled.names,
-                             compress=compress, edition_label=edition_label,
-                             has_deid=raw.deidentification is not None,
-                             supplies=raw.supplies, extra=extra)
-    manifest["supplements"] = [x for x in supplements if x is not None]
-    documents = dict(compiled.documents)
-    documents["anomalies"] = {"anomalies": anomalies}
-    documents["manifest"] = manifest
-    write_build(Path(out), documents, compress=compress)
+    # the context groups are final: written by a child while the tables compile
+    early = early_files(Path(out), {"cids": cids_document(raw)} if raw.cids is not None
+                        else {}, compress=compress)
+    try:
+        compiled = compile_tables(raw, parse=_parse)
+        manifest = make_manifest(docbook, dsj, compiled.counts, len(anomalies),
+                                 compiled.names, compress=compress,
+                                 edition_label=edition_label,
+                                 has_deid=raw.deidentification is not None,
+                                 supplies=raw.supplies, extra=extra)
+        manifest["supplements"] = [x for x in supplements if x is not None]
+        documents = {**compiled.documents, "anomalies": {"anomalies": anomalies},
+                     "manifest": manifest}
+        write_build(Path(out), documents, compress=compress, early=early)
+    finally:
+        if early is not None:
+            early.close()
     if report is not None:
         print_anomaly_report(anomalies, report, out=Path(out))
     return manifest
@@ -373,22 +381,3 @@ def make_manifest(docbook: dict[int, Source], dsj: Source | None, counts: dict[s
             "parts": dict(sorted(parts.items(), key=lambda kv: int(kv[0]))),
             "counts": counts, "anomalies": anomalies, "built_with": __version__,
             "names": names, "files": files}
-
-
-def print_anomaly_report(anomalies: list[dict[str, Any]], stream: TextIO, *, out: Path
-                         ) -> None:
-    """A short summary on ``stream``: the count of each kind and its first occurrence."""
-    if not anomalies:
-        return
-    kinds = Counter((a["part"], a["kind"]) for a in anomalies)
-    print(f"{len(anomalies)} structural anomalies in the sources "
-          f"(full list in {out / 'anomalies.json'}):", file=stream)
-    first: dict[tuple[Any, str], dict[str, Any]] = {}
-    for a in anomalies:
-        first.setdefault((a["part"], a["kind"]), a)
-    for (part, kind), n in sorted(kinds.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
-        a = first[(part, kind)]
-        where = ", ".join(x for x in (f"table {a['table']}" if a["table"] else "",
-                                      f"row {a['row']}" if a["row"] is not None else "") if x)
-        example = f"{where}: " if where else ""
-        print(f"  PS3.{part} {kind} x{n}, e.g. {example}{a['detail'][:140]}", file=stream)

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from conformance import precompiled
 from conformance.errors import StandardDataError, UsageError
@@ -91,14 +91,44 @@ def file_name(name: str, compress: bool) -> str:
     return f"{name}.json.gz" if compress else f"{name}.json"
 
 
+def write_document(folder: Path, name: str, doc: dict[str, Any], *, compress: bool,
+                   tables_zip: bool = True, validate: bool = True) -> None:
+    """One document's file in ``folder`` (with ``tables.zip`` for ``modules`` and
+    ``cids.zip`` for ``cids`` when ``tables_zip``), schema-checked first."""
+    if validate:
+        validate_document(name, doc)
+    # The manifest stays plain so a folder can be identified without gzip.
+    packed = compress and name != "manifest"
+    texts = _Texts()  # one document's at a time: memory stays that of one
+    data = dumps(doc, texts)
+    if packed:
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    (folder / file_name(name, packed)).write_bytes(data)
+    if name == "modules" and tables_zip:
+        write_tables_zip(folder / TABLES_ZIP, doc, texts)
+    if name == "cids" and tables_zip:
+        write_cids_zip(folder / CIDS_ZIP, doc, texts)
+
+
+class WrittenEarly(Protocol):
+    """Documents written before ``write_build`` (``compiler.early_files``)."""
+
+    names: frozenset[str]
+
+    def move_into(self, folder: Path) -> None:
+        """Wait for them, then move their files into ``folder``."""
+
+
 def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bool = False,
                 tables_zip: bool = True, validate: bool = True,
+                early: WrittenEarly | None = None,
                 _after_file: Callable[[str], None] | None = None) -> None:
     """Write ``documents`` (logical name -> JSON document) as the build folder ``out``.
 
     ``manifest`` must be among them. ``tables_zip`` also writes ``tables.zip`` (one
     member per module/macro table) and ``tables.marshal`` (``conformance.precompiled``)
-    for the loader's fast single-table reads.
+    for the loader's fast single-table reads. ``early``: the files of some of the
+    documents, already written (the same ones, with the same options) elsewhere.
     ``_after_file`` is a test hook called after each file is written.
     """
     out = Path(out)
@@ -115,25 +145,15 @@ def write_build(out: Path, documents: dict[str, dict[str, Any]], *, compress: bo
     try:
         names = sorted(documents, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
         for name in names:
-            doc = documents[name]
-            if validate:
-                validate_document(name, doc)
-            # The manifest stays plain so a folder can be identified without gzip.
-            packed = compress and name != "manifest"
-            texts = _Texts()  # one document's at a time: memory stays that of one
-            data = dumps(doc, texts)
-            if packed:
-                data = gzip.compress(data, compresslevel=9, mtime=0)
-            (tmp / file_name(name, packed)).write_bytes(data)
-            if name == "modules" and tables_zip:
-                write_tables_zip(tmp / TABLES_ZIP, doc, texts)
-            if name == "cids" and tables_zip:
-                write_cids_zip(tmp / CIDS_ZIP, doc, texts)
+            if early is not None and name in early.names:
+                early.move_into(tmp)
+            else:
+                # (its encoding caches end with the call: marshal, below, flags objects
+                # referenced elsewhere, and a cache left alive would change its bytes)
+                write_document(tmp, name, documents[name], compress=compress,
+                               tables_zip=tables_zip, validate=validate)
             if _after_file is not None:
                 _after_file(name)
-            # marshal (below) flags objects referenced elsewhere: a cache left alive
-            # would change its bytes
-            del texts, data
         if "modules" in documents and tables_zip:
             # Derived from the files just written (its header names their manifest), as
             # read back: marshal's bytes follow the objects' sharing and interning, which
