@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.machinery
 import pkgutil
 import sys
 import types
@@ -115,7 +116,12 @@ def _defer_unused_modules() -> None:
         # ``import a.b`` binds ``a`` and expects ``a.b`` there; a module found in
         # ``sys.modules`` is not bound on its package by the import system
         if sys.modules.get(name) is stand_in and parent:
-            setattr(importlib.import_module(parent), child, stand_in)
+            package = importlib.import_module(parent)
+            setattr(package, child, stand_in)
+            # the real module's spec, for importlib.util.find_spec (it reads __spec__
+            # of what sys.modules holds); the import system only asks _initializing
+            stand_in.__spec__ = importlib.machinery.PathFinder.find_spec(
+                name, getattr(package, "__path__", None))
 
 
 def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:

@@ -44,6 +44,9 @@ from conformance.cli import main
 code = main(["validate", sys.argv[1], "-o", os.devnull], program=sys.argv[2] == "program")
 early = ["http.client" in sys.modules,
          type(sys.modules["pydicom.examples"]).__name__ == "module"]
+import importlib.util
+specs = [importlib.util.find_spec(m).name for m in ("urllib.request", "pydicom.examples")]
+assert specs == ["urllib.request", "pydicom.examples"], specs
 import urllib.request
 from pydicom.data import download  # pydicom's own use: urllib.request.urlretrieve
 fetch = download.urllib.request.urlretrieve

@@ -93,11 +93,16 @@ class SopTable:
         import sqlite3
 
         db = self._conn()
+        before = db.execute("SELECT coalesce(max(rowid), 0) FROM sops").fetchone()[0]
         try:
             db.executemany(_INSERT, rows)
         except sqlite3.OperationalError:  # the temporary folder is full or read-only
             self._to_memory()
-            self._conn().executemany(_INSERT, rows)
+            # each row commits alone: those of this batch that went in before the
+            # failure came along, and would be there twice
+            mem = self._conn()
+            mem.execute("DELETE FROM sops WHERE rowid > ?", (before,))
+            mem.executemany(_INSERT, rows)
 
     def _to_memory(self) -> None:
         old, self._db = self._db, self._connect(":memory:")
@@ -140,6 +145,9 @@ class SopTable:
 
     # A partial state travels between processes as its rows.
     def __getstate__(self) -> dict[str, Any]:
+        if self._db is None:  # all still waiting: in the table's order, no database
+            pending = sorted(self._pending, key=lambda r: (r[3], r[4]))
+            return {"rows": [_read(r) for r in pending]}
         return {"rows": list(self)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable
 
@@ -22,14 +23,17 @@ MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 
 # (path, path relative to the root, real path, stat)
 Entry = tuple[str, str, str, os.stat_result]
-# (path, path relative to the root, real path, whether a symbolic link)
-Name = tuple[str, str, str, bool]
-# (folder, device, inode, mtime) of every folder a listing read
-Signature = tuple[tuple[str, int, int, int], ...]
+# (path, path relative to the root, real path when not a link (None: a link, whose
+# target may change))
+Name = tuple[str, str, str | None]
+# (folder, device, inode, mtime, ctime) of every folder a listing read: ctime too, as
+# rsync -a, tar and cp -a put a folder's old mtime back after adding to it
+Signature = tuple[tuple[str, int, int, int, int], ...]
 
 # root -> (signature, names); a few roots, and no listing beyond _LISTING_MAX files:
 # memory stays bounded whatever the folders
 _LISTINGS: dict[str, tuple[Signature, list[Name]]] = {}
+_LOCK = threading.Lock()
 _LISTINGS_MAX = 4
 _LISTING_MAX = 50_000
 # A folder changed this recently may change again within its mtime's resolution (a
@@ -51,14 +55,18 @@ def dicom_files(root: str) -> list[Entry]:
     else:
         signature, names = _list(root)
         settled = time.time_ns() - _SETTLED_NS
-        if len(names) <= _LISTING_MAX and all(0 <= m < settled for *_, m in signature):
-            if len(_LISTINGS) >= _LISTINGS_MAX:
-                _LISTINGS.pop(next(iter(_LISTINGS)))
-            _LISTINGS[root] = (signature, names)
+        if len(names) <= _LISTING_MAX and all(0 <= t < settled
+                                              for *_, m, c in signature for t in (m, c)):
+            with _LOCK:  # batches may validate in threads
+                while len(_LISTINGS) >= _LISTINGS_MAX:
+                    _LISTINGS.pop(next(iter(_LISTINGS)))
+                _LISTINGS[root] = (signature, names)
     out: list[Entry] = []
-    for p, rel, real, link in names:
+    for p, rel, real in names:
         try:
-            st = os.stat(p) if link else os.lstat(p)
+            st = os.lstat(p) if real is not None else os.stat(p)
+            if real is None:
+                real = os.path.realpath(p)
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
@@ -72,12 +80,12 @@ def is_directory_file(entry: Entry) -> bool:
     return _known(_DIRECTORY, entry[0], entry[3], _is_directory_file)
 
 
-def _folder_state(folder: str) -> tuple[str, int, int, int]:
+def _folder_state(folder: str) -> tuple[str, int, int, int, int]:
     try:
         st = os.stat(folder)
     except OSError:
-        return (folder, -1, -1, -1)
-    return (folder, st.st_dev, st.st_ino, st.st_mtime_ns)
+        return (folder, -1, -1, -1, -1)
+    return (folder, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _signature(kept: Signature) -> Signature:
@@ -112,9 +120,8 @@ def _list(root: str) -> tuple[Signature, list[Name]]:
             except OSError:
                 continue
             # os.walk follows no link to a folder: below the real root, a path that is
-            # not a link itself is its own real path
-            real = os.path.realpath(p) if link else os.path.join(real_root, rel)
-            out.append((p, rel, real, link))
+            # not a link itself is its own real path; a link's is found at each use
+            out.append((p, rel, None if link else os.path.join(real_root, rel)))
     return tuple(folders), out
 
 

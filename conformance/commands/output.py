@@ -5,10 +5,12 @@ when the run completes: a run that dies midway leaves the previous report as it 
 and two runs writing the same file never interleave (the last to finish wins). An
 output that is one of the inputs is refused before anything is opened.
 
-An output that exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a
-named pipe, bash's ``>(...)``) is written in place: renaming over it would replace the
-device or pipe with a file (for root, ``/dev/null`` itself). An output that is a
-symbolic link replaces the file it points to; the link stays.
+An output that is not a regular file (``/dev/null``, a named pipe, bash's ``>(...)``)
+or names a stream (``/dev/stdout``, ``/proc/self/fd/1``, directly or through links) is
+written in place: renaming over it would replace the device or pipe with a file (for
+root, ``/dev/null`` itself), or the file a shell redirected stdout to. A run that fails
+leaves what it wrote there. An output that is a symbolic link replaces (or makes) the
+file it points to; the link stays.
 """
 
 from __future__ import annotations
@@ -41,31 +43,63 @@ def refuse_input_as_output(output: str | None, inputs: Iterable[str]) -> None:
                              "overwritten before it is read")
 
 
+# Names that stand for a stream rather than a file: /dev/stdout is a link to
+# /proc/self/fd/1, which is a link to whatever the shell redirected it to (a file
+# replaced by a rename would lose what was in it, and an append).
+_STREAM_FOLDERS = ("/dev/", "/proc/")
+_LINKS_MAX = 40
+
+
+def _in_place(path: str) -> bool:
+    """Whether ``path`` is written in place: it is (or its links pass through) a
+    device, pipe, socket or a name under /dev or /proc."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return True
+    except OSError:
+        pass  # not there yet, or a dangling link: a file made below
+    hop = os.path.abspath(path)
+    for _ in range(_LINKS_MAX):
+        if hop.startswith(_STREAM_FOLDERS):
+            return True
+        try:
+            target = os.readlink(hop)
+        except OSError:
+            return False  # not a link
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), target))
+    return False
+
+
 @contextmanager
 def atomic_text(path: str) -> Iterator[IO[str]]:
     """A text stream whose content replaces ``path`` when the block completes (written
     in place when ``path`` is a device, pipe or socket)."""
-    try:
-        special = not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        special = False  # not there yet (or a dangling link): made below
-    if special:
+    if _in_place(path):
         try:
-            stream = open(path, "w", encoding="utf-8",  # noqa: SIM115 - closed below
+            # appended: /dev/stdout reopens the file the shell redirected to, and "w"
+            # would empty it (``>> log``); a device or pipe has no end to keep
+            stream = open(path, "a", encoding="utf-8",  # noqa: SIM115 - closed below
                           errors="backslashreplace", newline="\n")
         except OSError as exc:
             raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
-        with stream:
-            yield stream
+        try:
+            with stream:
+                yield stream
+        except OSError as exc:
+            if exc.filename is not None or isinstance(exc, BrokenPipeError):
+                raise  # another file's error, or a reader gone (as with stdout: exit 0)
+            # a write to the device or pipe (ENOSPC, EPIPE): name it
+            raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
         return
-    if os.path.islink(path) and os.path.exists(path):
+    given = path
+    if os.path.islink(path):  # the link stays; the file it names is replaced (or made)
         path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                    dir=folder)
     except OSError as exc:
-        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"--output {given}: {exc.strerror or exc}") from None
     try:
         umask = os.umask(0o022)
         os.umask(umask)

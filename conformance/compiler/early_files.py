@@ -27,8 +27,7 @@ class EarlyFiles:
     def __init__(self, out: Path, documents: dict[str, dict[str, Any]], *,
                  compress: bool) -> None:
         self.names = frozenset(documents)
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        self.documents, self.compress = documents, compress
         # the prefix of write_build's own temporary folder: the same kind of leftover
         self.folder: Path | None = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-",
                                                          dir=out.parent))
@@ -38,14 +37,25 @@ class EarlyFiles:
             for name, doc in documents.items():
                 write_document(folder, name, doc, compress=compress)
 
-        self._child: forked.Forked[None] | None = forked.Forked(
-            write, f"{folder}: the process writing {', '.join(sorted(documents))}")
+        self._child: forked.Forked[None] | None = None
+        try:
+            self._child = forked.Forked(
+                write, f"{out}: the process writing {', '.join(sorted(documents))}")
+        except BaseException:
+            self.close()
+            raise
 
     def move_into(self, folder: Path) -> None:
         try:
             if self._child is not None:
                 child, self._child = self._child, None
-                child.result()  # its error, raised here
+                try:
+                    child.result()  # its error, raised here
+                except forked.ChildLost:
+                    # killed (out of memory?) before it was done: written here instead
+                    for name, doc in self.documents.items():
+                        write_document(folder, name, doc, compress=self.compress)
+                    return
                 assert self.folder is not None
                 for name in sorted(os.listdir(self.folder)):
                     os.replace(self.folder / name, folder / name)
@@ -63,8 +73,14 @@ class EarlyFiles:
 
 def early_files(out: Path, documents: dict[str, dict[str, Any]], *,
                 compress: bool) -> EarlyFiles | None:
-    """``EarlyFiles`` of ``documents``, or None when no child can run beside this
-    process (or there is nothing to write)."""
-    if not documents or not forked.can_fork():
+    """``EarlyFiles`` of ``documents``, or None: nothing to write, no child can run
+    beside this process, the output's folder is not there yet (made only once the
+    build succeeds), or no scratch folder or child can be made there (the files are
+    then written in their turn, as without a child)."""
+    out = Path(out)
+    if not documents or not forked.can_fork() or not out.parent.is_dir():
         return None
-    return EarlyFiles(out, documents, compress=compress)
+    try:
+        return EarlyFiles(out, documents, compress=compress)
+    except OSError:
+        return None

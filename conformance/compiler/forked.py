@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from conformance.errors import SourceError
 
 T = TypeVar("T")
+_EXIT_WAIT = 5.0  # seconds a child that sent its result has to exit before it is killed
 
 
 def can_fork() -> bool:
@@ -29,30 +30,42 @@ def can_fork() -> bool:
     return usable_cpus() > 1
 
 
+class ChildLost(SourceError):
+    """The child ended without a result (killed: out of memory?)."""
+
+
 class Forked(Generic[T]):
-    """``fn()`` in a forked child; ``result()`` waits for it, ``close()`` stops it."""
+    """``fn()`` in a forked child; ``result()`` waits for it, ``close()`` stops it.
+    Making one raises OSError when the system forks no more (EAGAIN, ENOMEM)."""
 
     def __init__(self, fn: Callable[[], T], what: str) -> None:
         self.what = what  # for errors: "the process reading PS3.6"
         ctx = multiprocessing.get_context("fork")
         self._recv, send = ctx.Pipe(duplex=False)
         self._child = ctx.Process(target=_run, args=(send, self._recv, fn), daemon=True)
-        self._child.start()
-        send.close()
+        try:
+            self._child.start()
+        except BaseException:
+            self._recv.close()
+            raise
+        finally:
+            send.close()
 
     def result(self) -> T:
-        """The child's result; its exception raised here; SourceError when it ended
-        without one (killed, out of memory) or sent one this process cannot read."""
+        """The child's result; its exception raised here; ChildLost when it ended
+        without one, SourceError when it sent one this process cannot read."""
         try:
             kind, payload = self._recv.recv()
         except EOFError:
-            raise SourceError(f"{self.what} ended without a result (killed, or out of "
-                              "memory?)") from None
+            self.close()
+            raise ChildLost(f"{self.what} ended without a result (killed, or out of "
+                            "memory?)") from None
         except Exception as exc:  # noqa: BLE001 - a result this process cannot unpickle
+            self.close()
             raise SourceError(f"the result of {self.what} could not be received: "
                               f"{type(exc).__name__}: {exc}") from None
-        finally:
-            self.close()
+        self._child.join(_EXIT_WAIT)  # it sent all it had: let it end on its own
+        self.close()
         if kind == "error":
             raise payload
         return payload  # type: ignore[no-any-return]

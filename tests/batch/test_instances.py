@@ -111,6 +111,9 @@ def test_moves_to_memory_when_the_temporary_folder_fails(
     assert real is not None
 
     class Full:
+        def execute(self, *args: object) -> sqlite3.Cursor:
+            return real.execute(*args)  # type: ignore[arg-type]
+
         def executemany(self, *_: object) -> None:
             raise sqlite3.OperationalError("database or disk is full")
 
@@ -131,3 +134,42 @@ def test_a_small_batch_without_duplicates_needs_no_database() -> None:
     assert list(t.repeated()) == [] and t._db is None
     t.add(("a", None, "s", 2, "/2", "A"))
     assert [[r[3] for r in g] for g in t.repeated()] == [[0, 2]] and t._db is not None
+
+
+def test_a_batch_cut_short_by_a_full_disk_is_stored_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows commit one by one: those of the failing batch that went in before the disk
+    filled are not stored a second time in memory (they would be false duplicates)."""
+    t = SopTable()
+    t.add(("first", None, "s", 0, "/0", "A"))
+    t._flush()
+    real = t._db
+    assert real is not None
+
+    class FillsUp:
+        def execute(self, *args: object) -> sqlite3.Cursor:
+            return real.execute(*args)  # type: ignore[arg-type]
+
+        def executemany(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+            real.executemany(sql, rows[:10])  # ten rows stored, then the disk is full
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def backup(self, target: sqlite3.Connection) -> None:
+            real.backup(target)
+
+        def close(self) -> None:
+            real.close()
+
+    t._db = FillsUp()  # type: ignore[assignment]
+    t.extend([(f"u{i}", None, "s", i + 1, f"/{i}", "U") for i in range(40)])
+    t._flush()
+    assert list(t.repeated()) == [] and len(list(t)) == 41 == t.rows
+
+
+def test_pickling_pending_rows_opens_no_database() -> None:
+    t = SopTable()
+    t.extend([("b", None, "s", 2, "/b", "B"), ("a", None, "s", 1, "/a", "A")])
+    state = t.__getstate__()
+    assert t._db is None and [r[3] for r in state["rows"]] == [1, 2]
+    copy = pickle.loads(pickle.dumps(t))
+    assert [r[3] for r in copy] == [1, 2]

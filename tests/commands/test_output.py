@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -66,3 +67,40 @@ def test_a_regular_file_is_left_as_it_was_when_the_run_fails(tmp_path: Path) -> 
         raise RuntimeError("stopped")
     assert target.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd"), reason="needs /proc")
+def test_dev_stdout_redirected_to_a_file_is_appended_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/stdout >> log``: the report is appended to the log (renaming a finished
+    report over /dev/stdout's target replaced the log)."""
+    log = tmp_path / "log.txt"
+    log.write_text("PREVIOUS\n", encoding="utf-8")
+    inode = log.stat().st_ino
+    link = tmp_path / "out"  # a link of the user's to the stream
+    link.symlink_to("/dev/stdout")
+    for target in ("/dev/stdout", str(link)):
+        with log.open("a", encoding="utf-8") as f:
+            subprocess.run([sys.executable, "-W", "ignore", "-m", "conformance", "validate",
+                            "--no-progress", "--format", "json", "-o", target, CT],
+                           stdout=f, check=True)
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("PREVIOUS\n") and text.count('"summary"') == 2
+    assert log.stat().st_ino == inode and link.is_symlink()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_a_dangling_link_gets_its_file(tmp_path: Path) -> None:
+    link = tmp_path / "report.json"
+    link.symlink_to(tmp_path / "made.json")
+    assert _validate_to(str(link)) == 0
+    assert link.is_symlink() and json.loads((tmp_path / "made.json").read_text(
+        encoding="utf-8"))["summary"]["files"] == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_device_that_refuses_the_report_is_one_error_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = _validate_to("/dev/full")
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --output /dev/full: ")
+    assert len(err.strip().splitlines()) == 1

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="needs fork and tw
 
 
 
-def _cids() -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def cids() -> dict[str, Any]:
     """Three context groups as a build reads them (pydicom's tables)."""
     from conformance.compiler.readers.pydicom_tables import read_cids
 
@@ -29,18 +30,16 @@ def _cids() -> dict[str, Any]:
             "srt_to_sct": data["srt_to_sct"]}
 
 
-CIDS = _cids()
-
-
 def _leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir())
 
 
-def test_the_files_are_those_written_here(tmp_path: Path) -> None:
+def test_the_files_are_those_written_here(tmp_path: Path, cids: dict[str, Any]) -> None:
     here = tmp_path / "here"
     here.mkdir()
-    write_document(here, "cids", CIDS, compress=False)
-    early = early_files(tmp_path / "out" / "std", {"cids": CIDS}, compress=False)
+    write_document(here, "cids", cids, compress=False)
+    (tmp_path / "out").mkdir()
+    early = early_files(tmp_path / "out" / "std", {"cids": cids}, compress=False)
     assert early is not None and early.names == {"cids"}
     moved = tmp_path / "moved"
     moved.mkdir()
@@ -59,15 +58,39 @@ def test_an_error_in_the_child_is_raised_here(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
-def test_a_child_that_dies_is_an_error_not_a_hang(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def killed(*_: Any, **__: Any) -> None:
-        os.kill(os.getpid(), signal.SIGKILL)
+def test_a_child_that_dies_leaves_the_writing_to_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cids: dict[str, Any]) -> None:
+    here = os.getpid()
+    real = early_mod.write_document
 
-    monkeypatch.setattr(early_mod, "write_document", killed)
-    early = EarlyFiles(tmp_path / "std", {"cids": CIDS}, compress=False)
-    with pytest.raises(SourceError, match="the process writing cids ended without"):
-        early.move_into(tmp_path / "elsewhere")
+    def killed_in_the_child(*args: Any, **kwargs: Any) -> None:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(early_mod, "write_document", killed_in_the_child)
+    early = EarlyFiles(tmp_path / "std", {"cids": cids}, compress=False)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    early.move_into(moved)
+    assert _leftovers(moved) == ["cids.json", "cids.zip"]
+    assert _leftovers(tmp_path) == ["moved"]
+
+
+def test_no_child_no_scratch_folder_when_forking_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cids: dict[str, Any]) -> None:
+    def refused(*_: Any, **__: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked, "Forked", refused)
+    assert early_files(tmp_path / "std", {"cids": cids}, compress=False) is None
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_output_folder_not_there_yet_is_not_made_early(tmp_path: Path,
+                                                          cids: dict[str, Any]) -> None:
+    """Made by write_build once the build succeeded, as without early files."""
+    assert early_files(tmp_path / "new" / "std", {"cids": cids}, compress=False) is None
     assert _leftovers(tmp_path) == []
 
 

@@ -153,18 +153,36 @@ def test_meanwhile_keeps_its_error_for_its_turn(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_build_read_serially_is_the_same_file_for_file(
-        excerpt_std: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The acceptance build (read two at a time where there are two CPUs) and the same
-    build read in one process: every file byte for byte, tables.marshal included."""
-    from conformance.compiler import forked
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The acceptance build with a forked child (two parts read at a time, the context
+    groups written early; forced even on one CPU) and the same build in one process:
+    every file byte for byte, tables.marshal included."""
+    import multiprocessing
+
+    from conformance.compiler import early_files, forked
     from conformance.compiler.pipeline import build
     from tests.helpers.standard_build import DOCBOOK, EXCERPT_PARTS
 
-    monkeypatch.setattr(forked, "can_fork", lambda: False)
-    out = tmp_path / "serial"
-    build({4: EXCERPT_PARTS[4], 6: EXCERPT_PARTS[6], 5: EXCERPT_PARTS[5]},
-          source_dir=DOCBOOK / "2016c-excerpt", out=out, progress=False, report=None)
-    names = sorted(p.name for p in excerpt_std.iterdir())
-    assert names == sorted(p.name for p in out.iterdir()) and "tables.marshal" in names
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here: every build is serial")
+    used: list[bool] = []
+    real = early_files.EarlyFiles.move_into
+
+    def moved(self: early_files.EarlyFiles, folder: Path) -> None:
+        used.append(self.folder is not None)
+        real(self, folder)
+
+    monkeypatch.setattr(early_files.EarlyFiles, "move_into", moved)
+    outs = {}
+    for label, fork in (("forked", True), ("serial", False)):
+        monkeypatch.setattr(forked, "can_fork", lambda fork=fork: fork)
+        outs[label] = tmp_path / label
+        build({4: EXCERPT_PARTS[4], 6: EXCERPT_PARTS[6], 5: EXCERPT_PARTS[5]},
+              source_dir=DOCBOOK / "2016c-excerpt", out=outs[label], progress=False,
+              report=None)
+    assert used == [True]  # the forked build wrote its context groups early
+    names = sorted(p.name for p in outs["forked"].iterdir())
+    assert names == sorted(p.name for p in outs["serial"].iterdir())
+    assert "tables.marshal" in names and "cids.zip" in names
     for name in names:
-        assert (out / name).read_bytes() == (excerpt_std / name).read_bytes(), name
+        assert (outs["forked"] / name).read_bytes() == (outs["serial"] / name).read_bytes(), name
