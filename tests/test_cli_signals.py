@@ -67,3 +67,47 @@ def test_sigterm_stops_the_build_and_its_reading_child(tmp_path: Path) -> None:
         pytest.skip("the build ended before SIGTERM")
     assert code == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []  # neither the build nor its temporary folder
+
+
+SLOW_COMPILE = """
+import sys, time
+from conformance.compiler import pipeline
+real = pipeline.compile_tables
+def slow(*args, **kwargs):
+    time.sleep(30)  # the context groups' child is writing meanwhile
+    return real(*args, **kwargs)
+pipeline.compile_tables = slow
+sys.argv = ["conformance", *sys.argv[1:]]
+from conformance.cli import entry
+entry()
+"""
+
+
+def test_sigterm_while_the_context_groups_are_written_early(tmp_path: Path) -> None:
+    """Stopped while its tables compile and a child writes the context groups into a
+    scratch folder: the program, the child and the folder are all gone."""
+    if not all(p.is_file() for p in EXCERPT_PARTS.values()):
+        pytest.skip("../shared not available")
+    from conformance.compiler import forked
+
+    if not forked.can_fork():
+        pytest.skip("no early files here (no fork, or one CPU)")
+    out = tmp_path / "std"
+    argv = ["build", "--source", str(DOCBOOK / "2016c-excerpt"),
+            *(a for n in (4, 5, 6) for a in ("--part", f"{n}={EXCERPT_PARTS[n]}")),
+            "--out", str(out), "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", SLOW_COMPILE, *argv],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        end = time.monotonic() + 60
+        while not list(tmp_path.glob("std.tmp-*")) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert list(tmp_path.glob("std.tmp-*")), "no early files were started"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+        assert _group_gone(proc.pid, 15), "a process of the run outlived it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert list(tmp_path.iterdir()) == []  # neither the build nor the scratch folder
