@@ -40,9 +40,13 @@ def read_parts(jobs: list[Job], parallel: bool | None = None,
         return
     here = max(range(len(jobs)), key=lambda i: _size(jobs[i][2]))
     others = [job for i, job in enumerate(jobs) if i != here]
-    child = forked.Forked(lambda: _read_all(others), (
-        f"{', '.join(str(path) for _, _, path in others)}: the process reading "
-        + ", ".join(f"PS3.{part}" for part, _, _ in others)))
+    try:
+        child = forked.Forked(lambda: _read_all(others), (
+            f"{', '.join(str(path) for _, _, path in others)}: the process reading "
+            + ", ".join(f"PS3.{part}" for part, _, _ in others)))
+    except OSError:  # no process to be had (EAGAIN, ENOMEM): read here, in turn
+        yield from read_parts(jobs, parallel=False)
+        return
     try:
         part, reader, path = jobs[here]
         found = []

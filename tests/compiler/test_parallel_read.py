@@ -72,6 +72,20 @@ def test_the_child_reads_on_while_this_process_is_busy(tmp_path: Path) -> None:
     assert max(got[p]["at"] for p in (3, 4, 15)) < got[6]["at"]
 
 
+def test_a_fork_refused_reads_here_in_turn(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.compiler import forked
+
+    def refused(*_: Any, **__: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked, "Forked", refused)
+    jobs = _files(tmp_path)
+    got = list(read_parts(jobs, parallel=True))
+    assert _plain(got) == _plain(list(read_parts(jobs, parallel=False)))
+    assert {found[0]["pid"] for _, _, found in got} == {os.getpid()}
+
+
 def test_an_error_in_the_child_is_raised_here_in_its_turn(tmp_path: Path) -> None:
     jobs = _files(tmp_path)
 
