@@ -4,6 +4,7 @@ processes behind: the validate pool and the build's reading child stop with it."
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -70,10 +71,16 @@ def test_sigterm_stops_the_build_and_its_reading_child(tmp_path: Path) -> None:
 
 
 SLOW_COMPILE = """
-import sys, time
-from conformance.compiler import pipeline
+import json, os, signal, sys, time
+from pathlib import Path
+from conformance.compiler import forked, pipeline
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # whatever the test runner passed on
+marker = Path(sys.argv.pop(1))
 real = pipeline.compile_tables
 def slow(*args, **kwargs):
+    out = Path(sys.argv[sys.argv.index("--out") + 1])
+    scratch = sorted(p.name for p in out.parent.glob(out.name + ".tmp-*"))
+    marker.write_text(json.dumps({"can_fork": forked.can_fork(), "scratch": scratch}))
     time.sleep(30)  # the context groups' child is writing meanwhile
     return real(*args, **kwargs)
 pipeline.compile_tables = slow
@@ -92,22 +99,27 @@ def test_sigterm_while_the_context_groups_are_written_early(tmp_path: Path) -> N
 
     if not forked.can_fork():
         pytest.skip("no early files here (no fork, or one CPU)")
-    out = tmp_path / "std"
+    work = tmp_path / "work"
+    work.mkdir()
+    marker = tmp_path / "compiling.json"
     argv = ["build", "--source", str(DOCBOOK / "2016c-excerpt"),
             *(a for n in (4, 5, 6) for a in ("--part", f"{n}={EXCERPT_PARTS[n]}")),
-            "--out", str(out), "--quiet"]
-    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", SLOW_COMPILE, *argv],
+            "--out", str(work / "std"), "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", SLOW_COMPILE,
+                             str(marker), *argv],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
         end = time.monotonic() + 60
-        while not list(tmp_path.glob("std.tmp-*")) and time.monotonic() < end:
+        while not marker.exists() and time.monotonic() < end and proc.poll() is None:
             time.sleep(0.05)
-        assert list(tmp_path.glob("std.tmp-*")), "no early files were started"
+        time.sleep(0.1)  # the marker's text is written
+        seen = json.loads(marker.read_text(encoding="utf-8"))
+        assert seen["can_fork"] and len(seen["scratch"]) == 1, seen  # the early files' folder
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 128 + signal.SIGTERM
         assert _group_gone(proc.pid, 15), "a process of the run outlived it"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-    assert list(tmp_path.iterdir()) == []  # neither the build nor the scratch folder
+    assert list(work.iterdir()) == []  # neither the build nor the scratch folder
