@@ -154,53 +154,18 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
         return 130
 
 
-_AGAIN_AFTER = 0.05  # seconds
-
-
-class _Terminated(SystemExit):
-    """The exit SIGTERM asks for (status 128 + 15)."""
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise _Terminated(128 + signum)
-
-
-def _unraisable(args: Any) -> None:
-    """``sys.unraisablehook`` of the program. A signal's exception raised where Python
-    ignores exceptions (an ``os.register_at_fork`` callback such as logging's, run while
-    a worker is forked; a ``__del__``) would be lost, and the program would go on: the
-    signal is sent again, from a thread, to be handled in the code that runs then."""
-    import os
-    import signal
-    import threading
-
-    again = (signal.SIGTERM if isinstance(args.exc_value, _Terminated)
-             else signal.SIGINT if isinstance(args.exc_value, KeyboardInterrupt) else None)
-    if again is None:
-        sys.__unraisablehook__(args)
-        return
-    # a moment later: the thread's start waits for it, in this hook, where a signal's
-    # exception would be ignored too
-    timer = threading.Timer(_AGAIN_AFTER, os.kill, args=(os.getpid(), again))
-    timer.daemon = True
-    timer.start()
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM ends the program as an exception does (unless it is ignored already)."""
-    import signal
-
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
-        sys.unraisablehook = _unraisable
-
-
 def entry() -> None:
-    """The ``conformance`` program (console script and ``python -m``). SIGTERM (``timeout``,
-    a cancelled CI job) ends it as an exception does, so that worker processes and
-    temporary folders are cleaned up on the way out, not left behind."""
-    stop_on_sigterm()
-    sys.exit(main(program=True))
+    """The ``conformance`` program (console script and ``python -m``); how it stops on
+    SIGTERM and Ctrl-C: ``conformance.stopping``."""
+    from conformance import stopping
+
+    stopping.install()
+    try:
+        status = main(program=True)
+    except BaseException:
+        stopping.finished(0)  # the stop (or error) is on its way out: nothing sent again
+        raise
+    sys.exit(stopping.finished(status))
 
 
 if __name__ == "__main__":
