@@ -160,12 +160,12 @@ def entry() -> None:
     from conformance import stopping
 
     stopping.install()
+    status = 1
     try:
         status = main(program=True)
-    except BaseException:
-        stopping.finished(0)  # the stop (or error) is on its way out: nothing sent again
-        raise
-    sys.exit(stopping.finished(status))
+    finally:  # (an exception, a stop among them, goes on its way: nothing is sent again)
+        status = stopping.finished(status)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

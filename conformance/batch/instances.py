@@ -79,11 +79,11 @@ class SopTable:
         self.extend((row,))
 
     def extend(self, rows: Any) -> None:
-        before = len(self._pending)
-        self._pending.extend(_stored(r) for r in rows)
-        self.rows += len(self._pending) - before
-        if len(self._pending) >= _PENDING_MAX:
-            self._flush()
+        for row in rows:  # a merged table's rows too: never more than _PENDING_MAX wait
+            self._pending.append(_stored(row))
+            self.rows += 1
+            if len(self._pending) >= _PENDING_MAX:
+                self._flush()
 
     def _flush(self) -> None:
         """Move the waiting rows into the table (before any query of it)."""

@@ -43,16 +43,16 @@ def refuse_input_as_output(output: str | None, inputs: Iterable[str]) -> None:
                              "overwritten before it is read")
 
 
-# Names that stand for a stream rather than a file: /dev/stdout is a link to
-# /proc/self/fd/1, which is a link to whatever the shell redirected it to (a file
-# replaced by a rename would lose what was in it, and an append).
-_STREAM_FOLDERS = ("/dev/", "/proc/")
+# /dev/stdout is a link to /proc/self/fd/1, a link to whatever the shell redirected it to:
+# a file replaced by a rename would lose what it held (``>> log``), and the append. Such
+# names lead through /proc (a regular file in /dev/shm is an ordinary file).
+_STREAMS = "/proc/"
 _LINKS_MAX = 40
 
 
 def _in_place(path: str) -> bool:
-    """Whether ``path`` is written in place: it is (or its links pass through) a
-    device, pipe, socket or a name under /dev or /proc."""
+    """Whether ``path`` is written in place: it is a device, pipe or socket, or it leads
+    (through its folders or links) into /proc."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return True
@@ -60,13 +60,15 @@ def _in_place(path: str) -> bool:
         pass  # not there yet, or a dangling link: a file made below
     hop = os.path.abspath(path)
     for _ in range(_LINKS_MAX):
-        if hop.startswith(_STREAM_FOLDERS):
+        # the folders' links resolved (/dev/fd is /proc/self/fd), the name itself not
+        hop = os.path.join(os.path.realpath(os.path.dirname(hop)), os.path.basename(hop))
+        if hop.startswith(_STREAMS):
             return True
         try:
             target = os.readlink(hop)
         except OSError:
             return False  # not a link
-        hop = os.path.normpath(os.path.join(os.path.dirname(hop), target))
+        hop = os.path.join(os.path.dirname(hop), target)
     return False
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import tracemalloc
-
-import pytest
+from typing import Any
 
 from conformance.batch import instances
 from conformance.batch.consistency import Consistency
@@ -102,28 +101,38 @@ def test_state_pickles_with_its_rows() -> None:
     assert [f.code for _, f in back.findings()] == ["duplicate-sop-instance"]
 
 
-def test_moves_to_memory_when_the_temporary_folder_fails(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+class _DiskFills:
+    """A connection whose disk fills after ``stored`` rows of an insert (each row
+    commits alone, as in the table's autocommit mode)."""
+
+    def __init__(self, real: sqlite3.Connection, stored: int) -> None:
+        self.real, self.stored = real, stored
+
+    def execute(self, *args: object) -> sqlite3.Cursor:
+        return self.real.execute(*args)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        self.real.executemany(sql, rows[:self.stored])
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def backup(self, target: sqlite3.Connection) -> None:
+        self.real.backup(target)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def _on_a_disk_that_fills(first: tuple[Any, ...], stored: int) -> SopTable:
     t = SopTable()
-    t.add(("a", None, "s", 0, "/0", "A"))
+    t.add(first)  # type: ignore[arg-type]
     t._flush()  # rows wait in memory until a flush opens the database
-    real = t._db
-    assert real is not None
+    assert t._db is not None
+    t._db = _DiskFills(t._db, stored)  # type: ignore[assignment]
+    return t
 
-    class Full:
-        def execute(self, *args: object) -> sqlite3.Cursor:
-            return real.execute(*args)  # type: ignore[arg-type]
 
-        def executemany(self, *_: object) -> None:
-            raise sqlite3.OperationalError("database or disk is full")
-
-        def backup(self, target: sqlite3.Connection) -> None:
-            real.backup(target)
-
-        def close(self) -> None:
-            real.close()
-
-    t._db = Full()  # type: ignore[assignment]
+def test_moves_to_memory_when_the_temporary_folder_fails() -> None:
+    t = _on_a_disk_that_fills(("a", None, "s", 0, "/0", "A"), stored=0)
     t.add(("a", None, "s", 1, "/1", "A"))
     assert [[r[3] for r in g] for g in t.repeated()] == [[0, 1]]
 
@@ -136,34 +145,30 @@ def test_a_small_batch_without_duplicates_needs_no_database() -> None:
     assert [[r[3] for r in g] for g in t.repeated()] == [[0, 2]] and t._db is not None
 
 
-def test_a_batch_cut_short_by_a_full_disk_is_stored_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_cut_short_by_a_full_disk_is_stored_once() -> None:
     """Rows commit one by one: those of the failing batch that went in before the disk
     filled are not stored a second time in memory (they would be false duplicates)."""
-    t = SopTable()
-    t.add(("first", None, "s", 0, "/0", "A"))
-    t._flush()
-    real = t._db
-    assert real is not None
-
-    class FillsUp:
-        def execute(self, *args: object) -> sqlite3.Cursor:
-            return real.execute(*args)  # type: ignore[arg-type]
-
-        def executemany(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-            real.executemany(sql, rows[:10])  # ten rows stored, then the disk is full
-            raise sqlite3.OperationalError("database or disk is full")
-
-        def backup(self, target: sqlite3.Connection) -> None:
-            real.backup(target)
-
-        def close(self) -> None:
-            real.close()
-
-    t._db = FillsUp()  # type: ignore[assignment]
+    t = _on_a_disk_that_fills(("first", None, "s", 0, "/0", "A"), stored=10)
     t.extend([(f"u{i}", None, "s", i + 1, f"/{i}", "U") for i in range(40)])
     t._flush()
     assert list(t.repeated()) == [] and len(list(t)) == 41 == t.rows
+
+
+def test_a_merge_keeps_few_rows_waiting() -> None:
+    big = SopTable()
+    big.extend([(f"u{i}", None, "s", i, f"/{i}", "U") for i in range(3 * instances._PENDING_MAX)])
+    t = SopTable()
+    waited: list[int] = []
+    flush = t._flush
+
+    def counted() -> None:
+        waited.append(len(t._pending))
+        flush()
+
+    t._flush = counted  # type: ignore[method-assign]
+    t.extend(big)
+    assert max(waited) <= instances._PENDING_MAX
+    assert t.rows == len(list(t)) == big.rows
 
 
 def test_pickling_pending_rows_opens_no_database() -> None:

@@ -104,3 +104,28 @@ def test_a_device_that_refuses_the_report_is_one_error_line(
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: --output /dev/full: ")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not os.access("/dev/shm", os.W_OK), reason="needs a writable /dev/shm")
+def test_a_regular_file_in_dev_shm_is_still_replaced_whole() -> None:
+    """/dev/shm holds ordinary files: only names that lead into /proc are streams."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as folder:
+        target = Path(folder) / "report.json"
+        target.write_text("previous", encoding="utf-8")
+        inode = target.stat().st_ino
+        assert _validate_to(str(target)) == 0
+        assert target.stat().st_ino != inode  # renamed into place, not rewritten
+        assert json.loads(target.read_text(encoding="utf-8"))["summary"]["files"] == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/fd"), reason="needs /dev/fd")
+def test_dev_fd_is_a_stream(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    log.write_text("PREVIOUS\n", encoding="utf-8")
+    with log.open("a", encoding="utf-8") as f:
+        subprocess.run([sys.executable, "-W", "ignore", "-m", "conformance", "validate",
+                        "--no-progress", "--format", "json", "-o", "/dev/fd/1", CT],
+                       stdout=f, check=True)
+    assert log.read_text(encoding="utf-8").startswith("PREVIOUS\n{")
