@@ -1,6 +1,7 @@
 """What a build does in this process while a forked child reads part files
-(``parallel_read``): PS3.16 context groups from pydicom's tables, and the imports of the
-condition parser that ``compile_tables`` needs next."""
+(``parallel_read``): PS3.16 context groups from pydicom's tables, the imports of the
+condition parser that ``compile_tables`` needs next, and the schema validators the
+writing needs."""
 
 from __future__ import annotations
 
@@ -31,9 +32,15 @@ class Meanwhile:
     def _work(self) -> tuple[dict[str, Any], Found] | BaseException:
         import conformance.conditions.parser  # noqa: F401 - compile_tables parses with it
         from conformance.compiler.readers.pydicom_tables import read_cids
+        from conformance.schemas import prepare
 
         found: Found = []
         try:
-            return (read_cids(found) if self.cids else {}), found
+            done = (read_cids(found) if self.cids else {}), found
+            # The writing (here and in the child forked to write files early) checks
+            # every document against its schema: validators made once, in time that
+            # waits anyway.
+            prepare()
         except Exception as exc:  # noqa: BLE001 - raised in its turn by result()
             return exc
+        return done

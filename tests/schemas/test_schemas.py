@@ -170,3 +170,35 @@ _exprs = st.recursive(_leaf, lambda inner: st.one_of(
 def test_generated_expressions_valid_in_every_backend(expr: dict[str, Any]) -> None:
     for using in BACKENDS:
         validate_document("expr", copy.deepcopy(expr), using=using)
+
+
+def test_prepare_makes_every_document_validator_once() -> None:
+    """``prepare`` (run while a build waits for its reading child) leaves nothing for
+    the writing to make: validating each document afterwards builds no validator."""
+    import conformance.schemas as schemas
+    from conformance.schemas import DOCUMENT_NAMES, prepare
+
+    if backend() != "jsonschema-rs":
+        pytest.skip("jsonschema-rs not installed: prepare has nothing to make")
+    assert set(DOCUMENT_NAMES) == set(SCHEMA_NAMES) - {"condition", "expr", "common"}
+    schemas._rs_validator_of.cache_clear()
+    prepare()
+    made = schemas._rs_validator_of.cache_info().currsize
+    assert made == len(DOCUMENT_NAMES)
+    documents = tiny_documents()
+    for name, doc in documents.items():
+        validate_document(name, doc)
+    assert schemas._rs_validator_of.cache_info().currsize == made
+    assert schemas._rs_validator_of.cache_info().misses == made
+
+
+def test_meanwhile_prepares_the_schema_validators(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.schemas as schemas
+    from conformance.compiler.meanwhile import Meanwhile
+
+    calls: list[bool] = []
+    monkeypatch.setattr(schemas, "prepare", lambda: calls.append(True))
+    hook = Meanwhile(cids=False)
+    hook()
+    assert calls == [True]
+    assert hook.result() == ({}, [])
