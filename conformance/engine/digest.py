@@ -19,6 +19,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from conformance.engine.elements import stored
+from conformance.engine.pickling import pickled_as_arguments
 from conformance.engine.privacy import identifying, is_identifying, mask, pseudonym
 
 PATIENT_ID, STUDY_UID, SERIES_UID, SOP_UID = 0x00100020, 0x0020000D, 0x0020000E, 0x00080018
@@ -35,6 +36,7 @@ ENTITY_KEYS: dict[str, int] = {
 }
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Who and what a file is; identifying values masked unless values are shown."""
@@ -51,6 +53,7 @@ class Identity:
                 "sop_instance_uid": self.sop_instance_uid, "modality": self.modality}
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class EntityDigest:
     """One entity of one file: its key and ``(tag, value hash, value as shown)`` rows."""
@@ -61,6 +64,7 @@ class EntityDigest:
     values: tuple[tuple[int, str, str], ...]
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class FileDigest:
     """What the consistency reduce needs of one file."""
@@ -164,7 +168,8 @@ def file_digest(ds: Dataset, standard: Any, requirements: Any, path: str | None,
                 vr = _vr(ds, tag, standard)
                 if vr == "SQ":
                     continue
-                rows.append((tag, value_hash(text.encode("utf-8", "surrogateescape")),
+                # a plain int: pydicom's BaseTag pickles through copyreg, 9,000 a batch
+                rows.append((int(tag), value_hash(text.encode("utf-8", "surrogateescape")),
                              _shown(text, tag, vr, table, show_values)))
             shown = key if show_values else pseudonym(key)
             entities.append(EntityDigest(ie, value_hash(key.encode()), shown, tuple(rows)))

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.engine.pickling import pickled_as_arguments
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Reference:
     """Where the standard states the requirement."""
@@ -36,6 +39,7 @@ class Reference:
         return " ".join(bits)
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One finding; immutable so reports can be shared across threads."""
