@@ -11,7 +11,11 @@ file, as a shell loop would). Targets checked in the summary:
   engine-only = ``validate()`` of a freshly parsed Dataset (parsed outside the timer,
   so the values pydicom left unconverted are converted inside it, as they would be);
 - cold start (new interpreter: import + bundled standard + first file) <= 0.25 s median,
-  printed next to a bare ``python -c 'import pydicom; dcmread(f)'`` in the same run.
+  judged on the program (``conformance validate f.dcm``, the issue's "cold" row), timed
+  inside its interpreter from before the import to the report written; printed next to
+  the library call (``from conformance import validate``, which imports numpy through
+  pydicom as the caller's process would) and a bare ``import pydicom; dcmread(f)`` with
+  and without numpy, in the same run.
 
 dicom-validator is optional and never a project dependency: install it elsewhere
 (``python -m venv /tmp/dv-venv && /tmp/dv-venv/bin/pip install dicom-validator``) and
@@ -108,11 +112,12 @@ def quiet_pydicom() -> None:
 
 
 def cold_start(std: Path, sample: Path, repeat: int = 5) -> float:
-    """Median seconds of a new interpreter importing the package and validating
-    ``sample``, as a user does: against the bundled standard when ``std`` is it (a
-    folder named with ``standard=`` is verified completely first, once per process,
-    which is another measure). Byte code is compiled beforehand, as an installed package
-    has it (PYTHONDONTWRITEBYTECODE would otherwise recompile every changed module)."""
+    """Median seconds of a new interpreter running ``conformance validate sample`` (the
+    program, timed inside its interpreter: imports, standard, file, report), as a user
+    does: against the bundled standard when ``std`` is it (a folder named with
+    ``--standard`` is verified completely first, once per process, which is another
+    measure). Byte code is compiled beforehand, as an installed package has it
+    (PYTHONDONTWRITEBYTECODE would otherwise recompile every changed module)."""
     from conformance.standard import bundled_path
 
     named = bundled_path() is None or std.resolve() != bundled_path().resolve()
@@ -121,6 +126,22 @@ def cold_start(std: Path, sample: Path, repeat: int = 5) -> float:
             "from conformance import validate\n"
             f"validate({str(sample)!r}{arg})\n"
             "print(time.perf_counter() - t)")
+    argv = ["validate", str(sample), *(["--standard", str(std)] if named else [])]
+    # the console script's own steps (conformance.cli.entry), its report to /dev/null
+    program_code = ("import time; t = time.perf_counter()\n"
+                    "import os, sys\n"
+                    "from conformance import stopping\n"
+                    "from conformance.cli import main\n"
+                    "stopping.install()\n"
+                    "sys.stdout = open(os.devnull, 'w')\n"
+                    f"main({argv!r}, program=True)\n"
+                    "sys.stdout.flush()\n"
+                    "print(time.perf_counter() - t, file=sys.stderr)")
+    bare_no_numpy = ("import time, sys; t = time.perf_counter()\n"
+                     "sys.modules['numpy'] = sys.modules['PIL'] = None\n"
+                     "from pydicom import dcmread\n"
+                     f"dcmread({str(sample)!r})\n"
+                     "print(time.perf_counter() - t)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-m", "compileall", "-q",
                     str(Path(__file__).resolve().parents[1] / "conformance")],
@@ -129,16 +150,21 @@ def cold_start(std: Path, sample: Path, repeat: int = 5) -> float:
             "from pydicom import dcmread\n"
             f"dcmread({str(sample)!r})\n"
             "print(time.perf_counter() - t)")
-    runs: dict[str, list[float]] = {"engine": [], "pydicom": []}
+    runs: dict[str, list[float]] = {"engine": [], "pydicom": [], "program": [],
+                                    "pydicom, no numpy": []}
     whole: dict[str, list[float]] = {"conformance validate": [], "python -c pass": [],
                                      "python: import pydicom, dcmread": []}
     program = [sys.executable, "-W", "ignore", "-m", "conformance", "validate", str(sample)]
     if named:
         program += ["--standard", str(std)]
     for _ in range(repeat):
-        for key, src in (("engine", code), ("pydicom", bare)):
-            out = subprocess.run([sys.executable, "-W", "ignore", "-c", src], check=True,
-                                 capture_output=True, text=True, env=env).stdout
+        for key, src in (("engine", code), ("pydicom", bare), ("program", program_code),
+                         ("pydicom, no numpy", bare_no_numpy)):
+            done = subprocess.run([sys.executable, "-W", "ignore", "-c", src], check=False,
+                                  capture_output=True, text=True, env=env)
+            out = done.stderr if key == "program" else done.stdout
+            if done.returncode not in (0, 1) or not out.strip():
+                raise SystemExit(f"cold start ({key}) failed: {done.stderr.strip()[-500:]}")
             runs[key].append(float(out.strip().splitlines()[-1]))
         # Whole processes, interpreter start included: the program leaves numpy out.
         for key, cmd in (("conformance validate", program),
@@ -147,12 +173,14 @@ def cold_start(std: Path, sample: Path, repeat: int = 5) -> float:
                           [sys.executable, "-W", "ignore", "-c",
                            f"from pydicom import dcmread; dcmread({str(sample)!r})"])):
             whole[key].append(_clock(cmd))
-    print(f"cold start, median of {repeat}: engine {statistics.median(runs['engine']):.3f} s, "
-          f"bare import pydicom + dcmread {statistics.median(runs['pydicom']):.3f} s "
-          "(in a new interpreter, after its start)")
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    print(f"cold start, median of {repeat} (in a new interpreter, after its start): "
+          f"program {med['program']:.3f} s, bare import pydicom + dcmread without numpy "
+          f"{med['pydicom, no numpy']:.3f} s (as the program imports it); library call "
+          f"{med['engine']:.3f} s, bare pydicom with numpy {med['pydicom']:.3f} s")
     print("  whole processes: " + ", ".join(
         f"{k} {statistics.median(v):.3f} s" for k, v in whole.items()))
-    return statistics.median(runs["engine"])
+    return med["program"]
 
 
 # -- dicom-validator ----------------------------------------------------------------------
@@ -498,6 +526,7 @@ def main() -> int:
     sample = next(f for f in files if f.name == "CT_small.dcm")
     cold = cold_start(std, sample, repeat=max(args.repeat, 5) if args.cold_only else 5)
     if args.cold_only:
+        print(f"  the program, target <= 0.25 s: {'met' if cold <= 0.25 else 'NOT met'}")
         return 0
 
     v = Validator(std)
@@ -567,7 +596,7 @@ def main() -> int:
     print(ratio_line("engine only, core / dcmread (no pixels)",
                      results["engine only, core (no values/*)"],
                      results["pydicom dcmread (no pixels)"], "<= 1", lambda r: r <= 1, files))
-    print(f"  {'cold start (import + first file, median of 5)':46s} {cold:7.3f} s"
+    print(f"  {'cold start, the program (median of 5)':46s} {cold:7.3f} s"
           f"{'':17s}target <= 0.25 s {'met' if cold <= 0.25 else 'NOT met'}")
     for note in notes:
         print(f"\n{note}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -145,10 +146,56 @@ def _sniffed(path: str) -> bool:
 
 def _is_directory_file(path: str) -> bool:
     try:
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)
+    except OSError:
+        return False
+    fast = directory_by_head(head)
+    if fast is not None:
+        return fast
+    try:
         uid = read_file_meta_info(path).get("MediaStorageSOPClassUID", "")
     except Exception:  # noqa: BLE001 - unreadable: listed like any other file
         return False
     return str(uid).strip("\x00 ") == MEDIA_STORAGE_DIRECTORY
+
+
+# A folder of a file-set is read file by file: File Meta groups are a few hundred bytes
+_HEAD = 4096
+_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN",
+                       b"UR", b"UT", b"UV"})
+_DIRECTORY_UID = MEDIA_STORAGE_DIRECTORY.encode()
+
+
+def directory_by_head(head: bytes) -> bool | None:
+    """Whether the Media Storage SOP Class UID (0002,0002) in the File Meta group at the
+    start of ``head`` is the Media Storage Directory's; None when the head does not say
+    plainly (no preamble, implicit VR, the element not within it, tags out of order):
+    pydicom then reads the group. PS3.10 7.1: the group is Explicit VR Little Endian."""
+    if len(head) < 132 or head[128:132] != b"DICM":
+        return None
+    pos, end = 132, len(head)
+    while pos + 8 <= end:
+        group, element = struct.unpack_from("<HH", head, pos)
+        vr = head[pos + 4:pos + 6]
+        if group != 2 or element > 2 or not vr.isalpha() or not vr.isupper():
+            return None
+        if vr in _LONG_VRS:
+            if pos + 12 > end:
+                return None
+            length = struct.unpack_from("<I", head, pos + 8)[0]
+            start = pos + 12
+        else:
+            length = struct.unpack_from("<H", head, pos + 6)[0]
+            start = pos + 8
+        if start + length > end:
+            return None
+        if element == 2:
+            if vr != b"UI":
+                return None
+            return head[start:start + length].strip(b"\x00 ") == _DIRECTORY_UID
+        pos = start + length
+    return None
 
 
 def _names(folder: str) -> list[str]:

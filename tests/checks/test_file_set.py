@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydicom.data import get_testdata_file
 
 from conformance.checks import file_set
@@ -116,3 +118,115 @@ def test_a_links_real_path_is_found_at_each_use(tmp_path: Path, listings: list[s
     (data / "current").symlink_to(data / "v2")
     assert file_set.dicom_files(str(root))[0][2] == str((data / "v2" / "c.dcm").resolve())
     assert len(listings) == 1
+
+
+# -- directory files told by the head of the file ----------------------------------------
+
+def _meta_file(sop_class: str, *, implicit: bool = False, extra: bytes = b"",
+               pad: str = "") -> bytes:
+    """A preamble, ``DICM`` and a File Meta group written by pydicom (``extra``: raw
+    elements put before (0002,0002); ``pad``: appended to the UID value)."""
+    import io
+    import warnings
+
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.filewriter import write_file_meta_info
+
+    meta = FileMetaDataset()
+    with warnings.catch_warnings():  # a padded UID on purpose
+        warnings.simplefilter("ignore")
+        meta.MediaStorageSOPClassUID = sop_class + pad
+    meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    meta.ImplementationClassUID = "1.2.3.5"
+    buf = io.BytesIO()
+    write_file_meta_info(buf, meta, enforce_standard=True)
+    group = buf.getvalue()
+    if extra:  # after (0002,0000) and (0002,0001): 12 + 14 bytes
+        group = group[:26] + extra + group[26:]
+    if implicit:
+        group = b"".join(_implicit(group))
+    return b"\0" * 128 + b"DICM" + group + b"\x08\x00\x16\x00UI\x04\x001.2\x00"
+
+
+def _implicit(group: bytes) -> Iterator[bytes]:
+    import struct
+
+    pos = 0
+    while pos < len(group):
+        tag, vr = group[pos:pos + 4], group[pos + 4:pos + 6]
+        if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT"):
+            length = struct.unpack_from("<I", group, pos + 8)[0]
+            start = pos + 12
+        else:
+            length = struct.unpack_from("<H", group, pos + 6)[0]
+            start = pos + 8
+        yield tag + struct.pack("<I", length) + group[start:start + length]
+        pos = start + length
+
+
+def _pydicom_says(data: bytes, tmp: Path) -> bool:
+    import warnings
+
+    from pydicom.filereader import read_file_meta_info
+
+    path = tmp / "f.dcm"
+    path.write_bytes(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            uid = read_file_meta_info(path).get("MediaStorageSOPClassUID", "")
+    except Exception:  # noqa: BLE001
+        return False
+    return str(uid).strip("\x00 ") == file_set.MEDIA_STORAGE_DIRECTORY
+
+
+@pytest.mark.parametrize("uid, expected", [
+    (file_set.MEDIA_STORAGE_DIRECTORY, True), ("1.2.840.10008.5.1.4.1.1.2", False),
+    ("1.2.840.10008.1.3.1", False), ("1.2.840.10008.1.3.100", False)])
+def test_the_head_tells_a_directory_file(uid: str, expected: bool, tmp_path: Path) -> None:
+    data = _meta_file(uid)
+    assert file_set.directory_by_head(data) is expected
+    assert _pydicom_says(data, tmp_path) is expected
+
+
+def test_real_files_are_told_as_pydicom_tells_them(tmp_path: Path) -> None:
+    for name in ("DICOMDIR", "CT_small.dcm", "MR_small.dcm", "rtplan.dcm"):
+        data = Path(get_testdata_file(name)).read_bytes()  # type: ignore[arg-type]
+        fast = file_set.directory_by_head(data[:4096])
+        assert fast is not None, name
+        assert fast is _pydicom_says(data, tmp_path), name
+    assert file_set.directory_by_head(
+        Path(get_testdata_file("DICOMDIR")).read_bytes()[:4096]) is True  # type: ignore[arg-type]
+
+
+def test_what_the_head_cannot_say_is_left_to_pydicom() -> None:
+    directory = file_set.MEDIA_STORAGE_DIRECTORY
+    assert file_set.directory_by_head(_meta_file(directory, implicit=True)) is None
+    assert file_set.directory_by_head(_meta_file(directory)[4:]) is None  # no preamble
+    assert file_set.directory_by_head(_meta_file(directory)[:150]) is None  # cut short
+    # a 5,000-byte private meta element before (0002,0002): beyond the head
+    big = b"\x02\x00\x01\x00OB\x00\x00" + (5000).to_bytes(4, "little") + b"\0" * 5000
+    assert file_set.directory_by_head(_meta_file(directory, extra=big)[:4096]) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(uid=st.sampled_from([file_set.MEDIA_STORAGE_DIRECTORY, "1.2.840.10008.1.3.10.1",
+                            "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.1.3"]),
+       pad=st.sampled_from(["", " ", "\x00"]), implicit=st.booleans(),
+       cut=st.integers(min_value=0, max_value=400), flip=st.integers(0, 399),
+       byte=st.integers(0, 255))
+def test_the_head_never_disagrees_with_pydicom(uid: str, pad: str, implicit: bool,
+                                               cut: int, flip: int, byte: int) -> None:
+    """Whatever the damage (cut short, one byte changed), the head says what pydicom
+    says, or nothing."""
+    import tempfile
+
+    data = bytearray(_meta_file(uid, implicit=implicit, pad=pad))
+    if flip < len(data):
+        data[flip] = byte
+    data = data[:len(data) - cut] if cut else data
+    fast = file_set.directory_by_head(bytes(data[:4096]))
+    if fast is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            assert fast is _pydicom_says(bytes(data), Path(tmp))
