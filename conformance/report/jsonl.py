@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from conformance.report.live import line_flusher
 from conformance.report.summary import Summary
 
 
@@ -13,10 +14,11 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
           color: bool = False, **_: Any) -> Summary:
     """Stream ``reports``, one compact JSON line each; returns the totals."""
     summary = Summary()
+    flush = line_flusher(stream)
     for report in reports:
         summary.add(report)
         d = report.to_dict()
         d.setdefault("standard", standard_info)
         stream.write(json.dumps(d, sort_keys=True, separators=(",", ":")) + "\n")
-        stream.flush()
+        flush()
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
+from conformance.report.live import line_flusher
 from conformance.report.safe import printable
 from conformance.report.summary import Summary, is_unreadable, suppressions
 
@@ -78,6 +79,7 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
     through) supplies groups and skipped inputs.
     """
     summary = Summary()
+    flush = line_flusher(stream)
     console = None
     if color:
         from rich.console import Console
@@ -91,7 +93,7 @@ def write(reports: Iterable[Any], *, standard_info: dict[str, Any], stream: IO[s
             continue
         for text, style in _lines(report, show_info):
             _emit(console, stream, text, style)
-        stream.flush()
+        flush()
     if batch is not None:
         summary.add_batch(batch)
         for text, style in _group_lines(batch, group_by, show_info, summary.files):
