@@ -50,6 +50,16 @@ def test_a_killed_worker_costs_its_input_only() -> None:
     assert got == [0, 1, 4, -3, 16, 25, 36, 49, 64, 81]
 
 
+@pytest.mark.parametrize("chunk", [3, 4, 20])
+def test_a_killed_worker_costs_its_input_only_in_chunks(chunk: int) -> None:
+    """Items sent several at a time: the chunk that held the killer is run again item
+    by item, the others' results are kept, the order is the input's."""
+    got = list(ordered_map(_square_or_die, list(range(10)), 2, on_death=_died, chunk=chunk))
+    assert got == [0, 1, 4, -3, 16, 25, 36, 49, 64, 81]
+    assert list(ordered_map(_square_or_die, [], 2, on_death=_died, chunk=chunk)) == []
+    assert list(ordered_map(_square_or_die, [5, 6], 2, on_death=_died, chunk=chunk)) == [25, 36]
+
+
 def test_cli_reports_the_rest_of_the_batch_when_a_worker_dies(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
     folder = tmp_path / "in"
