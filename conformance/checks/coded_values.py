@@ -144,7 +144,9 @@ def assess(ctx: CheckContext) -> Iterator[Assessment]:
             code = _macro_rules(ctx, b, item, where, found)
             verdict = "no-code" if code is None else "no-group"
             if code is not None and any(c.strength for c in a.context_groups):
-                groups = groups or ctx.standard.cids
+                if groups is None:  # (not ``or``: its truth is its length, which reads
+                    # all of cids.json instead of the groups asked for in cids.zip)
+                    groups = ctx.standard.cids
                 if groups is not None:
                     verdict = _against_groups(ctx, b, code, where, groups, found)
             yield Assessment(where, a, code, verdict, tuple(found))

@@ -135,3 +135,21 @@ def test_enhanced_ct_file_code_sequences_are_checked(excerpt: Path) -> None:
     assert report.iod == "enhanced-ct-image"
     assert [(f.code, f.keyword) for f in found] == [("code-not-in-defined-cid", "CodeValue")]
     assert "CID 7181" in found[0].message and "ml/100ml/s" in found[0].message
+
+
+def test_a_code_checked_against_groups_reads_only_those_groups() -> None:
+    """The bundled standard keeps each context group as a member of cids.zip: checking
+    a file's codes reads the groups its rows name, never all of cids.json (1.5 MB, tens
+    of milliseconds for each process's first such file)."""
+    from conformance.standard import Standard, bundled_path
+
+    path = bundled_path()
+    if path is None:
+        pytest.skip("no bundled standard")
+    std = Standard(path)  # not load_standard(): a fresh one, nothing read yet
+    report = Validator(std).validate(pydicom_testdata("eCT_Supplemental.dcm"))
+    assert report.iod == "enhanced-ct-image"
+    groups = std.cids
+    assert groups is not None
+    assert 7181 in groups._made  # consulted: the Measurement Units Code Sequence's CID
+    assert groups._doc is None  # and cids.json itself never read
