@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.machinery
-import pkgutil
 import sys
 import types
 from collections.abc import Sequence
@@ -32,8 +31,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub.required = True
     added = False
     # One command by its module's name: the package is listed only for the whole parser.
-    names = [only] if only is not None else sorted(
-        m.name for m in pkgutil.iter_modules(pkg.__path__))
+    if only is not None:
+        names = [only]
+    else:
+        import pkgutil
+
+        names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__))
     for name in names:
         module = importlib.import_module(f"{pkg.__name__}.{name}")
         add = getattr(module, "add_parser", None)

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from conformance.batch.instances import SopTable
-from conformance.catalogue import catalogue
 from conformance.engine.digest import FileDigest
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import keyword_of
@@ -46,12 +45,16 @@ ENTITY_WITHIN: dict[str, str] = {
 
 
 # Each code's severity, meaning and citation: its catalogue entry (conformance.catalogue),
-# read when a cross-file finding is made (not on import: most runs make none).
+# imported and read when a cross-file finding is made (most runs make none).
 def _severity(code: str) -> str:
+    from conformance.catalogue import catalogue
+
     return catalogue()[code].severity
 
 
 def _reference(code: str) -> Reference:
+    from conformance.catalogue import catalogue
+
     cite = catalogue()[code].reference.split()[1]
     return Reference(part=3, section=cite)
 

@@ -17,7 +17,6 @@ import json
 import os
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -46,6 +45,8 @@ _LISTED_MAX = 10
 @lru_cache(maxsize=1)
 def record_rules() -> dict[str, Any]:
     """PS3.3 Table F.4-1 as data (``dicomdir_records.json``)."""
+    from importlib import resources  # (with tempfile and random: only for a DICOMDIR)
+
     text = resources.files("conformance.checks").joinpath("dicomdir_records.json").read_text()
     return json.loads(text)  # type: ignore[no-any-return]
 

@@ -225,7 +225,7 @@ def make_validator(standard: str | None, rules: Sequence[str], iod: str | None,
 
     quiet_pydicom()
     # The Validator loads rule files itself (RuleFileError names file:line:column).
-    levels = dict(_severity_levels(severity))
+    levels = dict(_severity_levels(severity)) if severity else {}  # (no catalogue read)
     return Validator(standard, check_rule_files(rules), iod, presumptions=presumptions,
                      show_values=show_values, options={"severity": levels} if levels else None,
                      limits=limits)

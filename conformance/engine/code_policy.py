@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from conformance.catalogue import expand, severity_overrides
 from conformance.engine.finding import Finding
 from conformance.engine.result import Suppression
 from conformance.errors import UsageError
@@ -21,6 +20,12 @@ class CodePolicy:
         self.disabled: dict[str, str] = {}  # code -> reason shown in the report
         self.scoped: list[Any] = []  # packs' ``suppress:`` entries (rules/policy.py)
         self.severity: dict[str, str] = {}
+        packs = list(packs)
+        levels = dict(options.get("severity") or {})
+        if not packs and not levels:
+            return  # (the catalogue, a YAML file, is read only when codes are named)
+        from conformance.catalogue import expand, severity_overrides
+
         for r in packs:
             for code, reason in r.disabled_codes.items():
                 for c in expand(code):  # a former name disables every code it became
@@ -28,7 +33,7 @@ class CodePolicy:
             self.severity.update(getattr(r, "severity_levels", None) or {})
             self.scoped.extend(getattr(r, "suppressions", None) or ())
         try:  # the user's levels (--severity) win over the packs'
-            self.severity.update(severity_overrides(dict(options.get("severity") or {})))
+            self.severity.update(severity_overrides(levels))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 

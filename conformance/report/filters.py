@@ -9,7 +9,6 @@ hiding warnings from a SARIF upload does not hide them from the build.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -38,6 +37,8 @@ def check_codes(option: str, patterns: Sequence[str], known: Iterable[str]) -> N
                 raise UsageError(f"{option} {p}: the pattern matches no code")
             continue
         if p not in known:
+            import difflib  # only for a code nobody knows
+
             close = difflib.get_close_matches(p, known, n=3)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(f"{option} {p}: unknown code{hint} (conformance codes are "

@@ -15,11 +15,11 @@ from pydicom.data import get_testdata_file
 
 # Top-level packages, and conformance modules, that validating a file must not import.
 FORBIDDEN_PACKAGES = ("yaml", "jsonschema", "rich", "lxml", "platformdirs", "re2", "dask",
-                      "distributed", "pyarrow", "concurrent.futures.process")
+                      "distributed", "pyarrow", "concurrent.futures.process", "difflib")
 FORBIDDEN_MODULES = ("conformance.conditions.parser", "conformance.conditions.grammar",
                      "conformance.conditions.hand_rules", "conformance.conditions.reference",
                      "conformance.build", "conformance.compiler", "conformance.rules",
-                     "conformance.commands",
+                     "conformance.commands", "conformance.catalogue",
                      "conformance.report", "conformance.schemas", "conformance.cli")
 
 CODE = """
