@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from pydicom.filereader import read_file_meta_info
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, STANDARD_VR
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 
@@ -162,23 +163,30 @@ def _is_directory_file(path: str) -> bool:
 
 # A folder of a file-set is read file by file: File Meta groups are a few hundred bytes
 _HEAD = 4096
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN",
-                       b"UR", b"UT", b"UV"})
+# the VRs pydicom reads as such in an explicit VR group, and those with a 4-byte length
+_KNOWN_VRS = frozenset(vr.encode() for vr in STANDARD_VR)
+_LONG_VRS = frozenset(vr.encode() for vr in EXPLICIT_VR_LENGTH_32)
 _DIRECTORY_UID = MEDIA_STORAGE_DIRECTORY.encode()
+_GROUP_LENGTH = b"\x02\x00\x00\x00UL\x04\x00"  # (0002,0000) UL, 4 bytes
 
 
 def directory_by_head(head: bytes) -> bool | None:
-    """Whether the Media Storage SOP Class UID (0002,0002) in the File Meta group at the
-    start of ``head`` is the Media Storage Directory's; None when the head does not say
-    plainly (no preamble, implicit VR, the element not within it, tags out of order):
-    pydicom then reads the group. PS3.10 7.1: the group is Explicit VR Little Endian."""
-    if len(head) < 132 or head[128:132] != b"DICM":
+    """Whether the Media Storage SOP Class UID (0002,0002) of the File Meta group at the
+    start of ``head`` is the Media Storage Directory's, when the head says so plainly:
+    a preamble and ``DICM``, the group's length (0002,0000) first (pydicom checks its
+    reading on the first element), every element of the group within the head with a
+    VR pydicom knows, (0002,0002) once, as UI. Otherwise None: pydicom then reads the
+    group. PS3.10 7.1: the group is Explicit VR Little Endian."""
+    if len(head) < 144 or head[128:132] != b"DICM" or head[132:140] != _GROUP_LENGTH:
         return None
-    pos, end = 132, len(head)
+    pos, end = 144, len(head)
+    found: bool | None = None
     while pos + 8 <= end:
         group, element = struct.unpack_from("<HH", head, pos)
+        if group != 2:
+            return found  # the group ended inside the head
         vr = head[pos + 4:pos + 6]
-        if group != 2 or element > 2 or not vr.isalpha() or not vr.isupper():
+        if vr not in _KNOWN_VRS:
             return None
         if vr in _LONG_VRS:
             if pos + 12 > end:
@@ -191,9 +199,9 @@ def directory_by_head(head: bytes) -> bool | None:
         if start + length > end:
             return None
         if element == 2:
-            if vr != b"UI":
+            if vr != b"UI" or found is not None:  # another VR, or twice: pydicom decides
                 return None
-            return head[start:start + length].strip(b"\x00 ") == _DIRECTORY_UID
+            found = head[start:start + length].strip(b"\x00 ") == _DIRECTORY_UID
         pos = start + length
     return None
 

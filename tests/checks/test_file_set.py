@@ -230,3 +230,63 @@ def test_the_head_never_disagrees_with_pydicom(uid: str, pad: str, implicit: boo
     if fast is not None:
         with tempfile.TemporaryDirectory() as tmp:
             assert fast is _pydicom_says(bytes(data), Path(tmp))
+
+
+def _uid_element(uid: str) -> bytes:
+    value = uid.encode() + (b"\0" if len(uid) % 2 else b"")
+    return b"\x02\x00\x02\x00UI" + len(value).to_bytes(2, "little") + value
+
+
+def _first_element(data: bytes, vr: bytes, value: bytes) -> bytes:
+    """``data`` with its (0002,0000) rewritten: ``vr`` (2-byte length) and ``value``."""
+    return (data[:132] + b"\x02\x00\x00\x00" + vr + len(value).to_bytes(2, "little")
+            + value + data[144:])
+
+
+@pytest.mark.parametrize("vr, value", [(b"UL", b"\0\0"), (b"XX", b"\0\0\0\0"),
+                                       (b"FD", b"\0\0\0\0"), (b"US", b"\0\0\0\0")])
+def test_a_malformed_first_element_is_left_to_pydicom(vr: bytes, value: bytes,
+                                                      tmp_path: Path) -> None:
+    """pydicom checks its reading on the group's first element (and fails or reads the
+    group again as implicit VR): the head says nothing then."""
+    data = _first_element(_meta_file(file_set.MEDIA_STORAGE_DIRECTORY), vr, value)
+    assert file_set.directory_by_head(data) is None
+    assert file_set._is_directory_file(str(_written(tmp_path, data))) is _pydicom_says(
+        data, tmp_path)
+
+
+@pytest.mark.parametrize("first, second", [
+    (file_set.MEDIA_STORAGE_DIRECTORY, "1.2.840.10008.5.1.4.1.1.2"),
+    ("1.2.840.10008.5.1.4.1.1.2", file_set.MEDIA_STORAGE_DIRECTORY)])
+def test_a_repeated_sop_class_is_left_to_pydicom(first: str, second: str,
+                                                 tmp_path: Path) -> None:
+    data = _meta_file(second, extra=_uid_element(first))
+    assert file_set.directory_by_head(data) is None
+    assert file_set._is_directory_file(str(_written(tmp_path, data))) is _pydicom_says(
+        data, tmp_path)
+
+
+def _written(tmp: Path, data: bytes) -> Path:
+    path = tmp / "w.dcm"
+    path.write_bytes(data)
+    return path
+
+
+@settings(max_examples=200, deadline=None)
+@given(uid=st.sampled_from([file_set.MEDIA_STORAGE_DIRECTORY, "1.2.840.10008.5.1.4.1.1.2"]),
+       vr=st.one_of(st.sampled_from([b"UL", b"US", b"FD", b"OB", b"UN", b"SQ", b"UI"]),
+                    st.binary(min_size=2, max_size=2)),
+       value=st.binary(max_size=8), extra=st.one_of(
+           st.just(b""), st.sampled_from([file_set.MEDIA_STORAGE_DIRECTORY, "1.2.3"]).map(
+               _uid_element)))
+def test_the_head_and_pydicom_agree_on_odd_groups(uid: str, vr: bytes, value: bytes,
+                                                  extra: bytes) -> None:
+    """Odd first elements (any VR bytes, any short value) and repeated (0002,0002): the
+    head says what pydicom says, or nothing."""
+    import tempfile
+
+    data = _first_element(_meta_file(uid, extra=extra), vr, value)
+    fast = file_set.directory_by_head(data)
+    if fast is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            assert fast is _pydicom_says(data, Path(tmp))
