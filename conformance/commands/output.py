@@ -23,6 +23,7 @@ from contextlib import contextmanager, suppress
 from typing import IO
 
 from conformance.errors import UsageError
+from conformance.report.live import written_whole_at_end
 
 
 def same_file(a: str, b: str) -> bool:
@@ -107,6 +108,7 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # as open() would have made it
         with open(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as f:
+            written_whole_at_end(f)
             yield f
             f.flush()
             os.fsync(f.fileno())

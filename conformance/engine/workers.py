@@ -93,36 +93,48 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
     exhausted = False
     try:
         while True:
+            refused: list[T] | None = None
             while not exhausted and len(inflight) < window:
                 part = list(islice(it, size))
                 if len(part) < size:
                     exhausted = True
                 if not part:
                     break
-                inflight.append((part, pool.pool.submit(_each, fn, part)))
-            if not inflight:
+                try:  # the pool may have broken while results were being handed out
+                    inflight.append((part, pool.pool.submit(_each, fn, part)))
+                except BrokenProcessPool:
+                    refused = part
+                    break
+            if not inflight and refused is None:
                 return
-            try:
-                results = inflight[0][1].result()
-            except BrokenProcessPool:
-                entries = list(inflight)
-                inflight.clear()
-                pool.renew()
-                yield from _salvage(pool, fn, entries, on_death)
-                continue
-            inflight.popleft()
-            yield from results
+            if refused is None:
+                try:
+                    results = inflight[0][1].result()
+                except BrokenProcessPool:
+                    refused = []
+                else:
+                    inflight.popleft()
+                    yield from results
+                    continue
+            entries: list[tuple[list[T], Future[list[R]] | None]] = [*inflight]
+            if refused:
+                entries.append((refused, None))
+            inflight.clear()
+            pool.renew()
+            yield from _salvage(pool, fn, entries, on_death)
     finally:
         pool.close()
 
 
-def _salvage(pool: _Pool, fn: Callable[[T], R], entries: list[tuple[list[T], Future[list[R]]]],
+def _salvage(pool: _Pool, fn: Callable[[T], R],
+             entries: list[tuple[list[T], Future[list[R]] | None]],
              on_death: Callable[[T, BaseException], R]) -> Iterator[R]:
     """After the pool broke: the results that finished before, and every other item
-    run alone in the fresh pool (the one whose worker dies again is the culprit)."""
+    (``None``: never submitted) run alone in the fresh pool (the one whose worker dies
+    again is the culprit)."""
     for part, fut in entries:
-        if fut.done() and not fut.cancelled() and not isinstance(fut.exception(),
-                                                                 BrokenProcessPool):
+        if fut is not None and fut.done() and not fut.cancelled() and not isinstance(
+                fut.exception(), BrokenProcessPool):
             yield from fut.result()
             continue
         for item in part:

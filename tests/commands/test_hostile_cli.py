@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,26 @@ def _died(n: int, exc: BaseException) -> int:
 def test_a_killed_worker_costs_its_input_only() -> None:
     got = list(ordered_map(_square_or_die, list(range(10)), 2, on_death=_died))
     assert got == [0, 1, 4, -3, 16, 25, 36, 49, 64, 81]
+
+
+def _square_or_die_late(n: int) -> int:
+    if n == 9:
+        time.sleep(0.3)  # the pool breaks while the consumer is not waiting on it
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_a_worker_killed_while_results_are_handed_out_costs_its_input_only(
+        chunk: int) -> None:
+    """The pool breaks while the consumer writes a report (not waiting in ``result()``):
+    the next ``submit`` raises, and that is salvaged like a death seen in a result."""
+    got = []
+    for r in ordered_map(_square_or_die_late, list(range(20)), 2, on_death=_died,
+                         chunk=chunk):
+        got.append(r)
+        time.sleep(0.1)  # writing the report
+    assert got == [-n if n == 9 else n * n for n in range(20)]
 
 
 @pytest.mark.parametrize("chunk", [3, 4, 20])

@@ -1,47 +1,56 @@
-"""Reports reach a reader line by line when one waits for them, a buffer at a time
-otherwise."""
+"""Report lines are flushed file by file where someone may read them as they come or keep
+them if the run dies, and left to the buffer where that saves nothing."""
 
 from __future__ import annotations
 
 import io
 import os
 import select
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conformance.commands.output import atomic_text
 from conformance.report import jsonl
-from conformance.report.live import line_flusher
+from conformance.report.live import line_flusher, written_whole_at_end
 
 
-def _is_flush(f: Any, stream: Any) -> bool:
-    return bool(f == stream.flush)
+def _flushes(stream: Any) -> bool:
+    return bool(line_flusher(stream) == stream.flush)
 
 
-def test_a_pipe_a_terminal_and_a_memory_stream_flush_each_file(tmp_path: Path) -> None:
+def test_what_is_flushed_file_by_file(tmp_path: Path) -> None:
     r, w = os.pipe()
     with os.fdopen(w, "w") as pipe:
-        assert _is_flush(line_flusher(pipe), pipe)
+        assert _flushes(pipe)
     os.close(r)
     master, slave = os.openpty()
     with os.fdopen(slave, "w") as tty:
-        assert _is_flush(line_flusher(tty), tty)
+        assert _flushes(tty)
     os.close(master)
-    memory = io.StringIO()
-    assert _is_flush(line_flusher(memory), memory)
+    assert _flushes(io.StringIO())
+    with open(tmp_path / "redirected.jsonl", "w") as f:  # ``> out.jsonl``
+        assert _flushes(f)
 
 
-def test_a_regular_file_and_dev_null_are_not_flushed_per_file(tmp_path: Path) -> None:
-    with open(tmp_path / "r.jsonl", "w") as f:
-        assert not _is_flush(line_flusher(f), f)
+def test_what_is_left_to_the_buffer(tmp_path: Path) -> None:
     with open(os.devnull, "w") as null:
-        assert not _is_flush(line_flusher(null), null)
+        assert not _flushes(null)
+    with open(tmp_path / "scratch", "w") as f:
+        written_whole_at_end(f)
+        assert not _flushes(f)
+    with atomic_text(str(tmp_path / "report.jsonl")) as out:  # -o FILE
+        assert not _flushes(out)
+    with atomic_text(os.devnull) as out:  # -o /dev/null, written in place
+        assert not _flushes(out)
 
 
 class _Report:
     def __init__(self, n: int) -> None:
-        self.n = n
-        self.ok, self.findings, self.cross_file, self.path = True, [], False, f"{n}.dcm"
+        self.path = f"{n}.dcm"
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path}
@@ -68,3 +77,28 @@ def test_a_reader_of_a_pipe_gets_each_line_before_the_next_file(monkeypatch: Any
         lines = out.read().splitlines()
     assert seen == [True]
     assert len(lines) == 2
+
+
+KILLED = """
+import os, signal, sys
+from conformance.report import jsonl, summary
+summary.Summary.add = lambda self, report: None
+class R:
+    def __init__(self, n): self.path = f"{n}.dcm"
+    def to_dict(self): return {"path": self.path}
+def reports():
+    for n in range(5):
+        yield R(n)
+    os.kill(os.getpid(), signal.SIGKILL)  # a crash in a decoder, the OOM killer
+    yield R(5)
+jsonl.write(reports(), standard_info={}, stream=sys.stdout)
+"""
+
+
+def test_a_redirected_file_keeps_the_finished_files_when_the_run_is_killed(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as f:
+        done = subprocess.run([sys.executable, "-c", KILLED], stdout=f, check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert len(out.read_text().splitlines()) == 5
