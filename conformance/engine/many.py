@@ -35,9 +35,10 @@ AUTO = "auto"
 # ``jobs="auto"`` starts workers only for a batch of at least this many inputs: below, a
 # pool's start and each worker's first file of every IOD cost more than they save.
 AUTO_MIN_INPUTS = 64
-# Inputs sent to a worker at a time, once there are enough to keep every worker busy
-# with several such tasks: per task, the pool's queues and pipes cost about 0.3 ms of
-# CPU (a small file's validation is a few ms), a quarter of that by fours.
+# Files sent to a worker at a time, once there are enough to keep every worker busy with
+# several such tasks and they are seen to be quick (``workers.SMALL_ITEM_SECONDS``): per
+# task, the pool's queues and pipes cost about 0.3 ms of CPU (a small file's validation
+# is a few ms), a quarter of that by fours.
 CHUNK = 4
 
 
@@ -49,7 +50,8 @@ def check_jobs(jobs: int | str) -> None:
 
 def run_items(validator: Any, items: Iterable[Item], jobs: int | str = 1) -> Iterator[Report]:
     """Reports of ``items`` in order; ``jobs`` > 1 uses a process pool with a bounded
-    number of items in flight (a folder walk is never read ahead), of at most one worker
+    number of items in flight (a folder walk is read at most 64 inputs ahead: the first
+    64 say whether workers are worth starting, and how many), of at most one worker
     per input and per CPU; a worker that dies (out of memory, a crash in a decoder)
     costs its own input only, reported as ``internal-error``; inputs go to the workers
     ``CHUNK`` at a time when the batch is large enough. ``jobs="auto"``: one
@@ -90,9 +92,20 @@ def run_items(validator: Any, items: Iterable[Item], jobs: int | str = 1) -> Ite
                                 f"died ({exc}; out of memory or a crash in a decoder): "
                                 "it was not checked")
 
-    chunk = CHUNK if len(head) >= jobs * CHUNK * 2 else 1
-    yield from ordered_map(_validate, chain(head, it), jobs, on_death=died,
+    # Files only (a Dataset or bytes is large to hold and send: one at a time, as few in
+    # flight as before), and only when the batch keeps every worker busy.
+    files = all(getattr(i, "data", None) is None and getattr(i, "obj", None) is None
+                for i in head)
+    chunk = CHUNK if files and len(head) >= jobs * CHUNK * 2 else 1
+    yield from ordered_map(_validate, chain(_drained(head), it), jobs, on_death=died,
                            initializer=_init_worker, initargs=(validator,), chunk=chunk)
+
+
+def _drained(items: list[Item]) -> Iterator[Item]:
+    """``items`` in order, each let go of once taken (the list is emptied)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def validate_items(validator: Any, objs: Iterable[Any], *, jobs: int | str = 1,

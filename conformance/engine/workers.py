@@ -10,6 +10,7 @@ others get their real results and the batch goes on.
 from __future__ import annotations
 
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,8 +69,17 @@ class _Pool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _each(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
-    return [fn(item) for item in chunk]
+def _each(fn: Callable[[T], R], chunk: list[T]) -> tuple[list[R], float]:
+    """The results of ``chunk`` and the seconds they took per item."""
+    start = time.perf_counter()
+    out = [fn(item) for item in chunk]
+    return out, (time.perf_counter() - start) / max(1, len(chunk))
+
+
+# Items go several to a task only while they take less than this each: a task's overhead
+# is then a large share, while a slow item is better alone (a worker stops after its
+# current task; the last tasks of a batch are shared out more evenly).
+SMALL_ITEM_SECONDS = 0.02
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
@@ -79,22 +89,25 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
                 chunk: int = 1) -> Iterator[R]:
     """``fn(item)`` for every item in ``jobs`` processes, yielded in input order, lazily.
 
-    Items go to the workers ``chunk`` at a time (each task costs both sides a few
-    hundred microseconds of queues, pipes and threads, more than a small file's
-    validation saves). At most ``window`` tasks (default 4 per worker) are in flight, so
-    a long folder walk is never read far ahead. An item whose worker dies twice (once
-    in its chunk, once alone) yields ``on_death(item, error)``.
+    Items go to the workers up to ``chunk`` at a time once they are seen to take less
+    than ``SMALL_ITEM_SECONDS`` each (each task costs both sides a few hundred
+    microseconds of queues, pipes and threads); one at a time before that and when
+    they are slower. At most ``window`` tasks (default 4 per worker) are in flight, so a
+    long folder walk is never read far ahead. An item whose worker dies twice (once in
+    its task, once alone) yields ``on_death(item, error)``.
     """
     window = window or jobs * 4
-    size = max(1, chunk)
+    per_item: float | None = None  # seconds an item took, as the workers report it
     pool = _Pool(jobs, initializer, initargs)
     it = iter(items)
-    inflight: deque[tuple[list[T], Future[list[R]]]] = deque()
+    inflight: deque[tuple[list[T], Future[tuple[list[R], float]]]] = deque()
     exhausted = False
     try:
         while True:
             refused: list[T] | None = None
             while not exhausted and len(inflight) < window:
+                size = max(1, chunk) if per_item is not None and per_item < \
+                    SMALL_ITEM_SECONDS else 1
                 part = list(islice(it, size))
                 if len(part) < size:
                     exhausted = True
@@ -109,14 +122,15 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
                 return
             if refused is None:
                 try:
-                    results = inflight[0][1].result()
+                    results, seconds = inflight[0][1].result()
                 except BrokenProcessPool:
                     refused = []
                 else:
                     inflight.popleft()
+                    per_item = seconds if per_item is None else 0.8 * per_item + 0.2 * seconds
                     yield from results
                     continue
-            entries: list[tuple[list[T], Future[list[R]] | None]] = [*inflight]
+            entries: list[tuple[list[T], Future[tuple[list[R], float]] | None]] = [*inflight]
             if refused:
                 entries.append((refused, None))
             inflight.clear()
@@ -127,7 +141,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, *,
 
 
 def _salvage(pool: _Pool, fn: Callable[[T], R],
-             entries: list[tuple[list[T], Future[list[R]] | None]],
+             entries: list[tuple[list[T], Future[tuple[list[R], float]] | None]],
              on_death: Callable[[T, BaseException], R]) -> Iterator[R]:
     """After the pool broke: the results that finished before, and every other item
     (``None``: never submitted) run alone in the fresh pool (the one whose worker dies
@@ -135,11 +149,11 @@ def _salvage(pool: _Pool, fn: Callable[[T], R],
     for part, fut in entries:
         if fut is not None and fut.done() and not fut.cancelled() and not isinstance(
                 fut.exception(), BrokenProcessPool):
-            yield from fut.result()
+            yield from fut.result()[0]
             continue
         for item in part:
             try:
-                yield from pool.pool.submit(_each, fn, [item]).result()
+                yield from pool.pool.submit(_each, fn, [item]).result()[0]
             except BrokenProcessPool as exc:
                 pool.renew()
                 yield on_death(item, exc)

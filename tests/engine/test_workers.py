@@ -74,3 +74,86 @@ def test_auto_workers_fit_the_memory_limit(tmp_path: Path, monkeypatch: Any) -> 
     root = _cgroup(tmp_path / "tiny", {"memory.max": "1000"})
     assert workers.auto_workers(root) == 1
     assert workers.auto_workers(str(tmp_path / "none")) == 64
+
+
+# -- several items to a task -------------------------------------------------------------
+
+_EACH = workers._each
+
+
+def _each_sized(fn: Any, chunk: list[Any]) -> tuple[list[Any], float]:
+    """``workers._each``, each result paired with the size of the task it came in."""
+    out, seconds = _EACH(fn, chunk)
+    return [(r, len(chunk)) for r in out], seconds
+
+
+def _quick(n: int) -> int:
+    return n
+
+
+def _slow(n: int) -> int:
+    import time
+
+    time.sleep(workers.SMALL_ITEM_SECONDS * 1.5)
+    return n
+
+
+def _died(n: int, exc: BaseException) -> Any:
+    return (-n, 0)
+
+
+def test_quick_items_go_several_to_a_task_slow_ones_alone(monkeypatch: Any) -> None:
+    monkeypatch.setattr(workers, "_each", _each_sized)
+    quick = list(workers.ordered_map(_quick, range(200), 2, on_death=_died, chunk=4))
+    assert [r for r, _ in quick] == list(range(200))
+    assert quick[0][1] == 1  # nothing measured yet: one at a time
+    assert {size for _, size in quick} == {1, 4}
+    slow = list(workers.ordered_map(_slow, range(12), 2, on_death=_died, chunk=4))
+    assert [r for r, _ in slow] == list(range(12))
+    assert {size for _, size in slow} == {1}
+
+
+class _Obj:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class _ObjValidator:
+    standard = None
+
+    def validate_item(self, item: Any) -> tuple[int, int]:
+        return item.obj.n, os.getpid()
+
+
+class _ObjItem:
+    def __init__(self, n: int) -> None:
+        self.obj, self.data = _Obj(n), None
+
+
+def test_in_memory_inputs_go_one_at_a_time_and_are_let_go(monkeypatch: Any) -> None:
+    """Datasets or bytes are not bunched, and none of the first 64 is held once its
+    report is out."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(workers, "_each", _each_sized)
+    monkeypatch.setattr(workers, "auto_workers", lambda: 2)
+    monkeypatch.setattr(workers, "usable_cpus", lambda root=None: 2)
+    refs: list[weakref.ref[_Obj]] = []
+
+    def items() -> Any:
+        for n in range(150):
+            item = _ObjItem(n)
+            refs.append(weakref.ref(item.obj))
+            yield item
+
+    alive_after_100 = -1
+    got = []
+    for k, (r, size) in enumerate(run_items(_ObjValidator(), items(), 2)):
+        got.append((r, size))
+        if k == 100:
+            gc.collect()
+            alive_after_100 = sum(ref() is not None for ref in refs[:64])
+    assert [r[0] for r, _ in got] == list(range(150))
+    assert {size for _, size in got} == {1}
+    assert alive_after_100 == 0
