@@ -88,7 +88,7 @@ def test_suggestions() -> None:
 
 def test_docs_and_readme_table_are_generated_from_the_catalogue(tmp_path: Path) -> None:
     assert render.main(["--root", str(ROOT)]) == 0, (
-        "docs/codes.md or the README's code table differ from the catalogue: run "
+        "codes.json, docs/codes.md or the README's code table differ from codes.yaml: run "
         "python -m conformance.catalogue.render --write")
     # The check sees a difference.
     (tmp_path / "docs").mkdir()
@@ -109,3 +109,25 @@ def test_explain_text_has_the_codes_own_entry() -> None:
     assert text.startswith("vr-invalid (error): value invalid for its VR")
     assert e.meaning in text and "PS3.5 6.2 Table 6.2-1" in text
     assert "StudyDate = '2024-01-01'" in text  # the bad example
+
+
+def test_the_program_reads_codes_yaml_as_json(tmp_path: Path) -> None:
+    """codes.json is codes.yaml as data, and a codes.json that differs is seen."""
+    import json
+
+    from conformance.catalogue import _data, source_data
+
+    assert _data() == source_data()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "codes.md").write_text(render.markdown(), encoding="utf-8")
+    (tmp_path / "README.md").write_text(
+        (ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    folder = tmp_path / "conformance" / "catalogue"
+    folder.mkdir(parents=True)
+    stale = source_data()
+    first = next(iter(stale["families"].values()))
+    next(iter(first.values()))["severity"] = "info"
+    (folder / "codes.json").write_text(json.dumps(stale), encoding="utf-8")
+    assert render.main(["--root", str(tmp_path)]) == 1
+    assert render.main(["--root", str(tmp_path), "--write"]) == 0
+    assert json.loads((folder / "codes.json").read_text(encoding="utf-8")) == source_data()
