@@ -10,6 +10,7 @@ a hang; one whose result is not wanted is killed. Used by a build on two or more
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import signal
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -78,6 +79,15 @@ class Forked(Generic[T]):
         self._child.join()
 
 
+def picklable(exc: BaseException) -> BaseException:
+    """``exc``, or a RuntimeError with its text when it cannot go through a pipe."""
+    try:
+        pickle.dumps(exc)
+    except Exception as err:  # noqa: BLE001 - sent as text instead
+        return RuntimeError(f"{type(exc).__name__}: {exc} ({err})")
+    return exc
+
+
 def _run(send: Any, recv: Any, fn: Callable[[], Any]) -> None:
     # The parent's end, inherited by the fork: closed, a send after the parent is gone
     # fails (broken pipe) instead of blocking for ever.
@@ -87,10 +97,10 @@ def _run(send: Any, recv: Any, fn: Callable[[], Any]) -> None:
     try:
         message: tuple[str, Any] = ("ok", fn())
     except BaseException as exc:  # noqa: BLE001 - the parent raises it, as if run there
-        message = ("error", exc)
+        message = ("error", picklable(exc))
     try:
         send.send(message)
-    except Exception as exc:  # noqa: BLE001 - a result or exception that cannot be pickled
+    except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
         send.send(("error", RuntimeError(f"{type(message[1]).__name__}: {message[1]} "
                                          f"({exc})")))
     send.close()

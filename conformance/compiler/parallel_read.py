@@ -11,7 +11,6 @@ one after the other.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -87,17 +86,9 @@ def _read_all(jobs: list[Job]) -> list[Outcome]:
         try:
             out.append(((part, reader(path, found), found), None))
         except BaseException as exc:  # noqa: BLE001 - the parent raises it in its turn
-            out.append((None, _picklable(exc)))
+            out.append((None, forked.picklable(exc)))
             break
     return out
-
-
-def _picklable(exc: BaseException) -> BaseException:
-    try:
-        pickle.dumps(exc)
-    except Exception as err:  # noqa: BLE001 - sent as text instead
-        return RuntimeError(f"{type(exc).__name__}: {exc} ({err})")
-    return exc
 
 
 def _size(path: Path) -> int:

@@ -23,7 +23,7 @@ class CodePolicy:
         packs = list(packs)
         levels = dict(options.get("severity") or {})
         if not packs and not levels:
-            return  # (the catalogue, a YAML file, is read only when codes are named)
+            return  # (the catalogue is read only when codes are named)
         from conformance.catalogue import expand, severity_overrides
 
         for r in packs:

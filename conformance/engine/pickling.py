@@ -19,9 +19,9 @@ _GETTERS: dict[type, Any] = {}
 
 def _getter(cls: type) -> Any:
     fields = dataclasses.fields(cls)
-    if any(not f.init for f in fields):
-        raise TypeError(f"{cls.__qualname__}: a field outside __init__ cannot be pickled "
-                        "as an argument")
+    if any(not f.init or f.kw_only for f in fields):
+        raise TypeError(f"{cls.__qualname__}: a field outside __init__ or keyword-only "
+                        "cannot be pickled as a positional argument")
     names = [f.name for f in fields]
     get = attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
     _GETTERS[cls] = get

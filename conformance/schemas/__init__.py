@@ -15,8 +15,10 @@ from typing import Any
 
 from conformance.errors import StandardDataError
 
-SCHEMA_NAMES = ("manifest", "iods", "modules", "sop_classes", "dictionary", "vrs", "anomalies",
-                "deidentification", "cids", "condition", "expr", "common")
+# the build folder's documents, and the schemas they refer to
+DOCUMENT_NAMES = ("manifest", "iods", "modules", "sop_classes", "dictionary", "vrs",
+                  "anomalies", "deidentification", "cids")
+SCHEMA_NAMES = (*DOCUMENT_NAMES, "condition", "expr", "common")
 
 
 def load_schema(name: str) -> dict[str, Any]:
@@ -84,10 +86,6 @@ def _validator_of(name: str, ops: tuple[tuple[str, int], ...]) -> Any:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=registry)
-
-
-DOCUMENT_NAMES = ("manifest", "iods", "modules", "sop_classes", "dictionary", "vrs",
-                  "anomalies", "deidentification", "cids")
 
 
 def prepare() -> None:

@@ -86,15 +86,27 @@ def test_a_fork_refused_reads_here_in_turn(tmp_path: Path,
     assert {found[0]["pid"] for _, _, found in got} == {os.getpid()}
 
 
-def test_an_error_in_the_child_is_raised_here_in_its_turn(tmp_path: Path) -> None:
+class _Unpicklable(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.hook = lambda: None  # a lambda: no pickle can carry it
+
+
+@pytest.mark.parametrize("error, raised, match", [
+    (lambda p: SourceError(f"{p}: truncated (does not end with </book>)"), SourceError,
+     "part04.xml: truncated"),
+    # an error the pipe cannot carry comes as its text
+    (lambda p: _Unpicklable(f"{p.name}: odd"), RuntimeError, "_Unpicklable: part04.xml: odd")])
+def test_an_error_in_the_child_is_raised_here_in_its_turn(
+        tmp_path: Path, error: Any, raised: type[Exception], match: str) -> None:
     jobs = _files(tmp_path)
 
     def broken(path: Path, found: list[dict[str, Any]]) -> dict[str, Any]:
-        raise SourceError(f"{path}: truncated (does not end with </book>)")
+        raise error(path)
 
     jobs[1] = (4, broken, jobs[1][2])
     got = []
-    with pytest.raises(SourceError, match="part04.xml: truncated"):
+    with pytest.raises(raised, match=match):
         for part, _data, _found in read_parts(jobs, parallel=True):
             got.append(part)
     assert got == [3]  # what came before the broken part was delivered

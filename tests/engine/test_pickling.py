@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -46,13 +47,15 @@ def test_a_subclass_keeps_its_own_fields() -> None:
     assert type(back) is _Point3 and back == p and back.z == "w"
 
 
-def test_a_field_outside_init_is_refused_at_decoration() -> None:
-    with pytest.raises(TypeError, match="outside __init__"):
+@pytest.mark.parametrize("spec", [{"init": False}, {"kw_only": True}])
+def test_a_field_not_passed_by_position_is_refused_at_decoration(spec: Any) -> None:
+    """A field outside __init__ or keyword-only would fail only when unpickled."""
+    with pytest.raises(TypeError, match="outside __init__ or keyword-only"):
         @pickled_as_arguments
         @dataclass(frozen=True)
         class _Bad:
             a: int
-            b: int = field(init=False, default=0)
+            b: int = field(default=0, **spec)
 
 
 def test_reports_parts_travel_as_arguments() -> None:

@@ -15,8 +15,10 @@ from tests.helpers.cgroup import cgroup_folder as _cgroup
 
 
 class _Item:
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, in_memory: bool = False) -> None:
         self.n = n
+        self.data = None
+        self.obj = object() if in_memory else None  # a Dataset's stand-in
 
 
 class _PidValidator:
@@ -113,23 +115,6 @@ def test_quick_items_go_several_to_a_task_slow_ones_alone(monkeypatch: Any) -> N
     assert {size for _, size in slow} == {1}
 
 
-class _Obj:
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-
-class _ObjValidator:
-    standard = None
-
-    def validate_item(self, item: Any) -> tuple[int, int]:
-        return item.obj.n, os.getpid()
-
-
-class _ObjItem:
-    def __init__(self, n: int) -> None:
-        self.obj, self.data = _Obj(n), None
-
-
 def test_in_memory_inputs_go_one_at_a_time_and_are_let_go(monkeypatch: Any) -> None:
     """Datasets or bytes are not bunched, and none of the first 64 is held once its
     report is out."""
@@ -139,17 +124,17 @@ def test_in_memory_inputs_go_one_at_a_time_and_are_let_go(monkeypatch: Any) -> N
     monkeypatch.setattr(workers, "_each", _each_sized)
     monkeypatch.setattr(workers, "auto_workers", lambda: 2)
     monkeypatch.setattr(workers, "usable_cpus", lambda root=None: 2)
-    refs: list[weakref.ref[_Obj]] = []
+    refs: list[weakref.ref[_Item]] = []
 
     def items() -> Any:
         for n in range(150):
-            item = _ObjItem(n)
-            refs.append(weakref.ref(item.obj))
+            item = _Item(n, in_memory=True)
+            refs.append(weakref.ref(item))
             yield item
 
     alive_after_100 = -1
     got = []
-    for k, (r, size) in enumerate(run_items(_ObjValidator(), items(), 2)):
+    for k, (r, size) in enumerate(run_items(_PidValidator(), items(), 2)):
         got.append((r, size))
         if k == 100:
             gc.collect()
