@@ -71,14 +71,17 @@ def _standard_file(folder: str, name: str) -> bytes:
 
 def standard_fingerprint(standard: Any, iod_override: str | None = None,
                          options: Any = None) -> str:
-    """The engine's version, the edition, the dictionary, VRs and SOP Class table, an
-    ``--iod`` override and the Validator's options (presumptions, shown values): a change
-    to any of them can change every file's findings."""
+    """The engine's version, the content hash's algorithm, the edition, the dictionary,
+    VRs and SOP Class table, an ``--iod`` override and the Validator's options
+    (presumptions, shown values): a change to any of them can change every file's
+    findings (or its digest, which cross-file checks compare with the other files')."""
     from conformance import __version__
+    from conformance.engine.input import CONTENT_HASH
 
     folder = os.fspath(standard.path)
     files = [hashlib.sha256(_standard_file(folder, n)).hexdigest() for n in _GLOBAL_FILES]
-    return _sha("engine", __version__, standard.edition, files, iod_override, options)
+    return _sha("engine", __version__, CONTENT_HASH, standard.edition, files, iod_override,
+                options)
 
 
 def _tables_of(node: Any) -> Iterator[tuple[str, str]]:

@@ -136,6 +136,19 @@ def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) ->
 _unreadable = unreadable
 
 
+# SHA-256 (not BLAKE2b): OpenSSL's runs twice as fast where the CPU has SHA extensions, and
+# the whole file is hashed. Changing it changes CONTENT_HASH, which the distributed
+# fingerprint holds: a digest stored by an earlier run is never compared with a new one.
+CONTENT_HASH = "sha256/16"
+CONTENT_HASH_CHARS = 16
+
+
+def hash_content(data: bytes) -> str:
+    """The content hash of a whole input (duplicate SOP Instances with other content)."""
+    return hashlib.sha256(data).hexdigest()[:CONTENT_HASH_CHARS]
+
+
+
 def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
     meta = getattr(ds, "file_meta", None)
     preamble = ds.preamble if isinstance(ds, FileDataset) else None
@@ -161,17 +174,17 @@ def _parse_file(p: Path, path: str | None, limits: Limits = DEFAULT_LIMITS) -> L
             # (pydicom reads a buffer faster than a file, and it is opened once).
             data = head + f.read() if len(head) == 4096 else head
             if len(data) == size:
-                return _parse(data, path, content_hash=hashlib.blake2b(
-                    data, digest_size=8).hexdigest(), limits=limits)
+                return _parse(data, path, content_hash=hash_content(data), limits=limits)
         # the whole file's hash (duplicate detection), read in chunks: memory stays flat
         f.seek(0)
-        digest = hashlib.blake2b(digest_size=8)
+        digest = hashlib.sha256()
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     # A deflated data set is inflated in memory anyway: check its inflated size first.
     whole = p.read_bytes() if _DEFLATED in head else None
     return _parse(head[:132], path, size=size, source=os.fspath(p),
-                  content_hash=digest.hexdigest(), limits=limits, whole=whole)
+                  content_hash=digest.hexdigest()[:CONTENT_HASH_CHARS], limits=limits,
+                  whole=whole)
 
 
 def _parse(data: bytes, path: str | None, *, size: int | None = None,
@@ -213,7 +226,7 @@ def _parse_bytes(data: bytes, path: str | None, size: int | None, source: str | 
                       is_little_endian=ds.original_encoding[1],
                       is_implicit_vr=ds.original_encoding[0],
                       transfer_syntax_uid=str(ts) if ts else None,
-                      content_hash=content_hash or hashlib.blake2b(data, digest_size=8).hexdigest())
+                      content_hash=content_hash or hash_content(data))
     if len(ds) == 0:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")

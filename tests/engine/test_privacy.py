@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pydicom
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.batch.collect import Batch
 from conformance.engine.api import Validator
@@ -119,6 +123,39 @@ def test_masker_leaves_unrelated_words_alone() -> None:
     assert uid("1.2 is not under 1.2.840; 3.1.2 neither") == \
         "<UI, 3 characters> is not under 1.2.840; 3.1.2 neither"
     assert m("it was Smith.") == "it was <PN, 5 characters>."
+
+
+def _regex_masker(values: dict[str, str]) -> Any:
+    """The alternation the Masker replaced (one compiled pattern, longest value first):
+    the oracle its matching must agree with."""
+    forms: dict[str, str] = {}
+    for text, m in values.items():
+        if text:
+            forms.setdefault(text, m)
+            forms.setdefault(repr(text)[1:-1], m)
+    parts = []
+    for text in sorted(forms, key=len, reverse=True):
+        e = re.escape(text)
+        parts.append(rf"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.){e}(?![A-Za-z0-9]|\.[A-Za-z0-9])"
+                     if len(text) >= 3 else rf"(?<=['\"]){e}(?=['\"])")
+    pattern = re.compile("|".join(parts)) if parts else None
+    return lambda msg: pattern.sub(lambda mt: forms[mt.group(0)], msg) if pattern else msg
+
+
+_PIECES = st.sampled_from(["1.2", "1.2.3", ".", "'", '"', " ", "M", "Sm", "Smith",
+                           "Smith^J", "a", "9", "\n", "\t", "x.y", "é", "^"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(values=st.lists(st.lists(_PIECES, min_size=1, max_size=4).map("".join), min_size=1,
+                       max_size=5), data=st.data())
+def test_masker_matches_as_the_regular_expression_did(values: list[str],
+                                                      data: st.DataObject) -> None:
+    # messages made of the values themselves and of what borders them
+    pieces = st.sampled_from(values) | _PIECES
+    message = data.draw(st.lists(pieces, max_size=20).map("".join))
+    table = {v: f"<{i}>" for i, v in enumerate(values)}
+    assert Masker(table)(message) == _regex_masker(table)(message)
 
 
 def test_values_looked_for_within_a_text_are_those_it_holds() -> None:

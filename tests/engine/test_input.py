@@ -1,0 +1,39 @@
+"""The reader's content hash: one value for one content, however the input was read."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydicom.data import get_testdata_file
+
+from conformance.engine.deferred import DEFER_SIZE
+from conformance.engine.input import CONTENT_HASH_CHARS, hash_content, load
+
+
+def _hash(obj: object) -> str | None:
+    loaded = load(obj)
+    assert loaded.error is None
+    return loaded.facts.content_hash
+
+
+def test_small_and_large_files_and_bytes_hash_alike(tmp_path: Path) -> None:
+    small = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    big = Path(get_testdata_file("emri_small.dcm")).read_bytes()
+    assert len(small) <= DEFER_SIZE < len(big)  # read whole / in chunks
+    for data in (small, big):
+        f = tmp_path / "f.dcm"
+        f.write_bytes(data)
+        want = hashlib.sha256(data).hexdigest()[:CONTENT_HASH_CHARS]
+        assert hash_content(data) == want
+        assert _hash(f) == want  # from the file
+        assert _hash(data) == want  # from bytes in memory
+
+
+def test_one_byte_changes_the_hash(tmp_path: Path) -> None:
+    data = bytearray(Path(get_testdata_file("emri_small.dcm")).read_bytes())
+    a, b = tmp_path / "a.dcm", tmp_path / "b.dcm"
+    a.write_bytes(data)
+    data[-1] ^= 0xFF  # the last pixel byte: a value the reader leaves in the file
+    b.write_bytes(data)
+    assert _hash(a) != _hash(b)
