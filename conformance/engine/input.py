@@ -136,17 +136,30 @@ def unreadable(path: str | None, reason: str, facts: ReadFacts | None = None) ->
 _unreadable = unreadable
 
 
-# SHA-256 (not BLAKE2b): OpenSSL's runs twice as fast where the CPU has SHA extensions, and
-# the whole file is hashed. Changing it changes CONTENT_HASH, which the distributed
-# fingerprint holds: a digest stored by an earlier run is never compared with a new one.
-CONTENT_HASH = "sha256/16"
-CONTENT_HASH_CHARS = 16
+# SHA-256 (not BLAKE2b): OpenSSL's runs twice as fast where the CPU has SHA extensions
+# (slower without them), and the whole file is hashed. CONTENT_HASH names the algorithm
+# and length, and the distributed fingerprint holds it: a digest stored by an earlier run
+# is never compared with one made another way.
+_ALGORITHM = "sha256"
+_CHARS = 16
+CONTENT_HASH = f"{_ALGORITHM}/{_CHARS}"
+
+
+def content_hasher() -> Any:
+    """A new hash object of the content hash's algorithm (``update``, then
+    ``content_digest``)."""
+    return hashlib.new(_ALGORITHM)
+
+
+def content_digest(hasher: Any) -> str:
+    return str(hasher.hexdigest()[:_CHARS])
 
 
 def hash_content(data: bytes) -> str:
     """The content hash of a whole input (duplicate SOP Instances with other content)."""
-    return hashlib.sha256(data).hexdigest()[:CONTENT_HASH_CHARS]
-
+    h = content_hasher()
+    h.update(data)
+    return content_digest(h)
 
 
 def _from_dataset(ds: Dataset, path: str | None) -> Loaded:
@@ -177,14 +190,13 @@ def _parse_file(p: Path, path: str | None, limits: Limits = DEFAULT_LIMITS) -> L
                 return _parse(data, path, content_hash=hash_content(data), limits=limits)
         # the whole file's hash (duplicate detection), read in chunks: memory stays flat
         f.seek(0)
-        digest = hashlib.sha256()
+        digest = content_hasher()
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     # A deflated data set is inflated in memory anyway: check its inflated size first.
     whole = p.read_bytes() if _DEFLATED in head else None
     return _parse(head[:132], path, size=size, source=os.fspath(p),
-                  content_hash=digest.hexdigest()[:CONTENT_HASH_CHARS], limits=limits,
-                  whole=whole)
+                  content_hash=content_digest(digest), limits=limits, whole=whole)
 
 
 def _parse(data: bytes, path: str | None, *, size: int | None = None,

@@ -225,14 +225,19 @@ class Masker:
             forms.setdefault(r, m)
         self._masks = forms
         # str.find per value, not one compiled alternation: compiling it took 0.5 ms, paid
-        # again by every file with other values (every file of a real batch).
+        # again by every file with other values (every file of a real batch). A message
+        # where the values occur far more often than they stand alone ("AAAA..." against
+        # "AAA", "AAAA", ...) goes to the alternation instead, which rules those out in C.
         self._forms = sorted(forms, key=len, reverse=True)
+        self._re: re.Pattern[str] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._forms)
 
     def __call__(self, message: str) -> str:
         spans = self._spans(message)
+        if spans is None:
+            return self._alternation().sub(lambda m: self._masks[m.group(0)], message)
         if not spans:
             return message
         out, pos = [], 0
@@ -242,12 +247,17 @@ class Masker:
         out.append(message[pos:])
         return "".join(out)
 
-    def _spans(self, message: str) -> list[tuple[int, str]]:
-        """(start, value) of each replaced occurrence, left to right, not overlapping."""
+    def _spans(self, message: str) -> list[tuple[int, str]] | None:
+        """(start, value) of each replaced occurrence, left to right, not overlapping;
+        None when the values occur too often in ``message`` to be looked at one by one."""
         found: list[tuple[int, int, str]] = []  # (start, rank: longer first, value)
+        budget = _OCCURRENCES + len(message) // 16
         for rank, text in enumerate(self._forms):
             at = message.find(text)
             while at >= 0:
+                budget -= 1
+                if budget < 0:
+                    return None
                 if _stands_alone(message, at, at + len(text), len(text) >= 3):
                     found.append((at, rank, text))
                 at = message.find(text, at + 1)
@@ -259,6 +269,26 @@ class Masker:
                 spans.append((start, text))
                 end = start + len(text)
         return spans
+
+    def _alternation(self) -> re.Pattern[str]:
+        """The values as one expression, longest first (what ``_spans`` finds)."""
+        if self._re is None:
+            parts = []
+            for text in self._forms:
+                e = re.escape(text)
+                if len(text) >= 3:
+                    # A whole token: not inside a longer word, number or dotted UID.
+                    parts.append(rf"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.){e}"
+                                 rf"(?![A-Za-z0-9]|\.[A-Za-z0-9])")
+                else:
+                    parts.append(rf"(?<=['\"]){e}(?=['\"])")
+            self._re = re.compile("|".join(parts))
+        return self._re
+
+
+# Occurrences of the values looked at one by one in a message (and one more per 16 of its
+# characters) before the compiled alternation takes over: an ordinary message holds a few.
+_OCCURRENCES = 64
 
 
 def _stands_alone(message: str, start: int, end: int, token: bool) -> bool:

@@ -99,14 +99,16 @@ def test_a_build_that_stops_leaves_nothing(tmp_path: Path,
     """A compile error after the child started: the child is stopped and its folder
     removed; the build's error is the one raised."""
     from conformance.compiler import pipeline
-    from tests.helpers.standard_build import DOCBOOK, EXCERPT_PARTS
+    from tests.helpers.standard_build import DOCBOOK, excerpt_parts
+
+    parts = excerpt_parts()  # skips without ../shared
 
     def broken(*_: Any, **__: Any) -> Any:
         raise SourceError("compile failed")
 
     monkeypatch.setattr(pipeline, "compile_tables", broken)
     with pytest.raises(SourceError, match="compile failed"):
-        pipeline.build({4: EXCERPT_PARTS[4], 6: EXCERPT_PARTS[6], 5: EXCERPT_PARTS[5]},
+        pipeline.build({4: parts[4], 6: parts[6], 5: parts[5]},
                        source_dir=DOCBOOK / "2016c-excerpt", out=tmp_path / "std",
                        progress=False, report=None)
     assert _leftovers(tmp_path) == []

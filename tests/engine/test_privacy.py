@@ -125,6 +125,12 @@ def test_masker_leaves_unrelated_words_alone() -> None:
     assert m("it was Smith.") == "it was <PN, 5 characters>."
 
 
+def test_masker_masks_no_empty_value() -> None:
+    # an empty alternative would match between any two quotes
+    assert not Masker({"": "<e>"})
+    assert Masker({"": "<e>", "M": "<m>"})("x = '' and 'M'") == "x = '' and '<m>'"
+
+
 def _regex_masker(values: dict[str, str]) -> Any:
     """The alternation the Masker replaced (one compiled pattern, longest value first):
     the oracle its matching must agree with."""
@@ -156,6 +162,25 @@ def test_masker_matches_as_the_regular_expression_did(values: list[str],
     message = data.draw(st.lists(pieces, max_size=20).map("".join))
     table = {v: f"<{i}>" for i, v in enumerate(values)}
     assert Masker(table)(message) == _regex_masker(table)(message)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"a" * 1000: "<m>"}, "a" * 100_000),
+    ({"a" * i: f"<{i}>" for i in range(3, 303)}, "a" * 20_000 + " aaa."),
+    ({"- " * i + "-": f"<{i}>" for i in range(1, 301)}, "- " * 10_000),
+    ({"M": "<m>"}, "'M'" * 50_000),
+])
+def test_values_met_too_often_go_to_the_alternation(values: dict[str, str],
+                                                    message: str) -> None:
+    """A hostile message (values inside runs of themselves) is not looked at occurrence
+    by occurrence (seconds: found by review); the compiled alternation answers alike."""
+    m = Masker(values)
+    assert m(message) == _regex_masker(values)(message)
+    assert m._re is not None  # noqa: SLF001 - the fallback was taken
+    # an ordinary message with the same values stays on str.find
+    plain, ordinary = Masker(values), "a value 'M' and aaaaa"
+    assert plain(ordinary) == _regex_masker(values)(ordinary)
+    assert plain._re is None  # noqa: SLF001
 
 
 def test_values_looked_for_within_a_text_are_those_it_holds() -> None:

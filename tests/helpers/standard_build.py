@@ -29,13 +29,19 @@ _lock = threading.Lock()
 _built: dict[str, Path] = {}
 
 
+def excerpt_parts() -> dict[int, Path]:
+    """``EXCERPT_PARTS``, or skip the test when ../shared does not hold them."""
+    missing = [str(p) for p in EXCERPT_PARTS.values() if not p.is_file()]
+    if missing:
+        pytest.skip(f"../shared not available ({missing[0]})")
+    return EXCERPT_PARTS
+
+
 def excerpt_standard(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The acceptance build of the shared excerpt, built once per session."""
     with _lock:
         if "excerpt" not in _built:
-            missing = [str(p) for p in EXCERPT_PARTS.values() if not p.is_file()]
-            if missing:
-                pytest.skip(f"../shared not available ({missing[0]})")
+            excerpt_parts()
             from conformance.compiler.pipeline import build
 
             out = tmp_path_factory.mktemp("excerpt-standard") / "std"
