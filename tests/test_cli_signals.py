@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pydicom.data import get_testdata_file
 
-from tests.helpers.standard_build import DOCBOOK, EXCERPT_PARTS
+from tests.helpers.standard_build import DOCBOOK, excerpt_parts
 
 
 def _group_gone(pgid: int, within: float) -> bool:
@@ -57,12 +57,11 @@ def test_sigterm_stops_the_validate_workers(tmp_path: Path) -> None:
 
 
 def test_sigterm_stops_the_build_and_its_reading_child(tmp_path: Path) -> None:
-    if not all(p.is_file() for p in EXCERPT_PARTS.values()):
-        pytest.skip("../shared not available")
+    parts = excerpt_parts()  # skips without ../shared
     out = tmp_path / "std"
     code = _terminate_after(["build", "--source", str(DOCBOOK / "2016c-excerpt"),
                              *(a for n in (4, 5, 6)
-                               for a in ("--part", f"{n}={EXCERPT_PARTS[n]}")),
+                               for a in ("--part", f"{n}={parts[n]}")),
                              "--out", str(out), "--quiet"], 0.6)
     if code == 0:
         pytest.skip("the build ended before SIGTERM")
@@ -93,8 +92,7 @@ entry()
 def test_sigterm_while_the_context_groups_are_written_early(tmp_path: Path) -> None:
     """Stopped while its tables compile and a child writes the context groups into a
     scratch folder: the program, the child and the folder are all gone."""
-    if not all(p.is_file() for p in EXCERPT_PARTS.values()):
-        pytest.skip("../shared not available")
+    parts = excerpt_parts()  # skips without ../shared
     from conformance.compiler import forked
 
     if not forked.can_fork():
@@ -103,7 +101,7 @@ def test_sigterm_while_the_context_groups_are_written_early(tmp_path: Path) -> N
     work.mkdir()
     marker = tmp_path / "compiling.json"
     argv = ["build", "--source", str(DOCBOOK / "2016c-excerpt"),
-            *(a for n in (4, 5, 6) for a in ("--part", f"{n}={EXCERPT_PARTS[n]}")),
+            *(a for n in (4, 5, 6) for a in ("--part", f"{n}={parts[n]}")),
             "--out", str(work / "std"), "--quiet"]
     proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", SLOW_COMPILE,
                              str(marker), *argv],
