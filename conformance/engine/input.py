@@ -22,6 +22,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID
 
+from conformance.engine import per_frame_read
 from conformance.engine.deferred import DEFER_SIZE, UNDEFINED, is_deferred
 from conformance.errors import InputError
 from conformance.limits import DEFAULT_LIMITS, Limits
@@ -224,8 +225,7 @@ def _parse_bytes(data: bytes, path: str | None, size: int | None, source: str | 
         return _unreadable(path, too_big, ReadFacts(preamble=preamble, has_dicm_prefix=dicm,
                                                     size=size))
     try:
-        ds = dcmread(source if source is not None else io.BytesIO(data), force=True,
-                     defer_size=DEFER_SIZE)
+        ds = per_frame_read.dcmread(source, data, DEFER_SIZE)
         if _deflated(ds):  # values sit in the inflated copy, not the file: read them all
             ds = dcmread(source if source is not None else io.BytesIO(data), force=True)
     except Exception as exc:  # pydicom raises many types for malformed input

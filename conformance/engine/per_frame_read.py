@@ -1,0 +1,396 @@
+"""Read the Per-frame Functional Groups Sequence parsing each distinct group once.
+
+A multi-frame file repeats its functional groups in every item of the Per-frame
+Functional Groups Sequence (5200,9230) (PS3.3 C.7.6.16): 5,000 frames with 11 groups make
+70,000 item datasets, and pydicom parses each one (6 s for one file). Most groups are
+byte-identical from frame to frame. Here the item and element boundaries of that one
+sequence are found from the element headers (PS3.5 7.1.2, 7.5), pydicom parses the first
+occurrence of each distinct group element, and every later occurrence becomes a copy of
+it whose file offsets are moved to where it sits. The result is the dataset ``dcmread``
+gives, down to every offset, flag and encoding (``tests/engine/test_per_frame_read.py``
+compares them).
+
+Only what is certain is done this way: Explicit VR Little Endian data (which the
+encapsulated transfer syntaxes use too), the sequence and the group elements of undefined
+or defined length, every VR known. Anything else, a malformed header or a length that
+runs past the end included, returns None and the caller reads the file with ``dcmread``,
+whose behaviour on broken data is the reference.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+import struct
+from typing import Any
+
+from pydicom import dcmread as pydicom_dcmread
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset, FileDataset
+from pydicom.filereader import data_element_generator, read_dataset, read_partial
+from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
+from pydicom.uid import DeflatedExplicitVRLittleEndian
+from pydicom.values import convert_string
+
+PER_FRAME_FG = 0x52009230
+_CHARSET = 0x00080005
+_UNDEFINED = 0xFFFFFFFF
+_ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+# PS3.5 Table 7.1-1: the VRs with a 4-byte length after 2 reserved bytes.
+_LONG = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
+_SHORT = frozenset(b"AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split())
+# Below this many items the copies would save nothing worth the second pass.
+MIN_ITEMS = 16
+# Nesting the header scan follows (pydicom's own reader has no limit; deeper: dcmread).
+_MAX_DEPTH = 32
+# Distinct byte strings remembered per tag for the no-scan match (a group that differs
+# in every frame costs this many comparisons a frame).
+_RECENT = 4
+_TAG = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<L")
+
+
+class _Unsure(Exception):
+    """The bytes are not plainly what this reader handles: read them with dcmread."""
+
+
+def dcmread(source: str | None, data: bytes, defer_size: int) -> FileDataset:
+    """What ``pydicom.dcmread(source or BytesIO(data), force=True, defer_size=...)``
+    returns, or raises; an undefined-length Per-frame Functional Groups Sequence with
+    at least ``MIN_ITEMS`` items is read as described above."""
+    stopped: list[bool] = []
+
+    def at_per_frame(tag: BaseTag, vr: str | None, length: int) -> bool:
+        # ``vr`` is None when the data set is read as Implicit VR; a defined-length
+        # sequence stays bytes until it is used (pydicom): both are left to pydicom.
+        if tag == PER_FRAME_FG and vr == "SQ" and length == _UNDEFINED:
+            stopped.append(True)
+            return True
+        return False
+
+    try:
+        if source is None:
+            fp: Any = io.BytesIO(data)
+            ds = read_partial(fp, at_per_frame, defer_size=defer_size, force=True)
+            if not stopped:
+                return ds  # read whole: the callback never stopped it
+            got = _rest(ds, fp, data, defer_size)
+        else:
+            with open(source, "rb") as fp:
+                ds = read_partial(fp, at_per_frame, defer_size=defer_size, force=True)
+                if not stopped:
+                    return ds
+                with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                    got = _rest(ds, fp, buf, defer_size)
+        if got is not None:
+            return got
+    except Exception:  # noqa: BLE001,S110 - pydicom's reader below gives its own answer
+        pass
+    return pydicom_dcmread(source if source is not None else io.BytesIO(data), force=True,
+                           defer_size=defer_size)
+
+
+def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int) -> FileDataset | None:
+    """Finish ``ds``, stopped at the Per-frame sequence: that sequence as described
+    above, then the elements after it as pydicom reads them (None: not sure)."""
+    if ds._read_implicit is not False or ds._read_little is not True or _deflated(ds):
+        return None
+    encoding = _encoding(ds, buf)
+    try:
+        elem, end = _Sequence(fp, buf, encoding).element(fp.tell())
+    except _Unsure:
+        return None
+    if elem is None:
+        return None
+    fp.seek(end)
+    rest = read_dataset(fp, False, True, defer_size=defer_size, parent_encoding=encoding)
+    if rest._read_implicit is not False:
+        return None  # pydicom changed its mind about the encoding: let it read everything
+    into = ds._dict
+    into[elem.tag] = elem
+    for tag, e in rest._dict.items():
+        if tag in into:
+            return None
+        into[tag] = e
+    return ds
+
+
+def _deflated(ds: FileDataset) -> bool:
+    """Whether pydicom read an inflated copy (its offsets are not the file's)."""
+    ts = ds.file_meta.get(0x00020010) if len(ds.file_meta) else None
+    return ts is None or str(ts.value).strip("\x00 ") == DeflatedExplicitVRLittleEndian
+
+
+def _encoding(ds: Dataset, buf: Any) -> Any:
+    """The encoding pydicom's reader hands to the items of a top-level sequence: its
+    state after (0008,0005), made from the element's bytes as the reader made it."""
+    elem = ds._dict.get(BaseTag(_CHARSET))
+    if elem is None:
+        return default_encoding
+    at = elem.value_tell if type(elem) is RawDataElement else elem.file_tell
+    if not isinstance(at, int) or at < 8 or at > len(buf):
+        raise _Unsure
+    g, e = _TAG.unpack_from(buf, at - 8)
+    if g << 16 | e != _CHARSET or bytes(buf[at - 4:at - 2]) != b"CS":
+        raise _Unsure
+    raw = bytes(buf[at:at + _U16.unpack_from(buf, at - 2)[0]])
+    return convert_encodings(convert_string(raw or b"", True))
+
+
+class _Sequence:
+    """One pass over the Per-frame sequence of the file ``fp``, whose bytes ``buf``
+    holds."""
+
+    def __init__(self, fp: Any, buf: Any, encoding: Any) -> None:
+        self.fp = fp
+        self.buf = buf
+        self.size = len(buf)
+        self.encoding = encoding
+        # element bytes -> (the element pydicom parsed from them, their offset)
+        self.seen: dict[bytes, tuple[Any, int]] = {}
+        # tag -> the last distinct byte strings of elements with that tag: an element
+        # whose bytes equal one of them ends where it does, so it needs no scan
+        self.recent: dict[int, list[bytes]] = {}
+        self.template: Dataset | None = None
+
+    def element(self, at: int) -> tuple[DataElement | None, int]:
+        """The Per-frame sequence element whose header starts at ``at`` (None when it
+        has too few items to be worth it), and the offset after it."""
+        tag, vr, length, p = self._header(at)
+        if tag != PER_FRAME_FG or vr != b"SQ" or length != _UNDEFINED:
+            raise _Unsure
+        value_at = p
+        items: list[Dataset] = []
+        while True:
+            t, n = self._tag_length(p)
+            if t == _SEQ_END:
+                if n != 0:
+                    raise _Unsure
+                p += 8
+                break
+            if t != _ITEM:
+                raise _Unsure
+            # each item is made before the next is scanned: what it adds to ``recent``
+            # spares the scan of the next item's repeated groups
+            bounds, q = self._elements(p + 8, n)
+            items.append(self._item(p, bounds, n == _UNDEFINED))
+            p = q
+        if len(items) < MIN_ITEMS:
+            return None, p
+        seq = _new_sequence(items, True)
+        return DataElement(BaseTag(PER_FRAME_FG), "SQ", seq, value_at,
+                           is_undefined_length=True), p
+
+    def _elements(self, p: int, length: int) -> tuple[list[tuple[int, int]], int]:
+        """Where each element of the item whose content starts at ``p`` begins and ends,
+        and the offset after the item."""
+        undefined = length == _UNDEFINED
+        end = self.size if undefined else p + length
+        if end > self.size:
+            raise _Unsure
+        out: list[tuple[int, int]] = []
+        while True:
+            if undefined:
+                t, n = self._tag_length(p)
+                if t == _ITEM_END:
+                    if n != 0:
+                        raise _Unsure
+                    return out, p + 8
+            elif p >= end:
+                if p != end:
+                    raise _Unsure
+                return out, p
+            q = self._known(p, end) or self._skip_element(p, end, 0)
+            out.append((p, q))
+            p = q
+
+    def _known(self, p: int, end: int) -> int | None:
+        """The end of the element at ``p`` when its bytes are those of one seen."""
+        g, e = _TAG.unpack_from(self.buf, p)
+        for key in self.recent.get(g << 16 | e, ()):
+            q = p + len(key)
+            if q <= end and self.buf[p:q] == key:
+                return q
+        return None
+
+    def _item(self, at: int, bounds: list[tuple[int, int]], undefined: bool) -> Dataset:
+        """The per-frame item at ``at`` as pydicom's ``read_sequence_item`` makes it."""
+        elements: dict[BaseTag, Any] = {}
+        seen = self.seen
+        buf = self.buf
+        for p, q in bounds:
+            key = bytes(buf[p:q])
+            hit = seen.get(key)
+            if hit is None:
+                elem = self._parse(p, q)
+                seen[key] = (elem, p)
+                recent = self.recent.setdefault(int(elem.tag), [])
+                recent.insert(0, key)
+                del recent[_RECENT:]
+            else:
+                elem = _moved(hit[0], p - hit[1])
+            if elem.tag in elements or elem.tag == _CHARSET:
+                raise _Unsure  # a repeated tag, or an item's own character set
+            elements[elem.tag] = elem
+        if not elements:
+            raise _Unsure  # pydicom guesses an empty item's encoding from what follows
+        template = self.template
+        if template is None:
+            ds = self.template = Dataset(elements, parent_encoding=self.encoding)
+            ds.set_original_encoding(False, True, self.encoding)
+        else:
+            ds = _fresh_copy(template, elements)
+        ds.is_undefined_length_sequence_item = undefined
+        ds.seq_item_tell = at
+        ds.file_tell = at
+        return ds
+
+    def _parse(self, start: int, end: int) -> Any:
+        """pydicom's element for the bytes ``start:end`` of the file, read in place by
+        the generator ``read_dataset`` uses for every element of an item."""
+        fp = self.fp
+        fp.seek(start)
+        elem = next(data_element_generator(fp, False, True, encoding=self.encoding))
+        if fp.tell() != end:
+            raise _Unsure
+        return elem
+
+    def _tag_length(self, p: int) -> tuple[int, int]:
+        """Tag and 4-byte length at ``p`` (items and delimiters, PS3.5 7.5)."""
+        if p + 8 > self.size:
+            raise _Unsure
+        g, e = _TAG.unpack_from(self.buf, p)
+        return g << 16 | e, _U32.unpack_from(self.buf, p + 4)[0]
+
+    def _header(self, p: int) -> tuple[int, bytes, int, int]:
+        """(tag, VR, length, offset of the value) of the Explicit VR element at ``p``."""
+        buf = self.buf
+        if p + 8 > self.size:
+            raise _Unsure
+        g, e = _TAG.unpack_from(buf, p)
+        if g == 0xFFFE:
+            raise _Unsure  # an item or delimiter where an element belongs
+        vr = bytes(buf[p + 4:p + 6])
+        if vr in _LONG:
+            if p + 12 > self.size:
+                raise _Unsure
+            return g << 16 | e, vr, _U32.unpack_from(buf, p + 8)[0], p + 12
+        if vr in _SHORT:
+            return g << 16 | e, vr, _U16.unpack_from(buf, p + 6)[0], p + 8
+        raise _Unsure  # not a VR: pydicom may switch to Implicit VR here
+
+    def _skip_element(self, p: int, end: int, depth: int) -> int:
+        """The offset after the element at ``p``, which must end by ``end``."""
+        _, vr, length, value_at = self._header(p)
+        if length == _UNDEFINED:
+            if vr != b"SQ":
+                raise _Unsure  # undefined-length UN, OB ...: pydicom's special cases
+            q = self._skip_items(value_at, depth + 1)
+        else:
+            q = value_at + length
+        if q > end:
+            raise _Unsure
+        return q
+
+    def _skip_dataset(self, p: int, end: int, depth: int, *, undefined: bool) -> int:
+        """The offset after an item's elements from ``p``: exactly ``end`` for a
+        defined-length item, after the item delimiter for an undefined-length one."""
+        if depth > _MAX_DEPTH:
+            raise _Unsure
+        while True:
+            if undefined:
+                t, n = self._tag_length(p)
+                if t == _ITEM_END:
+                    if n != 0:
+                        raise _Unsure
+                    return p + 8
+            elif p >= end:
+                if p != end:
+                    raise _Unsure
+                return p
+            p = self._skip_element(p, end, depth)
+
+    def _skip_items(self, p: int, depth: int) -> int:
+        """The offset after the delimiter of the undefined-length sequence whose items
+        start at ``p``."""
+        while True:
+            t, n = self._tag_length(p)
+            if t == _SEQ_END:
+                if n != 0:
+                    raise _Unsure
+                return p + 8
+            if t != _ITEM:
+                raise _Unsure
+            if n == _UNDEFINED:
+                p = self._skip_dataset(p + 8, self.size, depth, undefined=True)
+            else:
+                end = p + 8 + n
+                if end > self.size:
+                    raise _Unsure
+                p = self._skip_dataset(p + 8, end, depth, undefined=False)
+
+
+def _new_sequence(items: list[Dataset], undefined: bool) -> Sequence:
+    seq = Sequence(items)
+    seq.is_undefined_length = undefined
+    return seq
+
+
+# What pydicom's reader leaves in a Sequence, a DataElement and an item Dataset; a
+# pydicom that keeps more makes the copies refuse (``_Unsure``) rather than guess.
+_SEQUENCE_STATE = frozenset({"_list", "is_undefined_length"})
+_ELEMENT_STATE = frozenset({"tag", "VR", "validation_mode", "_value", "file_tell",
+                            "is_undefined_length", "private_creator"})
+_ITEM_STATE = frozenset({
+    "_parent_encoding", "_dict", "is_decompressed", "_read_little", "_read_implicit",
+    "_read_charset", "_is_little_endian", "_is_implicit_VR",
+    "is_undefined_length_sequence_item", "_private_blocks", "_pixel_array",
+    "_pixel_array_opts", "_pixel_id", "seq_item_tell", "file_tell"})
+_new = object.__new__
+
+
+def _moved(elem: Any, delta: int) -> Any:
+    """A copy of a parsed element (and of everything in it) whose offsets are
+    ``delta`` further into the file."""
+    if type(elem) is RawDataElement:
+        return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], elem[3],
+                                              elem[4] + delta, *elem[5:]))
+    if type(elem) is not DataElement or elem.VR != "SQ":
+        raise _Unsure
+    state = elem.__dict__
+    old = state["_value"]
+    if state.keys() != _ELEMENT_STATE or old.__dict__.keys() != _SEQUENCE_STATE:
+        raise _Unsure
+    seq = _new(Sequence)
+    seq.__dict__.update(_list=[_moved_item(item, delta) for item in old._list],
+                        is_undefined_length=old.is_undefined_length)
+    copy = _new(DataElement)
+    copy.__dict__.update(state)
+    copy.__dict__.update(_value=seq, file_tell=elem.file_tell + delta)
+    return copy
+
+
+def _fresh_copy(item: Dataset, elements: dict[BaseTag, Any]) -> Dataset:
+    """A Dataset as pydicom's reader makes it, with the state of ``item`` (read the
+    same way) and ``elements``; the per-item mutable parts are new."""
+    state = item.__dict__
+    if state.keys() - _ITEM_STATE:
+        raise _Unsure
+    copy = _new(Dataset)
+    d = copy.__dict__
+    d.update(state)
+    d.update(_dict=elements, _private_blocks={}, _pixel_id={},
+             _pixel_array_opts=dict(state["_pixel_array_opts"]))
+    return copy
+
+
+def _moved_item(item: Dataset, delta: int) -> Dataset:
+    copy = _fresh_copy(item, {tag: _moved(e, delta) for tag, e in item._dict.items()})
+    d = copy.__dict__
+    for name in ("seq_item_tell", "file_tell"):
+        if name in d:
+            d[name] += delta
+    return copy
