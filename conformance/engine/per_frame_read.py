@@ -149,12 +149,10 @@ class _Sequence:
         self.buf = buf
         self.size = len(buf)
         self.encoding = encoding
-        # element bytes -> (the element pydicom parsed from them, their offset)
-        self.seen: dict[bytes, tuple[Any, int]] = {}
-        # tag -> the last distinct byte strings of elements with that tag: an element
-        # whose bytes equal one of them ends where it does, so it needs no scan
-        self.recent: dict[int, list[bytes]] = {}
-        self.template: Dataset | None = None
+        self.seen: dict[bytes, _Template] = {}  # element bytes -> what pydicom made
+        # tag -> the last templates of that tag, tried first (no scan needed)
+        self.recent: dict[int, list[_Template]] = {}
+        self.item_state: Dataset | None = None
 
     def element(self, at: int) -> tuple[DataElement | None, int]:
         """The Per-frame sequence element whose header starts at ``at`` (None when it
@@ -173,10 +171,9 @@ class _Sequence:
                 break
             if t != _ITEM:
                 raise _Unsure
-            # each item is made before the next is scanned: what it adds to ``recent``
-            # spares the scan of the next item's repeated groups
-            bounds, q = self._elements(p + 8, n)
-            items.append(self._item(p, bounds, n == _UNDEFINED))
+            # each item is made before the next is read: its templates serve the next
+            elements, q = self._elements(p + 8, n)
+            items.append(self._item(p, elements, n == _UNDEFINED))
             p = q
         if len(items) < MIN_ITEMS:
             return None, p
@@ -184,14 +181,14 @@ class _Sequence:
         return DataElement(BaseTag(PER_FRAME_FG), "SQ", seq, value_at,
                            is_undefined_length=True), p
 
-    def _elements(self, p: int, length: int) -> tuple[list[tuple[int, int]], int]:
-        """Where each element of the item whose content starts at ``p`` begins and ends,
-        and the offset after the item."""
+    def _elements(self, p: int, length: int) -> tuple[dict[BaseTag, Any], int]:
+        """The elements of the item whose content starts at ``p``, and the offset after
+        the item."""
         undefined = length == _UNDEFINED
         end = self.size if undefined else p + length
         if end > self.size:
             raise _Unsure
-        out: list[tuple[int, int]] = []
+        out: dict[BaseTag, Any] = {}
         while True:
             if undefined:
                 t, n = self._tag_length(p)
@@ -203,46 +200,47 @@ class _Sequence:
                 if p != end:
                     raise _Unsure
                 return out, p
-            q = self._known(p, end) or self._skip_element(p, end, 0)
-            out.append((p, q))
-            p = q
-
-    def _known(self, p: int, end: int) -> int | None:
-        """The end of the element at ``p`` when its bytes are those of one seen."""
-        g, e = _TAG.unpack_from(self.buf, p)
-        for key in self.recent.get(g << 16 | e, ()):
-            q = p + len(key)
-            if q <= end and self.buf[p:q] == key:
-                return q
-        return None
-
-    def _item(self, at: int, bounds: list[tuple[int, int]], undefined: bool) -> Dataset:
-        """The per-frame item at ``at`` as pydicom's ``read_sequence_item`` makes it."""
-        elements: dict[BaseTag, Any] = {}
-        seen = self.seen
-        buf = self.buf
-        for p, q in bounds:
-            key = bytes(buf[p:q])
-            hit = seen.get(key)
-            if hit is None:
-                elem = self._parse(p, q)
-                seen[key] = (elem, p)
-                recent = self.recent.setdefault(int(elem.tag), [])
-                recent.insert(0, key)
-                del recent[_RECENT:]
-            else:
-                elem = _moved(hit[0], p - hit[1])
-            if elem.tag in elements or elem.tag == _CHARSET:
+            elem, p = self._next(p, end)
+            if elem.tag in out or elem.tag == _CHARSET:
                 raise _Unsure  # a repeated tag, or an item's own character set
-            elements[elem.tag] = elem
+            out[elem.tag] = elem
+
+    def _next(self, p: int, end: int) -> tuple[Any, int]:
+        """The element at ``p`` (which must end by ``end``) and the offset after it."""
+        buf = self.buf
+        g, e = _TAG.unpack_from(buf, p)
+        for t in self.recent.get(g << 16 | e, ()):
+            q = p + t.length
+            if q > end:
+                continue
+            chunk = buf[p:q]
+            if chunk == t.key:
+                return _moved(t.elem, p - t.at, None), q
+            patches = t.patches(chunk)
+            if patches is not None:
+                return _moved(t.elem, p - t.at, patches), q
+        q = self._skip_element(p, end, 0)
+        key = bytes(buf[p:q])
+        t = self.seen.get(key)
+        if t is not None:
+            return _moved(t.elem, p - t.at, None), q
+        elem = self._parse(p, q)
+        t = self.seen[key] = _Template(elem, p, key)
+        recent = self.recent.setdefault(g << 16 | e, [])
+        recent.insert(0, t)
+        del recent[_RECENT:]
+        return elem, q
+
+    def _item(self, at: int, elements: dict[BaseTag, Any], undefined: bool) -> Dataset:
+        """The per-frame item at ``at`` as pydicom's ``read_sequence_item`` makes it."""
         if not elements:
             raise _Unsure  # pydicom guesses an empty item's encoding from what follows
-        template = self.template
-        if template is None:
-            ds = self.template = Dataset(elements, parent_encoding=self.encoding)
+        state = self.item_state
+        if state is None:
+            ds = self.item_state = Dataset(elements, parent_encoding=self.encoding)
             ds.set_original_encoding(False, True, self.encoding)
         else:
-            ds = _fresh_copy(template, elements)
+            ds = _fresh_copy(state, elements)
         ds.is_undefined_length_sequence_item = undefined
         ds.seq_item_tell = at
         ds.file_tell = at
@@ -333,6 +331,66 @@ class _Sequence:
                 p = self._skip_dataset(p + 8, end, depth, undefined=False)
 
 
+class _Template:
+    """An element pydicom parsed at ``at`` from ``key``, and where its bytes are values.
+
+    pydicom stores a value's bytes as they are (``RawDataElement``), except those of
+    (0008,0005), which set the encoding of what follows. So bytes that differ from
+    ``key`` only inside the values of other elements give the same element with those
+    values replaced: the rest of the bytes (tags, VRs, lengths, item delimiters) decides
+    everything else pydicom makes of them.
+    """
+
+    __slots__ = ("elem", "at", "key", "length", "structure", "values")
+
+    def __init__(self, elem: Any, at: int, key: bytes) -> None:
+        self.elem, self.at, self.key, self.length = elem, at, key, len(key)
+        values: list[tuple[int, int, Any]] = []
+        _values(elem, at, values)
+        values.sort(key=lambda v: v[0])
+        structure: list[tuple[int, int]] = []
+        start = 0
+        for a, b, _ in values:
+            if a < start:
+                values = []  # overlapping values: no patching, exact copies only
+                structure = [(0, self.length)]
+                break
+            structure.append((start, a))
+            start = b
+        else:
+            structure.append((start, self.length))
+        self.structure = tuple((a, b) for a, b in structure if b > a)
+        self.values = tuple(values)
+
+    def patches(self, chunk: bytes) -> dict[int, bytes] | None:
+        """New values by ``id`` of the template's raw element, when ``chunk`` differs
+        from the template's bytes only inside values that can differ (else None)."""
+        key = self.key
+        for a, b in self.structure:
+            if chunk[a:b] != key[a:b]:
+                return None
+        out: dict[int, bytes] = {}
+        for a, b, raw in self.values:
+            new = chunk[a:b]
+            if new != key[a:b]:
+                if raw.tag == _CHARSET:
+                    return None
+                out[id(raw)] = new
+        return out
+
+
+def _values(elem: Any, base: int, out: list[tuple[int, int, Any]]) -> None:
+    """The value ranges (relative to ``base``) of the raw elements in ``elem``."""
+    if type(elem) is RawDataElement:
+        if elem.length and elem.value is not None:
+            a = elem.value_tell - base
+            out.append((a, a + elem.length, elem))
+        return
+    for item in elem._value._list:
+        for e in item._dict.values():
+            _values(e, base, out)
+
+
 def _new_sequence(items: list[Dataset], undefined: bool) -> Sequence:
     seq = Sequence(items)
     seq.is_undefined_length = undefined
@@ -352,11 +410,12 @@ _ITEM_STATE = frozenset({
 _new = object.__new__
 
 
-def _moved(elem: Any, delta: int) -> Any:
+def _moved(elem: Any, delta: int, patches: dict[int, bytes] | None) -> Any:
     """A copy of a parsed element (and of everything in it) whose offsets are
-    ``delta`` further into the file."""
+    ``delta`` further into the file, values replaced by ``patches`` (``_Template``)."""
     if type(elem) is RawDataElement:
-        return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], elem[3],
+        value = elem[3] if not patches else patches.get(id(elem), elem[3])
+        return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], value,
                                               elem[4] + delta, *elem[5:]))
     if type(elem) is not DataElement or elem.VR != "SQ":
         raise _Unsure
@@ -365,7 +424,7 @@ def _moved(elem: Any, delta: int) -> Any:
     if state.keys() != _ELEMENT_STATE or old.__dict__.keys() != _SEQUENCE_STATE:
         raise _Unsure
     seq = _new(Sequence)
-    seq.__dict__.update(_list=[_moved_item(item, delta) for item in old._list],
+    seq.__dict__.update(_list=[_moved_item(item, delta, patches) for item in old._list],
                         is_undefined_length=old.is_undefined_length)
     copy = _new(DataElement)
     copy.__dict__.update(state)
@@ -387,8 +446,9 @@ def _fresh_copy(item: Dataset, elements: dict[BaseTag, Any]) -> Dataset:
     return copy
 
 
-def _moved_item(item: Dataset, delta: int) -> Dataset:
-    copy = _fresh_copy(item, {tag: _moved(e, delta) for tag, e in item._dict.items()})
+def _moved_item(item: Dataset, delta: int, patches: dict[int, bytes] | None) -> Dataset:
+    copy = _fresh_copy(item, {tag: _moved(e, delta, patches)
+                              for tag, e in item._dict.items()})
     d = copy.__dict__
     for name in ("seq_item_tell", "file_tell"):
         if name in d:
