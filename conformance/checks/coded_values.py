@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydicom.dataset import Dataset
 
 from conformance.engine.context import CheckContext
-from conformance.engine.elements import element
+from conformance.engine.elements import element, stored
 from conformance.engine.finding import Finding, Severity
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
@@ -50,6 +50,8 @@ class Code:
 
 
 def _text(item: Dataset, tag: int) -> str | None:
+    if stored(item, tag) is None:
+        return None  # most of the five tags are absent: no KeyError raised and caught
     elem = element(item, tag)
     if elem is None or elem.value is None or elem.VR == "SQ":
         return None
@@ -157,6 +159,8 @@ def _macro_rules(ctx: CheckContext, b: Bound, item: Dataset, where: ElementPath,
     """Findings on where the code value is written (into ``out``); the item's Code."""
     values = [_text(item, t) for t in _VALUE_TAGS]
     given = [v for v in values if v is not None]
+    if len(given) == 1 and _form(*values) is None:
+        return Code(given[0], _text(item, SCHEME), _text(item, MEANING))  # nothing to say
     ref = ctx.reference({"part": 3, "section": "8.8", "table": "8.8-1"})
     label = b.label(ctx)
     n = (where.index or 0) + 1
