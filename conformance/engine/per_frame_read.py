@@ -2,19 +2,22 @@
 
 A multi-frame file repeats its functional groups in every item of the Per-frame
 Functional Groups Sequence (5200,9230) (PS3.3 C.7.6.16): 5,000 frames with 11 groups make
-70,000 item datasets, and pydicom parses each one (6 s for one file). Most groups are
-byte-identical from frame to frame. Here the item and element boundaries of that one
-sequence are found from the element headers (PS3.5 7.1.2, 7.5), pydicom parses the first
-occurrence of each distinct group element, and every later occurrence becomes a copy of
-it whose file offsets are moved to where it sits. The result is the dataset ``dcmread``
-gives, down to every offset, flag and encoding (``tests/engine/test_per_frame_read.py``
-compares them).
+70,000 item datasets, which pydicom parses one by one. Most groups are byte-identical
+from frame to frame, and most others differ only in a value (a position, a frame
+number). Here pydicom reads the file up to that sequence and after it; the sequence's
+item and element boundaries are found from the headers (PS3.5 7.1.2, 7.5); pydicom
+parses the first occurrence of each group element (``data_element_generator``, as it
+does inside an item), and every later occurrence with the same tags, VRs, lengths and
+delimiters becomes a copy of it: offsets moved to where it sits, differing values
+replaced (``_Template``). The result is the dataset ``pydicom.dcmread`` gives, down to
+every offset, flag and encoding, with no object shared between frames
+(``tests/engine/test_per_frame_read.py`` compares them).
 
-Only what is certain is done this way: Explicit VR Little Endian data (which the
-encapsulated transfer syntaxes use too), the sequence and the group elements of undefined
-or defined length, every VR known. Anything else, a malformed header or a length that
-runs past the end included, returns None and the caller reads the file with ``dcmread``,
-whose behaviour on broken data is the reference.
+Only what is plain is read this way: Explicit VR Little Endian (which the encapsulated
+transfer syntaxes use too), an undefined-length sequence of at least ``MIN_ITEMS``
+items without their own character set, every VR known, no undefined length but on
+sequences. Anything else, a malformed header or a length past the end included, is read
+by ``pydicom.dcmread``, whose behaviour on broken data is the reference.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _SHORT = frozenset(b"AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL
 MIN_ITEMS = 16
 # Nesting the header scan follows (pydicom's own reader has no limit; deeper: dcmread).
 _MAX_DEPTH = 32
-# Distinct byte strings remembered per tag for the no-scan match (a group that differs
+# Templates tried per tag before an element is scanned (a group whose structure differs
 # in every frame costs this many comparisons a frame).
 _RECENT = 4
 _TAG = struct.Struct("<HH")
@@ -130,7 +133,7 @@ def _encoding(ds: Dataset, buf: Any) -> Any:
     elem = ds._dict.get(BaseTag(_CHARSET))
     if elem is None:
         return default_encoding
-    at = elem.value_tell if type(elem) is RawDataElement else elem.file_tell
+    at: Any = elem.value_tell if isinstance(elem, RawDataElement) else elem.file_tell
     if not isinstance(at, int) or at < 8 or at > len(buf):
         raise _Unsure
     g, e = _TAG.unpack_from(buf, at - 8)
@@ -221,9 +224,9 @@ class _Sequence:
                 return _moved(t.elem, p - t.at, patches), q
         q = self._skip_element(p, end, 0)
         key = bytes(buf[p:q])
-        t = self.seen.get(key)
-        if t is not None:
-            return _moved(t.elem, p - t.at, None), q
+        hit = self.seen.get(key)
+        if hit is not None:
+            return _moved(hit.elem, p - hit.at, None), q
         elem = self._parse(p, q)
         t = self.seen[key] = _Template(elem, p, key)
         recent = self.recent.setdefault(g << 16 | e, [])
@@ -428,7 +431,7 @@ def _moved(elem: Any, delta: int, patches: dict[int, bytes] | None) -> Any:
                         is_undefined_length=old.is_undefined_length)
     copy = _new(DataElement)
     copy.__dict__.update(state)
-    copy.__dict__.update(_value=seq, file_tell=elem.file_tell + delta)
+    copy.__dict__.update(_value=seq, file_tell=state["file_tell"] + delta)
     return copy
 
 

@@ -286,3 +286,18 @@ def test_findings_are_those_of_dcmread(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(per_frame_read, "_rest", lambda *_: None)  # pydicom reads all
     assert fast == [f.to_dict() for f in validator.validate(path).findings]
     assert fast  # the file is not clean: the comparison is of real findings
+
+
+def test_every_pydicom_test_file_reads_as_dcmread_reads_it() -> None:
+    """Files without a long Per-frame sequence are read by pydicom alone, stopped by
+    nothing: the same datasets (or the same exception)."""
+    folder = Path(get_testdata_file("CT_small.dcm")).parent  # pydicom's own, on disk
+    files = [str(f) for f in sorted(folder.iterdir()) if f.suffix.lower() == ".dcm"]
+    assert len(files) > 50
+    for f in files:
+        mine = _outcome(lambda f=f: per_frame_read.dcmread(f, b"", DEFER_SIZE))
+        ref = _outcome(lambda f=f: dcmread(f, force=True, defer_size=DEFER_SIZE))
+        if isinstance(ref, type):
+            assert mine is ref, f
+        else:
+            assert diff(mine, ref) is None, f
