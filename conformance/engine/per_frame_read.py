@@ -9,7 +9,7 @@ item and element boundaries are found from the headers (PS3.5 7.1.2, 7.5); pydic
 parses the first occurrence of each group element (``data_element_generator``, as it
 does inside an item), and every later occurrence with the same tags, VRs, lengths and
 delimiters becomes a copy of it: offsets moved to where it sits, differing values
-replaced (``_Template``). The result is the dataset ``pydicom.dcmread`` gives, down to
+replaced (``Template``). The result is the dataset ``pydicom.dcmread`` gives, down to
 every offset, flag and encoding, with no object shared between frames
 (``tests/engine/test_per_frame_read.py`` compares them).
 
@@ -32,10 +32,11 @@ from pydicom.charset import convert_encodings, default_encoding
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.filereader import data_element_generator, read_dataset, read_partial
-from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 from pydicom.values import convert_string
+
+from conformance.engine.item_copies import NotCopyable, Template, fresh_copy, moved, new_sequence
 
 PER_FRAME_FG = 0x52009230
 _CHARSET = 0x00080005
@@ -104,7 +105,7 @@ def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int) -> FileDataset | 
     encoding = _encoding(ds, buf)
     try:
         elem, end = _Sequence(fp, buf, encoding).element(fp.tell())
-    except _Unsure:
+    except (_Unsure, NotCopyable):
         return None
     if elem is None:
         return None
@@ -152,9 +153,9 @@ class _Sequence:
         self.buf = buf
         self.size = len(buf)
         self.encoding = encoding
-        self.seen: dict[bytes, _Template] = {}  # element bytes -> what pydicom made
+        self.seen: dict[bytes, Template] = {}  # element bytes -> what pydicom made
         # tag -> the last templates of that tag, tried first (no scan needed)
-        self.recent: dict[int, list[_Template]] = {}
+        self.recent: dict[int, list[Template]] = {}
         self.item_state: Dataset | None = None
 
     def element(self, at: int) -> tuple[DataElement | None, int]:
@@ -180,7 +181,7 @@ class _Sequence:
             p = q
         if len(items) < MIN_ITEMS:
             return None, p
-        seq = _new_sequence(items, True)
+        seq = new_sequence(items, True)
         return DataElement(BaseTag(PER_FRAME_FG), "SQ", seq, value_at,
                            is_undefined_length=True), p
 
@@ -218,17 +219,17 @@ class _Sequence:
                 continue
             chunk = buf[p:q]
             if chunk == t.key:
-                return _moved(t.elem, p - t.at, None), q
+                return moved(t.elem, p - t.at, None), q
             patches = t.patches(chunk)
             if patches is not None:
-                return _moved(t.elem, p - t.at, patches), q
+                return moved(t.elem, p - t.at, patches), q
         q = self._skip_element(p, end, 0)
         key = bytes(buf[p:q])
         hit = self.seen.get(key)
         if hit is not None:
-            return _moved(hit.elem, p - hit.at, None), q
+            return moved(hit.elem, p - hit.at, None), q
         elem = self._parse(p, q)
-        t = self.seen[key] = _Template(elem, p, key)
+        t = self.seen[key] = Template(elem, p, key)
         recent = self.recent.setdefault(g << 16 | e, [])
         recent.insert(0, t)
         del recent[_RECENT:]
@@ -243,7 +244,7 @@ class _Sequence:
             ds = self.item_state = Dataset(elements, parent_encoding=self.encoding)
             ds.set_original_encoding(False, True, self.encoding)
         else:
-            ds = _fresh_copy(state, elements)
+            ds = fresh_copy(state, elements)
         ds.is_undefined_length_sequence_item = undefined
         ds.seq_item_tell = at
         ds.file_tell = at
@@ -332,128 +333,3 @@ class _Sequence:
                 if end > self.size:
                     raise _Unsure
                 p = self._skip_dataset(p + 8, end, depth, undefined=False)
-
-
-class _Template:
-    """An element pydicom parsed at ``at`` from ``key``, and where its bytes are values.
-
-    pydicom stores a value's bytes as they are (``RawDataElement``), except those of
-    (0008,0005), which set the encoding of what follows. So bytes that differ from
-    ``key`` only inside the values of other elements give the same element with those
-    values replaced: the rest of the bytes (tags, VRs, lengths, item delimiters) decides
-    everything else pydicom makes of them.
-    """
-
-    __slots__ = ("elem", "at", "key", "length", "structure", "values")
-
-    def __init__(self, elem: Any, at: int, key: bytes) -> None:
-        self.elem, self.at, self.key, self.length = elem, at, key, len(key)
-        values: list[tuple[int, int, Any]] = []
-        _values(elem, at, values)
-        values.sort(key=lambda v: v[0])
-        structure: list[tuple[int, int]] = []
-        start = 0
-        for a, b, _ in values:
-            if a < start:
-                values = []  # overlapping values: no patching, exact copies only
-                structure = [(0, self.length)]
-                break
-            structure.append((start, a))
-            start = b
-        else:
-            structure.append((start, self.length))
-        self.structure = tuple((a, b) for a, b in structure if b > a)
-        self.values = tuple(values)
-
-    def patches(self, chunk: bytes) -> dict[int, bytes] | None:
-        """New values by ``id`` of the template's raw element, when ``chunk`` differs
-        from the template's bytes only inside values that can differ (else None)."""
-        key = self.key
-        for a, b in self.structure:
-            if chunk[a:b] != key[a:b]:
-                return None
-        out: dict[int, bytes] = {}
-        for a, b, raw in self.values:
-            new = chunk[a:b]
-            if new != key[a:b]:
-                if raw.tag == _CHARSET:
-                    return None
-                out[id(raw)] = new
-        return out
-
-
-def _values(elem: Any, base: int, out: list[tuple[int, int, Any]]) -> None:
-    """The value ranges (relative to ``base``) of the raw elements in ``elem``."""
-    if type(elem) is RawDataElement:
-        if elem.length and elem.value is not None:
-            a = elem.value_tell - base
-            out.append((a, a + elem.length, elem))
-        return
-    for item in elem._value._list:
-        for e in item._dict.values():
-            _values(e, base, out)
-
-
-def _new_sequence(items: list[Dataset], undefined: bool) -> Sequence:
-    seq = Sequence(items)
-    seq.is_undefined_length = undefined
-    return seq
-
-
-# What pydicom's reader leaves in a Sequence, a DataElement and an item Dataset; a
-# pydicom that keeps more makes the copies refuse (``_Unsure``) rather than guess.
-_SEQUENCE_STATE = frozenset({"_list", "is_undefined_length"})
-_ELEMENT_STATE = frozenset({"tag", "VR", "validation_mode", "_value", "file_tell",
-                            "is_undefined_length", "private_creator"})
-_ITEM_STATE = frozenset({
-    "_parent_encoding", "_dict", "is_decompressed", "_read_little", "_read_implicit",
-    "_read_charset", "_is_little_endian", "_is_implicit_VR",
-    "is_undefined_length_sequence_item", "_private_blocks", "_pixel_array",
-    "_pixel_array_opts", "_pixel_id", "seq_item_tell", "file_tell"})
-_new = object.__new__
-
-
-def _moved(elem: Any, delta: int, patches: dict[int, bytes] | None) -> Any:
-    """A copy of a parsed element (and of everything in it) whose offsets are
-    ``delta`` further into the file, values replaced by ``patches`` (``_Template``)."""
-    if type(elem) is RawDataElement:
-        value = elem[3] if not patches else patches.get(id(elem), elem[3])
-        return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], value,
-                                              elem[4] + delta, *elem[5:]))
-    if type(elem) is not DataElement or elem.VR != "SQ":
-        raise _Unsure
-    state = elem.__dict__
-    old = state["_value"]
-    if state.keys() != _ELEMENT_STATE or old.__dict__.keys() != _SEQUENCE_STATE:
-        raise _Unsure
-    seq = _new(Sequence)
-    seq.__dict__.update(_list=[_moved_item(item, delta, patches) for item in old._list],
-                        is_undefined_length=old.is_undefined_length)
-    copy = _new(DataElement)
-    copy.__dict__.update(state)
-    copy.__dict__.update(_value=seq, file_tell=state["file_tell"] + delta)
-    return copy
-
-
-def _fresh_copy(item: Dataset, elements: dict[BaseTag, Any]) -> Dataset:
-    """A Dataset as pydicom's reader makes it, with the state of ``item`` (read the
-    same way) and ``elements``; the per-item mutable parts are new."""
-    state = item.__dict__
-    if state.keys() - _ITEM_STATE:
-        raise _Unsure
-    copy = _new(Dataset)
-    d = copy.__dict__
-    d.update(state)
-    d.update(_dict=elements, _private_blocks={}, _pixel_id={},
-             _pixel_array_opts=dict(state["_pixel_array_opts"]))
-    return copy
-
-
-def _moved_item(item: Dataset, delta: int, patches: dict[int, bytes] | None) -> Dataset:
-    copy = _fresh_copy(item, {tag: _moved(e, delta, patches)
-                              for tag, e in item._dict.items()})
-    d = copy.__dict__
-    for name in ("seq_item_tell", "file_tell"):
-        if name in d:
-            d[name] += delta
-    return copy

@@ -73,7 +73,8 @@ def group(seq_tag: int, inner: bytes, *, defined_seq: bool = False,
 
 
 def enhanced(frames: int, *, charset: bytes | None = None, defined_items: bool = False,
-             vary_all: bool = False, after: bytes = b"") -> bytes:
+             vary_all: bool = False, after: bytes = b"", nested_charset: bool = False
+             ) -> bytes:
     """An Enhanced-CT-shaped file: per frame a varying Frame Content group, an identical
     Pixel Measures group, and a nested identical group (Real World Value Mapping, with
     a code sequence inside)."""
@@ -93,6 +94,12 @@ def enhanced(frames: int, *, charset: bytes | None = None, defined_items: bool =
         mapping = group(0x00409096, el(0x00409211, "US", b"\x00\x00") + code
                         + el(0x00409216, "US", b"\xff\x0f"), defined_seq=True)
         private = el(0x00290010, "LO", b"ACME") + el(0x00291001, "OB", b"\x01\x02\x03\x04")
+        if nested_charset:  # an item's own character set, differing from frame to frame
+            own = b"ISO_IR 100" if i % 2 else b"ISO_IR 101"
+            code = sq(0x0040A043, [item(el(0x00080104, "LO", b"\xe9"), False)], False)
+            text = el(0x00080005, "CS", own) + el(0x0040A160, "UT", b"\xe9t\xe9") + code
+            inner = sq(0x0040A730, [item(text, False)], False)
+            private += group(0x00189118, inner)
         items.append(item(content + pixel + mapping + private, defined_items))
     shared = sq(0x52009229, [item(el(0x00209071, "SH", b"x"), False)], False)
     per_frame = sq(PER_FRAME, items, False)
@@ -164,7 +171,7 @@ def _outcome(read: Any) -> Any:
 
 @pytest.mark.parametrize("shape", [
     {}, {"charset": b"ISO_IR 100"}, {"defined_items": True}, {"vary_all": True},
-    {"after": el(0x60003000, "OW", b"\0" * 4)}])
+    {"after": el(0x60003000, "OW", b"\0" * 4)}, {"nested_charset": True}])
 def test_same_dataset_as_dcmread_without_falling_back(
         shape: dict[str, Any], fast_only: None, tmp_path: Path) -> None:
     data = enhanced(40, **shape)
