@@ -44,30 +44,32 @@ class Template:
         start = 0
         for a, b, _ in values:
             if a < start:
-                values = []  # overlapping values: no patching, exact copies only
-                structure = [(0, self.length)]
-                break
+                raise NotCopyable  # values of one parse never overlap
             structure.append((start, a))
             start = b
-        else:
-            structure.append((start, self.length))
+        structure.append((start, self.length))
         self.structure = tuple((a, b) for a, b in structure if b > a)
         self.values = tuple(values)
 
-    def patches(self, chunk: bytes) -> dict[int, bytes] | None:
-        """New values by ``id`` of the template's raw element, when ``chunk`` differs
-        from the template's bytes only inside values that can differ (else None)."""
+    def patches(self, buf: Any, p: int) -> dict[int, bytes] | None:
+        """When the bytes of ``buf`` at ``p`` are this element's but for values (that
+        can differ), the new values by ``id`` of the template's raw element ({}: none
+        differ); else None.
+
+        The structure is compared first, in order, from the buffer: parsing is decided
+        by those bytes, so a mismatch shows before the end of the element at ``p``, and
+        no more of the buffer is read than that element holds."""
         key = self.key
         for a, b in self.structure:
-            if chunk[a:b] != key[a:b]:
+            if buf[p + a:p + b] != key[a:b]:
                 return None
         out: dict[int, bytes] = {}
         for a, b, raw in self.values:
-            new = chunk[a:b]
+            new = buf[p + a:p + b]
             if new != key[a:b]:
                 if raw.tag == _CHARSET:
                     return None
-                out[id(raw)] = new
+                out[id(raw)] = bytes(new)
         return out
 
 

@@ -114,6 +114,10 @@ def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int) -> FileDataset | 
     if rest._read_implicit is not False:
         return None  # pydicom changed its mind about the encoding: let it read everything
     into = ds._dict
+    if 0x00080005 in rest._dict or any(tag >> 16 == 0 for tag in into):
+        # The character set is taken from what was read before the stop, and pydicom
+        # adds a command set (group 0000) after everything else: both are left to it.
+        return None
     into[elem.tag] = elem
     for tag, e in rest._dict.items():
         if tag in into:
@@ -217,12 +221,9 @@ class _Sequence:
             q = p + t.length
             if q > end:
                 continue
-            chunk = buf[p:q]
-            if chunk == t.key:
-                return moved(t.elem, p - t.at, None), q
-            patches = t.patches(chunk)
+            patches = t.patches(buf, p)
             if patches is not None:
-                return moved(t.elem, p - t.at, patches), q
+                return moved(t.elem, p - t.at, patches or None), q
         q = self._skip_element(p, end, 0)
         key = bytes(buf[p:q])
         hit = self.seen.get(key)

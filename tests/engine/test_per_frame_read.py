@@ -73,8 +73,8 @@ def group(seq_tag: int, inner: bytes, *, defined_seq: bool = False,
 
 
 def enhanced(frames: int, *, charset: bytes | None = None, defined_items: bool = False,
-             vary_all: bool = False, after: bytes = b"", nested_charset: bool = False
-             ) -> bytes:
+             vary_all: bool = False, after: bytes = b"", nested_charset: bool = False,
+             defined_mapping: bool = True) -> bytes:
     """An Enhanced-CT-shaped file: per frame a varying Frame Content group, an identical
     Pixel Measures group, and a nested identical group (Real World Value Mapping, with
     a code sequence inside)."""
@@ -92,7 +92,7 @@ def enhanced(frames: int, *, charset: bytes | None = None, defined_items: bool =
         code = sq(0x0040A043, [item(el(0x00080100, "SH", b"CODE") + el(0x00080102, "SH", b"DCM")
                                     + el(0x00080104, "LO", b"Caf\xe9"), False)], True)
         mapping = group(0x00409096, el(0x00409211, "US", b"\x00\x00") + code
-                        + el(0x00409216, "US", b"\xff\x0f"), defined_seq=True)
+                        + el(0x00409216, "US", b"\xff\x0f"), defined_seq=defined_mapping)
         private = el(0x00290010, "LO", b"ACME") + el(0x00291001, "OB", b"\x01\x02\x03\x04")
         if nested_charset:  # an item's own character set, differing from frame to frame
             own = b"ISO_IR 100" if i % 2 else b"ISO_IR 101"
@@ -186,7 +186,9 @@ def test_same_dataset_as_dcmread_without_falling_back(
 
 def test_copies_are_distinct_objects(fast_only: None) -> None:
     """Checks record items by identity: no two frames may share an object."""
-    ds = per_frame_read.dcmread(None, enhanced(20), DEFER_SIZE)
+    # every group of undefined length: all three are copies made by the reader (a
+    # defined-length sequence is bytes that pydicom parses when it is used)
+    ds = per_frame_read.dcmread(None, enhanced(20, defined_mapping=False), DEFER_SIZE)
     frames = ds.PerFrameFunctionalGroupsSequence
     seen: set[int] = set()
     for f in frames:
@@ -213,6 +215,17 @@ def test_copies_are_distinct_objects(fast_only: None) -> None:
     lambda: dicom_file(sq(PER_FRAME, [item(el(0x00209111, "SQ", b""), True)] * 20, True)),
     lambda: dicom_file(b"\x08\x00\x18\x00\x04\x00\x00\x001.2\x00", "1.2.840.10008.1.2"),
     lambda: b"not dicom at all",
+    # found by review: pydicom adds a command set (group 0000) after the data set, and
+    # takes the character set from the whole data set
+    lambda: dicom_file(struct.pack("<HHL", 0, 2, 6) + b"1.2.3\x00"
+                       + enhanced(20)[len(dicom_file(b"")):]),
+    lambda: enhanced(20, after=el(0x00080005, "CS", b"ISO_IR 192")),
+    # an element after the sequence pydicom reads as Implicit VR
+    lambda: enhanced(20, after=struct.pack("<HHL", 0x0009, 0x0010, 4) + b"ACME"),
+    # a per-frame item with its own character set
+    lambda: dicom_file(sq(PER_FRAME, [item(el(0x00080005, "CS", b"ISO_IR 100")
+                                           + group(0x00209111, el(0x00209057, "UL", b"\1\0\0\0")),
+                                           False)] * 20, False)),
 ])
 def test_anything_else_reads_as_dcmread_reads_it(make: Any) -> None:
     data = make()
