@@ -321,3 +321,14 @@ def test_every_pydicom_test_file_reads_as_dcmread_reads_it() -> None:
             assert mine is ref, f
         else:
             assert diff(mine, ref) is None, f
+
+
+def test_the_vrs_scanned_are_pydicoms() -> None:
+    """The header scan knows the VRs pydicom reads explicitly, and which have a 4-byte
+    length; a pydicom with another VR makes this fail rather than the scan guess."""
+    from pydicom.filereader import ENCODED_VR
+    from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
+
+    two_bytes = {vr for vr in ENCODED_VR if len(vr) == 2}
+    assert two_bytes == per_frame_read._LONG | per_frame_read._SHORT
+    assert {vr.decode() for vr in per_frame_read._LONG} == set(EXPLICIT_VR_LENGTH_32)
