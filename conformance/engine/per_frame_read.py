@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import mmap
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from pydicom import dcmread as pydicom_dcmread
@@ -197,21 +198,33 @@ class _Sequence:
         if end > self.size:
             raise _Unsure
         out: dict[BaseTag, Any] = {}
+
+        def take(p: int, end: int) -> int:
+            elem, q = self._next(p, end)
+            if elem.tag in out or elem.tag == _CHARSET:
+                raise _Unsure  # a repeated tag, or an item's own character set
+            out[elem.tag] = elem
+            return q
+
+        return out, self._content(p, end, undefined, take)
+
+    def _content(self, p: int, end: int, undefined: bool,
+                 step: Callable[[int, int], int]) -> int:
+        """Go through an item's elements from ``p`` with ``step`` (the offset after the
+        element at its first argument, which must end by its second); the offset after
+        the item: exactly ``end`` when it has a length, past its delimiter when not."""
         while True:
             if undefined:
                 t, n = self._tag_length(p)
                 if t == _ITEM_END:
                     if n != 0:
                         raise _Unsure
-                    return out, p + 8
+                    return p + 8
             elif p >= end:
                 if p != end:
                     raise _Unsure
-                return out, p
-            elem, p = self._next(p, end)
-            if elem.tag in out or elem.tag == _CHARSET:
-                raise _Unsure  # a repeated tag, or an item's own character set
-            out[elem.tag] = elem
+                return p
+            p = step(p, end)
 
     def _next(self, p: int, end: int) -> tuple[Any, int]:
         """The element at ``p`` (which must end by ``end``) and the offset after it."""
@@ -299,22 +312,11 @@ class _Sequence:
         return q
 
     def _skip_dataset(self, p: int, end: int, depth: int, *, undefined: bool) -> int:
-        """The offset after an item's elements from ``p``: exactly ``end`` for a
-        defined-length item, after the item delimiter for an undefined-length one."""
+        """The offset after a nested item's elements from ``p`` (``_content``)."""
         if depth > _MAX_DEPTH:
             raise _Unsure
-        while True:
-            if undefined:
-                t, n = self._tag_length(p)
-                if t == _ITEM_END:
-                    if n != 0:
-                        raise _Unsure
-                    return p + 8
-            elif p >= end:
-                if p != end:
-                    raise _Unsure
-                return p
-            p = self._skip_element(p, end, depth)
+        return self._content(p, end, undefined,
+                             lambda at, limit: self._skip_element(at, limit, depth))
 
     def _skip_items(self, p: int, depth: int) -> int:
         """The offset after the delimiter of the undefined-length sequence whose items

@@ -167,6 +167,17 @@ def _outcome(read: Any) -> Any:
         return type(exc)
 
 
+def assert_reads_alike(source: str | None, data: bytes = b"") -> None:
+    """This reader and ``dcmread`` give the same dataset, or raise the same type."""
+    mine = _outcome(lambda: per_frame_read.dcmread(source, data, DEFER_SIZE))
+    ref = _outcome(lambda: dcmread(source if source is not None else io.BytesIO(data),
+                                   force=True, defer_size=DEFER_SIZE))
+    if isinstance(ref, type):
+        assert mine is ref, source
+    else:
+        assert diff(mine, ref) is None, source
+
+
 # -- the tests --------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape", [
@@ -229,12 +240,7 @@ def test_copies_are_distinct_objects(fast_only: None) -> None:
 ])
 def test_anything_else_reads_as_dcmread_reads_it(make: Any) -> None:
     data = make()
-    mine = _outcome(lambda: per_frame_read.dcmread(None, data, DEFER_SIZE))
-    ref = _outcome(lambda: reference(data))
-    if isinstance(ref, type):
-        assert mine is ref
-    else:
-        assert diff(mine, ref) is None
+    assert_reads_alike(None, data)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -253,12 +259,7 @@ def test_broken_and_varied_files_read_as_dcmread_reads_them(
     if cut is not None:
         del data[cut:]
     raw = bytes(data)
-    mine = _outcome(lambda: per_frame_read.dcmread(None, raw, DEFER_SIZE))
-    ref = _outcome(lambda: reference(raw))
-    if isinstance(ref, type):
-        assert mine is ref
-    else:
-        assert diff(mine, ref) is None
+    assert_reads_alike(None, raw)
 
 
 def test_real_multiframe_files_read_the_same(fast_only: None, tmp_path: Path) -> None:
@@ -315,12 +316,7 @@ def test_every_pydicom_test_file_reads_as_dcmread_reads_it() -> None:
     files = [str(f) for f in sorted(folder.iterdir()) if f.suffix.lower() == ".dcm"]
     assert len(files) > 50
     for f in files:
-        mine = _outcome(lambda f=f: per_frame_read.dcmread(f, b"", DEFER_SIZE))
-        ref = _outcome(lambda f=f: dcmread(f, force=True, defer_size=DEFER_SIZE))
-        if isinstance(ref, type):
-            assert mine is ref, f
-        else:
-            assert diff(mine, ref) is None, f
+        assert_reads_alike(f)
 
 
 def test_the_vrs_scanned_are_pydicoms() -> None:
