@@ -4,7 +4,7 @@ Sequence Macro's own rules (PS3.3 Sections 8.1-8.8, PS3.16 Section 6.1.2)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
@@ -12,10 +12,11 @@ from pydicom.dataset import Dataset
 from conformance.engine.context import CheckContext
 from conformance.engine.elements import element, stored
 from conformance.engine.finding import Finding, Severity
+from conformance.engine.frame_reuse import moved_path
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirement_types import AttrReq, CidReq
-from conformance.engine.walk import Bound, bound_attributes
+from conformance.engine.walk import Bound, Replay, each_bound, moved_finding
 from conformance.standard.cids import ContextGroup, ContextGroups
 
 CODE_VALUE = 0x00080100
@@ -133,7 +134,8 @@ def coded_values(ctx: CheckContext) -> Iterator[Finding]:
 def assess(ctx: CheckContext) -> Iterator[Assessment]:
     """Every item of every present code sequence the IOD's tables define, assessed."""
     groups: ContextGroups | None = None  # cids.json is read on the first constrained item
-    for b in bound_attributes(ctx):
+    out: list[Assessment] = []
+    for b in each_bound(ctx, out, _mover(ctx)):
         a = b.attr
         if not b.present or not (a.context_groups or holds_code(a)):
             continue
@@ -151,7 +153,19 @@ def assess(ctx: CheckContext) -> Iterator[Assessment]:
                     groups = ctx.standard.cids
                 if groups is not None:
                     verdict = _against_groups(ctx, b, code, where, groups, found)
-            yield Assessment(where, a, code, verdict, tuple(found))
+            out.append(Assessment(where, a, code, verdict, tuple(found)))
+    return iter(out)
+
+
+def _mover(ctx: CheckContext) -> Callable[[Assessment, Replay], Assessment]:
+    """An assessment in a repeated functional group, for the frame that repeats it."""
+    move = moved_finding(ctx)
+
+    def moved(x: Assessment, r: Replay) -> Assessment:
+        return Assessment(moved_path(x.where, r.frame), x.attr, x.code, x.verdict,
+                          tuple(move(f, r) for f in x.findings))
+
+    return moved
 
 
 def _macro_rules(ctx: CheckContext, b: Bound, item: Dataset, where: ElementPath,

@@ -17,7 +17,7 @@ from conformance.engine.elements import element, raw_is_empty, stored, values_of
 from conformance.engine.finding import Finding
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirement_types import EnumSpec
-from conformance.engine.walk import bound_attributes
+from conformance.engine.walk import each_bound, moved_finding
 from conformance.tags import at_value
 
 _SHOW = 12
@@ -77,7 +77,8 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
     Defined Terms (others may be used but should be registered: warning), per value
     index ("Value 1 shall be ..."); PS3.5 Section 6.2 (Value Representation) defines the
     terms."""
-    for b in bound_attributes(ctx):
+    out: list[Finding] = []
+    for b in each_bound(ctx, out, moved_finding(ctx)):
         a = b.attr
         if not b.present or not a.enums:
             continue
@@ -114,7 +115,7 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
                     continue
                 shown += 1
                 if pending is not None:
-                    yield pending
+                    out.append(pending)
                 enumerated = spec.kind == "enumerated"
                 pending = ctx.finding(
                     "enum-value" if enumerated else "defined-term",
@@ -129,4 +130,5 @@ def enumerations(ctx: CheckContext) -> Iterator[Finding]:
                 if more:
                     pending = replace(pending, message=pending.message + (
                         f" [and {more} more value(s) not allowed, not listed]"))
-                yield pending
+                out.append(pending)
+    return iter(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from pydicom.dataelem import DataElement
@@ -11,6 +11,7 @@ from pydicom.dataset import Dataset
 from conformance.engine.context import CheckContext
 from conformance.engine.elements import int_keys, stored
 from conformance.engine.finding import Finding
+from conformance.engine.frame_reuse import frame_reuse
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items
 from conformance.engine.registry import dataset_check
@@ -125,6 +126,9 @@ class _Run:
         self.ctx = ctx
         self.req = req
         self.ref = ctx.reference(req.reference)
+        self.reuse = frame_reuse(ctx)
+        # functional group key -> the frame and findings of its first occurrence
+        self.groups: dict[Hashable, tuple[int, list[Finding]]] = {}
 
     def report(self, t: int, where: ElementPath | None, within: str) -> Iterator[Finding]:
         entry = self.ctx.standard.dictionary.get(t)
@@ -165,7 +169,7 @@ class _Run:
                 if defs is not None and t not in guarded:
                     sub = nested.get(t)
                     if sub:
-                        yield from self.items(item, t, sub, here, inner, f)
+                        yield from self.into(item, t, sub, here, inner, f)
                     continue
                 if defs is None:
                     defs = [a for a in masked if t & a.mask == a.tag]
@@ -178,7 +182,29 @@ class _Run:
                 if any(a.children for a in defs):
                     sub = _nested(defs)
                     if sub:
-                        yield from self.items(item, t, sub, here, inner, f)
+                        yield from self.into(item, t, sub, here, inner, f)
+
+    def into(self, item: Dataset, tag: int, children: tuple[tuple[AttrReq, ...], ...],
+             here: ElementPath, inner: tuple[Dataset, ...],
+             frame: tuple[Dataset, ...] | None) -> Iterator[Finding]:
+        """``items`` of sequence ``tag`` of ``item``; in a Per-frame item, the findings
+        of an earlier frame whose functional group has the same key, moved."""
+        reuse = self.reuse
+        n = reuse.frame_index(here) if reuse is not None else None
+        if n is None:
+            yield from self.items(item, tag, children, here, inner, frame)
+            return
+        key = reuse.key(item, tag, children)  # type: ignore[union-attr]
+        done = self.groups.get(key) if key is not None else None
+        if done is not None:
+            source, found = done
+            for f in found:
+                yield reuse.moved(f, source, n)  # type: ignore[union-attr]
+            return
+        found = list(self.items(item, tag, children, here, inner, frame))
+        if key is not None and reuse.movable(found, n):  # type: ignore[union-attr]
+            self.groups[key] = (n, found)
+        yield from found
 
     def applies(self, a: AttrReq, scope: ItemScope) -> bool:
         """False only when an include condition of ``a`` is false in this item."""

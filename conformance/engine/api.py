@@ -192,7 +192,9 @@ class Validator:
         if partial:
             findings = pixels_not_read(ctx, findings)
         if not self.show_values and findings:
-            findings = masked(findings, given, self.standard, loaded.file_meta)
+            copies = loaded.facts.copies
+            findings = masked(findings, given, self.standard, loaded.file_meta,
+                              copies.same if copies is not None else None)
         kept, suppressed = self.policy.suppress(findings)
         kept = self.policy.leveled(kept)  # packs' severity:, --severity CODE=LEVEL
         req = ctx.requirements

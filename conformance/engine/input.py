@@ -14,7 +14,7 @@ import os
 import stat
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,6 +43,9 @@ class ReadFacts:
     is_implicit_vr: bool | None = None
     transfer_syntax_uid: str | None = None
     content_hash: str | None = None  # of the bytes read (duplicate detection across files)
+    # Which elements of the Per-frame items are exact copies (per_frame_read.FrameCopies;
+    # None: not known): the checks do not redo a copy's work.
+    copies: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +228,10 @@ def _parse_bytes(data: bytes, path: str | None, size: int | None, source: str | 
         return _unreadable(path, too_big, ReadFacts(preamble=preamble, has_dicm_prefix=dicm,
                                                     size=size))
     try:
-        ds = per_frame_read.dcmread(source, data, DEFER_SIZE)
+        ds, copies = per_frame_read.read(source, data, DEFER_SIZE)
         if _deflated(ds):  # values sit in the inflated copy, not the file: read them all
             ds = dcmread(source if source is not None else io.BytesIO(data), force=True)
+            copies = None
     except Exception as exc:  # pydicom raises many types for malformed input
         reason = str(exc) or type(exc).__name__
         return _unreadable(path, f"not a readable DICOM file: {reason}",
@@ -238,7 +242,7 @@ def _parse_bytes(data: bytes, path: str | None, size: int | None, source: str | 
                       is_little_endian=ds.original_encoding[1],
                       is_implicit_vr=ds.original_encoding[0],
                       transfer_syntax_uid=str(ts) if ts else None,
-                      content_hash=content_hash or hash_content(data))
+                      content_hash=content_hash or hash_content(data), copies=copies)
     if len(ds) == 0:
         reason = ("no data elements after the File Meta Information (truncated?)"
                   if meta is not None else "no DICOM data elements")

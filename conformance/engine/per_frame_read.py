@@ -62,10 +62,38 @@ class _Unsure(Exception):
     """The bytes are not plainly what this reader handles: read them with dcmread."""
 
 
+class FrameCopies:
+    """Which elements of the Per-frame items hold the same bytes (and so were read the
+    same way): ``same`` maps ``(id(item), tag)`` to a number shared by byte-identical
+    elements. By item and tag, not by element: pydicom replaces a defined-length
+    sequence's element when it first parses it. The items are kept alive with it, so
+    no other object takes their ids."""
+
+    __slots__ = ("same", "_keep")
+
+    def __init__(self) -> None:
+        self.same: dict[tuple[int, int], int] = {}
+        self._keep: list[Any] = []
+
+    def add(self, item: Dataset, found: list[tuple[int, Template]]) -> None:
+        same = self.same
+        at = id(item)
+        for tag, template in found:
+            same[at, tag] = id(template)
+        self._keep.append(item)
+
+
 def dcmread(source: str | None, data: bytes, defer_size: int) -> FileDataset:
     """What ``pydicom.dcmread(source or BytesIO(data), force=True, defer_size=...)``
     returns, or raises; an undefined-length Per-frame Functional Groups Sequence with
     at least ``MIN_ITEMS`` items is read as described above."""
+    return read(source, data, defer_size)[0]
+
+
+def read(source: str | None, data: bytes, defer_size: int
+         ) -> tuple[FileDataset, FrameCopies | None]:
+    """``dcmread``, and which elements of the Per-frame items it read as exact copies
+    (None when pydicom read the sequence)."""
     stopped: list[bool] = []
 
     def at_per_frame(tag: BaseTag, vr: str | None, length: int) -> bool:
@@ -81,13 +109,13 @@ def dcmread(source: str | None, data: bytes, defer_size: int) -> FileDataset:
             fp: Any = io.BytesIO(data)
             ds = read_partial(fp, at_per_frame, defer_size=defer_size, force=True)
             if not stopped:
-                return ds  # read whole: the callback never stopped it
+                return ds, None  # read whole: the callback never stopped it
             got = _rest(ds, fp, data, defer_size)
         else:
             with open(source, "rb") as fp:
                 ds = read_partial(fp, at_per_frame, defer_size=defer_size, force=True)
                 if not stopped:
-                    return ds
+                    return ds, None
                 with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                     got = _rest(ds, fp, buf, defer_size)
         if got is not None:
@@ -95,17 +123,19 @@ def dcmread(source: str | None, data: bytes, defer_size: int) -> FileDataset:
     except Exception:  # noqa: BLE001,S110 - pydicom's reader below gives its own answer
         pass
     return pydicom_dcmread(source if source is not None else io.BytesIO(data), force=True,
-                           defer_size=defer_size)
+                           defer_size=defer_size), None
 
 
-def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int) -> FileDataset | None:
+def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int
+          ) -> tuple[FileDataset, FrameCopies] | None:
     """Finish ``ds``, stopped at the Per-frame sequence: that sequence as described
     above, then the elements after it as pydicom reads them (None: not sure)."""
     if ds._read_implicit is not False or ds._read_little is not True or _deflated(ds):
         return None
     encoding = _encoding(ds, buf)
+    copies = FrameCopies()
     try:
-        elem, end = _Sequence(fp, buf, encoding).element(fp.tell())
+        elem, end = _Sequence(fp, buf, encoding, copies).element(fp.tell())
     except (_Unsure, NotCopyable):
         return None
     if elem is None:
@@ -124,7 +154,7 @@ def _rest(ds: FileDataset, fp: Any, buf: Any, defer_size: int) -> FileDataset | 
         if tag in into:
             return None
         into[tag] = e
-    return ds
+    return ds, copies
 
 
 def _deflated(ds: FileDataset) -> bool:
@@ -153,8 +183,9 @@ class _Sequence:
     """One pass over the Per-frame sequence of the file ``fp``, whose bytes ``buf``
     holds."""
 
-    def __init__(self, fp: Any, buf: Any, encoding: Any) -> None:
+    def __init__(self, fp: Any, buf: Any, encoding: Any, copies: FrameCopies) -> None:
         self.fp = fp
+        self.copies = copies
         self.buf = buf
         self.size = len(buf)
         self.encoding = encoding
@@ -181,8 +212,10 @@ class _Sequence:
             if t != _ITEM:
                 raise _Unsure
             # each item is made before the next is read: its templates serve the next
-            elements, q = self._elements(p + 8, n)
-            items.append(self._item(p, elements, n == _UNDEFINED))
+            elements, q, same = self._elements(p + 8, n)
+            item = self._item(p, elements, n == _UNDEFINED)
+            self.copies.add(item, same)
+            items.append(item)
             p = q
         if len(items) < MIN_ITEMS:
             return None, p
@@ -190,23 +223,27 @@ class _Sequence:
         return DataElement(BaseTag(PER_FRAME_FG), "SQ", seq, value_at,
                            is_undefined_length=True), p
 
-    def _elements(self, p: int, length: int) -> tuple[dict[BaseTag, Any], int]:
-        """The elements of the item whose content starts at ``p``, and the offset after
-        the item."""
+    def _elements(self, p: int, length: int
+                  ) -> tuple[dict[BaseTag, Any], int, list[tuple[int, Template]]]:
+        """The elements of the item whose content starts at ``p``, the offset after
+        the item, and the tags of the elements that repeat a template's bytes."""
         undefined = length == _UNDEFINED
         end = self.size if undefined else p + length
         if end > self.size:
             raise _Unsure
         out: dict[BaseTag, Any] = {}
+        same: list[tuple[int, Template]] = []
 
         def take(p: int, end: int) -> int:
-            elem, q = self._next(p, end)
+            elem, q, template = self._next(p, end)
             if elem.tag in out or elem.tag == _CHARSET:
                 raise _Unsure  # a repeated tag, or an item's own character set
             out[elem.tag] = elem
+            if template is not None:
+                same.append((int(elem.tag), template))
             return q
 
-        return out, self._content(p, end, undefined, take)
+        return out, self._content(p, end, undefined, take), same
 
     def _content(self, p: int, end: int, undefined: bool,
                  step: Callable[[int, int], int]) -> int:
@@ -226,8 +263,9 @@ class _Sequence:
                 return p
             p = step(p, end)
 
-    def _next(self, p: int, end: int) -> tuple[Any, int]:
-        """The element at ``p`` (which must end by ``end``) and the offset after it."""
+    def _next(self, p: int, end: int) -> tuple[Any, int, Template | None]:
+        """The element at ``p`` (which must end by ``end``), the offset after it, and
+        the template whose bytes it repeats exactly (None: some value differs)."""
         buf = self.buf
         g, e = _TAG.unpack_from(buf, p)
         for t in self.recent.get(g << 16 | e, ()):
@@ -236,18 +274,18 @@ class _Sequence:
                 continue
             patches = t.patches(buf, p)
             if patches is not None:
-                return moved(t.elem, p - t.at, patches or None), q
+                return moved(t.elem, p - t.at, patches or None), q, None if patches else t
         q = self._skip_element(p, end, 0)
         key = bytes(buf[p:q])
         hit = self.seen.get(key)
         if hit is not None:
-            return moved(hit.elem, p - hit.at, None), q
+            return moved(hit.elem, p - hit.at, None), q, hit
         elem = self._parse(p, q)
         t = self.seen[key] = Template(elem, p, key)
         recent = self.recent.setdefault(g << 16 | e, [])
         recent.insert(0, t)
         del recent[_RECENT:]
-        return elem, q
+        return elem, q, t
 
     def _item(self, at: int, elements: dict[BaseTag, Any], undefined: bool) -> Dataset:
         """The per-frame item at ``at`` as pydicom's ``read_sequence_item`` makes it."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydicom.datadict import dictionary_VR
@@ -108,14 +108,20 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
+# A person's name written with spaces: messages suggest its words in another order
+# (pn-separator: 'Doe John' -> e.g. 'John^Doe'), so each word is masked too.
+_PN_WORDS = re.compile(r"[\^= ]")
 
 
-def _texts(elem: Any) -> list[str]:
-    """The value as messages might quote it: stored text, converted values, PN parts."""
+def _texts(elem: Any, pn: bool = False) -> list[str]:
+    """The value as messages might quote it: stored text, converted values, PN parts
+    (``pn``: the words of a person's name too)."""
     out: list[str] = []
     for text in _whole_texts(elem):
         out.append(text)
-        if "^" in text or "=" in text:
+        if pn and " " in text:
+            out += _PN_WORDS.split(text)
+        elif "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
     return out
 
@@ -138,15 +144,19 @@ def _whole_texts(elem: Any) -> list[str]:
 
 def identifying_values(ds: Dataset, standard: Any,
                        file_meta: Dataset | None = None, *,
-                       within: str | None = None) -> dict[str, str]:
+                       within: str | None = None,
+                       same: Mapping[tuple[int, int], int] | None = None
+                       ) -> dict[str, str]:
     """Each identifying value of ``ds`` (sequences included) and of its File Meta ->
     its mask; with ``within``, only the values that occur in that text (as they are or
-    in their ``repr`` form)."""
+    in their ``repr`` form). ``same`` (``per_frame_read.FrameCopies.same``) tells which
+    sequences repeat one already read byte for byte: their values are not read again."""
     table = identifying(standard)
     by_tag = bool(table[0] or table[1])  # else the VR decides (the fallback)
     found: dict[str, str] = {}
     decided = _decisions(standard)
     done = object()
+    read: set[int] = set()  # the ``same`` numbers of the sequences read
 
     def visit(root: Dataset) -> None:
         # Depth first in stored order, with a stack of the items being read, not
@@ -163,6 +173,11 @@ def identifying_values(ds: Dataset, standard: Any,
             tag, elem = pair
             stored = elem.VR
             if stored == "SQ" or stored is None and _vr(elem, tag) == "SQ":
+                copy = same.get((id(items[-1]), int(tag))) if same else None
+                if copy is not None:
+                    if copy in read:
+                        continue
+                    read.add(copy)
                 try:
                     seq = items[-1][tag].value or ()
                 except Exception:  # noqa: BLE001 - unparsable sequence: nothing to quote
@@ -179,7 +194,7 @@ def identifying_values(ds: Dataset, standard: Any,
             if not ident:
                 continue
             vr = None
-            for text in _texts(elem):
+            for text in _texts(elem, (stored or _vr(elem, tag)) == "PN"):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (
@@ -305,13 +320,16 @@ def _stands_alone(message: str, start: int, end: int, token: bool) -> bool:
 
 
 def masked(findings: list[Finding], ds: Dataset, standard: Any,
-           file_meta: Dataset | None = None) -> list[Finding]:
-    """``findings`` with the identifying values of ``ds`` masked in their messages."""
+           file_meta: Dataset | None = None,
+           same: Mapping[tuple[int, int], int] | None = None
+           ) -> list[Finding]:
+    """``findings`` with the identifying values of ``ds`` masked in their messages
+    (``same``: see ``identifying_values``)."""
     # Only values that occur in some message can be masked: a hostile file holds
     # thousands of identifying values, and one alternation of them all made masking
     # take minutes (found by fuzzing). A substring test per value is cheap.
     blob = "\n".join(f.message for f in findings)
-    values = identifying_values(ds, standard, file_meta, within=blob)
+    values = identifying_values(ds, standard, file_meta, within=blob, same=same)
     masker = Masker(values)
     if not masker:
         return findings

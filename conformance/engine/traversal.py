@@ -12,7 +12,7 @@ element checks skip that element.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from pydicom.dataelem import RawDataElement
@@ -22,6 +22,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.conversion import SAFE_VRS, convertible, strict_reading
 from conformance.engine.deferred import AMBIGUOUS_BINARY, is_deferred, resolve_vr
 from conformance.engine.finding import Finding
+from conformance.engine.frame_reuse import FrameReuse, frame_reuse
 from conformance.engine.path import ElementPath
 from conformance.engine.read_scope import AsRead, ReadScope
 from conformance.engine.registry import CheckInfo
@@ -53,13 +54,16 @@ def root_scope(ctx: CheckContext) -> ReadScope:
 
 
 class _Dispatch:
-    """The element checks by VR: a check registered with ``vrs`` only sees those."""
+    """The element checks by VR: a check registered with ``vrs`` only sees those; and
+    the findings inside each functional group that later frames repeat."""
 
-    def __init__(self, checks: Sequence[CheckInfo]) -> None:
+    def __init__(self, checks: Sequence[CheckInfo], reuse: FrameReuse | None) -> None:
         self.checks = checks
         # pydicom in RAISE mode refuses invalid values of any VR: convert them all.
         self.strict = strict_reading()
         self.by_vr: dict[str, tuple[Call, ...]] = {}
+        self.reuse = reuse
+        self.groups: dict[Hashable, tuple[int, list[Finding]]] = {}
 
     def for_vr(self, vr: str) -> tuple[Call, ...]:
         got = self.by_vr.get(vr)
@@ -72,7 +76,7 @@ class _Dispatch:
 def traverse(ctx: CheckContext, checks: Sequence[CheckInfo], sink: list[Finding]) -> None:
     """Call every element check on every element (document order, depth first)."""
     if checks:
-        _walk(root_scope(ctx), None, _Dispatch(checks), ctx, sink)
+        _walk(root_scope(ctx), None, _Dispatch(checks, frame_reuse(ctx)), ctx, sink)
 
 
 def _private_data(tag: int) -> bool:
@@ -137,7 +141,30 @@ def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
                     f"sequence nested {where.depth + 1} levels deep: its items are not "
                     f"checked (limit max_depth={as_read.max_depth})", where=where))
                 continue
-            for i, item in enumerate(value):
-                if isinstance(item, Dataset):
-                    path = where.item(i)
-                    _walk(as_read.scope(item, scope, path), path, dispatch, ctx, sink)
+            reuse = dispatch.reuse
+            frame = reuse.frame_index(parent) if reuse is not None else None
+            if frame is None:
+                _items(value, scope, where, dispatch, ctx, sink)
+                continue
+            # A functional group: element checks see only the group's items, the root
+            # and the file (their findings do not depend on the frame but for paths).
+            key = reuse.key(scope.dataset, tag)  # type: ignore[union-attr]
+            done = dispatch.groups.get(key) if key is not None else None
+            if done is not None:
+                source, inner = done
+                sink.extend(reuse.moved(f, source, frame) for f in inner)  # type: ignore[union-attr]
+                continue
+            inner = []
+            _items(value, scope, where, dispatch, ctx, inner)
+            if key is not None and reuse.movable(inner, frame):  # type: ignore[union-attr]
+                dispatch.groups[key] = (frame, inner)
+            sink.extend(inner)
+
+
+def _items(value: Any, scope: ReadScope, where: ElementPath, dispatch: _Dispatch,
+           ctx: CheckContext, sink: list[Finding]) -> None:
+    as_read = scope.as_read
+    for i, item in enumerate(value):
+        if isinstance(item, Dataset):
+            path = where.item(i)
+            _walk(as_read.scope(item, scope, path), path, dispatch, ctx, sink)

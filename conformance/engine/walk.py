@@ -6,8 +6,8 @@ so the requirement tree is matched against the dataset only once per validation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
@@ -15,6 +15,8 @@ from pydicom.sequence import Sequence
 
 from conformance.conditions.context import EvalContext
 from conformance.engine.elements import int_keys, stored
+from conformance.engine.finding import Finding
+from conformance.engine.frame_reuse import FrameReuse, frame_reuse
 from conformance.engine.path import ElementPath
 from conformance.engine.presence import frame_items, module_present_fn, module_status
 from conformance.engine.requirement_types import (
@@ -27,6 +29,8 @@ from conformance.engine.requirement_types import (
 
 if TYPE_CHECKING:
     from conformance.engine.context import CheckContext
+
+T = TypeVar("T")
 
 
 class ItemScope:
@@ -119,6 +123,54 @@ class Bound:
         return self.scope.eval_context(ctx)
 
 
+class Replay:
+    """In ``bound_rows``: the rows ``first:last`` of the list bound again, in the same
+    functional group of Per-frame item ``frame`` instead of item ``source``: the group
+    repeats that frame's and so do the results of its conditions (``FrameReuse.key``)."""
+
+    __slots__ = ("first", "last", "source", "frame")
+
+    def __init__(self, first: int, last: int, source: int, frame: int) -> None:
+        self.first, self.last, self.source, self.frame = first, last, source, frame
+
+
+def each_bound(ctx: CheckContext, out: list[T], move: Callable[[T, Replay], T | None]
+               ) -> Iterator[Bound]:
+    """The rows of ``bound_rows`` for a check that appends its results for each row to
+    ``out`` before taking the next: at a ``Replay``, the results of the rows it repeats
+    are appended again, each through ``move`` (None: left out)."""
+    marks: list[int] = []  # len(out) before each entry
+    for b in bound_rows(ctx):
+        marks.append(len(out))
+        if type(b) is Replay:
+            for x in out[marks[b.first]:marks[b.last]]:
+                y = move(x, b)
+                if y is not None:
+                    out.append(y)
+            continue
+        yield b  # type: ignore[misc]
+
+
+def moved_finding(ctx: CheckContext) -> Callable[[Finding, Replay], Finding]:
+    """``each_bound``'s ``move`` for findings: the same finding in the repeating frame."""
+    reuse = frame_reuse(ctx)
+
+    def move(f: Finding, r: Replay) -> Finding:
+        assert reuse is not None  # a Replay is only made with one
+        return reuse.moved(f, r.source, r.frame)
+
+    return move
+
+
+def bound_rows(ctx: CheckContext) -> list[Bound | Replay]:
+    """``bound_attributes``, a functional group that repeats an earlier frame's bound
+    once: its later copies are ``Replay`` entries (see ``each_bound``)."""
+    got = ctx.cache.get("bound_rows")
+    if got is None:
+        got = ctx.cache["bound_rows"] = _bind(ctx, frame_reuse(ctx), "bound_rows_undecided")
+    return got
+
+
 def bound_attributes(ctx: CheckContext) -> list[Bound]:
     """The requirements of the modules that apply, bound to the items they apply to.
 
@@ -129,9 +181,13 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
     :func:`undecided_includes` instead.
     """
     got = ctx.cache.get("bound")
-    if got is not None:
-        return got
-    out: list[Bound] = []
+    if got is None:
+        got = ctx.cache["bound"] = _bind(ctx, None, "bound_undecided")
+    return got  # type: ignore[no-any-return]
+
+
+def _bind(ctx: CheckContext, reuse: FrameReuse | None, undecided_key: str) -> list[Any]:
+    out: list[Any] = []
     undecided: list[tuple[Bound, Mapping[str, Any]]] = []
     req = ctx.requirements
     if req is not None:
@@ -142,19 +198,23 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
         keys = ctx.cache.get("top_keys")  # module_status made it (read only here)
         top = (ItemScope(root, (), None, None, None, None),
                keys if keys is not None else int_keys(root))
-        binder = _Binder(ctx, out, undecided, shared)
+        binder = _Binder(ctx, out, undecided, shared, reuse)
         for m in req.modules:
             st = status.get(m.id)
             if st is not None and st.applies:
                 binder.bind(m.attrs, root, (), None, m, None, None, None, top)
-    ctx.cache["bound"] = out
-    ctx.cache["bound_undecided"] = undecided
+    ctx.cache[undecided_key] = undecided
     return out
 
 
-def undecided_includes(ctx: CheckContext) -> list[tuple[Bound, Mapping[str, Any]]]:
+def undecided_includes(ctx: CheckContext, *, rows: bool = False
+                       ) -> list[tuple[Bound, Mapping[str, Any]]]:
     """Rows left unbound because an include condition could not be decided, each with
-    the first undecided include condition."""
+    the first undecided include condition (``rows``: of ``bound_rows``, which leaves
+    out those of the groups it repeats)."""
+    if rows:
+        bound_rows(ctx)
+        return ctx.cache["bound_rows_undecided"]
     bound_attributes(ctx)
     return ctx.cache["bound_undecided"]
 
@@ -215,15 +275,17 @@ def _plan(attrs: tuple[AttrReq, ...]) -> _Plan:
 class _Binder:
     """One binding pass: the output lists and what every item shares."""
 
-    __slots__ = ("ctx", "out", "undecided", "shared")
+    __slots__ = ("ctx", "out", "undecided", "shared", "reuse", "groups")
 
-    def __init__(self, ctx: CheckContext, out: list[Bound],
+    def __init__(self, ctx: CheckContext, out: list[Any],
                  undecided: list[tuple[Bound, Mapping[str, Any]]],
-                 shared: Dataset | None) -> None:
+                 shared: Dataset | None, reuse: FrameReuse | None) -> None:
         self.ctx = ctx
         self.out = out
         self.undecided = undecided
         self.shared = shared
+        self.reuse = reuse
+        self.groups: dict[Hashable, tuple[int, int, int]] = {}  # key -> rows, frame
 
     def guarded(self, a: AttrReq, b: Bound) -> bool:
         """Whether the include conditions of ``a`` let it apply here (undecided ones
@@ -267,7 +329,29 @@ class _Binder:
                 continue
             out.append(b)
             if present and a.children:
+                if self.reuse is not None and index is not None and parents:
+                    n = self.reuse.frame_index(where)
+                    if n is not None and len(parents) == 1:
+                        self.group(a, item, parents, where, owner, frame, n)
+                        continue
                 self.items(a, item, parents, where, owner, frame)
+
+    def group(self, a: AttrReq, item: Dataset, parents: tuple[Dataset, ...],
+              where: ElementPath, owner: ModuleReq | FunctionalGroupReq,
+              frame: tuple[Dataset, ...] | None, n: int) -> None:
+        """Bind the items of functional group ``a`` in Per-frame item ``n``, or repeat
+        those of an earlier frame whose group has the same key."""
+        key = self.reuse.key(item, a.tag, a.children)  # type: ignore[union-attr]
+        done = self.groups.get(key) if key is not None else None
+        out = self.out
+        if done is not None:
+            first, last, source = done
+            out.append(Replay(first, last, source, n))
+            return
+        first = len(out)
+        self.items(a, item, parents, where, owner, frame)
+        if key is not None:
+            self.groups[key] = (first, len(out), n)
 
     def items(self, a: AttrReq, item: Dataset, parents: tuple[Dataset, ...],
               where: ElementPath | None, owner: ModuleReq | FunctionalGroupReq,

@@ -1,0 +1,223 @@
+"""When a functional group of one frame repeats an earlier frame's, walks repeat their
+output for it instead of walking it again.
+
+Each item of the Per-frame Functional Groups Sequence (5200,9230) holds the functional
+group sequences of one frame (PS3.3 C.7.6.16); most repeat byte for byte from frame to
+frame, and the reader says which (``per_frame_read.FrameCopies``). What a walk finds
+inside a group depends on the group's bytes, on the root, and, through the conditions
+of the group's rows, on what their references find in the frame's item: the nearest
+and parent scopes look there when the group's items lack the attribute, the frame
+scope looks in every group of the frame (``conditions.lookup``). The ``key`` of a group
+in a frame covers all three; groups with the same key give the same output, but for
+the frame's index in the paths (``moved``). Whatever cannot be told (a ``referenced``
+or ``fact`` condition, an operator or scope not listed here, a value not read as bytes)
+gives no key: the group is walked as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydicom.dataelem import DataElement, RawDataElement
+
+from conformance.engine.finding import Finding
+from conformance.engine.path import ElementPath
+from conformance.engine.requirement_types import PER_FRAME_FG
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+    from conformance.engine.context import CheckContext
+
+# Operators whose inputs are the attributes their references name, the item's position
+# in its sequence (the same for every copy of a group), the SOP Class or the modules
+# present (the root): conditions/optable.py. ``referenced`` and ``fact`` look further.
+_KNOWN_OPS = frozenset({
+    "present", "absent", "has_value", "empty", "changed", "eq", "ne", "lt", "le", "gt",
+    "ge", "and", "or", "not", "sop_class", "module_present", "points_to", "contains_code",
+    "item_position", "mutually_exclusive", "unknown", "points_to_private", "count", "true",
+    "false"})
+_REF_KEYS = ("attr", "by")
+# Scopes that never reach the frame's item: the same for every frame.
+_FIXED_SCOPES = frozenset({"item", "root", "any_frame"})
+_FRAME_ITEM_SCOPES = frozenset({"nearest", "parent"})
+
+
+class _Unknown(Exception):
+    """What a group's output depends on cannot be told."""
+
+
+def frame_reuse(ctx: CheckContext) -> FrameReuse | None:
+    """The validation's FrameReuse (None when the reader found no copies)."""
+    got = ctx.cache.get("frame_reuse")
+    if got is None:
+        copies = getattr(ctx.facts, "copies", None) if ctx.facts is not None else None
+        got = ctx.cache["frame_reuse"] = (
+            FrameReuse(copies.same, ctx.keyword(PER_FRAME_FG)) if copies is not None
+            and copies.same else False)
+    return got or None
+
+
+class FrameReuse:
+    """Keys of the groups of Per-frame items, and findings moved from frame to frame."""
+
+    def __init__(self, same: Mapping[tuple[int, int], int], keyword: str) -> None:
+        self.same = same
+        self.keyword = keyword
+        self._refs: dict[tuple[int, ...], tuple[Any, tuple[tuple[bool, int], ...] | None]] = {}
+
+    @staticmethod
+    def frame_index(where: ElementPath | None) -> int | None:
+        """The frame index when ``where`` is an item of the top-level Per-frame
+        sequence (else None)."""
+        if where is None or where.parent is not None or where.tag != PER_FRAME_FG:
+            return None
+        return where.index
+
+    def key(self, frame: Dataset, tag: int, rows: Iterable[Any] | None = None
+            ) -> Hashable | None:
+        """What the output for group ``tag`` of the Per-frame item ``frame`` depends on
+        when its rows are ``rows`` (None: no conditions are evaluated); None: unknown."""
+        same = self.same.get((id(frame), tag))
+        if same is None:
+            return None
+        if rows is None:
+            return (tag, same)
+        rows = tuple(rows)
+        refs = self._references(rows)
+        if refs is None:
+            return None
+        try:
+            found = tuple(self._found(frame, r) for r in refs)
+        except _Unknown:
+            return None
+        return (tag, same, tuple(map(id, rows)), found)
+
+    def _references(self, rows: tuple[Any, ...]) -> tuple[tuple[bool, int], ...] | None:
+        """(frame scope?, first tag) of every reference of the rows' conditions that
+        can reach the frame's item; None when a condition can look elsewhere."""
+        ids = tuple(map(id, rows))
+        hit = self._refs.get(ids)
+        if hit is not None:
+            return hit[1]
+        refs: set[tuple[bool, int]] = set()
+        try:
+            stack = list(rows)
+            while stack:
+                a = stack.pop()
+                if isinstance(a, tuple):  # rows grouped by defining table
+                    stack.extend(a)
+                    continue
+                for cond in (a.condition, *a.guards):
+                    if cond:
+                        _collect(cond, refs)
+                stack.extend(a.children)
+            got: tuple[tuple[bool, int], ...] | None = tuple(sorted(refs))
+        except _Unknown:
+            got = None
+        self._refs[ids] = (rows, got)  # holding the rows keeps their ids unique
+        return got
+
+    def _found(self, frame: Dataset, ref: tuple[bool, int]) -> Hashable:
+        """What a lookup of the reference's first tag finds in the frame's item: the
+        element there, and with the frame scope the one in each item of its groups."""
+        in_groups, tag = ref
+        here = self._element(frame, tag)
+        if not in_groups:
+            return here
+        inner: list[Hashable] = []
+        for t, elem in frame._dict.items():
+            same = self.same.get((id(frame), t))
+            if same is not None:  # the same bytes: the same items, whatever they hold
+                inner.append(("same", same))
+            elif type(elem) is DataElement and elem.VR == "SQ":
+                inner.extend(self._element(item, tag) for item in elem.value)
+            elif type(elem) is not RawDataElement or elem.VR in (None, "UN", "SQ"):
+                raise _Unknown  # a sequence not read as one yet
+        return (here, tuple(inner))
+
+    def _element(self, ds: Dataset, tag: int) -> Hashable:
+        """What the stored element ``tag`` of ``ds`` is, as far as lookups can tell."""
+        same = self.same.get((id(ds), tag))
+        if same is not None:
+            return ("same", same)
+        elem = ds._dict.get(tag)
+        if elem is None:
+            return None
+        if type(elem) is RawDataElement and isinstance(elem.value, bytes):
+            return ("raw", int(elem.tag), elem.VR, elem.value)
+        raise _Unknown
+
+    # -- moving output from one frame to another -----------------------------------
+    def movable(self, found: Iterable[Finding], source: int) -> bool:
+        """Whether every finding is inside frame ``source`` (``moved`` can move it)."""
+        old = f"(5200,9230)[{source}]."
+        old_kw = f"{self.keyword}[{source}]."
+        return all((f.path or "").startswith(old) and (f.keyword_path or "").startswith(old_kw)
+                   for f in found)
+
+    def moved(self, f: Finding, source: int, frame: int) -> Finding:
+        """Finding ``f`` of a group of frame ``source``, as frame ``frame`` has it."""
+        old = f"(5200,9230)[{source}]."
+        old_kw = f"{self.keyword}[{source}]."
+        path, kw = f.path or "", f.keyword_path or ""
+        if not path.startswith(old) or not kw.startswith(old_kw):
+            raise ValueError(f"finding {f.code} at {path!r} is not in frame {source}")
+        return dataclasses.replace(
+            f, path=f"(5200,9230)[{frame}]." + path[len(old):],
+            keyword_path=f"{self.keyword}[{frame}]." + kw[len(old_kw):])
+
+
+def moved_path(where: ElementPath, frame: int) -> ElementPath:
+    """``where`` (inside a Per-frame item) in the Per-frame item ``frame`` instead."""
+    steps = where.steps()
+    tag, _ = steps[0]
+    if tag != PER_FRAME_FG:
+        raise ValueError(f"{where} is not in a Per-frame item")
+    out = ElementPath(None, tag, frame)
+    for t, i in steps[1:]:
+        out = ElementPath(out, t, i)
+    return out
+
+
+def _collect(expr: Any, refs: set[tuple[bool, int]]) -> None:
+    """Add the references of a condition (any nesting) that can reach the frame's item;
+    raise _Unknown for what cannot be told."""
+    if isinstance(expr, Mapping):
+        op = expr.get("op")
+        if op is not None and op not in _KNOWN_OPS:
+            raise _Unknown
+        for k, v in expr.items():
+            if k in _REF_KEYS and op is not None:
+                _reference(v, refs)
+            elif k == "attrs" and op is not None:
+                if not isinstance(v, list | tuple):
+                    raise _Unknown
+                for r in v:
+                    _reference(r, refs)
+            else:
+                _collect(v, refs)
+    elif isinstance(expr, list | tuple):
+        for v in expr:
+            _collect(v, refs)
+
+
+def _reference(ref: Any, refs: set[tuple[bool, int]]) -> None:
+    if not isinstance(ref, Mapping):
+        raise _Unknown
+    scope = ref.get("scope") or "nearest"
+    if scope in _FIXED_SCOPES:
+        return
+    if scope not in _FRAME_ITEM_SCOPES and scope != "frame":
+        raise _Unknown
+    path = ref.get("path") or [ref.get("tag")]
+    first = path[0] if isinstance(path, list | tuple) and path else None
+    if not isinstance(first, str) or len(first) != 8:
+        raise _Unknown
+    try:
+        tag = int(first, 16)  # "x" digits (repeating groups) fail here: unknown
+    except ValueError:
+        raise _Unknown from None
+    refs.add((scope == "frame", tag))

@@ -1,0 +1,173 @@
+"""Functional groups that repeat an earlier frame's: the walks repeat their findings
+(conformance/engine/frame_reuse.py), and the report is the one a full walk gives."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydicom import dcmread
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from conformance.engine import per_frame_read
+from conformance.engine.api import Validator
+from conformance.engine.frame_reuse import FrameReuse, moved_path
+from conformance.engine.input import load
+from conformance.engine.path import ElementPath
+from conformance.engine.requirement_types import PER_FRAME_FG
+from conformance.engine.walk import Replay, bound_rows
+
+FRAMES = 2 * per_frame_read.MIN_ITEMS
+NAME = "Doe Johnathan"  # no "^": a pn-separator warning quotes it
+
+
+def _enhanced_ct(tmp_path: Path, seed: int) -> Path:
+    """pydicom's Enhanced CT with every group in each of ``FRAMES`` Per-frame items and
+    faults placed by ``seed``: some in every frame, some in chosen frames, and a Frame
+    Type that changes what the CT Acquisition Type group requires (its conditions read
+    Frame Type in another group of the frame: PS3.3 C.8.15.3.2)."""
+    rng = random.Random(seed)
+    ds = dcmread(get_testdata_file("eCT_Supplemental.dcm"))
+    first = ds.PerFrameFunctionalGroupsSequence[0]
+    for elem in ds.SharedFunctionalGroupsSequence[0]:
+        first[elem.tag] = copy.deepcopy(elem)
+    ds.SharedFunctionalGroupsSequence = Sequence([Dataset()])
+    acquisition = Dataset()
+    acquisition.ConstantVolumeFlag = rng.choice(["YES", "BAD"])  # enumerated: YES, NO
+    first.CTAcquisitionTypeSequence = Sequence([acquisition])
+    # Filter Material is required if Filter Type is not NONE: without Filter Type the
+    # condition is undecided (condition-not-checked, once for the row).
+    details = Dataset()
+    details.KVP = "120"
+    first.CTXRayDetailsSequence = Sequence([details])
+    measures = first.PixelMeasuresSequence[0]
+    measures.PatientName = NAME  # not in the IOD there, and identifying
+    if rng.random() < 0.7:
+        spacing = rng.choice(["0.5\\0.5\\0.5", "0.50000000000000001\\0.5"])  # VM, length
+        measures.add_new(0x00280030, "DS", spacing)
+    items = []
+    derived = set(rng.sample(range(FRAMES), rng.randrange(FRAMES)))
+    broken = set(rng.sample(range(FRAMES), rng.randrange(4)))
+    for i in range(FRAMES):
+        item = copy.deepcopy(first)
+        item.FrameContentSequence[0].InStackPositionNumber = i + 1
+        item.PlanePositionSequence[0].ImagePositionPatient = [0.0, 0.0, float(i)]
+        item.CTImageFrameTypeSequence[0].FrameType = [
+            "DERIVED" if i in derived else "ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
+        if i in broken:
+            del item.PlaneOrientationSequence[0].ImageOrientationPatient
+        items.append(item)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(items)
+    ds.NumberOfFrames = FRAMES
+    ds.Rows = ds.Columns = 4
+    ds.PixelData = bytes(4 * 4 * 2 * FRAMES)
+    path = tmp_path / f"ect_{seed}.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def _without_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = per_frame_read.read
+    monkeypatch.setattr(per_frame_read, "read", lambda *a: (real(*a)[0], None))
+
+
+def _findings(path: Path, **options: Any) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in Validator(**options).validate(path).findings]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_findings_are_those_of_a_full_walk(tmp_path: Path, seed: int,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same findings, in the same order, as a walk of every group of every frame;
+    and groups were repeated, not walked (else the comparison proves nothing)."""
+    path = _enhanced_ct(tmp_path, seed)
+    ctx = Validator().context(load(path))
+    assert any(type(r) is Replay for r in bound_rows(ctx))
+    reused = _findings(path)
+    _without_copies(monkeypatch)
+    assert reused == _findings(path)
+    assert {"type1c-missing", "condition-not-checked", "not-in-iod"} <= {
+        f["code"] for f in reused}
+
+
+def test_a_condition_on_another_group_of_the_frame_is_followed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CT Acquisition Type group is the same bytes in every frame, but Acquisition
+    Type is required only in the frames whose Frame Type (in another group) is
+    ORIGINAL: repeating the first frame's findings everywhere would be wrong."""
+    path = _enhanced_ct(tmp_path, 3)
+    ds = dcmread(path)
+    original = {i for i, item in enumerate(ds.PerFrameFunctionalGroupsSequence)
+                if item.CTImageFrameTypeSequence[0].FrameType[0] == "ORIGINAL"}
+    assert 0 < len(original) < FRAMES
+    missing = {f["path"] for f in _findings(path) if f["code"] == "type1c-missing"
+               and f["keyword"] == "AcquisitionType"}
+    assert missing == {f"(5200,9230)[{i}].(0018,9301)[0].(0018,9302)" for i in original}
+
+
+def test_identifying_values_in_repeated_groups_stay_masked(tmp_path: Path) -> None:
+    path = _enhanced_ct(tmp_path, 1)
+    shown = _findings(path, show_values=True)
+    assert any(NAME in f["message"] for f in shown)
+    assert not any("Johnathan" in f["message"] for f in _findings(path))
+
+
+def _reuse() -> FrameReuse:
+    return FrameReuse({}, "PerFrameFunctionalGroupsSequence")
+
+
+def _row(condition: dict[str, Any]) -> Any:
+    class Row:
+        guards = ()
+        children = ()
+
+    row = Row()
+    row.condition = condition  # type: ignore[attr-defined]
+    return row
+
+
+@pytest.mark.parametrize("expr", [
+    {"op": "referenced", "by": {"tag": "00081155"}, "key": "00081155", "arg": {"op": "true"}},
+    {"op": "fact", "name": "text_beyond_default"},
+    {"op": "a new operator"},
+    {"op": "present", "attr": {"tag": "00089007", "scope": "somewhere"}},
+    {"op": "present", "attr": {"tag": "0008xx07"}},
+    {"op": "mutually_exclusive", "attrs": "00089007"},
+])
+def test_what_cannot_be_told_is_never_repeated(expr: dict[str, Any]) -> None:
+    assert _reuse()._references((_row({"expr": expr}),)) is None
+
+
+def test_references_that_reach_the_frame_item_are_listed() -> None:
+    expr = {"op": "and", "args": [
+        {"op": "eq", "attr": {"tag": "00089007", "scope": "frame"}, "values": ["ORIGINAL"]},
+        {"op": "present", "attr": {"tag": "00189302"}},
+        {"op": "present", "attr": {"tag": "00280030", "scope": "item"}},
+        {"op": "present", "attr": {"tag": "00100010", "scope": "root"}},
+        {"op": "not", "arg": {"op": "present", "attr": {"tag": "00209111", "scope": "parent",
+                                                        "path": ["00209111", "00209157"]}}},
+    ]}
+    assert _reuse()._references((_row({"expr": expr}),)) == (
+        (False, 0x00189302), (False, 0x00209111), (True, 0x00089007))
+
+
+def test_findings_and_paths_move_to_the_repeating_frame() -> None:
+    from conformance.engine.finding import Finding
+
+    f = Finding(code="x", severity="error", message="m",
+                path="(5200,9230)[3].(0028,9110)[0].(0028,0030)",
+                keyword_path="PerFrameFunctionalGroupsSequence[3].PixelMeasuresSequence[0]"
+                             ".PixelSpacing")
+    moved = _reuse().moved(f, 3, 12)
+    assert moved.path == "(5200,9230)[12].(0028,9110)[0].(0028,0030)"
+    assert moved.keyword_path.startswith("PerFrameFunctionalGroupsSequence[12].Pixel")
+    with pytest.raises(ValueError):
+        _reuse().moved(f, 4, 12)
+    assert not _reuse().movable([f], 4) and _reuse().movable([f], 3)
+    where = ElementPath(ElementPath(None, PER_FRAME_FG, 3), 0x00289110, 0)
+    assert str(moved_path(where, 7)) == "(5200,9230)[7].(0028,9110)[0]"
