@@ -205,3 +205,16 @@ def test_values_looked_for_within_a_text_are_those_it_holds() -> None:
                       if t in text or repr(t)[1:-1] in text}
     assert {"Zzyzx", "OPIDR", "line one\nline two"} <= set(within)
     assert "Wexford^Hyacinth" not in within and "Wexford" in within  # its PN component
+
+
+def test_words_of_a_name_written_with_spaces_are_masked(tmp_path: Path) -> None:
+    """pn-separator suggests the words of such a name in another order ('Quillonby
+    Hargreave' -> e.g. 'Hargreave^Quillonby'): each word is masked, not only the value."""
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    ds.PatientName = "Quillonby Hargreave"
+    p = tmp_path / "spaced.dcm"
+    ds.save_as(p)
+    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    assert "Hargreave^Quillonby" in shown  # the suggestion that quotes the words
+    masked = " ".join(f.message for f in Validator().validate(p).findings)
+    assert "Hargreave" not in masked and "Quillonby" not in masked
