@@ -22,6 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from conformance.engine.finding import Finding
+from conformance.engine.person_name import suggestion
 
 # id(standard) -> (standard, exact tags, (mask, value) patterns, decisions by (tag, VR))
 _TABLES: dict[int, tuple[Any, frozenset[int], tuple[tuple[int, int], ...],
@@ -108,21 +109,21 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
-# A person's name written with spaces: messages suggest its words in another order
-# (pn-separator: 'Doe John' -> e.g. 'John^Doe'), so each word is masked too.
-_PN_WORDS = re.compile(r"[\^= ]")
 
 
 def _texts(elem: Any, pn: bool = False) -> list[str]:
-    """The value as messages might quote it: stored text, converted values, PN parts
-    (``pn``: the words of a person's name too)."""
+    """The value as messages might quote it: stored text, converted values, PN parts;
+    for a person's name (``pn``) typed without "^", the form pn-separator suggests
+    ('Doe John' -> 'John^Doe')."""
     out: list[str] = []
     for text in _whole_texts(elem):
         out.append(text)
-        if pn and " " in text:
-            out += _PN_WORDS.split(text)
-        elif "^" in text or "=" in text:
+        if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
+        if pn and "^" not in text:
+            fix = suggestion(text.split("=")[0].strip())
+            if fix is not None:
+                out.append(fix)
     return out
 
 

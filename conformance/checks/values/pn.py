@@ -8,7 +8,6 @@ but no ``^`` is most likely "Given Family" typed as one string: a warning with t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,24 +22,10 @@ from conformance.checks.values._common import (
 from conformance.checks.values._lookup import name_of
 from conformance.checks.values._vrspec import specs
 from conformance.engine.finding import Finding, Reference
+from conformance.engine.person_name import suggestion
 from conformance.engine.registry import element_check
 
 REF = Reference(part=5, section="6.2.1", table="6.2-1")
-_WORDS = re.compile(r"[^\s,]+")
-
-
-def suggestion(group: str) -> str | None:
-    """``'Smith^John'`` for ``'John Smith'`` or ``'Smith, John'``; None if one word."""
-    if "," in group:
-        family, _, given = group.partition(",")
-        words = [w for w in (family.strip(), " ".join(given.split())) if w]
-        return "^".join(words) if len(words) == 2 else None
-    words = _WORDS.findall(group)
-    if len(words) < 2:
-        return None
-    return f"{words[-1]}^{' '.join(words[:-1])}"
-
-
 def pn_problems(value: str, max_group: int | None) -> list[tuple[str, str]]:
     """``[(severity, reason)]`` for one PN value (one of the backslash-separated ones)."""
     out: list[tuple[str, str]] = []
