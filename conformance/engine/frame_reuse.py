@@ -57,7 +57,7 @@ def frame_reuse(ctx: CheckContext) -> FrameReuse | None:
         got = ctx.cache["frame_reuse"] = (
             FrameReuse(copies.same, ctx.keyword(PER_FRAME_FG)) if copies is not None
             and copies.same else False)
-    return got or None
+    return got if isinstance(got, FrameReuse) else None
 
 
 class FrameReuse:
@@ -143,7 +143,7 @@ class FrameReuse:
         same = self.same.get((id(ds), tag))
         if same is not None:
             return ("same", same)
-        elem = ds._dict.get(tag)
+        elem = ds._dict.get(tag)  # type: ignore[call-overload]  # int keys find BaseTags
         if elem is None:
             return None
         if type(elem) is RawDataElement and isinstance(elem.value, bytes):

@@ -331,7 +331,7 @@ class _Binder:
             if present and a.children:
                 if self.reuse is not None and index is not None and parents:
                     n = self.reuse.frame_index(where)
-                    if n is not None and len(parents) == 1:
+                    if n is not None and where is not None and len(parents) == 1:
                         self.group(a, item, parents, where, owner, frame, n)
                         continue
                 self.items(a, item, parents, where, owner, frame)
