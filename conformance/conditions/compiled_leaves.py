@@ -41,7 +41,7 @@ def _finder(ref: dict[str, Any]) -> Finder:
     scope = ref.get("scope") or "nearest"
     path = ref.get("path") or [tag]
     simple = (len(path) == 1 and isinstance(path[0], str) and "x" not in path[0]
-              and scope in ("nearest", "item", "root", "parent"))
+              and scope in ("nearest", "item", "root", "parent", "frame"))
     if not simple:
         def generic(ctx: EvalContext) -> Pairs | None:
             try:
@@ -92,7 +92,42 @@ def _finder(ref: dict[str, Any]) -> Finder:
                 return [(ds, el)]
         return []
 
+    if scope == "frame":
+        def frame(ctx: EvalContext) -> Pairs | None:
+            # lookup._frame_lookup in each of the frame's items, the first hit; else as
+            # nearest (the reference's order: the item, then its groups' items)
+            for f in ctx.frame_items or ():
+                found = _in_frame(f, t)
+                if found:
+                    return found
+            return nearest(ctx)
+
+        return frame
     return nearest
+
+
+def _in_frame(frame: Any, t: int) -> Pairs:
+    """The first of what ``lookup._nested(frame, t)`` yields, as a (holder, stored
+    element) pair: ``t`` in the frame's item, else in an item of one of its sequences
+    (tag order)."""
+    if type(frame) is not Dataset:
+        raise TypeError("not a Dataset")  # the reference decides
+    el = get_stored(frame, t)
+    if el is not None:
+        return [(frame, el)]
+    stored = frame._dict
+    for k in sorted(stored):
+        elem = stored[k]
+        if type(elem) is RawDataElement:
+            if elem.VR not in (None, "UN", "SQ"):
+                continue  # pydicom keeps an explicit VR: not a sequence
+            elem = frame[k]  # converted, as the reference's iteration converts it
+        if elem.VR == "SQ" and elem.value:
+            for item in elem.value:
+                sub = get_stored(item, t)
+                if sub is not None:
+                    return [(item, sub)]
+    return []
 
 
 # -- leaves -------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ class _Unknown(Exception):
     """What a group's output depends on cannot be told."""
 
 
+_UNKNOWN = object()
+
 def frame_reuse(ctx: CheckContext) -> FrameReuse | None:
     """The validation's FrameReuse (None when the reader found no copies)."""
     got = ctx.cache.get("frame_reuse")
@@ -67,6 +69,9 @@ class FrameReuse:
         self.same = same
         self.keyword = keyword
         self._refs: dict[tuple[int, ...], tuple[Any, tuple[tuple[bool, int], ...] | None]] = {}
+        # (id(frame item), reference) -> what it finds: the walks ask for the same ones
+        self._seen: dict[tuple[int, tuple[bool, int]], Hashable] = {}
+        self._parts: dict[int, list[Any]] = {}  # id(frame item) -> _groups
 
     @staticmethod
     def frame_index(where: ElementPath | None) -> int | None:
@@ -89,11 +94,21 @@ class FrameReuse:
         refs = self._references(rows)
         if refs is None:
             return None
-        try:
-            found = tuple(self._found(frame, r) for r in refs)
-        except _Unknown:
-            return None
-        return (tag, same, tuple(map(id, rows)), found)
+        seen = self._seen
+        at = id(frame)
+        found = []
+        for r in refs:
+            got = seen.get((at, r), seen)
+            if got is seen:
+                try:
+                    got = self._found(frame, r)
+                except _Unknown:
+                    got = _UNKNOWN
+                seen[at, r] = got
+            if got is _UNKNOWN:
+                return None
+            found.append(got)
+        return (tag, same, tuple(map(id, rows)), tuple(found))
 
     def _references(self, rows: tuple[Any, ...]) -> tuple[tuple[bool, int], ...] | None:
         """(frame scope?, first tag) of every reference of the rows' conditions that
@@ -128,15 +143,30 @@ class FrameReuse:
         if not in_groups:
             return here
         inner: list[Hashable] = []
+        for part in self._groups(frame):
+            if type(part) is tuple:  # the same bytes: the same items, whatever they hold
+                inner.append(part)
+            else:
+                inner.extend(self._element(item, tag) for item in part)
+        return (here, tuple(inner))
+
+    def _groups(self, frame: Dataset) -> list[Any]:
+        """The frame item's sequences in stored order, as the frame scope looks into
+        them: ("same", number) for one whose bytes repeat, else its items."""
+        got = self._parts.get(id(frame))
+        if got is not None:
+            return got
+        parts: list[Any] = []
         for t, elem in frame._dict.items():
             same = self.same.get((id(frame), t))
-            if same is not None:  # the same bytes: the same items, whatever they hold
-                inner.append(("same", same))
+            if same is not None:
+                parts.append(("same", same))
             elif type(elem) is DataElement and elem.VR == "SQ":
-                inner.extend(self._element(item, tag) for item in elem.value)
+                parts.append(list(elem.value))
             elif type(elem) is not RawDataElement or elem.VR in (None, "UN", "SQ"):
                 raise _Unknown  # a sequence not read as one yet
-        return (here, tuple(inner))
+        self._parts[id(frame)] = parts
+        return parts
 
     def _element(self, ds: Dataset, tag: int) -> Hashable:
         """What the stored element ``tag`` of ``ds`` is, as far as lookups can tell."""

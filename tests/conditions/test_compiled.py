@@ -94,8 +94,10 @@ def _read(spec: Spec, implicit: bool) -> Dataset:
 def _elements(draw: st.DrawFn, depth: int = 0) -> Spec:
     chosen = draw(st.lists(st.sampled_from(POOL), max_size=7, unique_by=lambda x: x[0]))
     spec: Spec = [(t, vr, draw(_value(vr))) for t, vr in chosen]
-    if depth == 0 and draw(st.booleans()):
-        items = draw(st.lists(_elements(depth=1), min_size=0, max_size=3))
+    # Two levels: the items of a frame (the ``where == 3`` context) hold sequences of
+    # their own, as functional groups do, which the frame scope looks into.
+    if depth < 2 and draw(st.booleans()):
+        items = draw(st.lists(_elements(depth=depth + 1), min_size=0, max_size=3))
         spec.append((SEQ_TAG, "SQ", items))
     return spec
 
@@ -297,3 +299,28 @@ def test_engine_findings_same_with_reference(name: str) -> None:
         use_reference(False)
     assert compiled == reference
     assert compiled  # these files have findings: the comparison compares something
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_frame_scope_looks_into_the_frames_groups_in_tag_order(implicit: bool) -> None:
+    """``scope: frame`` finds an attribute in an item of a group of the frame (the first
+    group in tag order); the compiled finder reads the same as the reference."""
+    def group(tag: int, frame_type: bytes) -> tuple[int, str, Any]:
+        return (tag, "SQ", [[(0x00080008, "CS", frame_type)]])
+
+    frame = [group(SEQ_TAG, b"ORIGINAL\\PRIMARY"), group(0x00081140, b"DERIVED\\PRIMARY")]
+    spec: Spec = [(SEQ_TAG, "SQ", [frame, frame])]
+    ref = E.ref("00080008", scope="frame", index=1)
+    for expr, want in ((E.present(ref), True), (E.eq(ref, ["DERIVED"]), True),
+                       (E.eq(ref, ["ORIGINAL"]), False)):
+        assert evaluate(expr, _contexts(_read(spec, implicit), 3)) is want
+        _agree(lambda: _read(spec, implicit), expr, 3)
+    # ... and decides by itself, without the reference it falls back to on an error
+    from conformance.conditions.compiled_leaves import _finder
+
+    ctx = _contexts(_read(spec, implicit), 3)
+    found = _finder(ref)(ctx)
+    first = ctx.frame_items[0] if ctx.frame_items else None
+    assert first is not None and found is not None and len(found) == 1
+    assert found[0][0] is first[0x00081140].value[0]  # the group first in tag order
+    assert _finder(E.ref("00100010", scope="frame"))(ctx) == []
