@@ -72,6 +72,7 @@ class FrameReuse:
         # (id(frame item), reference) -> what it finds: the walks ask for the same ones
         self._seen: dict[tuple[int, tuple[bool, int]], Hashable] = {}
         self._parts: dict[int, list[Any]] = {}  # id(frame item) -> _groups
+        self._objects: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
 
     @staticmethod
     def frame_index(where: ElementPath | None) -> int | None:
@@ -90,8 +91,7 @@ class FrameReuse:
             return None
         if rows is None:
             return (tag, same)
-        rows = tuple(rows)
-        refs = self._references(rows)
+        ids, refs = self._references(rows)
         if refs is None:
             return None
         seen = self._seen
@@ -108,15 +108,22 @@ class FrameReuse:
             if got is _UNKNOWN:
                 return None
             found.append(got)
-        return (tag, same, tuple(map(id, rows)), tuple(found))
+        return (tag, same, ids, tuple(found))
 
-    def _references(self, rows: tuple[Any, ...]) -> tuple[tuple[bool, int], ...] | None:
-        """(frame scope?, first tag) of every reference of the rows' conditions that
-        can reach the frame's item; None when a condition can look elsewhere."""
+    def _references(self, rows: Iterable[Any]
+                    ) -> tuple[tuple[int, ...], tuple[tuple[bool, int], ...] | None]:
+        """The rows' ids, and (frame scope?, first tag) of every reference of their
+        conditions that can reach the frame's item (None when a condition can look
+        elsewhere)."""
+        known = self._objects.get(id(rows))  # the same row tuple, asked again
+        if known is not None and known[0] is rows:
+            return known[1], known[2]
+        rows = tuple(rows)
         ids = tuple(map(id, rows))
         hit = self._refs.get(ids)
         if hit is not None:
-            return hit[1]
+            self._objects[id(rows)] = (rows, ids, hit[1])
+            return ids, hit[1]
         refs: set[tuple[bool, int]] = set()
         try:
             stack = list(rows)
@@ -133,7 +140,8 @@ class FrameReuse:
         except _Unknown:
             got = None
         self._refs[ids] = (rows, got)  # holding the rows keeps their ids unique
-        return got
+        self._objects[id(rows)] = (rows, ids, got)
+        return ids, got
 
     def _found(self, frame: Dataset, ref: tuple[bool, int]) -> Hashable:
         """What a lookup of the reference's first tag finds in the frame's item: the

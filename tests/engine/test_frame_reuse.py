@@ -140,7 +140,7 @@ def _row(condition: dict[str, Any]) -> Any:
     {"op": "mutually_exclusive", "attrs": "00089007"},
 ])
 def test_what_cannot_be_told_is_never_repeated(expr: dict[str, Any]) -> None:
-    assert _reuse()._references((_row({"expr": expr}),)) is None
+    assert _reuse()._references((_row({"expr": expr}),))[1] is None
 
 
 def test_references_that_reach_the_frame_item_are_listed() -> None:
@@ -152,7 +152,7 @@ def test_references_that_reach_the_frame_item_are_listed() -> None:
         {"op": "not", "arg": {"op": "present", "attr": {"tag": "00209111", "scope": "parent",
                                                         "path": ["00209111", "00209157"]}}},
     ]}
-    assert _reuse()._references((_row({"expr": expr}),)) == (
+    assert _reuse()._references((_row({"expr": expr}),))[1] == (
         (False, 0x00189302), (False, 0x00209111), (True, 0x00089007))
 
 
