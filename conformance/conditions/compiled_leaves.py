@@ -94,13 +94,14 @@ def _finder(ref: dict[str, Any]) -> Finder:
 
     if scope == "frame":
         def frame(ctx: EvalContext) -> Pairs | None:
-            # lookup._frame_lookup in each of the frame's items, the first hit; else as
-            # nearest (the reference's order: the item, then its groups' items)
+            # the reference's frame lookup: every frame item read (what it converts, and
+            # so what raises, alike), the first hit kept; else as nearest
+            first: Pairs = []
             for f in ctx.frame_items or ():
-                found = _in_frame(f, t)
-                if found:
-                    return found
-            return nearest(ctx)
+                hit = _in_frame(f, t)
+                if hit and not first:
+                    first = hit
+            return first or nearest(ctx)
 
         return frame
     return nearest
@@ -109,25 +110,28 @@ def _finder(ref: dict[str, Any]) -> Finder:
 def _in_frame(frame: Any, t: int) -> Pairs:
     """The first of what ``lookup._nested(frame, t)`` yields, as a (holder, stored
     element) pair: ``t`` in the frame's item, else in an item of one of its sequences
-    (tag order)."""
+    (tag order). Like the reference, a miss in the item converts each of its elements
+    and looks in every item of every sequence: what raises there raises here."""
     if type(frame) is not Dataset:
         raise TypeError("not a Dataset")  # the reference decides
     el = get_stored(frame, t)
     if el is not None:
         return [(frame, el)]
+    found: Pairs = []
     stored = frame._dict
     for k in sorted(stored):
         elem = stored[k]
         if type(elem) is RawDataElement:
-            if elem.VR not in (None, "UN", "SQ"):
-                continue  # pydicom keeps an explicit VR: not a sequence
-            elem = frame[k]  # converted, as the reference's iteration converts it
+            try:  # converted, as the reference's iteration converts it
+                elem = frame[k]
+            except Exception as exc:  # the reference answers None (see _fallback)
+                raise Unconvertible(k) from exc
         if elem.VR == "SQ" and elem.value:
             for item in elem.value:
                 sub = get_stored(item, t)
-                if sub is not None:
-                    return [(item, sub)]
-    return []
+                if sub is not None and not found:
+                    found = [(item, sub)]
+    return found
 
 
 # -- leaves -------------------------------------------------------------------------------

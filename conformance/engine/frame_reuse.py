@@ -71,7 +71,7 @@ class FrameReuse:
         self._refs: dict[tuple[int, ...], tuple[Any, tuple[tuple[bool, int], ...] | None]] = {}
         # (id(frame item), reference) -> what it finds: the walks ask for the same ones
         self._seen: dict[tuple[int, tuple[bool, int]], Hashable] = {}
-        self._parts: dict[int, list[Any]] = {}  # id(frame item) -> _groups
+        self._parts: dict[int, list[tuple[int, Any]]] = {}  # id(frame item) -> _groups
         self._objects: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
 
     @staticmethod
@@ -151,26 +151,29 @@ class FrameReuse:
         if not in_groups:
             return here
         inner: list[Hashable] = []
-        for part in self._groups(frame):
+        for t, part in self._groups(frame):
             if type(part) is tuple:  # the same bytes: the same items, whatever they hold
-                inner.append(part)
+                inner.append((t, part))
             else:
-                inner.extend(self._element(item, tag) for item in part)
+                inner.append((t, tuple(self._element(item, tag) for item in part)))
         return (here, tuple(inner))
 
-    def _groups(self, frame: Dataset) -> list[Any]:
-        """The frame item's sequences in stored order, as the frame scope looks into
-        them: ("same", number) for one whose bytes repeat, else its items."""
+    def _groups(self, frame: Dataset) -> list[tuple[int, Any]]:
+        """The frame item's sequences in tag order, the order the frame scope looks
+        into them (the first hit counts): (tag, ("same", number)) for one whose bytes
+        repeat, else (tag, its items)."""
         got = self._parts.get(id(frame))
         if got is not None:
             return got
-        parts: list[Any] = []
-        for t, elem in frame._dict.items():
+        parts: list[tuple[int, Any]] = []
+        stored = frame._dict
+        for t in sorted(stored):
+            elem = stored[t]
             same = self.same.get((id(frame), t))
             if same is not None:
-                parts.append(("same", same))
+                parts.append((int(t), ("same", same)))
             elif type(elem) is DataElement and elem.VR == "SQ":
-                parts.append(list(elem.value))
+                parts.append((int(t), list(elem.value)))
             elif type(elem) is not RawDataElement or elem.VR in (None, "UN", "SQ"):
                 raise _Unknown  # a sequence not read as one yet
         self._parts[id(frame)] = parts

@@ -324,3 +324,21 @@ def test_frame_scope_looks_into_the_frames_groups_in_tag_order(implicit: bool) -
     assert first is not None and found is not None and len(found) == 1
     assert found[0][0] is first[0x00081140].value[0]  # the group first in tag order
     assert _finder(E.ref("00100010", scope="frame"))(ctx) == []
+
+
+@pytest.mark.parametrize("implicit", [False, True])
+def test_frame_scope_raises_where_the_reference_raises(implicit: bool) -> None:
+    """A miss in a frame item makes the reference convert each of its elements: one
+    pydicom cannot convert (US of 3 bytes) makes the condition unknown there, and here
+    (found by review: the compiled finder skipped it and answered)."""
+    from conformance.conditions.compiled_leaves import _finder
+
+    frame = [(0x00280002, "US", b"\x01\x02\x03"),
+             (SEQ_TAG, "SQ", [[(0x00080008, "CS", b"ORIGINAL")]])]
+    spec: Spec = [(SEQ_TAG, "SQ", [frame, frame])]
+    ref = E.ref("00080008", scope="frame", index=1)
+    expr = E.eq(ref, ["ORIGINAL"])
+    assert evaluate(expr, _contexts(_read(spec, implicit), 3)) is None
+    _agree(lambda: _read(spec, implicit), expr, 3)
+    with pytest.raises(Exception):  # noqa: B017 - pydicom's own conversion error
+        _finder(ref)(_contexts(_read(spec, implicit), 3))

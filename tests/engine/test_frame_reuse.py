@@ -171,3 +171,38 @@ def test_findings_and_paths_move_to_the_repeating_frame() -> None:
     assert not _reuse().movable([f], 4) and _reuse().movable([f], 3)
     where = ElementPath(ElementPath(None, PER_FRAME_FG, 3), 0x00289110, 0)
     assert str(moved_path(where, 7)) == "(5200,9230)[7].(0028,9110)[0]"
+
+
+def test_frame_scope_keys_follow_tag_order_not_stored_order() -> None:
+    """The frame scope takes the first hit in tag order: two frames whose groups hold
+    the same values in swapped groups (one stored out of order) find different values,
+    so their keys differ (found by review: a stored-order key made them equal)."""
+    from pydicom.dataelem import DataElement, RawDataElement
+
+    def group(frame_type: bytes) -> DataElement:
+        item = Dataset()
+        item._dict[0x00089007] = RawDataElement(0x00089007, "CS", len(frame_type),
+                                                frame_type, 0, False, True)
+        return DataElement(0x00209111, "SQ", Sequence([item]))
+
+    def frame(first: int, second: int, values: tuple[bytes, bytes]) -> Dataset:
+        ds = Dataset()
+        for tag, v in ((first, values[0]), (second, values[1])):
+            elem = group(v)
+            elem.tag = tag  # type: ignore[misc]
+            ds._dict[tag] = elem
+        ds._dict[0x00189301] = DataElement(0x00189301, "SQ", Sequence([Dataset()]))
+        return ds
+
+    content, position = 0x00209111, 0x00209113
+    a = frame(content, position, (b"ORIGINAL", b"DERIVED "))
+    b = frame(position, content, (b"ORIGINAL", b"DERIVED "))  # stored out of tag order
+    reuse = FrameReuse({(id(a), 0x00189301): 1, (id(b), 0x00189301): 1},
+                       "PerFrameFunctionalGroupsSequence")
+    rows = (_row({"expr": {"op": "eq", "attr": {"tag": "00089007", "scope": "frame"},
+                           "values": ["ORIGINAL"]}}),)
+    key_a, key_b = reuse.key(a, 0x00189301, rows), reuse.key(b, 0x00189301, rows)
+    assert key_a is not None and key_b is not None and key_a != key_b
+    c = frame(content, position, (b"ORIGINAL", b"DERIVED "))
+    reuse.same[(id(c), 0x00189301)] = 1  # type: ignore[index]
+    assert reuse.key(c, 0x00189301, rows) == key_a  # the same content: the same key
