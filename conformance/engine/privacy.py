@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from pydicom.charset import decode_bytes
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
@@ -109,14 +110,35 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
+_DEFAULT_ENCODINGS = ("iso8859", ["iso8859"])  # pydicom's _character_set, either form
+_DELIMITERS = {0x5C, 0x5E, 0x3D}  # \ ^ =: where ISO 2022 escapes reset (PS3.5 6.1.2.5.3)
 
 
-def _texts(elem: Any, pn: bool = False) -> list[str]:
-    """The value as messages might quote it: stored text, converted values, PN parts;
-    for a person's name (``pn``) typed without "^", the form pn-separator suggests
-    ('Doe John' -> 'John^Doe')."""
+def _encodings(ds: Dataset) -> list[str] | None:
+    """The Python encodings of ``ds``'s character set, as pydicom decodes its text."""
+    got = getattr(ds, "_character_set", None)
+    if isinstance(got, str):
+        return [got]
+    return list(got) if got else None
+
+
+def _resolved_vr(elem: Any, tag: int) -> str | None:
+    """The VR the checks give ``elem``: the dictionary's when stored as UN or implicit."""
+    vr = elem.VR
+    if vr is None or vr == "UN":
+        try:
+            return str(dictionary_VR(tag))
+        except KeyError:
+            return None
+    return str(vr)
+
+
+def _texts(elem: Any, pn: bool = False, encodings: list[str] | None = None) -> list[str]:
+    """The value as messages might quote it: stored text (also decoded with the data
+    set's character set ``encodings``), converted values, PN parts; for a person's name
+    (``pn``) typed without "^", the form pn-separator suggests ('Doe John' -> 'John^Doe')."""
     out: list[str] = []
-    for text in _whole_texts(elem):
+    for text in _whole_texts(elem, encodings):
         out.append(text)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
@@ -127,13 +149,22 @@ def _texts(elem: Any, pn: bool = False) -> list[str]:
     return out
 
 
-def _whole_texts(elem: Any) -> list[str]:
+def _whole_texts(elem: Any, encodings: list[str] | None = None) -> list[str]:
     if type(elem) is RawDataElement:  # the usual case: the value as stored, and each one
         raw = elem.value
         if not isinstance(raw, bytes):
             return []
         text = raw.decode("latin-1", "replace").strip(" \x00")
-        return [text, *text.split("\\")]
+        out = [text, *text.split("\\")]
+        if encodings and encodings not in _DEFAULT_ENCODINGS:
+            # Messages quote the value as decoded ("Jürgen" under ISO_IR 192)
+            try:
+                decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
+            except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
+                decoded = text
+            if decoded != text:
+                out += [decoded, *decoded.split("\\")]
+        return out
     try:
         value = elem.value
     except Exception:  # noqa: BLE001 - unparsable: nothing to quote
@@ -195,7 +226,8 @@ def identifying_values(ds: Dataset, standard: Any,
             if not ident:
                 continue
             vr = None
-            for text in _texts(elem, (stored or _vr(elem, tag)) == "PN"):
+            for text in _texts(elem, _resolved_vr(elem, tag) == "PN",
+                               _encodings(items[-1])):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (

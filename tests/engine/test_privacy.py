@@ -218,3 +218,36 @@ def test_words_of_a_name_written_with_spaces_are_masked(tmp_path: Path) -> None:
     assert "Hargreave^Quillonby" in shown  # the suggestion that quotes the words
     masked = " ".join(f.message for f in Validator().validate(p).findings)
     assert "Hargreave" not in masked and "Quillonby" not in masked
+
+
+def test_a_name_stored_as_un_is_masked_as_a_name(tmp_path: Path) -> None:
+    """The checks read Patient's Name stored as UN as PN (the dictionary's VR), so the
+    form pn-separator suggests is masked too (found by review)."""
+    from pydicom.dataelem import RawDataElement
+    from pydicom.tag import BaseTag
+
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    value = b"Quillonby Hargreave "
+    ds._dict[BaseTag(0x00100010)] = RawDataElement(BaseTag(0x00100010), "UN", len(value),
+                                                   value, 0, False, True)
+    p = tmp_path / "un.dcm"
+    ds.save_as(p, enforce_file_format=True)
+    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    assert "Hargreave^Quillonby" in shown
+    masked = " ".join(f.message for f in Validator().validate(p).findings)
+    assert "Hargreave" not in masked and "Quillonby" not in masked
+
+
+def test_a_name_in_another_character_set_is_masked_as_decoded(tmp_path: Path) -> None:
+    """Messages quote text decoded with the data set's character set: "Jürgen" under
+    ISO_IR 192 is masked as such, not only as its bytes read as Latin-1 (found by review;
+    older than the change that found it)."""
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.PatientName = "Jürgen Müllerström"
+    p = tmp_path / "utf8.dcm"
+    ds.save_as(p, enforce_file_format=True)
+    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    assert "Müllerström" in shown
+    masked = " ".join(f.message for f in Validator().validate(p).findings)
+    assert "Müllerström" not in masked and "Jürgen" not in masked
