@@ -133,12 +133,13 @@ def _resolved_vr(elem: Any, tag: int) -> str | None:
     return str(vr)
 
 
-def _texts(elem: Any, pn: bool = False, encodings: list[str] | None = None) -> list[str]:
-    """The value as messages might quote it: stored text (also decoded with the data
-    set's character set ``encodings``), converted values, PN parts; for a person's name
-    (``pn``) typed without "^", the form pn-separator suggests ('Doe John' -> 'John^Doe')."""
+def _texts(elem: Any, pn: bool = False, holder: Dataset | None = None) -> list[str]:
+    """The value as messages might quote it: stored text (also decoded with the
+    character set of the data set ``holder``), converted values, PN parts; for a
+    person's name (``pn``) typed without "^", the form pn-separator suggests
+    ('Doe John' -> 'John^Doe')."""
     out: list[str] = []
-    for text in _whole_texts(elem, encodings):
+    for text in _whole_texts(elem, holder):
         out.append(text)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
@@ -149,21 +150,24 @@ def _texts(elem: Any, pn: bool = False, encodings: list[str] | None = None) -> l
     return out
 
 
-def _whole_texts(elem: Any, encodings: list[str] | None = None) -> list[str]:
+def _whole_texts(elem: Any, holder: Dataset | None = None) -> list[str]:
     if type(elem) is RawDataElement:  # the usual case: the value as stored, and each one
         raw = elem.value
         if not isinstance(raw, bytes):
             return []
         text = raw.decode("latin-1", "replace").strip(" \x00")
         out = [text, *text.split("\\")]
-        if encodings and encodings not in _DEFAULT_ENCODINGS:
-            # Messages quote the value as decoded ("Jürgen" under ISO_IR 192)
-            try:
-                decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
-            except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
-                decoded = text
-            if decoded != text:
-                out += [decoded, *decoded.split("\\")]
+        # Messages quote the value as decoded ("Jürgen" under ISO_IR 192); every DICOM
+        # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
+        if holder is not None and (not raw.isascii() or b"\x1b" in raw):
+            encodings = _encodings(holder)
+            if encodings and encodings not in _DEFAULT_ENCODINGS:
+                try:
+                    decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
+                except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
+                    decoded = text
+                if decoded != text:
+                    out += [decoded, *decoded.split("\\")]
         return out
     try:
         value = elem.value
@@ -227,7 +231,7 @@ def identifying_values(ds: Dataset, standard: Any,
                 continue
             vr = None
             for text in _texts(elem, _resolved_vr(elem, tag) == "PN",
-                               _encodings(items[-1])):
+                               items[-1]):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (

@@ -139,8 +139,16 @@ def each_bound(ctx: CheckContext, out: list[T], move: Callable[[T, Replay], T | 
     """The rows of ``bound_rows`` for a check that appends its results for each row to
     ``out`` before taking the next: at a ``Replay``, the results of the rows it repeats
     are appended again, each through ``move`` (None: left out)."""
+    rows = bound_rows(ctx)
+    if not ctx.cache.get("bound_rows_replay"):
+        return iter(rows)  # type: ignore[arg-type]  # no Replay: Bounds only
+    return _replaying(rows, out, move)
+
+
+def _replaying(rows: list[Bound | Replay], out: list[T],
+               move: Callable[[T, Replay], T | None]) -> Iterator[Bound]:
     marks: list[int] = []  # len(out) before each entry
-    for b in bound_rows(ctx):
+    for b in rows:
         marks.append(len(out))
         if type(b) is Replay:
             for x in out[marks[b.first]:marks[b.last]]:
@@ -168,6 +176,7 @@ def bound_rows(ctx: CheckContext) -> list[Bound | Replay]:
     got = ctx.cache.get("bound_rows")
     if got is None:
         got = ctx.cache["bound_rows"] = _bind(ctx, frame_reuse(ctx), "bound_rows_undecided")
+        ctx.cache["bound_rows_replay"] = any(type(r) is Replay for r in got)
     return got
 
 
