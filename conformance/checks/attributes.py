@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.engine.context import CheckContext
 from conformance.engine.elements import value_is_empty
 from conformance.engine.finding import Finding
-from conformance.engine.frame_reuse import frame_reuse
 from conformance.engine.presence import per_frame_groups_needed
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirement_types import PER_FRAME_FG
 from conformance.engine.undecided import expr_class, missing_names, presumption_note
-from conformance.engine.walk import Bound, Replay, each_bound, undecided_includes
+from conformance.engine.walk import Bound, each_bound, moved_finding, undecided_includes
 
+# condition-not-checked is reported once per requirement row (``_Run.not_checked``).
+_ONCE_PER_ROW = frozenset({"condition-not-checked"})
 _CODES = ("type1-missing", "type1-empty", "type2-missing", "type1c-missing", "type1c-empty",
           "type2c-missing", "not-allowed", "condition-not-checked")
 
@@ -76,7 +77,7 @@ def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
     recursively, to every item of present sequences; rows of an included macro only
     where the include row's condition holds (undecidable: condition-not-checked)."""
     run = _Run(ctx)
-    for b in each_bound(ctx, run.out, _mover(ctx)):
+    for b in each_bound(ctx, run.out, moved_finding(ctx, _ONCE_PER_ROW)):
         a = b.attr
         t = a.type
         if b.present:
@@ -102,22 +103,9 @@ def attribute_types(ctx: CheckContext) -> Iterator[Finding]:
                        f"Missing attribute Type 2 Required {b.label(ctx)}")
         elif t in ("1C", "2C"):
             _conditional(run, b, t)
-    for b, guard in undecided_includes(ctx, rows=True):
+    for b, guard in undecided_includes(ctx):
         run.not_checked(b, guard, "Included macro", guard.get("expr"))
     return iter(run.out)
-
-
-def _mover(ctx: CheckContext) -> Callable[[Finding, Replay], Finding | None]:
-    """Findings of a repeated functional group, moved to the frame that repeats it;
-    condition-not-checked is reported once per row, so the first frame's stands."""
-    reuse = frame_reuse(ctx)
-
-    def move(f: Finding, r: Replay) -> Finding | None:
-        if f.code == "condition-not-checked" or reuse is None:
-            return None
-        return reuse.moved(f, r.source, r.frame)
-
-    return move
 
 
 def _forbidden_type3(run: _Run, b: Bound, t: str, cond: Mapping[str, Any]) -> None:

@@ -162,8 +162,9 @@ def _mover(ctx: CheckContext) -> Callable[[Assessment, Replay], Assessment]:
     move = moved_finding(ctx)
 
     def moved(x: Assessment, r: Replay) -> Assessment:
+        found = (move(f, r) for f in x.findings)
         return Assessment(moved_path(x.where, r.frame), x.attr, x.code, x.verdict,
-                          tuple(move(f, r) for f in x.findings))
+                          tuple(f for f in found if f is not None))
 
     return moved
 

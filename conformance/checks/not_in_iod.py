@@ -127,8 +127,7 @@ class _Run:
         self.req = req
         self.ref = ctx.reference(req.reference)
         self.reuse = frame_reuse(ctx)
-        # functional group key -> the frame and findings of its first occurrence
-        self.groups: dict[Hashable, tuple[int, list[Finding]]] = {}
+        self.groups: dict[Hashable, tuple[int, list[Finding]]] = {}  # for FrameReuse.repeated
 
     def report(self, t: int, where: ElementPath | None, within: str) -> Iterator[Finding]:
         entry = self.ctx.standard.dictionary.get(t)
@@ -190,21 +189,12 @@ class _Run:
         """``items`` of sequence ``tag`` of ``item``; in a Per-frame item, the findings
         of an earlier frame whose functional group has the same key, moved."""
         reuse = self.reuse
-        n = reuse.frame_index(here) if reuse is not None else None
-        if n is None:
+        if reuse is None or (n := reuse.frame_index(here)) is None:
             yield from self.items(item, tag, children, here, inner, frame)
             return
-        key = reuse.key(item, tag, children)  # type: ignore[union-attr]
-        done = self.groups.get(key) if key is not None else None
-        if done is not None:
-            source, found = done
-            for f in found:
-                yield reuse.moved(f, source, n)  # type: ignore[union-attr]
-            return
-        found = list(self.items(item, tag, children, here, inner, frame))
-        if key is not None and reuse.movable(found, n):  # type: ignore[union-attr]
-            self.groups[key] = (n, found)
-        yield from found
+        yield from reuse.repeated(
+            reuse.key(item, tag, children), n,
+            lambda: list(self.items(item, tag, children, here, inner, frame)), self.groups)
 
     def applies(self, a: AttrReq, scope: ItemScope) -> bool:
         """False only when an include condition of ``a`` is false in this item."""

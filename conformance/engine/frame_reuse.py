@@ -17,7 +17,7 @@ gives no key: the group is walked as before.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydicom.dataelem import DataElement, RawDataElement
@@ -39,7 +39,8 @@ _KNOWN_OPS = frozenset({
     "ge", "and", "or", "not", "sop_class", "module_present", "points_to", "contains_code",
     "item_position", "mutually_exclusive", "unknown", "points_to_private", "count", "true",
     "false"})
-_REF_KEYS = ("attr", "by")
+# Operators that read further than their references' scopes: no key (see _collect).
+LOOKS_FURTHER = frozenset({"referenced", "fact"})
 # Scopes that never reach the frame's item: the same for every frame.
 _FIXED_SCOPES = frozenset({"item", "root", "any_frame"})
 _FRAME_ITEM_SCOPES = frozenset({"nearest", "parent"})
@@ -50,6 +51,14 @@ class _Unknown(Exception):
 
 
 _UNKNOWN = object()
+_MISSING: Any = object()
+# What the conditions of a row tuple can read in a frame item, per tuple: compiled
+# requirement trees are shared and immutable, so this is worked out once per process.
+# By id of the tuple (holding it keeps the id unique), then by the ids of its rows (a
+# tuple made again from the same rows).
+_BY_TUPLE: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
+_BY_ROWS: dict[tuple[int, ...], tuple[Any, Any]] = {}
+
 
 def frame_reuse(ctx: CheckContext) -> FrameReuse | None:
     """The validation's FrameReuse (None when the reader found no copies)."""
@@ -68,11 +77,9 @@ class FrameReuse:
     def __init__(self, same: Mapping[tuple[int, int], int], keyword: str) -> None:
         self.same = same
         self.keyword = keyword
-        self._refs: dict[tuple[int, ...], tuple[Any, tuple[tuple[bool, int], ...] | None]] = {}
         # (id(frame item), reference) -> what it finds: the walks ask for the same ones
         self._seen: dict[tuple[int, tuple[bool, int]], Hashable] = {}
         self._parts: dict[int, list[tuple[int, Any]]] = {}  # id(frame item) -> _groups
-        self._objects: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
 
     @staticmethod
     def frame_index(where: ElementPath | None) -> int | None:
@@ -91,15 +98,15 @@ class FrameReuse:
             return None
         if rows is None:
             return (tag, same)
-        ids, refs = self._references(rows)
+        ids, refs = references(rows)
         if refs is None:
             return None
         seen = self._seen
         at = id(frame)
         found = []
         for r in refs:
-            got = seen.get((at, r), seen)
-            if got is seen:
+            got = seen.get((at, r), _MISSING)
+            if got is _MISSING:
                 try:
                     got = self._found(frame, r)
                 except _Unknown:
@@ -109,39 +116,6 @@ class FrameReuse:
                 return None
             found.append(got)
         return (tag, same, ids, tuple(found))
-
-    def _references(self, rows: Iterable[Any]
-                    ) -> tuple[tuple[int, ...], tuple[tuple[bool, int], ...] | None]:
-        """The rows' ids, and (frame scope?, first tag) of every reference of their
-        conditions that can reach the frame's item (None when a condition can look
-        elsewhere)."""
-        known = self._objects.get(id(rows))  # the same row tuple, asked again
-        if known is not None and known[0] is rows:
-            return known[1], known[2]
-        rows = tuple(rows)
-        ids = tuple(map(id, rows))
-        hit = self._refs.get(ids)
-        if hit is not None:
-            self._objects[id(rows)] = (rows, ids, hit[1])
-            return ids, hit[1]
-        refs: set[tuple[bool, int]] = set()
-        try:
-            stack = list(rows)
-            while stack:
-                a = stack.pop()
-                if isinstance(a, tuple):  # rows grouped by defining table
-                    stack.extend(a)
-                    continue
-                for cond in (a.condition, *a.guards):
-                    if cond:
-                        _collect(cond, refs)
-                stack.extend(a.children)
-            got: tuple[tuple[bool, int], ...] | None = tuple(sorted(refs))
-        except _Unknown:
-            got = None
-        self._refs[ids] = (rows, got)  # holding the rows keeps their ids unique
-        self._objects[id(rows)] = (rows, ids, got)
-        return ids, got
 
     def _found(self, frame: Dataset, ref: tuple[bool, int]) -> Hashable:
         """What a lookup of the reference's first tag finds in the frame's item: the
@@ -192,23 +166,73 @@ class FrameReuse:
         raise _Unknown
 
     # -- moving output from one frame to another -----------------------------------
+    def _prefixes(self, frame: int) -> tuple[str, str]:
+        """How the paths of findings in Per-frame item ``frame`` start (tag, keyword)."""
+        return f"(5200,9230)[{frame}].", f"{self.keyword}[{frame}]."
+
     def movable(self, found: Iterable[Finding], source: int) -> bool:
         """Whether every finding is inside frame ``source`` (``moved`` can move it)."""
-        old = f"(5200,9230)[{source}]."
-        old_kw = f"{self.keyword}[{source}]."
+        old, old_kw = self._prefixes(source)
         return all((f.path or "").startswith(old) and (f.keyword_path or "").startswith(old_kw)
                    for f in found)
 
     def moved(self, f: Finding, source: int, frame: int) -> Finding:
         """Finding ``f`` of a group of frame ``source``, as frame ``frame`` has it."""
-        old = f"(5200,9230)[{source}]."
-        old_kw = f"{self.keyword}[{source}]."
+        old, old_kw = self._prefixes(source)
         path, kw = f.path or "", f.keyword_path or ""
         if not path.startswith(old) or not kw.startswith(old_kw):
             raise ValueError(f"finding {f.code} at {path!r} is not in frame {source}")
-        return dataclasses.replace(
-            f, path=f"(5200,9230)[{frame}]." + path[len(old):],
-            keyword_path=f"{self.keyword}[{frame}]." + kw[len(old_kw):])
+        new, new_kw = self._prefixes(frame)
+        return dataclasses.replace(f, path=new + path[len(old):],
+                                   keyword_path=new_kw + kw[len(old_kw):])
+
+    def repeated(self, key: Hashable | None, frame: int,
+                 walk: Callable[[], list[Finding]],
+                 seen: dict[Hashable, tuple[int, list[Finding]]]
+                 ) -> list[Finding]:
+        """A walk's findings for a group of Per-frame item ``frame`` with ``key``: those
+        of the earlier frame with that key (``seen``, the walk's own record), moved, or
+        ``walk()``'s, recorded for later frames."""
+        done = seen.get(key) if key is not None else None
+        if done is not None:
+            source, found = done
+            return [self.moved(f, source, frame) for f in found]
+        found = walk()
+        if key is not None and self.movable(found, frame):
+            seen[key] = (frame, found)
+        return found
+
+
+def references(rows: Iterable[Any]
+               ) -> tuple[tuple[int, ...], tuple[tuple[bool, int], ...] | None]:
+    """The rows' ids, and (frame scope?, first tag) of every reference of their
+    conditions (any depth) that can reach the frame's item; None when a condition can
+    look elsewhere. ``rows``: AttrReq rows, or tuples of them."""
+    known = _BY_TUPLE.get(id(rows))
+    if known is not None and known[0] is rows:
+        return known[1], known[2]
+    rows = tuple(rows)
+    ids = tuple(map(id, rows))
+    hit = _BY_ROWS.get(ids)
+    if hit is None:
+        refs: set[tuple[bool, int]] = set()
+        try:
+            stack = list(rows)
+            while stack:
+                a = stack.pop()
+                if isinstance(a, tuple):  # rows grouped by defining table
+                    stack.extend(a)
+                    continue
+                for cond in (a.condition, *a.guards):
+                    if cond:
+                        _collect(cond, refs)
+                stack.extend(a.children)
+            got: tuple[tuple[bool, int], ...] | None = tuple(sorted(refs))
+        except _Unknown:
+            got = None
+        hit = _BY_ROWS[ids] = (rows, got)
+    _BY_TUPLE[id(rows)] = (rows, ids, hit[1])
+    return ids, hit[1]
 
 
 def moved_path(where: ElementPath, frame: int) -> ElementPath:
@@ -231,7 +255,7 @@ def _collect(expr: Any, refs: set[tuple[bool, int]]) -> None:
         if op is not None and op not in _KNOWN_OPS:
             raise _Unknown
         for k, v in expr.items():
-            if k in _REF_KEYS and op is not None:
+            if k == "attr" and op is not None:
                 _reference(v, refs)
             elif k == "attrs" and op is not None:
                 if not isinstance(v, list | tuple):

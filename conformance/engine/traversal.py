@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from pydicom.dataelem import RawDataElement
@@ -142,23 +143,22 @@ def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
                     f"checked (limit max_depth={as_read.max_depth})", where=where))
                 continue
             reuse = dispatch.reuse
-            frame = reuse.frame_index(parent) if reuse is not None else None
-            if frame is None:
+            if reuse is None or (frame := reuse.frame_index(parent)) is None:
                 _items(value, scope, where, dispatch, ctx, sink)
                 continue
             # A functional group: element checks see only the group's items, the root
             # and the file (their findings do not depend on the frame but for paths).
-            key = reuse.key(scope.dataset, tag)  # type: ignore[union-attr]
-            done = dispatch.groups.get(key) if key is not None else None
-            if done is not None:
-                source, inner = done
-                sink.extend(reuse.moved(f, source, frame) for f in inner)  # type: ignore[union-attr]
-                continue
-            inner = []
-            _items(value, scope, where, dispatch, ctx, inner)
-            if key is not None and reuse.movable(inner, frame):  # type: ignore[union-attr]
-                dispatch.groups[key] = (frame, inner)
-            sink.extend(inner)
+            sink.extend(reuse.repeated(
+                reuse.key(scope.dataset, tag), frame,
+                partial(_collected, value, scope, where, dispatch, ctx), dispatch.groups))
+
+
+def _collected(value: Any, scope: ReadScope, where: ElementPath, dispatch: _Dispatch,
+               ctx: CheckContext) -> list[Finding]:
+    """The findings of ``_items``, as a list of their own."""
+    out: list[Finding] = []
+    _items(value, scope, where, dispatch, ctx, out)
+    return out
 
 
 def _items(value: Any, scope: ReadScope, where: ElementPath, dispatch: _Dispatch,

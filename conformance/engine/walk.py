@@ -159,13 +159,15 @@ def _replaying(rows: list[Bound | Replay], out: list[T],
         yield b  # type: ignore[misc]
 
 
-def moved_finding(ctx: CheckContext) -> Callable[[Finding, Replay], Finding]:
-    """``each_bound``'s ``move`` for findings: the same finding in the repeating frame."""
+def moved_finding(ctx: CheckContext, once: frozenset[str] = frozenset()
+                  ) -> Callable[[Finding, Replay], Finding | None]:
+    """``each_bound``'s ``move`` for findings: the same finding in the repeating frame;
+    codes in ``once`` are reported once per row, so the first frame's stands alone."""
     reuse = frame_reuse(ctx)
 
-    def move(f: Finding, r: Replay) -> Finding:
+    def move(f: Finding, r: Replay) -> Finding | None:
         assert reuse is not None  # a Replay is only made with one
-        return reuse.moved(f, r.source, r.frame)
+        return None if f.code in once else reuse.moved(f, r.source, r.frame)
 
     return move
 
@@ -175,9 +177,10 @@ def bound_rows(ctx: CheckContext) -> list[Bound | Replay]:
     once: its later copies are ``Replay`` entries (see ``each_bound``)."""
     got = ctx.cache.get("bound_rows")
     if got is None:
-        got = ctx.cache["bound_rows"] = _bind(ctx, frame_reuse(ctx), "bound_rows_undecided")
+        got, ctx.cache["undecided"] = _bind(ctx, frame_reuse(ctx))
+        ctx.cache["bound_rows"] = got
         ctx.cache["bound_rows_replay"] = any(type(r) is Replay for r in got)
-    return got
+    return got  # type: ignore[no-any-return]
 
 
 def bound_attributes(ctx: CheckContext) -> list[Bound]:
@@ -191,11 +194,14 @@ def bound_attributes(ctx: CheckContext) -> list[Bound]:
     """
     got = ctx.cache.get("bound")
     if got is None:
-        got = ctx.cache["bound"] = _bind(ctx, None, "bound_undecided")
+        got = ctx.cache["bound"] = _bind(ctx, None)[0]
     return got  # type: ignore[no-any-return]
 
 
-def _bind(ctx: CheckContext, reuse: FrameReuse | None, undecided_key: str) -> list[Any]:
+def _bind(ctx: CheckContext, reuse: FrameReuse | None
+          ) -> tuple[list[Any], list[tuple[Bound, Mapping[str, Any]]]]:
+    """The bound rows (with ``Replay`` entries when ``reuse`` is given) and the rows
+    left unbound by an undecided include condition."""
     out: list[Any] = []
     undecided: list[tuple[Bound, Mapping[str, Any]]] = []
     req = ctx.requirements
@@ -212,20 +218,15 @@ def _bind(ctx: CheckContext, reuse: FrameReuse | None, undecided_key: str) -> li
             st = status.get(m.id)
             if st is not None and st.applies:
                 binder.bind(m.attrs, root, (), None, m, None, None, None, top)
-    ctx.cache[undecided_key] = undecided
-    return out
+    return out, undecided
 
 
-def undecided_includes(ctx: CheckContext, *, rows: bool = False
-                       ) -> list[tuple[Bound, Mapping[str, Any]]]:
+def undecided_includes(ctx: CheckContext) -> list[tuple[Bound, Mapping[str, Any]]]:
     """Rows left unbound because an include condition could not be decided, each with
-    the first undecided include condition (``rows``: of ``bound_rows``, which leaves
-    out those of the groups it repeats)."""
-    if rows:
-        bound_rows(ctx)
-        return ctx.cache["bound_rows_undecided"]
-    bound_attributes(ctx)
-    return ctx.cache["bound_undecided"]
+    the first undecided include condition (those of ``bound_rows``: the groups it
+    repeats are left out, as their conditions are reported once per row anyway)."""
+    bound_rows(ctx)
+    return ctx.cache["undecided"]  # type: ignore[no-any-return]
 
 
 def _groups(keys: set[int], attr: AttrReq) -> list[int]:

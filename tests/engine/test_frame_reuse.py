@@ -16,7 +16,7 @@ from pydicom.sequence import Sequence
 
 from conformance.engine import per_frame_read
 from conformance.engine.api import Validator
-from conformance.engine.frame_reuse import FrameReuse, moved_path
+from conformance.engine.frame_reuse import FrameReuse, moved_path, references
 from conformance.engine.input import load
 from conformance.engine.path import ElementPath
 from conformance.engine.requirement_types import PER_FRAME_FG
@@ -140,7 +140,19 @@ def _row(condition: dict[str, Any]) -> Any:
     {"op": "mutually_exclusive", "attrs": "00089007"},
 ])
 def test_what_cannot_be_told_is_never_repeated(expr: dict[str, Any]) -> None:
-    assert _reuse()._references((_row({"expr": expr}),))[1] is None
+    assert references((_row({"expr": expr}),))[1] is None
+
+
+def test_every_operator_of_the_language_is_placed() -> None:
+    """A new operator (conditions/optable.py) is either known to read only what its
+    references name, or listed as looking further: never repeated by guess."""
+    from conformance.conditions.optable import REGISTRY
+    from conformance.engine import frame_reuse
+
+    known = frame_reuse._KNOWN_OPS | frame_reuse.LOOKS_FURTHER
+    assert set(REGISTRY) <= known and not frame_reuse._KNOWN_OPS & frame_reuse.LOOKS_FURTHER
+    for op in frame_reuse.LOOKS_FURTHER:
+        assert references((_row({"expr": {"op": op}}),))[1] is None
 
 
 def test_references_that_reach_the_frame_item_are_listed() -> None:
@@ -152,7 +164,7 @@ def test_references_that_reach_the_frame_item_are_listed() -> None:
         {"op": "not", "arg": {"op": "present", "attr": {"tag": "00209111", "scope": "parent",
                                                         "path": ["00209111", "00209157"]}}},
     ]}
-    assert _reuse()._references((_row({"expr": expr}),))[1] == (
+    assert references((_row({"expr": expr}),))[1] == (
         (False, 0x00189302), (False, 0x00209111), (True, 0x00089007))
 
 
