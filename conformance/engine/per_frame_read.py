@@ -202,13 +202,8 @@ class _Sequence:
             raise _Unsure
         value_at = p
         items: list[Dataset] = []
-        while True:
+        while not self._delimiter(p, _SEQ_END):
             t, n = self._tag_length(p)
-            if t == _SEQ_END:
-                if n != 0:
-                    raise _Unsure
-                p += 8
-                break
             if t != _ITEM:
                 raise _Unsure
             # each item is made before the next is read: its templates serve the next
@@ -217,6 +212,7 @@ class _Sequence:
             self.copies.add(item, same)
             items.append(item)
             p = q
+        p += 8  # past the Sequence Delimitation Item
         if len(items) < MIN_ITEMS:
             return None, p
         seq = new_sequence(items, True)
@@ -252,10 +248,7 @@ class _Sequence:
         the item: exactly ``end`` when it has a length, past its delimiter when not."""
         while True:
             if undefined:
-                t, n = self._tag_length(p)
-                if t == _ITEM_END:
-                    if n != 0:
-                        raise _Unsure
+                if self._delimiter(p, _ITEM_END):
                     return p + 8
             elif p >= end:
                 if p != end:
@@ -319,6 +312,15 @@ class _Sequence:
         g, e = _TAG.unpack_from(self.buf, p)
         return g << 16 | e, _U32.unpack_from(self.buf, p + 4)[0]
 
+    def _delimiter(self, p: int, tag: int) -> bool:
+        """Whether the delimiter ``tag`` (with its zero length, PS3.5 7.5) is at ``p``."""
+        t, n = self._tag_length(p)
+        if t != tag:
+            return False
+        if n != 0:
+            raise _Unsure
+        return True
+
     def _header(self, p: int) -> tuple[int, bytes, int, int]:
         """(tag, VR, length, offset of the value) of the Explicit VR element at ``p``."""
         buf = self.buf
@@ -360,11 +362,9 @@ class _Sequence:
         """The offset after the delimiter of the undefined-length sequence whose items
         start at ``p``."""
         while True:
-            t, n = self._tag_length(p)
-            if t == _SEQ_END:
-                if n != 0:
-                    raise _Unsure
+            if self._delimiter(p, _SEQ_END):
                 return p + 8
+            t, n = self._tag_length(p)
             if t != _ITEM:
                 raise _Unsure
             if n == _UNDEFINED:

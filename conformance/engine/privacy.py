@@ -16,12 +16,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pydicom.charset import decode_bytes
+from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from conformance.engine.conversion import stored_vr
 from conformance.engine.finding import Finding
 from conformance.engine.person_name import suggestion
 
@@ -110,36 +111,48 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
-_DEFAULT_ENCODINGS = ("iso8859", ["iso8859"])  # pydicom's _character_set, either form
+_CHARSET = 0x00080005
+_DEFAULT = ["iso8859"]
 _DELIMITERS = {0x5C, 0x5E, 0x3D}  # \ ^ =: where ISO 2022 escapes reset (PS3.5 6.1.2.5.3)
 
 
-def _encodings(ds: Dataset) -> list[str] | None:
-    """The Python encodings of ``ds``'s character set, as pydicom decodes its text."""
-    got = getattr(ds, "_character_set", None)
-    if isinstance(got, str):
-        return [got]
-    return list(got) if got else None
-
-
-def _resolved_vr(elem: Any, tag: int) -> str | None:
-    """The VR the checks give ``elem``: the dictionary's when stored as UN or implicit."""
-    vr = elem.VR
-    if vr is None or vr == "UN":
+def _encodings(holder: Dataset, root: Dataset) -> list[list[str]]:
+    """The ways text of ``holder`` is decoded for messages: with its own Specific
+    Character Set, else the root's (as the value checks decode, checks/values/_common),
+    and with the one pydicom gives it (inherited from the enclosing items)."""
+    out: list[list[str]] = []
+    elem = holder._dict.get(_CHARSET) or root._dict.get(_CHARSET)  # type: ignore[call-overload]
+    for terms in (_terms(elem), getattr(holder, "_character_set", None)):
+        if isinstance(terms, str):
+            terms = [terms]
         try:
-            return str(dictionary_VR(tag))
-        except KeyError:
-            return None
-    return str(vr)
+            encodings = convert_encodings(list(terms)) if terms else None
+        except Exception:  # noqa: BLE001 - an unknown term: that decoding is not made
+            encodings = None
+        if encodings and encodings not in out and encodings != _DEFAULT:
+            out.append(encodings)
+    return out
 
 
-def _texts(elem: Any, pn: bool = False, holder: Dataset | None = None) -> list[str]:
+def _terms(elem: Any) -> list[str] | None:
+    """The terms of a Specific Character Set element as stored."""
+    if elem is None:
+        return None
+    value = elem.value
+    if isinstance(value, bytes):
+        value = value.decode("latin-1").split("\\")
+    elif isinstance(value, str):
+        value = value.split("\\")
+    return [str(v).strip() for v in value if v is not None]
+
+
+def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None) -> list[str]:
     """The value as messages might quote it: stored text (also decoded with the
-    character set of the data set ``holder``), converted values, PN parts; for a
-    person's name (``pn``) typed without "^", the form pn-separator suggests
-    ('Doe John' -> 'John^Doe')."""
+    character set of ``items[-1]``, the data set holding it, under root ``items[0]``),
+    converted values, PN parts; for a person's name (``pn``) typed without "^", the
+    form pn-separator suggests ('Doe John' -> 'John^Doe')."""
     out: list[str] = []
-    for text in _whole_texts(elem, holder):
+    for text in _whole_texts(elem, items):
         out.append(text)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
@@ -150,7 +163,7 @@ def _texts(elem: Any, pn: bool = False, holder: Dataset | None = None) -> list[s
     return out
 
 
-def _whole_texts(elem: Any, holder: Dataset | None = None) -> list[str]:
+def _whole_texts(elem: Any, items: list[Dataset] | None = None) -> list[str]:
     if type(elem) is RawDataElement:  # the usual case: the value as stored, and each one
         raw = elem.value
         if not isinstance(raw, bytes):
@@ -159,13 +172,12 @@ def _whole_texts(elem: Any, holder: Dataset | None = None) -> list[str]:
         out = [text, *text.split("\\")]
         # Messages quote the value as decoded ("Jürgen" under ISO_IR 192); every DICOM
         # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
-        if holder is not None and (not raw.isascii() or b"\x1b" in raw):
-            encodings = _encodings(holder)
-            if encodings and encodings not in _DEFAULT_ENCODINGS:
+        if items and (not raw.isascii() or b"\x1b" in raw):
+            for encodings in _encodings(items[-1], items[0]):
                 try:
                     decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
                 except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
-                    decoded = text
+                    continue
                 if decoded != text:
                     out += [decoded, *decoded.split("\\")]
         return out
@@ -201,11 +213,13 @@ def identifying_values(ds: Dataset, standard: Any,
         stack: list[Iterator[Any]] = [iter(list(root._dict.items()))]
         items: list[Dataset] = [root]
         while stack:
-            pair = next(stack[-1], done)
+            pair: Any = next(stack[-1], done)
             if pair is done:
                 stack.pop()
                 items.pop()
                 continue
+            tag: int
+            elem: Any
             tag, elem = pair
             stored = elem.VR
             if stored == "SQ" or stored is None and _vr(elem, tag) == "SQ":
@@ -223,15 +237,16 @@ def identifying_values(ds: Dataset, standard: Any,
                     items.append(sub)
                 continue
             # An int key: BaseTag's __eq__ is Python, and every lookup would call it.
-            key = int(tag) if by_tag else (int(tag), stored)
+            key: Any = int(tag) if by_tag else (int(tag), stored)
             ident = decided.get(key)
             if ident is None:
                 ident = decided[key] = is_identifying(tag, table, _vr(elem, tag))
             if not ident:
                 continue
             vr = None
-            for text in _texts(elem, _resolved_vr(elem, tag) == "PN",
-                               items[-1]):
+            pn = (stored_vr(elem, items[-1]) if type(elem) is RawDataElement
+                  else elem.VR) == "PN"  # the VR the checks read it as
+            for text in _texts(elem, pn, items):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (
@@ -292,7 +307,8 @@ class Masker:
             return self._alternation().sub(lambda m: self._masks[m.group(0)], message)
         if not spans:
             return message
-        out, pos = [], 0
+        out: list[str] = []
+        pos = 0
         for start, text in spans:
             out += (message[pos:start], self._masks[text])
             pos = start + len(text)

@@ -207,16 +207,20 @@ def test_values_looked_for_within_a_text_are_those_it_holds() -> None:
     assert "Wexford^Hyacinth" not in within and "Wexford" in within  # its PN component
 
 
+def _shown_and_masked(ds: pydicom.Dataset, path: Path) -> tuple[str, str]:
+    """The messages of ``ds`` saved at ``path``, with values shown and masked."""
+    ds.save_as(path, enforce_file_format=True)
+    shown = " ".join(f.message for f in Validator(show_values=True).validate(path).findings)
+    return shown, " ".join(f.message for f in Validator().validate(path).findings)
+
+
 def test_words_of_a_name_written_with_spaces_are_masked(tmp_path: Path) -> None:
     """pn-separator suggests the words of such a name in another order ('Quillonby
     Hargreave' -> e.g. 'Hargreave^Quillonby'): each word is masked, not only the value."""
     ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
     ds.PatientName = "Quillonby Hargreave"
-    p = tmp_path / "spaced.dcm"
-    ds.save_as(p)
-    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    shown, masked = _shown_and_masked(ds, tmp_path / "spaced.dcm")
     assert "Hargreave^Quillonby" in shown  # the suggestion that quotes the words
-    masked = " ".join(f.message for f in Validator().validate(p).findings)
     assert "Hargreave" not in masked and "Quillonby" not in masked
 
 
@@ -230,11 +234,8 @@ def test_a_name_stored_as_un_is_masked_as_a_name(tmp_path: Path) -> None:
     value = b"Quillonby Hargreave "
     ds._dict[BaseTag(0x00100010)] = RawDataElement(BaseTag(0x00100010), "UN", len(value),
                                                    value, 0, False, True)
-    p = tmp_path / "un.dcm"
-    ds.save_as(p, enforce_file_format=True)
-    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    shown, masked = _shown_and_masked(ds, tmp_path / "un.dcm")
     assert "Hargreave^Quillonby" in shown
-    masked = " ".join(f.message for f in Validator().validate(p).findings)
     assert "Hargreave" not in masked and "Quillonby" not in masked
 
 
@@ -245,9 +246,6 @@ def test_a_name_in_another_character_set_is_masked_as_decoded(tmp_path: Path) ->
     ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.PatientName = "Jürgen Müllerström"
-    p = tmp_path / "utf8.dcm"
-    ds.save_as(p, enforce_file_format=True)
-    shown = " ".join(f.message for f in Validator(show_values=True).validate(p).findings)
+    shown, masked = _shown_and_masked(ds, tmp_path / "utf8.dcm")
     assert "Müllerström" in shown
-    masked = " ".join(f.message for f in Validator().validate(p).findings)
     assert "Müllerström" not in masked and "Jürgen" not in masked
