@@ -54,8 +54,9 @@ _UNKNOWN = object()
 _MISSING: Any = object()
 # What the conditions of a row tuple can read in a frame item, per tuple: compiled
 # requirement trees are shared and immutable, so this is worked out once per process.
-# By id of the tuple (holding it keeps the id unique), then by the ids of its rows (a
-# tuple made again from the same rows).
+# By the ids of its rows (holding them keeps the ids unique; a tuple made again from
+# the same rows finds its entry), and by id of the first such tuple: both bounded by the
+# row tuples of the compiled trees, however many tuples a walk makes.
 _BY_TUPLE: dict[int, tuple[Any, tuple[int, ...], Any]] = {}
 _BY_ROWS: dict[tuple[int, ...], tuple[Any, Any]] = {}
 
@@ -231,7 +232,8 @@ def references(rows: Iterable[Any]
         except _Unknown:
             got = None
         hit = _BY_ROWS[ids] = (rows, got)
-    _BY_TUPLE[id(rows)] = (rows, ids, hit[1])
+    if hit[0] is rows:  # the tuple held in _BY_ROWS: fresh tuples are not kept
+        _BY_TUPLE[id(rows)] = (rows, ids, hit[1])
     return ids, hit[1]
 
 

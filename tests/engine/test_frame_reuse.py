@@ -155,6 +155,19 @@ def test_every_operator_of_the_language_is_placed() -> None:
         assert references((_row({"expr": {"op": op}}),))[1] is None
 
 
+def test_the_references_cache_does_not_grow_with_fresh_tuples() -> None:
+    """not-in-IOD makes a new tuple of the same row trees for every frame: the cache
+    is per set of rows, so a batch does not grow it."""
+    from conformance.engine import frame_reuse
+
+    rows = (_row({"expr": {"op": "present", "attr": {"tag": "00189302"}}}),)
+    first = references(tuple(rows))
+    sizes = (len(frame_reuse._BY_TUPLE), len(frame_reuse._BY_ROWS))
+    for _ in range(100):
+        assert references(tuple(list(rows))) == first
+    assert (len(frame_reuse._BY_TUPLE), len(frame_reuse._BY_ROWS)) == sizes
+
+
 def test_references_that_reach_the_frame_item_are_listed() -> None:
     expr = {"op": "and", "args": [
         {"op": "eq", "attr": {"tag": "00089007", "scope": "frame"}, "values": ["ORIGINAL"]},
