@@ -9,6 +9,7 @@ recorded when the CheckContext is made, before any check runs (``AsRead``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydicom.uid import UID
 from conformance.engine import deferred
 from conformance.engine.conversion import stored_vr
 from conformance.engine.path import ElementPath
+from conformance.engine.requirement_types import PER_FRAME_FG
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +118,28 @@ class ReadScope:
         return elem
 
 
+class Repeat:
+    """In ``AsRead.repeats``: where a functional group of Per-frame item ``frame`` would
+    have put its items in ``AsRead.items`` (before index ``at``), had it not repeated,
+    byte for byte, the group of item ``source`` recorded as ``items[first:last]``."""
+
+    __slots__ = ("at", "first", "last", "source", "frame")
+
+    def __init__(self, at: int, first: int, last: int, source: int, frame: int) -> None:
+        self.at, self.first, self.last, self.source, self.frame = at, first, last, source, frame
+
+
 class AsRead:
     """Every dataset of a validation as read, recorded before any check runs.
 
     ``items`` lists ``(dataset, item path)`` for the root and every sequence item,
     depth first in stored order. Recording converts the sequences (which the checks and
-    the traversal need anyway), not the other elements.
+    the traversal need anyway), not the other elements. A functional group of a
+    Per-frame item whose bytes repeat a group recorded in an earlier frame (the reader's
+    ``FrameCopies``) is not recorded again: ``repeats`` says where it would have been.
     """
 
-    __slots__ = ("root", "scopes", "items", "file", "max_depth")
+    __slots__ = ("root", "scopes", "items", "file", "max_depth", "repeats", "_same")
 
     def __init__(self, root: Dataset, facts: Any = None, file_meta: Dataset | None = None,
                  max_depth: int = 64) -> None:
@@ -134,14 +149,22 @@ class AsRead:
         # Sequences nested deeper than this are not opened (``nesting-too-deep``): a
         # 10 KB file can nest thousands of levels.
         self.max_depth = max_depth
+        self.repeats: list[Repeat] = []
+        copies = getattr(facts, "copies", None)
+        self._same: Mapping[tuple[int, int], int] = copies.same if copies is not None else {}
         self.root = self._record(root)
 
     def _record(self, root: Dataset) -> ReadScope:
         """Record ``root`` and its items (depth first, stored order; no recursion)."""
         top = ReadScope(root, None, None, self)
-        stack: list[tuple[ReadScope, int]] = [(top, 0)]
+        stack: list[tuple[Any, int]] = [(top, 0)]
+        # a repeated group's number -> (its items in self.items, its frame)
+        groups: dict[int, tuple[int, int, int]] = {}
         while stack:
             scope, depth = stack.pop()
+            if type(scope) is tuple:  # a group's items begin or end, or it repeats
+                self._mark(scope, groups)
+                continue
             ds = scope.dataset
             if id(ds) in self.scopes:  # the same item object twice: recorded once
                 continue
@@ -149,7 +172,7 @@ class AsRead:
             self.items.append((ds, scope.path))
             if depth >= self.max_depth:
                 continue
-            found: list[tuple[ReadScope, int]] = []
+            found: list[tuple[Any, int]] = []
             for tag, elem in scope.elements.items():
                 vr = elem.VR
                 if vr is None or vr == "UN":  # implicit VR or UN: the VR pydicom will give
@@ -161,11 +184,41 @@ class AsRead:
                 except Exception:  # noqa: BLE001 - the traversal reports element-unreadable
                     continue
                 seq = ElementPath(scope.path, tag)
+                group = self._group(ds, int(tag), scope.path)
+                if group is not None:
+                    if groups.get(group[0], (0, -1))[1] >= 0:  # recorded whole before
+                        found.append(((group, "repeat"), 0))
+                        continue
+                    if group[0] in groups:  # (its first copy still open: never so)
+                        group = None
+                    else:
+                        found.append(((group, "start"), 0))
                 for i, item in enumerate(items or ()):
                     if isinstance(item, Dataset):
                         found.append((ReadScope(item, scope, seq.item(i), self), depth + 1))
+                if group is not None:
+                    found.append(((group, "end"), 0))
             stack.extend(reversed(found))
         return top
+
+    def _group(self, ds: Dataset, tag: int, path: ElementPath | None
+               ) -> tuple[int, int] | None:
+        """(number, frame) when ``tag`` of ``ds`` is a group of Per-frame item ``frame``
+        whose bytes the reader knows repeat (the same number: the same bytes)."""
+        same = self._same.get((id(ds), tag)) if self._same else None
+        if same is None or path is None or path.parent is not None or path.tag != PER_FRAME_FG:
+            return None
+        return same, path.index
+
+    def _mark(self, mark: tuple[Any, Any], groups: dict[int, tuple[int, int, int]]) -> None:
+        (number, frame), what = mark
+        if what == "start":
+            groups[number] = (len(self.items), -1, frame)
+        elif what == "end":
+            groups[number] = (groups[number][0], len(self.items), frame)
+        else:
+            first, last, source = groups[number]
+            self.repeats.append(Repeat(len(self.items), first, last, source, frame))
 
     def release(self) -> None:
         """Break the scopes' references to each other (see ``CheckContext.release``)."""
@@ -174,6 +227,7 @@ class AsRead:
             scope.memo.clear()
         self.scopes.clear()
         self.items.clear()
+        self.repeats.clear()
 
     def scope(self, ds: Dataset, parent: ReadScope | None, path: ElementPath | None
               ) -> ReadScope:

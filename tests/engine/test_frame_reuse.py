@@ -47,6 +47,7 @@ def _enhanced_ct(tmp_path: Path, seed: int) -> Path:
     first.CTXRayDetailsSequence = Sequence([details])
     measures = first.PixelMeasuresSequence[0]
     measures.PatientName = NAME  # not in the IOD there, and identifying
+    measures.add_new(0x00111001, "LO", "no creator")  # private-creator-missing
     if rng.random() < 0.7:
         spacing = rng.choice(["0.5\\0.5\\0.5", "0.50000000000000001\\0.5"])  # VM, length
         measures.add_new(0x00280030, "DS", spacing)
@@ -91,8 +92,18 @@ def test_findings_are_those_of_a_full_walk(tmp_path: Path, seed: int,
     reused = _findings(path)
     _without_copies(monkeypatch)
     assert reused == _findings(path)
-    assert {"type1c-missing", "condition-not-checked", "not-in-iod"} <= {
-        f["code"] for f in reused}
+    assert {"type1c-missing", "condition-not-checked", "not-in-iod",
+            "private-creator-missing"} <= {f["code"] for f in reused}
+
+
+def test_item_checks_repeat_each_frames_findings(tmp_path: Path) -> None:
+    """The groups that repeat an earlier frame's bytes are recorded once (AsRead), and
+    the checks of every item (here: private elements) report them in each frame."""
+    path = _enhanced_ct(tmp_path, 0)
+    ctx = Validator().context(load(path))
+    assert ctx.as_read is not None and ctx.as_read.repeats
+    private = [f["path"] for f in _findings(path) if f["code"] == "private-creator-missing"]
+    assert private == [f"(5200,9230)[{i}].(0028,9110)[0].(0011,1001)" for i in range(FRAMES)]
 
 
 def test_a_condition_on_another_group_of_the_frame_is_followed(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pydicom import charset as pd_charset
@@ -24,6 +24,7 @@ from pydicom.multival import MultiValue
 from conformance.checks.values._lookup import SPECIFIC_CHARACTER_SET
 from conformance.engine.deferred import value_length
 from conformance.engine.finding import Finding, Reference, Severity
+from conformance.engine.frame_reuse import frame_reuse
 from conformance.engine.path import ElementPath
 from conformance.engine.read_scope import AsRead, ReadScope
 
@@ -220,10 +221,36 @@ def decode(value: bytes, scope: ReadScope | None) -> tuple[str, bool]:
     return text, not caught and not warned and extended
 
 
-def items_of(ctx: Any) -> list[tuple[Dataset, ElementPath | None]]:
-    """``(dataset, path of the item)`` for the root and every sequence item (as read)."""
+def per_item(ctx: Any, check: Callable[[Dataset, ElementPath | None], Iterable[Finding]]
+             ) -> Iterator[Finding]:
+    """``check(dataset, path of the item)`` for the root and every sequence item as read,
+    in order. A functional group that repeats an earlier frame's byte for byte
+    (``AsRead.repeats``) gets that frame's findings for it, moved: ``check`` must look
+    only at the item (and the root, the same for every frame)."""
     read = as_read(ctx)
-    return read.items if read is not None else []
+    if read is None:
+        return
+    items, repeats = read.items, read.repeats
+    if not repeats:
+        for ds, path in items:
+            yield from check(ds, path)
+        return
+    reuse = frame_reuse(ctx)
+    assert reuse is not None  # repeats come from the reader's copies, as FrameReuse does
+    found: list[list[Finding]] = []
+    pending = iter(repeats)
+    nxt = next(pending, None)
+    for i in range(len(items) + 1):
+        while nxt is not None and nxt.at == i:
+            for kept in found[nxt.first:nxt.last]:
+                for f in kept:
+                    yield reuse.moved(f, nxt.source, nxt.frame)
+            nxt = next(pending, None)
+        if i < len(items):
+            ds, path = items[i]
+            got = list(check(ds, path))
+            found.append(got)
+            yield from got
 
 
 def stored(ds: Dataset, tag: int, ctx: Any) -> Any | None:

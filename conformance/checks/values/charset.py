@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydicom import charset as pd_charset
+from pydicom.dataset import Dataset
 
 from conformance.checks.values._common import (
     charsets,
@@ -21,8 +22,8 @@ from conformance.checks.values._common import (
     converted_text,
     decode,
     element_vr,
-    items_of,
     make,
+    per_item,
     raw_bytes,
     scope_of,
 )
@@ -74,15 +75,17 @@ def _term_problems(values: list[str], terms: frozenset[str]) -> list[str]:
 def check_charset_terms(ctx: Any) -> Iterator[Finding]:
     """PS3.3 C.12.1.1.2: Specific Character Set values are its Defined Terms."""
     terms, source = defined_terms(ctx.standard)
-    for ds, parent in items_of(ctx):
+
+    def item(ds: Dataset, parent: ElementPath | None) -> Iterator[Finding]:
         if SPECIFIC_CHARACTER_SET not in ds:
-            continue
-        values = charsets_of(ds, ctx)
-        problems = _term_problems(values, terms)
+            return
+        problems = _term_problems(charsets_of(ds, ctx), terms)
         if problems:
             yield make(ctx, "charset", "error",
                        "Specific Character Set: " + "; ".join(problems) + f" (terms from "
                        f"{source})", ElementPath(parent, SPECIFIC_CHARACTER_SET), REF_TERMS)
+
+    return per_item(ctx, item)
 
 
 @element_check("charset", reference="PS3.5 6.1", vrs=TEXT_VRS)

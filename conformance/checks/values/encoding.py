@@ -16,9 +16,10 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.valuerep import VR
 
-from conformance.checks.values._common import as_read, make
+from conformance.checks.values._common import as_read, make, per_item
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
+from conformance.engine.read_scope import ReadScope
 from conformance.engine.registry import dataset_check
 
 REF_ITEMS = Reference(part=5, section="7.5")
@@ -38,26 +39,35 @@ def check_encoding(ctx: Any) -> Iterator[Finding]:
     read = as_read(ctx)
     if read is None:
         return
-    for scope in list(read.scopes.values()):
-        for tag, elem in scope.elements.items():
-            if tag in _DELIMITERS:
-                yield make(ctx, "encoding-invalid", "error",
-                           f"{_DELIMITERS[tag]} ({tag >> 16:04X},{tag & 0xFFFF:04X}) outside "
-                           "any sequence", ElementPath(scope.path, int(tag)), REF_ITEMS)
-                continue
-            if type(elem) is not RawDataElement:
-                continue
-            vr = elem.VR
-            if vr is not None and vr not in KNOWN_VRS:
-                yield make(ctx, "encoding-invalid", "error",
-                           f"explicit VR {vr!r} is not a Value Representation of PS3.5",
-                           ElementPath(scope.path, int(tag)), REF_VR)
-            elif isinstance(elem.value, bytes) and elem.length != UNDEFINED and (
-                    vr == "SQ" or (vr is None and scope.vr(elem) == "SQ")):
-                problem = item_overrun(elem.value, elem.is_little_endian)
-                if problem:
-                    yield make(ctx, "encoding-invalid", "error", problem,
-                               ElementPath(scope.path, int(tag)), REF_ITEMS)
+    scopes = read.scopes
+    listed = {id(ds) for ds, _ in read.items}
+    yield from per_item(ctx, lambda ds, _: _scope(ctx, scopes[id(ds)]))
+    # datasets recorded after the items were listed (AsRead.scope)
+    for scope in [s for k, s in scopes.items() if k not in listed]:
+        yield from _scope(ctx, scope)
+
+
+def _scope(ctx: Any, scope: ReadScope) -> Iterator[Finding]:
+    """The encoding findings of one dataset as read."""
+    for tag, elem in scope.elements.items():
+        if tag in _DELIMITERS:
+            yield make(ctx, "encoding-invalid", "error",
+                       f"{_DELIMITERS[tag]} ({tag >> 16:04X},{tag & 0xFFFF:04X}) outside "
+                       "any sequence", ElementPath(scope.path, int(tag)), REF_ITEMS)
+            continue
+        if type(elem) is not RawDataElement:
+            continue
+        vr = elem.VR
+        if vr is not None and vr not in KNOWN_VRS:
+            yield make(ctx, "encoding-invalid", "error",
+                       f"explicit VR {vr!r} is not a Value Representation of PS3.5",
+                       ElementPath(scope.path, int(tag)), REF_VR)
+        elif isinstance(elem.value, bytes) and elem.length != UNDEFINED and (
+                vr == "SQ" or (vr is None and scope.vr(elem) == "SQ")):
+            problem = item_overrun(elem.value, elem.is_little_endian)
+            if problem:
+                yield make(ctx, "encoding-invalid", "error", problem,
+                           ElementPath(scope.path, int(tag)), REF_ITEMS)
 
 
 def item_overrun(value: bytes, little: bool) -> str | None:

@@ -16,7 +16,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from conformance.checks.values._common import items_of, make, stored
+from conformance.checks.values._common import make, per_item, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
@@ -128,9 +128,12 @@ def _length(ds: Dataset, parent: ElementPath | None, ctx: Any, native: bool | No
 def check_pixel_data(ctx: Any) -> Iterator[Finding]:
     """PS3.5 8.1.1: native Pixel Data length; PS3.3 C.7.6.3.1: Bits Stored, High Bit."""
     native = _native(ctx)
-    for ds, parent in items_of(ctx):
+
+    def item(ds: Dataset, parent: ElementPath | None) -> Iterator[Finding]:
         keys = ds.keys()  # a dict view: int lookups, no Tag() conversion
         if 0x00280100 in keys or 0x00280101 in keys:
             yield from _bits(ds, parent, ctx)
         if 0x7FE00010 in keys or 0x7FE00008 in keys or 0x7FE00009 in keys:
             yield from _length(ds, parent, ctx, native)
+
+    return per_item(ctx, item)

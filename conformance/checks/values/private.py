@@ -14,7 +14,7 @@ from typing import Any
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from conformance.checks.values._common import converted_text, items_of, make, stored
+from conformance.checks.values._common import converted_text, make, per_item, stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.path import ElementPath
 from conformance.engine.registry import dataset_check
@@ -106,5 +106,4 @@ def _check_item(ds: Dataset, parent: ElementPath | None, ctx: Any) -> Iterator[F
                "private-outside-block", reference="PS3.5 7.8.1")
 def check_private(ctx: Any) -> Iterator[Finding]:
     """PS3.5 7.8.1: private groups, Private Creator reservations, per dataset and item."""
-    for ds, parent in items_of(ctx):
-        yield from _check_item(ds, parent, ctx)
+    return per_item(ctx, lambda ds, parent: _check_item(ds, parent, ctx))
