@@ -235,9 +235,11 @@ def _groups(keys: set[int], attr: AttrReq) -> list[int]:
 
 
 class _Plan:
-    """How to bind one row list: the rows always bound (table order) and the optional
-    rows (absent Type 3: most rows of most modules, and nothing to say about them) by
-    tag, to be picked from the item's keys."""
+    """How to bind one row list: the rows always bound (table order) and the rows bound
+    only when present, by tag, to be picked from the item's keys: absent Type 3 rows
+    (most rows of most modules) and absent functional group rows without an include
+    condition (one per macro in every frame's item) have nothing to say; where a
+    functional group sits is the functional-group check's business."""
 
     __slots__ = ("always", "always_idx", "optional", "optional_tags")
 
@@ -245,7 +247,7 @@ class _Plan:
         always: list[int] = []
         optional: dict[int, list[int]] = {}
         for i, a in enumerate(attrs):
-            if a.exact and a.optional:
+            if a.exact and (a.optional or a.fg_macro is not None and not a.guards):
                 optional.setdefault(a.tag, []).append(i)
             elif a.exact or a.mask & 0xFFFF == 0xFFFF:
                 always.append(i)

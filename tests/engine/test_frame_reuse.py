@@ -242,3 +242,34 @@ def test_frame_scope_keys_follow_tag_order_not_stored_order() -> None:
     c = frame(content, position, (b"ORIGINAL", b"DERIVED "))
     reuse.same[(id(c), 0x00189301)] = 1  # type: ignore[index]
     assert reuse.key(c, 0x00189301, rows) == key_a  # the same content: the same key
+
+
+def test_absent_functional_group_rows_are_not_bound(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each frame's item has a row per functional group macro; absent ones (no include
+    condition) say nothing to the bound-row checks, and binding them changes no finding."""
+    from conformance.engine import walk
+
+    path = _enhanced_ct(tmp_path, 2)
+    ctx = Validator().context(load(path))
+    rows = [b for b in bound_rows(ctx) if type(b) is not Replay]
+    assert any(b.attr.fg_macro for b in rows)
+    assert not [b for b in rows if b.attr.fg_macro and not b.present and not b.attr.guards]
+    lean = _findings(path)
+
+    class Every(walk._Plan):  # the plan before: absent functional group rows bound too
+        def __init__(self, attrs: tuple[Any, ...]) -> None:
+            super().__init__(attrs)
+            self.always_idx = tuple(i for i, a in enumerate(attrs) if a.exact and not a.optional
+                                    or not a.exact and a.mask & 0xFFFF == 0xFFFF)
+            self.always = tuple(attrs[i] for i in self.always_idx)
+            self.optional = {t: [i for i in ix if attrs[i].optional]
+                             for t, ix in self.optional.items()}
+            self.optional_tags = frozenset(t for t, ix in self.optional.items() if ix)
+
+    monkeypatch.setattr(walk, "_Plan", Every)
+    monkeypatch.setattr(walk, "_PLANS", {})
+    ctx = Validator().context(load(path))
+    assert any(b.attr.fg_macro and not b.present for b in bound_rows(ctx)
+               if type(b) is not Replay)
+    assert _findings(path) == lean
