@@ -273,3 +273,23 @@ def test_absent_functional_group_rows_are_not_bound(tmp_path: Path,
     assert any(b.attr.fg_macro and not b.present for b in bound_rows(ctx)
                if type(b) is not Replay)
     assert _findings(path) == lean
+
+
+def test_item_check_findings_come_out_as_found(tmp_path: Path) -> None:
+    """With repeats, an item check that fails halfway through an item has still given
+    the findings it made before (the engine reports the failure as internal-error)."""
+    from conformance.checks.values._common import per_item
+    from conformance.engine.finding import Finding
+
+    ctx = Validator().context(load(_enhanced_ct(tmp_path, 0)))
+    assert ctx.as_read is not None and ctx.as_read.repeats
+
+    def check(ds: Dataset, path: ElementPath | None) -> Any:
+        yield Finding(code="x", severity="info", message="m")
+        raise RuntimeError("halfway")
+
+    given = []
+    with pytest.raises(RuntimeError):
+        for f in per_item(ctx, check):
+            given.append(f)
+    assert len(given) == 1

@@ -248,9 +248,11 @@ def per_item(ctx: Any, check: Callable[[Dataset, ElementPath | None], Iterable[F
             nxt = next(pending, None)
         if i < len(items):
             ds, path = items[i]
-            got = list(check(ds, path))
+            got: list[Finding] = []
             found.append(got)
-            yield from got
+            for f in check(ds, path):  # each as it comes, as without repeats
+                got.append(f)
+                yield f
 
 
 def stored(ds: Dataset, tag: int, ctx: Any) -> Any | None:
