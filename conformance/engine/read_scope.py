@@ -206,7 +206,8 @@ class AsRead:
         """(number, frame) when ``tag`` of ``ds`` is a group of Per-frame item ``frame``
         whose bytes the reader knows repeat (the same number: the same bytes)."""
         same = self._same.get((id(ds), tag)) if self._same else None
-        if same is None or path is None or path.parent is not None or path.tag != PER_FRAME_FG:
+        if (same is None or path is None or path.parent is not None or path.tag != PER_FRAME_FG
+                or path.index is None):
             return None
         return same, path.index
 
