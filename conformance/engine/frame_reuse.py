@@ -78,8 +78,8 @@ class FrameReuse:
     def __init__(self, same: Mapping[tuple[int, int], int], keyword: str) -> None:
         self.same = same
         self.keyword = keyword
-        # (id(frame item), reference) -> what it finds: the walks ask for the same ones
-        self._seen: dict[tuple[int, tuple[bool, int]], Hashable] = {}
+        # id(frame item) -> reference -> what it finds: the walks ask for the same ones
+        self._seen: dict[int, dict[tuple[bool, int], Hashable]] = {}
         self._parts: dict[int, list[tuple[int, Any]]] = {}  # id(frame item) -> _groups
 
     @staticmethod
@@ -102,17 +102,18 @@ class FrameReuse:
         ids, refs = references(rows)
         if refs is None:
             return None
-        seen = self._seen
-        at = id(frame)
+        seen = self._seen.get(id(frame))
+        if seen is None:
+            seen = self._seen[id(frame)] = {}
         found = []
         for r in refs:
-            got = seen.get((at, r), _MISSING)
+            got = seen.get(r, _MISSING)
             if got is _MISSING:
                 try:
                     got = self._found(frame, r)
                 except _Unknown:
                     got = _UNKNOWN
-                seen[at, r] = got
+                seen[r] = got
             if got is _UNKNOWN:
                 return None
             found.append(got)
