@@ -376,7 +376,7 @@ def _breakdown_pass(v: Any, loaded: list[Any], noop: Any, walk: str, binding: st
     """One timed pass of :func:`breakdown` over freshly parsed datasets."""
     import conformance.engine.context as engine_context
     from conformance.engine.traversal import traverse
-    from conformance.engine.walk import bound_attributes
+    from conformance.engine.walk import bound_rows
 
     spent: dict[str, float] = {}
     ctxs = []
@@ -395,7 +395,7 @@ def _breakdown_pass(v: Any, loaded: list[Any], noop: Any, walk: str, binding: st
         t = time.perf_counter()
         for ctx in ctxs:
             with contextlib.suppress(Exception):
-                bound_attributes(ctx)
+                bound_rows(ctx)
         spent[binding] = time.perf_counter() - t
         for c in v._dataset_checks:
             t = time.perf_counter()

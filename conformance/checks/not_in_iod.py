@@ -12,7 +12,7 @@ from conformance.engine.context import CheckContext
 from conformance.engine.elements import int_keys, stored
 from conformance.engine.finding import Finding
 from conformance.engine.frame_reuse import frame_reuse
-from conformance.engine.path import ElementPath
+from conformance.engine.path import ElementPath, per_frame_index
 from conformance.engine.presence import frame_items
 from conformance.engine.registry import dataset_check
 from conformance.engine.requirement_types import (
@@ -189,7 +189,7 @@ class _Run:
         """``items`` of sequence ``tag`` of ``item``; in a Per-frame item, the findings
         of an earlier frame whose functional group has the same key, moved."""
         reuse = self.reuse
-        if reuse is None or (n := reuse.frame_index(here)) is None:
+        if reuse is None or (n := per_frame_index(here)) is None:
             yield from self.items(item, tag, children, here, inner, frame)
             return
         yield from reuse.repeated(

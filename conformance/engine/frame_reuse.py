@@ -82,14 +82,6 @@ class FrameReuse:
         self._seen: dict[int, dict[tuple[bool, int], Hashable]] = {}
         self._parts: dict[int, list[tuple[int, Any]]] = {}  # id(frame item) -> _groups
 
-    @staticmethod
-    def frame_index(where: ElementPath | None) -> int | None:
-        """The frame index when ``where`` is an item of the top-level Per-frame
-        sequence (else None)."""
-        if where is None or where.parent is not None or where.tag != PER_FRAME_FG:
-            return None
-        return where.index
-
     def key(self, frame: Dataset, tag: int, rows: Iterable[Any] | None = None
             ) -> Hashable | None:
         """What the output for group ``tag`` of the Per-frame item ``frame`` depends on

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydicom.datadict import keyword_for_tag
 
+from conformance.engine.requirement_types import PER_FRAME_FG
+
 
 @lru_cache(maxsize=8192)
 def keyword_of(tag: int) -> str:
@@ -105,3 +107,11 @@ class ElementPath:
 def item_path(parent: ElementPath | None, tag: int) -> ElementPath:
     """Path of ``tag`` in the dataset that ``parent`` points into (top level if None)."""
     return ElementPath(parent, tag)
+
+
+def per_frame_index(where: ElementPath | None) -> int | None:
+    """The frame's index when ``where`` is an item of the top-level Per-frame Functional
+    Groups Sequence (5200,9230), else None."""
+    if where is None or where.parent is not None or where.tag != PER_FRAME_FG:
+        return None
+    return where.index

@@ -19,8 +19,7 @@ from pydicom.uid import UID
 
 from conformance.engine import deferred
 from conformance.engine.conversion import stored_vr
-from conformance.engine.path import ElementPath
-from conformance.engine.requirement_types import PER_FRAME_FG
+from conformance.engine.path import ElementPath, per_frame_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +205,8 @@ class AsRead:
         """(number, frame) when ``tag`` of ``ds`` is a group of Per-frame item ``frame``
         whose bytes the reader knows repeat (the same number: the same bytes)."""
         same = self._same.get((id(ds), tag)) if self._same else None
-        if (same is None or path is None or path.parent is not None or path.tag != PER_FRAME_FG
-                or path.index is None):
-            return None
-        return same, path.index
+        frame = per_frame_index(path) if same is not None else None
+        return None if same is None or frame is None else (same, frame)
 
     def _mark(self, mark: tuple[Any, Any], groups: dict[int, tuple[int, int, int]]) -> None:
         (number, frame), what = mark

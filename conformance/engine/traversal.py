@@ -24,7 +24,7 @@ from conformance.engine.conversion import SAFE_VRS, convertible, strict_reading
 from conformance.engine.deferred import AMBIGUOUS_BINARY, is_deferred, resolve_vr
 from conformance.engine.finding import Finding
 from conformance.engine.frame_reuse import FrameReuse, frame_reuse
-from conformance.engine.path import ElementPath
+from conformance.engine.path import ElementPath, per_frame_index
 from conformance.engine.read_scope import AsRead, ReadScope
 from conformance.engine.registry import CheckInfo
 from conformance.errors import ConformanceError
@@ -143,7 +143,7 @@ def _walk(scope: ReadScope, parent: ElementPath | None, dispatch: _Dispatch,
                     f"checked (limit max_depth={as_read.max_depth})", where=where))
                 continue
             reuse = dispatch.reuse
-            if reuse is None or (frame := reuse.frame_index(parent)) is None:
+            if reuse is None or (frame := per_frame_index(parent)) is None:
                 _items(value, scope, where, dispatch, ctx, sink)
                 continue
             # A functional group: element checks see only the group's items, the root

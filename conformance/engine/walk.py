@@ -17,7 +17,7 @@ from conformance.conditions.context import EvalContext
 from conformance.engine.elements import int_keys, stored
 from conformance.engine.finding import Finding
 from conformance.engine.frame_reuse import FrameReuse, frame_reuse
-from conformance.engine.path import ElementPath
+from conformance.engine.path import ElementPath, per_frame_index
 from conformance.engine.presence import frame_items, module_present_fn, module_status
 from conformance.engine.requirement_types import (
     PER_FRAME_FG,
@@ -342,7 +342,7 @@ class _Binder:
             out.append(b)
             if present and a.children:
                 if self.reuse is not None and index is not None and parents:
-                    n = self.reuse.frame_index(where)
+                    n = per_frame_index(where)
                     if n is not None and where is not None and len(parents) == 1:
                         self.group(a, item, parents, where, owner, frame, n)
                         continue

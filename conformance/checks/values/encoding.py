@@ -38,13 +38,9 @@ def check_encoding(ctx: Any) -> Iterator[Finding]:
     defined length of their Sequence (7.5.1); PS3.5 6.2: explicit VRs are defined VRs."""
     read = as_read(ctx)
     if read is None:
-        return
+        return iter(())
     scopes = read.scopes
-    listed = {id(ds) for ds, _ in read.items}
-    yield from per_item(ctx, lambda ds, _: _scope(ctx, scopes[id(ds)]))
-    # datasets recorded after the items were listed (AsRead.scope)
-    for scope in [s for k, s in scopes.items() if k not in listed]:
-        yield from _scope(ctx, scope)
+    return per_item(ctx, lambda ds, _: _scope(ctx, scopes[id(ds)]))
 
 
 def _scope(ctx: Any, scope: ReadScope) -> Iterator[Finding]:
