@@ -38,10 +38,36 @@ def test_same_tables_as_the_json(build: Path) -> None:
             assert tables.get(group, table_id) == table
     assert tables.get("modules", "no-such-module") is None
     for name, expected in docs.items():
-        assert tables.doc(name) == expected
+        if name != "dictionary":
+            assert tables.doc(name) == expected
+    # the dictionary's element rows are stored as tuples; the same rows come back
+    stored = tables.doc("dictionary")
+    assert "elements" not in stored and stored["uids"] == docs["dictionary"]["uids"]
+    assert all(type(r) is tuple for r in stored["element_rows"].values())
     fresh = Standard(build)
     assert fresh.iods == docs["iods"]["iods"]  # read from tables.marshal
     assert "modules" not in fresh._data
+    expected_elements = docs["dictionary"]["elements"]
+    assert list(fresh.dictionary.elements.items()) == list(expected_elements.items())
+    from_json = Standard(build)
+    from_json._copies._pre, from_json._copies._pre_checked = None, True
+    for tag in (0x00100010, 0x60003000, 0x50001010, 0x00280010, 0x7FE00010, 0x00090010):
+        assert fresh.dictionary.get(tag) == from_json.dictionary.get(tag)
+    assert fresh.dictionary.by_keyword("PatientName") == from_json.dictionary.by_keyword(
+        "PatientName")
+    assert len(fresh.dictionary) == len(from_json.dictionary) == len(expected_elements)
+
+
+def test_dictionary_rows_with_other_fields_are_kept_whole() -> None:
+    doc = {"elements": {"00100010": {"tag": "00100010", "name": "Patient's Name",
+                                     "keyword": "PatientName", "vr": "PN", "vm": "1",
+                                     "retired": False, "note": "kept"}}, "uids": {}}
+    assert precompiled._stored("dictionary", doc) is doc
+    plain = {"elements": {"00100010": {k: v for k, v in doc["elements"]["00100010"].items()
+                                       if k != "note"}}, "uids": {}}
+    assert precompiled._stored("dictionary", plain)["element_rows"] == {
+        "00100010": ("00100010", "Patient's Name", "PatientName", "PN", "1", False)}
+    assert precompiled._stored("iods", plain) is plain
 
 
 def test_remade_when_missing_and_used(build: Path) -> None:

@@ -45,6 +45,20 @@ class VRSpec:
 _CONTROLS = [*range(0x20), 0x7F]
 
 
+def _ranges(chars: set[str]) -> str:
+    """A regex character class body for ``chars``, runs of codes written as ranges."""
+    codes = sorted(ord(c) for c in chars)
+    out, i = [], 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        a, b = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        out.append(a if i == j else f"{a}-{b}")
+        i = j + 1
+    return "".join(out)
+
+
 def _clean(chars: frozenset[str] | None, controls: frozenset[int], backslash_ok: bool,
            extended: bool) -> re.Pattern[str]:
     """A pattern matching exactly the values whose characters the VR allows."""
@@ -52,12 +66,13 @@ def _clean(chars: frozenset[str] | None, controls: frozenset[int], backslash_ok:
     if not backslash_ok:
         banned.add("\\")
     if chars is not None:
-        allowed = "".join(re.escape(c) for c in sorted(chars - banned))
+        allowed = _ranges(set(chars) - banned)
         return re.compile(f"[{allowed}]*" if allowed else "")
-    excluded = "".join(re.escape(c) for c in sorted(banned))
     if not extended:
-        excluded += "\x80-\U0010ffff"
-    return re.compile(f"[^{excluded}]*")
+        # Written as the ASCII characters allowed: a class excluding everything above
+        # 7FH takes the regex compiler 30 times longer (4.7 ms of a cold start).
+        return re.compile(f"[{_ranges({chr(c) for c in range(0x80)} - banned)}]*")
+    return re.compile(f"[^{_ranges(banned)}]*")
 
 
 def _first_sentence(text: str) -> str:

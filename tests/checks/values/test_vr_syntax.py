@@ -64,6 +64,28 @@ def test_spec_matches_bundled_standard(std: Any) -> None:
                                         b.multi_valued, b.extended, b.element_size), vr
 
 
+def _allowed(spec: Any, c: str) -> bool:
+    """What a VR's fields say of one character, the oracle of its ``clean`` pattern."""
+    code = ord(c)
+    if (code < 0x20 or code == 0x7F) and code not in spec.controls:
+        return False
+    if c == "\\" and not spec.backslash_ok:
+        return False
+    if spec.chars is not None:
+        return c in spec.chars
+    return spec.extended or code < 0x80
+
+
+def test_clean_pattern_allows_exactly_the_repertoire(std: Any) -> None:
+    # every character up to 3100H, the edges of the planes and a spread above
+    codes = [*range(0x3100), *range(0x3100, 0x110000, 997), 0xFFFF, 0x10FFFF]
+    for vr, spec in ((vr, specs(std)[vr]) for vr in specs(std)):
+        wrong = [hex(c) for c in codes
+                 if bool(spec.clean.fullmatch(chr(c))) != _allowed(spec, chr(c))]
+        assert not wrong, (vr, wrong[:5])
+        assert spec.clean.fullmatch("") is not None
+
+
 # -- valid values (hypothesis) -------------------------------------------------------------
 _ascii_text = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E,
                                     exclude_characters="\\"), min_size=1)
