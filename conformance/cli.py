@@ -81,9 +81,9 @@ def _without_pixel_libraries() -> None:
 # pydicom imports these at start-up and no command of the program uses them: about 60 ms
 # of a cold start from a fresh install. ``pydicom.examples`` finds its 13 example files
 # at import (through ``importlib.metadata``'s entry points); ``urllib.request`` (with
-# http.client, email and ssl) is there for pydicom's test-data downloads. In the program
-# they load on first use.
-DEFERRED_MODULES = ("urllib.request", "pydicom.examples")
+# http.client, email and ssl) is there for pydicom's test-data downloads; ``uuid`` (with
+# ``platform``, 2-3 ms) for new UIDs. In the program they load on first use.
+DEFERRED_MODULES = ("urllib.request", "pydicom.examples", "uuid")
 
 
 class _OnFirstUse(types.ModuleType):
@@ -116,16 +116,19 @@ def _defer_unused_modules() -> None:
             sys.modules[name] = stand_ins[-1][1]
     importlib.import_module("pydicom")
     for name, stand_in in stand_ins:
+        if sys.modules.get(name) is not stand_in:
+            continue
         parent, _, child = name.rpartition(".")
-        # ``import a.b`` binds ``a`` and expects ``a.b`` there; a module found in
-        # ``sys.modules`` is not bound on its package by the import system
-        if sys.modules.get(name) is stand_in and parent:
+        path = None
+        if parent:
+            # ``import a.b`` binds ``a`` and expects ``a.b`` there; a module found in
+            # ``sys.modules`` is not bound on its package by the import system
             package = importlib.import_module(parent)
             setattr(package, child, stand_in)
-            # the real module's spec, for importlib.util.find_spec (it reads __spec__
-            # of what sys.modules holds); the import system only asks _initializing
-            stand_in.__spec__ = importlib.machinery.PathFinder.find_spec(
-                name, getattr(package, "__path__", None))
+            path = getattr(package, "__path__", None)
+        # the real module's spec, for importlib.util.find_spec (it reads __spec__ of
+        # what sys.modules holds); the import system only asks _initializing
+        stand_in.__spec__ = importlib.machinery.PathFinder.find_spec(name, path)
 
 
 def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:

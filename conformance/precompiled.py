@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 NAME = "tables.marshal"
-FORMAT = 2  # 2: the dictionary's element rows stored as tuples
+FORMAT = 3  # 2: the dictionary's element rows as tuples; 3: each IOD also on its own
 MAGIC = b"DCMCTAB\x00"
 _GROUPS = ("modules", "macros")
 DOCS = ("iods", "sop_classes", "dictionary", "vrs")
@@ -105,6 +105,14 @@ def write(folder: Path, modules_doc: dict[str, Any],
         index[f"doc/{name}"] = (offset, len(blob))
         blobs.append(blob)
         offset += len(blob)
+    # each IOD on its own too: a validation reads one or a few of them, not all 143
+    iods = (docs or {}).get("iods")
+    iods = iods.get("iods") if isinstance(iods, dict) else None
+    for iod_id, iod in sorted(iods.items() if isinstance(iods, dict) else ()):
+        blob = marshal.dumps(iod)
+        index[f"iod/{iod_id}"] = (offset, len(blob))
+        blobs.append(blob)
+        offset += len(blob)
     header = marshal.dumps((*stamp, index))
     fd, tmp = tempfile.mkstemp(prefix=f".{NAME}.", dir=folder)
     try:
@@ -135,7 +143,8 @@ class Tables:
         return self.get("doc", name)
 
     def get(self, group: str, table_id: str) -> dict[str, Any] | None:
-        """The table ``group/table_id`` (``modules`` or ``macros``), or None."""
+        """The table ``group/table_id`` (``modules``, ``macros``, or ``iod``: one IOD of
+        ``iods.json``), or None."""
         at = self.index.get(f"{group}/{table_id}")
         if at is None:
             return None

@@ -43,17 +43,22 @@ import json, os, sys
 from conformance.cli import main
 code = main(["validate", sys.argv[1], "-o", os.devnull], program=sys.argv[2] == "program")
 early = ["http.client" in sys.modules,
-         type(sys.modules["pydicom.examples"]).__name__ == "module"]
+         type(sys.modules["pydicom.examples"]).__name__ == "module",
+         type(sys.modules["uuid"]).__name__ == "module"]
 import importlib.util
-specs = [importlib.util.find_spec(m).name for m in ("urllib.request", "pydicom.examples")]
-assert specs == ["urllib.request", "pydicom.examples"], specs
+specs = [importlib.util.find_spec(m).name for m in ("urllib.request", "pydicom.examples",
+                                                     "uuid")]
+assert specs == ["urllib.request", "pydicom.examples", "uuid"], specs
+import uuid
+assert uuid.uuid4().version == 4 and isinstance(uuid.UUID(int=5), uuid.UUID)
 import urllib.request
 from pydicom.data import download  # pydicom's own use: urllib.request.urlretrieve
 fetch = download.urllib.request.urlretrieve
 import pydicom
 ct = pydicom.examples.get_path("ct").name
 from pydicom import examples
-real = [type(sys.modules[m]).__name__ for m in ("urllib.request", "pydicom.examples")]
+real = [type(sys.modules[m]).__name__ for m in ("urllib.request", "pydicom.examples",
+                                                 "uuid")]
 print(json.dumps([code, early, callable(fetch), ct, examples.mr.Modality, real,
                   "http.client" in sys.modules]))
 """
@@ -62,7 +67,8 @@ print(json.dumps([code, early, callable(fetch), ct, examples.mr.Modality, real,
 @pytest.mark.parametrize("mode", ["program", "library"])
 def test_the_program_imports_unused_modules_on_first_use(mode: str) -> None:
     """pydicom imports urllib.request (http.client, email, ssl) for its test-data
-    downloads and pydicom.examples (which looks up its files at import); the program
+    downloads, pydicom.examples (which looks up its files at import) and uuid (which
+    imports platform) for new UIDs; the program
     loads them only when they are used, and then they are the real modules, reached as
     pydicom reaches them. A library call leaves the imports as they are."""
     ct = get_testdata_file("CT_small.dcm")
@@ -70,5 +76,5 @@ def test_the_program_imports_unused_modules_on_first_use(mode: str) -> None:
                          check=True, capture_output=True, text=True).stdout
     code, early, fetch, name, modality, real, late = json.loads(out.splitlines()[-1])
     assert code == 0 and fetch and name == "CT_small.dcm" and modality == "MR"
-    assert real == ["module", "module"] and late
-    assert early == ([True, True] if mode == "library" else [False, False])
+    assert real == ["module", "module", "module"] and late
+    assert early == ([True, True, True] if mode == "library" else [False, False, False])

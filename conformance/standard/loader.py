@@ -237,9 +237,21 @@ class Standard:
 
     def iod(self, iod_id: str) -> dict[str, Any]:
         """The IOD ``iod_id``; StandardDataError if this build has no such IOD."""
-        found = self.iods.get(iod_id)
+        key = ("iod", iod_id)
+        found = self._tables.get(key)
+        if found is not None:
+            return found
+        pre = self._copies.precompiled() if "iods" not in self._data else None
+        if pre is not None:  # one IOD decoded, not the 143 of iods.json
+            try:
+                found = pre.get("iod", iod_id)
+            except (EOFError, ValueError, TypeError):  # damaged: the JSON still answers
+                found = None
+        if found is None:
+            found = self.iods.get(iod_id)
         if found is None:
             raise StandardDataError(f"{self.path}: no IOD {iod_id!r} in this build")
+        self._tables[key] = found
         return found
 
     def find_iod(self, name_or_uid_or_id: str) -> str | None:

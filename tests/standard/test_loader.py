@@ -25,7 +25,11 @@ def test_manifest_read_eagerly_tables_lazily(tiny: Path) -> None:
     assert std.edition == "tiny" and std.manifest["format"] == 1
     assert std._data == {}
     assert std.iod("tiny-image")["name"] == "Tiny Image"
-    assert set(std._data) == {"iods"}
+    # Served from tables.marshal, one IOD: iods.json was not parsed.
+    assert std._data == {}
+    assert std.iod("tiny-image") == Standard(tiny).iods["tiny-image"]
+    with pytest.raises(StandardDataError, match="no IOD 'no-such'"):
+        std.iod("no-such")
     std.module("tiny-image")
     # Served from tables.zip: modules.json was not parsed.
     assert "modules" not in std._data

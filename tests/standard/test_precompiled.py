@@ -37,6 +37,8 @@ def test_same_tables_as_the_json(build: Path) -> None:
         for table_id, table in doc[group].items():
             assert tables.get(group, table_id) == table
     assert tables.get("modules", "no-such-module") is None
+    for iod_id, iod in docs["iods"]["iods"].items():  # each IOD on its own as well
+        assert tables.get("iod", iod_id) == iod
     for name, expected in docs.items():
         if name != "dictionary":
             assert tables.doc(name) == expected
