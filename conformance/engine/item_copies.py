@@ -121,8 +121,10 @@ def moved(elem: Any, delta: int, patches: dict[int, bytes] | None) -> Any:
     seq.__dict__.update(_list=[_moved_item(item, delta, patches) for item in old._list],
                         is_undefined_length=old.is_undefined_length)
     copy = _new(DataElement)
-    copy.__dict__.update(state)
-    copy.__dict__.update(_value=seq, file_tell=state["file_tell"] + delta)
+    d = copy.__dict__
+    d.update(state)
+    d["_value"] = seq
+    d["file_tell"] = state["file_tell"] + delta
     return copy
 
 
@@ -130,21 +132,33 @@ def fresh_copy(item: Dataset, elements: dict[BaseTag, Any]) -> Dataset:
     """A Dataset as pydicom's reader makes it, with the state of ``item`` (read the
     same way) and ``elements``; the per-item mutable parts are new."""
     state = item.__dict__
-    if state.keys() - _ITEM_STATE:
+    if not state.keys() <= _ITEM_STATE:
         raise NotCopyable
     copy = _new(Dataset)
     d = copy.__dict__
     d.update(state)
-    d.update(_dict=elements, _private_blocks={}, _pixel_id={},
-             _pixel_array_opts=dict(state["_pixel_array_opts"]))
+    d["_dict"] = elements
+    d["_private_blocks"] = {}
+    d["_pixel_id"] = {}
+    d["_pixel_array_opts"] = dict(state["_pixel_array_opts"])
     return copy
 
 
 def _moved_item(item: Dataset, delta: int, patches: dict[int, bytes] | None) -> Dataset:
-    copy = fresh_copy(item, {tag: moved(e, delta, patches)
-                              for tag, e in item._dict.items()})
+    # the raw elements (most of them) copied here, without a call of ``moved`` each
+    elements: dict[BaseTag, Any] = {}
+    new = tuple.__new__
+    for tag, e in item._dict.items():
+        if type(e) is RawDataElement:
+            elements[tag] = new(RawDataElement, (
+                e[0], e[1], e[2], e[3] if not patches else patches.get(id(e), e[3]),
+                e[4] + delta, *e[5:]))
+        else:
+            elements[tag] = moved(e, delta, patches)
+    copy = fresh_copy(item, elements)
     d = copy.__dict__
-    for name in ("seq_item_tell", "file_tell"):
-        if name in d:
-            d[name] += delta
+    if "seq_item_tell" in d:
+        d["seq_item_tell"] += delta
+    if "file_tell" in d:
+        d["file_tell"] += delta
     return copy
