@@ -4,7 +4,8 @@ The JSON files stay the canonical, schema-checked tables; this file is derived f
 by the build (and by the loader when it is missing or stale) so that a validation reads
 what it needs without parsing JSON: ``marshal`` of plain data decodes several times
 faster than ``json`` (gzip included). It holds every module and macro table, and the
-documents every validation reads (``DOCS``: IODs, SOP Classes, dictionary, VRs). Layout:
+documents every validation reads (``DOCS``: IODs, SOP Classes, dictionary, VRs, the
+de-identification table when the build has one). Layout:
 ``MAGIC``, the length of the header (4 bytes, little endian), the marshalled header
 tuple, then the entries, each marshalled on its own so one is decoded only when used:
 
@@ -30,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 NAME = "tables.marshal"
-FORMAT = 3  # 2: the dictionary's element rows as tuples; 3: each IOD also on its own
+# 2: the dictionary's element rows as tuples; 3: each IOD also on its own, and the
+# de-identification table (masking reads it in every validation: 5 ms as JSON)
+FORMAT = 3
 MAGIC = b"DCMCTAB\x00"
 _GROUPS = ("modules", "macros")
-DOCS = ("iods", "sop_classes", "dictionary", "vrs")
+DOCS = ("iods", "sop_classes", "dictionary", "vrs", "deidentification")
 # The data dictionary's 5,000 element rows, stored as tuples of these fields: marshal
 # makes a tuple several times faster than a dict (2.4 ms against 6.8 ms for the rows),
 # and the dictionary makes its entries from the tuples.
@@ -101,6 +104,8 @@ def write(folder: Path, modules_doc: dict[str, Any],
             blobs.append(blob)
             offset += len(blob)
     for name, doc in sorted((docs or {}).items()):
+        if doc is None:  # an optional document the build does not have
+            continue
         blob = marshal.dumps(_stored(name, doc))
         index[f"doc/{name}"] = (offset, len(blob))
         blobs.append(blob)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from conformance import precompiled
 from conformance.errors import StandardDataError
 from conformance.standard.cids import ContextGroups
-from conformance.standard.files import CIDS_ZIP, TABLES_ZIP, find, read_json
+from conformance.standard.files import CIDS_ZIP, OPTIONAL, TABLES_ZIP, find, read_json
 
 if TYPE_CHECKING:
     import zipfile
@@ -51,7 +51,8 @@ class TableCopies:
                     if pre is None and os.access(self.path, os.W_OK):
                         try:
                             precompiled.write(self.path, read_json(self.path, "modules"), {
-                                n: read_json(self.path, n) for n in precompiled.DOCS})
+                                n: read_json(self.path, n, required=n not in OPTIONAL)
+                                for n in precompiled.DOCS})
                             pre = precompiled.read(self.path)
                         except (OSError, StandardDataError):
                             # a read-only or full disk, or a broken JSON file (reported

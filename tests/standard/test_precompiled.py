@@ -141,3 +141,28 @@ def test_marshal_bytes_do_not_depend_on_what_the_process_imported() -> None:
     data = [chr(i) for i in range(256)]
     ours = marshal.dumps(data).hex()
     assert ours == fresh
+
+
+def test_made_for_a_build_without_the_optional_documents(build: Path) -> None:
+    """A build without a de-identification table still gets tables.marshal (made from
+    what it has), and the document stays absent."""
+    import json
+
+    for f in build.glob("deidentification.json*"):
+        f.unlink()
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest["files"] = {k: v for k, v in manifest["files"].items()
+                         if not str(v).startswith("deidentification")}
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    std = Standard(build)
+    assert std._copies.precompiled() is not None
+    assert std.deidentification is None
+    assert precompiled.read(build) is not None
+    assert precompiled.read(build).doc("deidentification") is None  # type: ignore[union-attr]
+
+
+def test_the_deidentification_table_comes_from_it(build: Path) -> None:
+    std = Standard(build)
+    assert std.deidentification == read_json(build, "deidentification")["attributes"]
+    assert "deidentification" in std._data  # served by tables.marshal ...
+    assert precompiled.read(build).doc("deidentification") == std._data["deidentification"]  # type: ignore[union-attr]
