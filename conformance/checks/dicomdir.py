@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from conformance.checks.file_set import MEDIA_STORAGE_DIRECTORY, dicom_files, is_directory_file
@@ -36,9 +37,15 @@ CODES = ("dicomdir-offset", "dicomdir-record-nesting", "dicomdir-file-missing",
 _UID_PAIRS = (("ReferencedSOPClassUIDInFile", "MediaStorageSOPClassUID"),
               ("ReferencedSOPInstanceUIDInFile", "MediaStorageSOPInstanceUID"),
               ("ReferencedTransferSyntaxUIDInFile", "TransferSyntaxUID"))
-_UID_TAGS = {"ReferencedSOPClassUIDInFile": 0x00041510,
-             "ReferencedSOPInstanceUIDInFile": 0x00041511,
-             "ReferencedTransferSyntaxUIDInFile": 0x00041512}
+# The tags and VRs of the text values read here: VRs pydicom decodes with its default
+# encoding (ISO 8859-1) whatever the character set.
+_TEXT_TAGS = {"ReferencedSOPClassUIDInFile": (0x00041510, "UI"),
+              "ReferencedSOPInstanceUIDInFile": (0x00041511, "UI"),
+              "ReferencedTransferSyntaxUIDInFile": (0x00041512, "UI"),
+              "MediaStorageSOPClassUID": (0x00020002, "UI"),
+              "MediaStorageSOPInstanceUID": (0x00020003, "UI"),
+              "TransferSyntaxUID": (0x00020010, "UI"), "DirectoryRecordType": (0x00041430, "CS")}
+_UID_TAGS = {record: _TEXT_TAGS[record][0] for record, _ in _UID_PAIRS}
 _LISTED_MAX = 10
 
 
@@ -65,6 +72,11 @@ def allowed(parent: str | None, child: str) -> bool:
 
 
 def _int(item: Dataset, keyword: str) -> int | None:
+    raw = item._dict.get(_OFFSET_TAGS[keyword])
+    if type(raw) is RawDataElement and raw.VR in ("UL", None) and type(raw.value) is bytes \
+            and len(raw.value) == 4:
+        # one UL value, as pydicom converts it (read implicit: the dictionary's VR, UL)
+        return int.from_bytes(raw.value, "little" if raw.is_little_endian else "big")
     try:
         v = item.get(keyword)
         return int(v) if v is not None else None
@@ -73,6 +85,16 @@ def _int(item: Dataset, keyword: str) -> int | None:
 
 
 def _text(item: Dataset, keyword: str) -> str:
+    tag, vr = _TEXT_TAGS[keyword]
+    raw = item._dict.get(tag)
+    if type(raw) is RawDataElement and raw.VR in (vr, None) and type(raw.value) is bytes \
+            and b"\\" not in raw.value:
+        # What pydicom's conversion of one value gives, without making it (60 us a
+        # value, most of a DICOMDIR's check). VR None: read implicit, the dictionary's.
+        text = raw.value.decode("latin-1")
+        if vr == "UI":  # values.convert_UI, then uid.UID, which strips white space
+            text = text.rstrip("\x00 ").strip()
+        return text.strip("\x00 ")
     try:
         v = item.get(keyword)
     except Exception:  # noqa: BLE001
@@ -123,6 +145,7 @@ _ROOT_OFFSETS = (("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity", 0x0
                  ("OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity", 0x00041202))
 _RECORD_OFFSETS = (("OffsetOfTheNextDirectoryRecord", 0x00041400),
                    ("OffsetOfReferencedLowerLevelDirectoryEntity", 0x00041420))
+_OFFSET_TAGS = dict(_ROOT_OFFSETS + _RECORD_OFFSETS)
 
 
 def _offsets(ctx: CheckContext, ds: Dataset, records: list[Dataset],

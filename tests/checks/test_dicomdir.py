@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydicom.dataset import Dataset
 from pydicom.fileset import FileSet
 
 from conformance.checks.dicomdir import allowed
@@ -109,3 +112,64 @@ def test_unlisted_files_follow_changes_between_validations(validator: Validator,
     (tmp_path / "link.dcm").symlink_to(tmp_path / "PT000000" / "ST000000" / "SE000000"
                                        / "IM000000")
     assert _unlisted(validator, dicomdir) == ""  # the named file under another name
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.binary(max_size=24).filter(lambda b: b"\\" not in b),
+       keyword=st.sampled_from(["DirectoryRecordType", "ReferencedSOPInstanceUIDInFile",
+                                "MediaStorageSOPClassUID", "TransferSyntaxUID"]),
+       implicit=st.booleans())
+def test_text_read_from_bytes_is_what_conversion_gives(value: bytes, keyword: str,
+                                                       implicit: bool) -> None:
+    """The text of a raw UI or CS value, read from its bytes, is the converted value's
+    (a value with a backslash, several values, goes through pydicom)."""
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+    from pydicom.dataelem import RawDataElement
+
+    from conformance.checks import dicomdir
+
+    tag = tag_for_keyword(keyword)
+    assert tag is not None
+    raw = RawDataElement(pydicom.tag.Tag(tag), None if implicit else dictionary_VR(tag),
+                         len(value), value, 0, implicit, True)
+
+    def holding() -> Dataset:
+        ds = Dataset()
+        ds._dict[raw.tag] = raw
+        return ds
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        converted = holding().get(keyword)
+    expected = str(converted).strip("\x00 ") if converted is not None else ""
+    ds = holding()
+    assert dicomdir._text(ds, keyword) == expected
+    assert ds._dict[raw.tag] is raw  # read from the bytes: nothing was converted
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.binary(min_size=4, max_size=4),
+       keyword=st.sampled_from(["OffsetOfTheNextDirectoryRecord",
+                                "OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity"]),
+       implicit=st.booleans(), little=st.booleans())
+def test_offset_read_from_bytes_is_what_conversion_gives(value: bytes, keyword: str,
+                                                         implicit: bool, little: bool) -> None:
+    from pydicom.datadict import tag_for_keyword
+    from pydicom.dataelem import RawDataElement
+
+    from conformance.checks import dicomdir
+
+    tag = tag_for_keyword(keyword)
+    assert tag is not None
+    raw = RawDataElement(pydicom.tag.Tag(tag), None if implicit else "UL", 4, value, 0,
+                         implicit, little)
+
+    def holding() -> Dataset:
+        ds = Dataset()
+        ds._dict[raw.tag] = raw
+        return ds
+
+    ds = holding()
+    assert dicomdir._int(ds, keyword) == int(holding().get(keyword))
+    assert ds._dict[raw.tag] is raw
