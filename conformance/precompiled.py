@@ -10,7 +10,7 @@ de-identification table when the build has one). Layout:
 tuple, then the entries, each marshalled on its own so one is decoded only when used:
 
     (FORMAT, python (major, minor), marshal.version, conformance version,
-     sha256 of manifest.json, sizes of the JSON files, {"macros/<id>": (offset, length),
+     sha256 of manifest.json, sha256 of the JSON files, {"macros/<id>": (offset, length),
      "doc/iods": ...})
 
 It is trusted only by the same format, Python, marshal and conformance versions, and
@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 NAME = "tables.marshal"
-# 2: the dictionary's element rows as tuples; 3: each IOD also on its own, and the
-# de-identification table (masking reads it in every validation: 5 ms as JSON)
+# 2: the dictionary's element rows as tuples; 3: each IOD also on its own, the
+# de-identification table (masking reads it in every validation: 5 ms as JSON), and the
+# JSON files' content hashes in the stamp (their sizes before)
 FORMAT = 3
 MAGIC = b"DCMCTAB\x00"
 _GROUPS = ("modules", "macros")
@@ -71,18 +72,21 @@ def _intern_single_characters() -> None:
 
 
 def _stamp(folder: Path) -> tuple[Any, ...] | None:
-    """What the file must have been made from: versions, manifest hash, JSON sizes."""
-    sizes = []
+    """What the file must have been made from: versions, and the sha256 of the manifest
+    and of each JSON file it holds tables of (an edit that keeps a file's size shows:
+    0.4 ms for the bundle's compressed files)."""
+    hashes = []
     try:
         manifest = (folder / "manifest.json").read_bytes()
         for name in ("modules", *DOCS):
             found = next((p for p in (folder / f"{name}.json", folder / f"{name}.json.gz")
                           if p.is_file()), None)
-            sizes.append(found.stat().st_size if found is not None else -1)
+            hashes.append(hashlib.sha256(found.read_bytes()).hexdigest()
+                          if found is not None else "")
     except OSError:
         return None
     return (FORMAT, tuple(sys.version_info[:2]), marshal.version, _version(),
-            hashlib.sha256(manifest).hexdigest(), tuple(sizes))
+            hashlib.sha256(manifest).hexdigest(), tuple(hashes))
 
 
 def write(folder: Path, modules_doc: dict[str, Any],

@@ -24,6 +24,7 @@ from pydicom.dataset import Dataset
 
 from conformance.checks.file_set import MEDIA_STORAGE_DIRECTORY, dicom_files, is_directory_file
 from conformance.engine.context import CheckContext
+from conformance.engine.conversion import plain_reading
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import dataset_check
 
@@ -71,12 +72,22 @@ def allowed(parent: str | None, child: str) -> bool:
     return child == "PRIVATE"
 
 
+def _raw(item: Dataset, tag: int, vr: str) -> bytes | None:
+    """The bytes of ``tag`` when stored unconverted as ``vr`` (or read implicit: the
+    dictionary's VR, which is ``vr`` for the tags read here) and pydicom converts as by
+    default; None when only the conversion can tell."""
+    raw = item._dict.get(tag)
+    if type(raw) is not RawDataElement or raw.VR not in (vr, None) \
+            or type(raw.value) is not bytes or not plain_reading():
+        return None
+    return raw.value
+
+
 def _int(item: Dataset, keyword: str) -> int | None:
-    raw = item._dict.get(_OFFSET_TAGS[keyword])
-    if type(raw) is RawDataElement and raw.VR in ("UL", None) and type(raw.value) is bytes \
-            and len(raw.value) == 4:
-        # one UL value, as pydicom converts it (read implicit: the dictionary's VR, UL)
-        return int.from_bytes(raw.value, "little" if raw.is_little_endian else "big")
+    raw = _raw(item, _OFFSET_TAGS[keyword], "UL")
+    if raw is not None and len(raw) == 4:  # one UL value, as pydicom converts it
+        elem = item._dict[_OFFSET_TAGS[keyword]]
+        return int.from_bytes(raw, "little" if elem.is_little_endian else "big")
     try:
         v = item.get(keyword)
         return int(v) if v is not None else None
@@ -84,17 +95,21 @@ def _int(item: Dataset, keyword: str) -> int | None:
         return None
 
 
+# visible ASCII characters but the backslash (which separates values): a value of them
+# alone converts to itself (UI and CS), and reads the same raw or converted wherever
+# else it is looked at (masking included)
+_VISIBLE = bytes(c for c in range(0x21, 0x7F) if c != 0x5C)
+
+
 def _text(item: Dataset, keyword: str) -> str:
     tag, vr = _TEXT_TAGS[keyword]
-    raw = item._dict.get(tag)
-    if type(raw) is RawDataElement and raw.VR in (vr, None) and type(raw.value) is bytes \
-            and b"\\" not in raw.value:
-        # What pydicom's conversion of one value gives, without making it (60 us a
-        # value, most of a DICOMDIR's check). VR None: read implicit, the dictionary's.
-        text = raw.value.decode("latin-1")
-        if vr == "UI":  # values.convert_UI, then uid.UID, which strips white space
-            text = text.rstrip("\x00 ").strip()
-        return text.strip("\x00 ")
+    raw = _raw(item, tag, vr)
+    if raw is not None:
+        value = raw.rstrip(b"\x00 ")
+        if not value.translate(None, _VISIBLE):
+            # What pydicom's conversion of one value gives, without making it (60 us a
+            # value, most of a DICOMDIR's check): its trailing NULs and spaces dropped.
+            return value.decode("ascii")
     try:
         v = item.get(keyword)
     except Exception:  # noqa: BLE001

@@ -115,15 +115,22 @@ def test_unlisted_files_follow_changes_between_validations(validator: Validator,
 
 
 
-@settings(max_examples=300, deadline=None)
-@given(value=st.binary(max_size=24).filter(lambda b: b"\\" not in b),
+
+_ASCII_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(st.binary(max_size=24), _ASCII_VALUE.map(str.encode),
+                       _ASCII_VALUE.map(lambda t: t.encode() + b"\x00")),
        keyword=st.sampled_from(["DirectoryRecordType", "ReferencedSOPInstanceUIDInFile",
                                 "MediaStorageSOPClassUID", "TransferSyntaxUID"]),
        implicit=st.booleans())
 def test_text_read_from_bytes_is_what_conversion_gives(value: bytes, keyword: str,
                                                        implicit: bool) -> None:
-    """The text of a raw UI or CS value, read from its bytes, is the converted value's
-    (a value with a backslash, several values, goes through pydicom)."""
+    """The text of a raw UI or CS value is the converted value's; it is read from the
+    bytes (the element left unconverted) exactly when they are visible ASCII but for
+    trailing padding, without a backslash: otherwise the element is converted, as
+    before, so what masking and the other checks see afterwards is unchanged."""
     from pydicom.datadict import dictionary_VR, tag_for_keyword
     from pydicom.dataelem import RawDataElement
 
@@ -142,10 +149,31 @@ def test_text_read_from_bytes_is_what_conversion_gives(value: bytes, keyword: st
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         converted = holding().get(keyword)
+        ds = holding()
+        text = dicomdir._text(ds, keyword)
     expected = str(converted).strip("\x00 ") if converted is not None else ""
-    ds = holding()
-    assert dicomdir._text(ds, keyword) == expected
-    assert ds._dict[raw.tag] is raw  # read from the bytes: nothing was converted
+    assert text == expected
+    trimmed = value.rstrip(b"\x00 ")
+    visible = all(0x21 <= c <= 0x7E and c != 0x5C for c in trimmed)
+    assert (ds._dict[raw.tag] is raw) == visible
+
+
+def test_text_under_pydicom_raise_mode_is_converted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pydicom set to raise on invalid values the value is converted, as before:
+    an invalid UID reads as no UID (nothing to compare)."""
+    from pydicom import config
+    from pydicom.dataelem import RawDataElement
+
+    from conformance.checks import dicomdir
+
+    monkeypatch.setattr(config.settings, "reading_validation_mode", config.RAISE)
+    raw = RawDataElement(pydicom.tag.Tag(0x00041511), "UI", 6, b"1.2.3a", 0, False, True)
+    ds = Dataset()
+    ds._dict[raw.tag] = raw
+    assert dicomdir._text(ds, "ReferencedSOPInstanceUIDInFile") == ""
+    ok = Dataset()
+    ok._dict[raw.tag] = raw._replace(value=b"1.2.34", length=6)
+    assert dicomdir._text(ok, "ReferencedSOPInstanceUIDInFile") == "1.2.34"
 
 
 @settings(max_examples=200, deadline=None)

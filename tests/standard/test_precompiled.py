@@ -82,7 +82,8 @@ def test_remade_when_missing_and_used(build: Path) -> None:
     assert fresh.module("patient") == table
 
 
-@pytest.mark.parametrize("change", ["manifest", "modules", "version", "format", "damage"])
+@pytest.mark.parametrize("change", ["manifest", "modules", "version", "format", "damage",
+                                    "same-size-edit"])
 def test_stale_or_foreign_is_not_trusted(build: Path, change: str,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     precompiled.write(build, read_json(build, "modules"))
@@ -98,6 +99,11 @@ def test_stale_or_foreign_is_not_trusted(build: Path, change: str,
         monkeypatch.setattr(conformance, "__version__", "99.0")
     elif change == "format":
         monkeypatch.setattr(precompiled, "FORMAT", precompiled.FORMAT + 1)
+    elif change == "same-size-edit":  # a document edited by hand, its size kept
+        deid = next(build.glob("deidentification.json*"))
+        data = bytearray(deid.read_bytes())
+        data[-1] ^= 0xFF
+        deid.write_bytes(bytes(data))
     else:
         data = bytearray((build / precompiled.NAME).read_bytes())
         data[20:40] = b"\xff" * 20
