@@ -99,7 +99,8 @@ def read(source: str | None, data: bytes, defer_size: int
     def at_per_frame(tag: BaseTag, vr: str | None, length: int) -> bool:
         # ``vr`` is None when the data set is read as Implicit VR; a defined-length
         # sequence stays bytes until it is used (pydicom): both are left to pydicom.
-        if tag == PER_FRAME_FG and vr == "SQ" and length == _UNDEFINED:
+        # the tag last: BaseTag's == is Python code, and this runs for every element
+        if vr == "SQ" and length == _UNDEFINED and tag == PER_FRAME_FG:
             stopped.append(True)
             return True
         return False
