@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 from conformance.checks.file_set import MEDIA_STORAGE_DIRECTORY, dicom_files, is_directory_file
 from conformance.engine.context import CheckContext
 from conformance.engine.conversion import plain_reading
+from conformance.engine.elements import stored
 from conformance.engine.finding import Finding, Reference
 from conformance.engine.registry import dataset_check
 
@@ -72,22 +73,21 @@ def allowed(parent: str | None, child: str) -> bool:
     return child == "PRIVATE"
 
 
-def _raw(item: Dataset, tag: int, vr: str) -> bytes | None:
-    """The bytes of ``tag`` when stored unconverted as ``vr`` (or read implicit: the
-    dictionary's VR, which is ``vr`` for the tags read here) and pydicom converts as by
-    default; None when only the conversion can tell."""
-    raw = item._dict.get(tag)
+def _raw(item: Dataset, tag: int, vr: str) -> Any | None:
+    """The element ``tag`` when stored unconverted as ``vr`` (or read implicit: the
+    dictionary's VR, which is ``vr`` for the tags read here) with its bytes, and pydicom
+    converts as by default; None when only the conversion can tell."""
+    raw = stored(item, tag)
     if type(raw) is not RawDataElement or raw.VR not in (vr, None) \
             or type(raw.value) is not bytes or not plain_reading():
         return None
-    return raw.value
+    return raw
 
 
 def _int(item: Dataset, keyword: str) -> int | None:
     raw = _raw(item, _OFFSET_TAGS[keyword], "UL")
-    if raw is not None and len(raw) == 4:  # one UL value, as pydicom converts it
-        elem = item._dict[_OFFSET_TAGS[keyword]]
-        return int.from_bytes(raw, "little" if elem.is_little_endian else "big")
+    if raw is not None and len(raw.value) == 4:  # one UL value, as pydicom converts it
+        return int.from_bytes(raw.value, "little" if raw.is_little_endian else "big")
     try:
         v = item.get(keyword)
         return int(v) if v is not None else None
@@ -105,7 +105,7 @@ def _text(item: Dataset, keyword: str) -> str:
     tag, vr = _TEXT_TAGS[keyword]
     raw = _raw(item, tag, vr)
     if raw is not None:
-        value = raw.rstrip(b"\x00 ")
+        value = raw.value.rstrip(b"\x00 ")
         if not value.translate(None, _VISIBLE):
             # What pydicom's conversion of one value gives, without making it (60 us a
             # value, most of a DICOMDIR's check): its trailing NULs and spaces dropped.
