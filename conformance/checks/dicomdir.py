@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
@@ -39,15 +40,23 @@ CODES = ("dicomdir-offset", "dicomdir-record-nesting", "dicomdir-file-missing",
 _UID_PAIRS = (("ReferencedSOPClassUIDInFile", "MediaStorageSOPClassUID"),
               ("ReferencedSOPInstanceUIDInFile", "MediaStorageSOPInstanceUID"),
               ("ReferencedTransferSyntaxUIDInFile", "TransferSyntaxUID"))
-# The tags and VRs of the text values read here: VRs pydicom decodes with its default
-# encoding (ISO 8859-1) whatever the character set.
-_TEXT_TAGS = {"ReferencedSOPClassUIDInFile": (0x00041510, "UI"),
-              "ReferencedSOPInstanceUIDInFile": (0x00041511, "UI"),
-              "ReferencedTransferSyntaxUIDInFile": (0x00041512, "UI"),
-              "MediaStorageSOPClassUID": (0x00020002, "UI"),
-              "MediaStorageSOPInstanceUID": (0x00020003, "UI"),
-              "TransferSyntaxUID": (0x00020010, "UI"), "DirectoryRecordType": (0x00041430, "CS")}
-_UID_TAGS = {record: _TEXT_TAGS[record][0] for record, _ in _UID_PAIRS}
+_ROOT_OFFSETS = ("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity",
+                 "OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity")
+_RECORD_OFFSETS = ("OffsetOfTheNextDirectoryRecord", "OffsetOfReferencedLowerLevelDirectoryEntity")
+
+
+def _tag_vr(keyword: str) -> tuple[int, str]:
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise LookupError(f"pydicom's data dictionary has no {keyword}")
+    return tag, dictionary_VR(tag)
+
+
+# Tag and VR of each value read here, from pydicom's data dictionary: the VR its
+# conversion gives a value read implicit, which a value read from its bytes must match.
+_TAG_VR = {kw: _tag_vr(kw) for kw in (*(k for pair in _UID_PAIRS for k in pair),
+                                      "DirectoryRecordType", *_ROOT_OFFSETS,
+                                      *_RECORD_OFFSETS)}
 _LISTED_MAX = 10
 
 
@@ -73,19 +82,20 @@ def allowed(parent: str | None, child: str) -> bool:
     return child == "PRIVATE"
 
 
-def _raw(item: Dataset, tag: int, vr: str) -> Any | None:
-    """The element ``tag`` when stored unconverted as ``vr`` (or read implicit: the
-    dictionary's VR, which is ``vr`` for the tags read here) with its bytes, and pydicom
-    converts as by default; None when only the conversion can tell."""
+def _raw(item: Dataset, keyword: str, vrs: tuple[str, ...]) -> Any | None:
+    """The element ``keyword`` when its dictionary VR is one of ``vrs``, stored
+    unconverted as that VR (or read implicit) with its bytes, and pydicom converts as by
+    default; None when only the conversion can tell."""
+    tag, vr = _TAG_VR[keyword]
     raw = stored(item, tag)
-    if type(raw) is not RawDataElement or raw.VR not in (vr, None) \
+    if vr not in vrs or type(raw) is not RawDataElement or raw.VR not in (vr, None) \
             or type(raw.value) is not bytes or not plain_reading():
         return None
     return raw
 
 
 def _int(item: Dataset, keyword: str) -> int | None:
-    raw = _raw(item, _OFFSET_TAGS[keyword], "UL")
+    raw = _raw(item, keyword, ("UL",))
     if raw is not None and len(raw.value) == 4:  # one UL value, as pydicom converts it
         return int.from_bytes(raw.value, "little" if raw.is_little_endian else "big")
     try:
@@ -102,8 +112,7 @@ _VISIBLE = bytes(c for c in range(0x21, 0x7F) if c != 0x5C)
 
 
 def _text(item: Dataset, keyword: str) -> str:
-    tag, vr = _TEXT_TAGS[keyword]
-    raw = _raw(item, tag, vr)
+    raw = _raw(item, keyword, ("UI", "CS"))
     if raw is not None:
         value = raw.value.rstrip(b"\x00 ")
         if not value.translate(None, _VISIBLE):
@@ -156,25 +165,18 @@ def _where(ctx: CheckContext, seq_tag: int, n: int) -> Any:
     return ElementPath(None, seq_tag).item(n)
 
 
-_ROOT_OFFSETS = (("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity", 0x00041200),
-                 ("OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity", 0x00041202))
-_RECORD_OFFSETS = (("OffsetOfTheNextDirectoryRecord", 0x00041400),
-                   ("OffsetOfReferencedLowerLevelDirectoryEntity", 0x00041420))
-_OFFSET_TAGS = dict(_ROOT_OFFSETS + _RECORD_OFFSETS)
-
-
 def _offsets(ctx: CheckContext, ds: Dataset, records: list[Dataset],
              by_offset: dict[int, int], seq_tag: int) -> Iterator[Finding]:
     holders = [(ds, None, _ROOT_OFFSETS)]
     holders += [(item, _where(ctx, seq_tag, n), _RECORD_OFFSETS)
                 for n, item in enumerate(records)]
     for holder, where, offsets in holders:
-        for kw, tag in offsets:
+        for kw in offsets:
             off = _int(holder, kw)
             if off and off not in by_offset:
                 yield ctx.finding("dicomdir-offset", "error",
                                   f"{kw} {off} is not the offset of a directory record",
-                                  where=where, tag=tag, reference=REF_OFFSETS)
+                                  where=where, tag=_TAG_VR[kw][0], reference=REF_OFFSETS)
 
 
 def _nesting(ctx: CheckContext, ds: Dataset, records: list[Dataset],
@@ -274,7 +276,7 @@ def _files(ctx: CheckContext, records: list[Dataset], seq_tag: int) -> Iterator[
                     # identifying values could not hide it: it is not quoted.
                     f"{rec_kw} is {want} but {shown} has another {meta_kw}"
                     + ("" if got else " (none)"),
-                    where=where, tag=_UID_TAGS[rec_kw], reference=REF_UIDS)
+                    where=where, tag=_TAG_VR[rec_kw][0], reference=REF_UIDS)
     yield from _unlisted(ctx, root, named)
 
 

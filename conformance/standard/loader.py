@@ -215,17 +215,17 @@ class Standard:
     def dictionary(self) -> Dictionary:
         if "_dictionary" not in self._data:
             doc = self._file("dictionary")
-            rows = doc.get("element_rows") if isinstance(doc, dict) else None
-            if not isinstance(doc, dict) or not isinstance(doc.get("elements", {}), dict) \
-                    or not isinstance(doc.get("uids", {}), dict) \
-                    or not isinstance(rows if rows is not None else {}, dict):
+            # element_rows: tables.marshal's compact form of elements
+            if not isinstance(doc, dict) or not all(
+                    isinstance(doc.get(k, {}), dict) for k in ("elements", "uids",
+                                                                "element_rows")):
                 raise self._failed(StandardDataError(
                     f"{self.path}: dictionary.json has no 'elements' and 'uids' objects"))
             with self._lock:
                 if "_dictionary" not in self._data:
                     self._data["_dictionary"] = Dictionary(
-                        doc.get("elements", {}), doc.get("uids", {}), rows,
-                        doc.get("element_fields", ()))
+                        doc.get("elements", {}), doc.get("uids", {}),
+                        doc.get("element_rows"), doc.get("element_fields", ()))
         return self._data["_dictionary"]
 
     def preload(self) -> None:

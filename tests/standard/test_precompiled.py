@@ -172,3 +172,13 @@ def test_the_deidentification_table_comes_from_it(build: Path) -> None:
     assert std.deidentification == read_json(build, "deidentification")["attributes"]
     assert "deidentification" in std._data  # served by tables.marshal ...
     assert precompiled.read(build).doc("deidentification") == std._data["deidentification"]  # type: ignore[union-attr]
+
+
+def test_element_fields_are_the_schemas() -> None:
+    """The compact rows hold exactly the fields dictionary.schema.json requires of an
+    element: a field added to the schema leaves the rows unpacked, never lost."""
+    from conformance.schemas import load_schema
+
+    element = load_schema("dictionary")["$defs"]["element"]
+    assert set(precompiled.ELEMENT_FIELDS) == set(element["required"]) == set(
+        element["properties"])
