@@ -269,6 +269,10 @@ def _plain(text: str) -> bool:
 
 _WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _QUOTES = frozenset("'\"")
+# A repr escape just before a value: in '\t1.2.3' (a tab, then a UID, quoted as Python
+# shows it) the value starts after the "t", a letter that ends no word of the message.
+_ESCAPES = (r"\\[tnr]", r"\\x[0-9a-f]{2}", r"\\u[0-9a-f]{4}", r"\\U[0-9a-f]{8}")
+_ESCAPE_BEFORE = re.compile("(?:" + "|".join(_ESCAPES) + r")\Z")
 
 
 class Masker:
@@ -346,12 +350,17 @@ class Masker:
                 e = re.escape(text)
                 if len(text) >= 3:
                     # A whole token: not inside a longer word, number or dotted UID.
-                    parts.append(rf"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.){e}"
-                                 rf"(?![A-Za-z0-9]|\.[A-Za-z0-9])")
+                    parts.append(rf"{_TOKEN_START}{e}(?![A-Za-z0-9]|\.[A-Za-z0-9])")
                 else:
                     parts.append(rf"(?<=['\"]){e}(?=['\"])")
             self._re = re.compile("|".join(parts))
         return self._re
+
+
+# Where a whole-token value may start: after no letter, digit or dotted number, or right
+# after a repr escape (``_stands_alone``).
+_TOKEN_START = ("(?:(?<![A-Za-z0-9])(?<![A-Za-z0-9]\\.)|"
+                + "|".join(f"(?<={e})" for e in _ESCAPES) + ")")
 
 
 # Occurrences of the values looked at one by one in a message (and one more per 16 of its
@@ -364,7 +373,8 @@ def _stands_alone(message: str, start: int, end: int, token: bool) -> bool:
     before, after = message[start - 1:start], message[end:end + 1]
     if not token:
         return before in _QUOTES and after in _QUOTES
-    if before in _WORD or after in _WORD:
+    if after in _WORD or before in _WORD and not _ESCAPE_BEFORE.search(
+            message, max(0, start - 10), start):
         return False
     # a dotted UID or number goes on past a dot: "1.2" is not masked inside "1.2.3"
     if before == "." and message[start - 2:start - 1] in _WORD:

@@ -125,6 +125,16 @@ def test_masker_leaves_unrelated_words_alone() -> None:
     assert m("it was Smith.") == "it was <PN, 5 characters>."
 
 
+def test_masker_masks_a_value_after_a_repr_escape() -> None:
+    """A message quoting a stored value as Python shows it ('\\t1.2.3': a tab, then the
+    UID) holds the value right after a letter or digit of the escape: still masked."""
+    uid = Masker({"1.2.840.99": "<UI>"})
+    assert uid("bad UID '\\t1.2.840.99'") == "bad UID '\\t<UI>'"
+    assert uid("'\\n1.2.840.99', '\\x851.2.840.99', '\\u00a01.2.840.99'") == \
+        "'\\n<UI>', '\\x85<UI>', '\\u00a0<UI>'"
+    assert uid("t1.2.840.99 and x851.2.840.99") == "t1.2.840.99 and x851.2.840.99"
+
+
 def test_masker_masks_no_empty_value() -> None:
     # an empty alternative would match between any two quotes
     assert not Masker({"": "<e>"})
@@ -142,14 +152,18 @@ def _regex_masker(values: dict[str, str]) -> Any:
     parts = []
     for text in sorted(forms, key=len, reverse=True):
         e = re.escape(text)
-        parts.append(rf"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.){e}(?![A-Za-z0-9]|\.[A-Za-z0-9])"
+        # a whole token: after no letter, digit or dotted number, or after a repr escape
+        start = (r"(?:(?<![A-Za-z0-9])(?<![A-Za-z0-9]\.)|(?<=\\[tnr])|(?<=\\x[0-9a-f]{2})"
+                 r"|(?<=\\u[0-9a-f]{4})|(?<=\\U[0-9a-f]{8}))")
+        parts.append(rf"{start}{e}(?![A-Za-z0-9]|\.[A-Za-z0-9])"
                      if len(text) >= 3 else rf"(?<=['\"]){e}(?=['\"])")
     pattern = re.compile("|".join(parts)) if parts else None
     return lambda msg: pattern.sub(lambda mt: forms[mt.group(0)], msg) if pattern else msg
 
 
 _PIECES = st.sampled_from(["1.2", "1.2.3", ".", "'", '"', " ", "M", "Sm", "Smith",
-                           "Smith^J", "a", "9", "\n", "\t", "x.y", "é", "^"])
+                           "Smith^J", "a", "9", "\n", "\t", "x.y", "é", "^", "\\t",
+                           "\\x85", "\\u00e9", "\\", "x", "t"])
 
 
 @settings(max_examples=500, deadline=None)
