@@ -64,8 +64,11 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 # Optional libraries pydicom imports at start-up for decoding pixels, which no check does
-# (checks read lengths, VRs and fragment headers only): about 0.1 s of every start.
-PIXEL_LIBRARIES = ("numpy", "PIL")
+# (checks read lengths, VRs and fragment headers only): about 0.1 s of every start. Its
+# codec plugins try the others even without numpy, each module again (pyjpegls's
+# ``jpeg_ls`` is half imported seven times before it finds numpy missing: 6 ms of a cold
+# start); python-gdcm's ``gdcm`` would load a large extension module.
+PIXEL_LIBRARIES = ("numpy", "PIL", "jpeg_ls", "gdcm", "pylibjpeg")
 
 
 def _without_pixel_libraries() -> None:

@@ -148,13 +148,19 @@ def _terms(elem: Any) -> list[str] | None:
     return [str(v).strip() for v in value if v is not None]
 
 
-def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None) -> list[str]:
+# id(data set) -> (data set, its ``_encodings``), for one reading of a data set's values
+Encodings = dict[int, tuple[Dataset, list[list[str]]]]
+
+
+def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None,
+           known: Encodings | None = None) -> list[str]:
     """The value as messages might quote it: stored text (also decoded with the
     character set of ``items[-1]``, the data set holding it, under root ``items[0]``),
     converted values, PN parts; for a person's name (``pn``) typed without "^", the
-    form pn-separator suggests ('Doe John' -> 'John^Doe')."""
+    form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``: the character
+    sets of the data sets already met."""
     out: list[str] = []
-    for text in _whole_texts(elem, items):
+    for text in _whole_texts(elem, items, known):
         out.append(text)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
@@ -165,7 +171,21 @@ def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None) -> l
     return out
 
 
-def _whole_texts(elem: Any, items: list[Dataset] | None = None) -> list[str]:
+def _held_encodings(items: list[Dataset], known: Encodings | None) -> list[list[str]]:
+    """``_encodings`` of the data set ``items[-1]``, made once per data set with
+    ``known`` (a private binary value is not ASCII: each one asked)."""
+    holder = items[-1]
+    hit = known.get(id(holder)) if known is not None else None
+    if hit is not None and hit[0] is holder:
+        return hit[1]
+    got = _encodings(holder, items[0])
+    if known is not None:
+        known[id(holder)] = (holder, got)
+    return got
+
+
+def _whole_texts(elem: Any, items: list[Dataset] | None = None,
+                 known: Encodings | None = None) -> list[str]:
     if type(elem) is RawDataElement:  # the usual case: the value as stored, and each one
         raw = elem.value
         if not isinstance(raw, bytes):
@@ -175,7 +195,7 @@ def _whole_texts(elem: Any, items: list[Dataset] | None = None) -> list[str]:
         # Messages quote the value as decoded ("Jürgen" under ISO_IR 192); every DICOM
         # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
         if items and (not raw.isascii() or b"\x1b" in raw):
-            for encodings in _encodings(items[-1], items[0]):
+            for encodings in _held_encodings(items, known):
                 try:
                     decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
                 except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
@@ -207,6 +227,7 @@ def identifying_values(ds: Dataset, standard: Any,
     decided = _decisions(standard)
     done = object()
     read: set[int] = set()  # the ``same`` numbers of the sequences read
+    known: Encodings = {}
 
     def visit(root: Dataset) -> None:
         # Depth first in stored order, with a stack of the items being read, not
@@ -248,7 +269,7 @@ def identifying_values(ds: Dataset, standard: Any,
             vr = None
             pn = (stored_vr(elem, items[-1]) if type(elem) is RawDataElement
                   else elem.VR) == "PN"  # the VR the checks read it as
-            for text in _texts(elem, pn, items):
+            for text in _texts(elem, pn, items, known):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (

@@ -44,3 +44,19 @@ def test_one_byte_changes_the_hash(tmp_path: Path) -> None:
     data[-1] ^= 0xFF  # the last pixel byte: a value the reader leaves in the file
     b.write_bytes(data)
     assert _hash(a) != _hash(b)
+
+
+def test_a_file_of_several_chunks_hashes_whole(tmp_path: Path) -> None:
+    """A file hashed in chunks through one buffer: every chunk counts, the short last
+    one only as far as it was read (not the rest of the previous chunk's bytes)."""
+    from pydicom import dcmread
+
+    from conformance.engine.input import _HASH_CHUNK
+
+    ds = dcmread(get_testdata_file("emri_small.dcm"))
+    ds.PixelData = bytes(range(256)) * ((2 * _HASH_CHUNK + 1000) // 256)
+    f = tmp_path / "f.dcm"
+    ds.save_as(f)
+    data = f.read_bytes()
+    assert len(data) > 2 * _HASH_CHUNK and len(data) % _HASH_CHUNK
+    assert _hash(f) == _named_hash(data)

@@ -90,7 +90,8 @@ PROGRAM_CODE = """
 import json, os, sys
 from conformance.cli import main
 code = main(sys.argv[2:], program=sys.argv[1] == "program")
-loaded = sorted(m for m in ("numpy", "PIL") if sys.modules.get(m) is not None)
+from conformance.cli import PIXEL_LIBRARIES
+loaded = sorted(m for m in PIXEL_LIBRARIES if sys.modules.get(m) is not None)
 print(json.dumps([code, loaded]))
 """
 
