@@ -132,17 +132,37 @@ def _known(what: int, path: str, st: os.stat_result, answer: Callable[[str], boo
     hit = _KNOWN.get(key)
     if hit is None:
         hit = answer(path)
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN[key] = hit
+        _keep(key, hit)
     return hit
 
 
-def _sniffed(path: str) -> bool:
-    """DICOM by content (PS3.10 7.1)."""
-    from conformance.inputs.detect import sniff  # checks import no input layer at load
+def _keep(key: tuple[int, str, int, int, int, int], answer: bool) -> None:
+    if len(_KNOWN) >= _KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN[key] = answer
 
-    return sniff(path) is None
+
+def _sniffed(path: str) -> bool:
+    """DICOM by content (PS3.10 7.1). The head read for it also answers
+    ``is_directory_file`` when the File Meta group is plain (``directory_by_head``):
+    that answer is kept for the file's state, and the file is not opened again for it."""
+    # checks import no input layer at load
+    from conformance.inputs.detect import HEAD_SIZE, not_dicom_reason
+
+    # as ``detect.sniff`` reads: non-blocking, a regular file only (a FIFO put in the
+    # file's place cannot hang the read); an OSError propagates alike
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        head = f.read(_HEAD)
+    if not_dicom_reason(head[:HEAD_SIZE], st.st_size) is not None:
+        return False
+    fast = directory_by_head(head)
+    if fast is not None:
+        _keep((_DIRECTORY, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), fast)
+    return True
 
 
 def _is_directory_file(path: str) -> bool:

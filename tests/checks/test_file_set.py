@@ -120,6 +120,31 @@ def test_a_links_real_path_is_found_at_each_use(tmp_path: Path, listings: list[s
     assert len(listings) == 1
 
 
+
+def test_the_listing_read_tells_directory_files_too(tmp_path: Path, listings: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head read to tell DICOM files also tells a DICOMDIR under another name: the
+    file is opened once; rewritten under its name, it is read again."""
+    shutil.copy(get_testdata_file("DICOMDIR"), tmp_path / "set.dcm")  # type: ignore[arg-type]
+    shutil.copy(CT, tmp_path / "a.dcm")
+    opened: list[str] = []
+    real = file_set._is_directory_file
+
+    def counted(path: str) -> bool:
+        opened.append(path)
+        return real(path)
+
+    monkeypatch.setattr(file_set, "_is_directory_file", counted)
+    entries = file_set.dicom_files(str(tmp_path))
+    assert [(e[1], file_set.is_directory_file(e)) for e in entries] == [
+        ("a.dcm", False), ("set.dcm", True)]
+    assert opened == []
+    shutil.copyfile(CT, tmp_path / "set.dcm")  # now an image: asked anew
+    entries = file_set.dicom_files(str(tmp_path))
+    assert [(e[1], file_set.is_directory_file(e)) for e in entries] == [
+        ("a.dcm", False), ("set.dcm", False)]
+    assert opened == [] and len(listings) == 1
+
 # -- directory files told by the head of the file ----------------------------------------
 
 def _meta_file(sop_class: str, *, implicit: bool = False, extra: bytes = b"",
