@@ -134,10 +134,23 @@ def _defer_unused_modules() -> None:
         stand_in.__spec__ = importlib.machinery.PathFinder.find_spec(name, path)
 
 
+def _no_collection_at_exit() -> None:
+    """The program ends after its command: the collector's last passes at exit would walk
+    every object left alive (pydicom's dictionaries, the standard's tables: 30-35 ms of
+    a validation, ~0.06 s after a build). Frozen objects are skipped; the memory is
+    given back all the same, and every file the command writes is closed by then."""
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)  # once per process (tests call main many times)
+    atexit.register(gc.freeze)
+
+
 def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     """Run the command ``argv``; ``program``: this process is the ``conformance``
     program (not a library call), so commands may skip what they never use
-    (``set_defaults(_pixel_free=...)``: the pixel libraries)."""
+    (``set_defaults(_pixel_free=...)``: the pixel libraries) and the process's exit
+    skips the collector's last passes."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
@@ -145,6 +158,8 @@ def main(argv: Sequence[str] | None = None, *, program: bool = False) -> int:
     if program and pixel_free is not None and pixel_free(args):
         _without_pixel_libraries()
         _defer_unused_modules()
+    if program:
+        _no_collection_at_exit()
     try:
         return int(args._run(args) or 0)
     except ConformanceError as exc:

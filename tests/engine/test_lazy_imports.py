@@ -123,3 +123,23 @@ def test_a_dataset_run_keeps_the_pixel_libraries(tmp_path: Path) -> None:
     code, loaded = _program("program", "validate", ct, "--format", "jsonl", "-o", os.devnull,
                             "--out-dataset", str(tmp_path / "ds"))
     assert code == 0 and "numpy" in loaded
+
+
+EXIT_CODE = """
+import atexit, gc, os, sys
+from conformance.cli import main
+# registered first, so run last (atexit is last in, first out): what the exit leaves
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0, flush=True))
+main(sys.argv[2:], program=sys.argv[1] == "program")
+"""
+
+
+def test_the_program_skips_the_collection_at_exit() -> None:
+    """The program freezes the collector's objects at exit (its last passes would walk
+    them all); a library call leaves the process's exit as it is."""
+    ct = get_testdata_file("CT_small.dcm")
+    args = ("validate", ct, "--format", "jsonl", "-o", os.devnull)
+    for mode, frozen in (("program", True), ("library", False)):
+        out = subprocess.run([sys.executable, "-W", "ignore", "-c", EXIT_CODE, mode, *args],
+                             check=False, capture_output=True, text=True).stdout
+        assert out.splitlines()[-1] == f"frozen at exit: {frozen}", mode
