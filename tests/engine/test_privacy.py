@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.data import get_charset_files
 
 from conformance.batch.collect import Batch
 from conformance.engine.api import Validator
@@ -173,3 +174,31 @@ def test_a_name_in_another_character_set_is_masked_as_decoded(tmp_path: Path) ->
     shown, masked = _shown_and_masked(ds, tmp_path / "utf8.dcm")
     assert "Müllerström" in shown
     assert "Müllerström" not in masked and "Jürgen" not in masked
+
+
+@pytest.mark.parametrize("name", ["chrSQEncoding.dcm", "chrSQEncoding1.dcm", "chrH31.dcm",
+                                  "chrX1.dcm", "chrFrenMulti.dcm", "CT_small.dcm"])
+def test_character_sets_read_once_per_data_set_change_nothing(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each data set's character sets are made once per reading (a private binary value
+    is not ASCII, and each asked for them): the values found are those of asking for
+    every value, items with a character set of their own included."""
+    from conformance.engine import privacy
+    from conformance.standard.loader import load_standard
+
+    std = load_standard()
+    charsets = {Path(f).name: f for f in get_charset_files()}
+    path = charsets[name] if name in charsets else pydicom_testdata(name)
+    once = privacy.identifying_values(pydicom.dcmread(path, force=True), std)
+    asked: list[int] = []
+    real = privacy._encodings
+
+    def each_time(items: list[pydicom.Dataset], known: object) -> list[list[str]]:
+        asked.append(id(items[-1]))
+        return real(items[-1], items[0])
+
+    monkeypatch.setattr(privacy, "_held_encodings", each_time)
+    every = privacy.identifying_values(pydicom.dcmread(path, force=True), std)
+    assert once == every and once
+    if name == "CT_small.dcm":  # 36 private binary values
+        assert len(asked) > len(set(asked))  # the same data set asked again: memo used
