@@ -209,11 +209,13 @@ def _text_beyond_default(ctx: EvalContext) -> Tri:
     stack = [ctx.root]
     while stack:
         ds = stack.pop()
-        for tag in list(ds.keys()):
+        # the stored elements as they are (a Dataset's own dict: no BaseTag probes)
+        stored = ds._dict if hasattr(ds, "_dict") else None
+        pairs = list(stored.items()) if stored is not None else [(t, None) for t in ds.keys()]
+        for tag, raw in pairs:
             seen += 1
             if seen > _MAX_ELEMENTS:
                 return None
-            raw = ds._dict.get(tag) if hasattr(ds, "_dict") else None
             vr = getattr(raw, "VR", None)
             value = getattr(raw, "value", None)
             if vr == "SQ" or (vr is None and isinstance(value, list)):
@@ -237,13 +239,15 @@ def _text_beyond_default(ctx: EvalContext) -> Tri:
 
 
 def _beyond_default(value: Any) -> bool:
+    """A byte or character above 7FH, or ESC (``isascii``: all below 80H)."""
     if isinstance(value, bytes | bytearray):
-        return any(b > 0x7F or b == 0x1B for b in value)
+        return not value.isascii() or b"\x1b" in value
     if hasattr(value, "original_string") and value.original_string is not None:
         return _beyond_default(value.original_string)
     if isinstance(value, list | tuple):
         return any(_beyond_default(v) for v in value)
-    return any(ord(c) > 0x7F or c == "\x1b" for c in str(value))
+    text = str(value)
+    return not text.isascii() or "\x1b" in text
 
 
 DERIVATIONS: Mapping[str, Callable[[EvalContext], Tri]] = {

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -125,6 +127,42 @@ def test_extended_character_set_from_the_bytes() -> None:
     nested.add_new(0x00081111, "SQ", Sequence([_text("M\u00fcller^Hans")]))
     assert _decide(name, nested) is True                               # inside a sequence
 
+
+
+def _beyond_by_character(value: Any) -> bool:
+    """PS3.5 6.1.2 read literally: a byte or character above 7FH, or ESC."""
+    if isinstance(value, bytes | bytearray):
+        return any(b > 0x7F or b == 0x1B for b in value)
+    if isinstance(value, list | tuple):
+        return any(_beyond_by_character(v) for v in value)
+    return any(ord(c) > 0x7F or c == "\x1b" for c in str(value))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=40),
+                 st.lists(st.one_of(st.binary(max_size=8), st.text(max_size=8)), max_size=4)))
+@example(b"\x1b$B;3ED\x1b(B")
+@example("Doe\x1bJohn")
+@example([b"ok", "\x1b"])
+@example(b"\x7f")
+@example("\x7f\x80")
+@example(bytearray(b"\xc3\xa9"))
+def test_text_beyond_the_default_repertoire_is_told_as_by_each_character(value: Any) -> None:
+    assert facts._beyond_default(value) is _beyond_by_character(value)
+
+
+def test_real_files_use_an_extended_character_set_as_their_bytes_say() -> None:
+    """Read as stored (implicit VR files too): the charset files use one, CT_small not."""
+    import pydicom
+    from pydicom.data import get_charset_files, get_testdata_file
+
+    for path in [*(f for f in get_charset_files() if f.endswith(".dcm")),
+                 get_testdata_file("CT_small.dcm"), get_testdata_file("MR_small.dcm")]:
+        ds = pydicom.dcmread(path, force=True)
+        want = any(_beyond_by_character(e.value) for e in ds.iterall()
+                   if e.VR in ("SH", "LO", "ST", "LT", "UC", "UT", "PN"))
+        got = facts._text_beyond_default(EvalContext.at_root(pydicom.dcmread(path, force=True)))
+        assert got is want, path
 
 def test_phrases_map_unknown_parts_to_facts() -> None:
     split = {"op": "or", "args": [{"op": "unknown", "text": "an expanded"},
