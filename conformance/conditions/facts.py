@@ -211,7 +211,7 @@ def _text_beyond_default(ctx: EvalContext) -> Tri:
         ds = stack.pop()
         # the stored elements as they are (a Dataset's own dict: no BaseTag probes)
         stored = ds._dict if hasattr(ds, "_dict") else None
-        pairs = list(stored.items()) if stored is not None else [(t, None) for t in ds.keys()]
+        pairs = list(stored.items()) if stored is not None else [(t, None) for t in list(ds.keys())]
         for tag, raw in pairs:
             seen += 1
             if seen > _MAX_ELEMENTS:
