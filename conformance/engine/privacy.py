@@ -145,6 +145,9 @@ def _terms(elem: Any) -> list[str] | None:
         value = value.decode("latin-1").split("\\")
     elif isinstance(value, str):
         value = value.split("\\")
+    elif not isinstance(value, MultiValue | list | tuple):
+        # stored with another VR (IS, US ...): one value, which names no character set
+        value = [value]
     return [str(v).strip() for v in value if v is not None]
 
 

@@ -202,3 +202,27 @@ def test_character_sets_read_once_per_data_set_change_nothing(
     assert once == every and once
     if name == "CT_small.dcm":  # 36 private binary values
         assert len(asked) > len(set(asked))  # the same data set asked again: memo used
+
+
+@pytest.mark.parametrize("vr, value", [("IS", "0"), ("US", 0), ("DS", "0")])
+def test_a_character_set_stored_as_a_number_is_no_crash(vr: str, value: object,
+                                                        tmp_path: Path) -> None:
+    """Specific Character Set stored with a numeric VR (a hostile file; found by review):
+    masking read its converted value as a list of terms and the whole validation
+    stopped with a TypeError. It names no character set; the names are still masked."""
+    from pydicom.sequence import Sequence
+
+    item = pydicom.Dataset()
+    item.add_new(0x00080005, vr, value)
+    item.add_new(0x00080090, "PN", "Müller Jürgen".encode())
+    item.add_new(0x00081070, "PN", "Ström Örjan".encode())
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    ds.add_new(0x00081111, "SQ", Sequence([item]))
+    ds.add_new(0x00080005, vr, value)
+    ds.PatientName = "Öberg Åsa".encode()
+    shown, masked = _shown_and_masked(ds, tmp_path / f"cs_{vr}.dcm")
+    assert "internal-error" not in shown + masked and "stopped" not in shown + masked
+    # no character set named: the names read as Latin-1 ('Ã\\x96berg'); quoted when shown
+    assert "berg" in shown
+    for part in ("ller", "rgen", "rjan", "berg", "sa^"):  # their ASCII letters
+        assert part not in masked, part
