@@ -120,19 +120,27 @@ _DELIMITERS = {0x5C, 0x5E, 0x3D}  # \ ^ =: where ISO 2022 escapes reset (PS3.5 6
 
 def _encodings(holder: Dataset, root: Dataset) -> list[list[str]]:
     """The ways text of ``holder`` is decoded for messages: with its own Specific
-    Character Set, else the root's (as the value checks decode, checks/values/_common),
-    and with the one pydicom gives it (inherited from the enclosing items)."""
+    Character Set, else the root's, as stored and as the value checks decode
+    (``checks/values/_common``: its empty terms left out, so a leading empty value does
+    not make the default repertoire the first), and with the one pydicom gives it
+    (inherited from the enclosing items)."""
     out: list[list[str]] = []
     elem = holder._dict.get(_CHARSET) or root._dict.get(_CHARSET)  # type: ignore[call-overload]
-    for terms in (_terms(elem), getattr(holder, "_character_set", None)):
+    stored = _terms(elem)
+    checked = [t for t in stored if t] if stored else None
+    for terms in (stored, checked, getattr(holder, "_character_set", None)):
         if isinstance(terms, str):
             terms = [terms]
         try:
             encodings = convert_encodings(list(terms)) if terms else None
         except Exception:  # noqa: BLE001 - an unknown term: that decoding is not made
             encodings = None
-        if encodings and encodings not in out and encodings != _DEFAULT:
+        if encodings and encodings not in out:
             out.append(encodings)
+    if _DEFAULT not in out:
+        # the checks decode with it too: an ESC sequence in text without a character set
+        # is taken out, not shown ('Doe\\x1b(B' is quoted 'Doe')
+        out.append(_DEFAULT)
     return out
 
 
@@ -159,12 +167,16 @@ def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None,
            known: Encodings | None = None) -> list[str]:
     """The value as messages might quote it: stored text (also decoded with the
     character set of ``items[-1]``, the data set holding it, under root ``items[0]``),
-    converted values, PN parts; for a person's name (``pn``) typed without "^", the
-    form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``: the character
-    sets of the data sets already met."""
+    converted values, PN parts, each also without white space around it (pn-separator
+    quotes a name stripped so: 'Doe John\\t'); for a person's name (``pn``) typed
+    without "^", the form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``:
+    the character sets of the data sets already met."""
     out: list[str] = []
     for text in _whole_texts(elem, items, known):
         out.append(text)
+        bare = text.strip()
+        if bare != text:
+            out.append(bare)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
         if pn and "^" not in text:
@@ -199,6 +211,8 @@ def _whole_texts(elem: Any, items: list[Dataset] | None = None,
         # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
         if items and (not raw.isascii() or b"\x1b" in raw):
             for encodings in _held_encodings(items, known):
+                if encodings == _DEFAULT and b"\x1b" not in raw:
+                    continue  # Latin-1: the text itself
                 try:
                     decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
                 except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands

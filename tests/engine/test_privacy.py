@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydicom.data import get_charset_files
 
 from conformance.batch.collect import Batch
@@ -226,3 +228,43 @@ def test_a_character_set_stored_as_a_number_is_no_crash(vr: str, value: object,
     assert "berg" in shown
     for part in ("ller", "rgen", "rjan", "berg", "sa^"):  # their ASCII letters
         assert part not in masked, part
+
+
+_TERMS = ["", "ISO_IR 100", "ISO_IR 192", "ISO 2022 IR 87", "ISO 2022 IR 149", "GB18030",
+          "ISO 2022 IR 100", "ISO_IR 13", "NOT A SET"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(root_terms=st.lists(st.sampled_from(_TERMS), max_size=3),
+       item_terms=st.none() | st.lists(st.sampled_from(_TERMS), max_size=3),
+       noise=st.lists(st.binary(min_size=1, max_size=3), min_size=2, max_size=2),
+       in_item=st.booleans())
+def test_a_name_quoted_as_the_checks_decode_it_is_masked(
+        root_terms: list[str], item_terms: list[str] | None, noise: list[bytes],
+        in_item: bool) -> None:
+    """Whatever the character sets (a leading empty value, an unknown term, bytes the
+    set cannot decode), a name's letters quoted in a message with values shown are
+    masked by default (found by review: a name under '\\ISO 2022 IR 87' was quoted as
+    the checks decode it, with the set first, and masking had read it with the default
+    repertoire first)."""
+    import tempfile
+
+    from pydicom.sequence import Sequence
+
+    name = b"Qxzvbw " + noise[0] + b" Kjqpfy" + noise[1]  # no '^': pn-separator quotes it
+    ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+    if root_terms:
+        ds.add_new(0x00080005, "CS", "\\".join(root_terms))
+    elif "SpecificCharacterSet" in ds:
+        del ds.SpecificCharacterSet
+    target = ds
+    if in_item:
+        target = pydicom.Dataset()
+        if item_terms is not None:
+            target.add_new(0x00080005, "CS", "\\".join(item_terms))
+        ds.add_new(0x00081111, "SQ", Sequence([target]))
+    target.add_new(0x00081050, "PN", name)
+    with tempfile.TemporaryDirectory() as tmp:
+        shown, masked = _shown_and_masked(ds, Path(tmp) / "n.dcm")
+    for word in ("Qxzvbw", "Kjqpfy"):
+        assert word not in masked, (word, masked)
