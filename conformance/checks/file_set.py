@@ -16,7 +16,6 @@ import stat
 import struct
 import threading
 import time
-from collections.abc import Callable
 
 from pydicom.filereader import read_file_meta_info
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32, STANDARD_VR
@@ -42,9 +41,9 @@ _LISTING_MAX = 50_000
 # second or two on some file systems) unseen: its listing is not kept.
 _SETTLED_NS = 2_000_000_000
 
-# (what, path, device, inode, size, mtime) -> answer
-_DICOM, _DIRECTORY = 0, 1
-_KNOWN: dict[tuple[int, str, int, int, int, int], bool] = {}
+# (path, device, inode, size, mtime) -> [DICOM by content, a DICOMDIR (None: not read)]:
+# one entry per file, as a listing holds up to _LISTING_MAX files
+_KNOWN: dict[tuple[str, int, int, int, int], list[bool | None]] = {}
 _KNOWN_MAX = 1 << 16
 
 
@@ -69,9 +68,11 @@ def dicom_files(root: str) -> list[Entry]:
             st = os.lstat(p) if real is not None else os.stat(p)
             if real is None:
                 real = os.path.realpath(p)
+            # a file gone or unreadable since the listing: none of the file-set's
+            dicom = stat.S_ISREG(st.st_mode) and _answers(p, st)[0]
         except OSError:
             continue
-        if stat.S_ISREG(st.st_mode) and _known(_DICOM, p, st, _sniffed):
+        if dicom:
             out.append((p, rel, real, st))
     return out
 
@@ -79,7 +80,13 @@ def dicom_files(root: str) -> list[Entry]:
 def is_directory_file(entry: Entry) -> bool:
     """Whether the file is a DICOMDIR under another name (its File Meta says Media
     Storage Directory)."""
-    return _known(_DIRECTORY, entry[0], entry[3], _is_directory_file)
+    try:
+        got = _answers(entry[0], entry[3])
+    except OSError:
+        return False
+    if got[1] is None:  # the head could not tell: pydicom reads the group (once)
+        got[1] = _is_directory_file(entry[0])
+    return bool(got[1])
 
 
 def _folder_state(folder: str) -> tuple[str, int, int, int, int]:
@@ -127,25 +134,23 @@ def _list(root: str) -> tuple[Signature, list[Name]]:
     return tuple(folders), out
 
 
-def _known(what: int, path: str, st: os.stat_result, answer: Callable[[str], bool]) -> bool:
-    key = (what, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    hit = _KNOWN.get(key)
-    if hit is None:
-        hit = answer(path)
-        _keep(key, hit)
-    return hit
+def _answers(path: str, st: os.stat_result) -> list[bool | None]:
+    """The kept answers for the file at ``path`` in the state ``st`` (read now when the
+    file is new or changed); OSError propagates."""
+    key = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    got = _KNOWN.get(key)
+    if got is None:
+        got = _sniffed(path)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = got
+    return got
 
 
-def _keep(key: tuple[int, str, int, int, int, int], answer: bool) -> None:
-    if len(_KNOWN) >= _KNOWN_MAX:
-        _KNOWN.clear()
-    _KNOWN[key] = answer
-
-
-def _sniffed(path: str) -> bool:
-    """DICOM by content (PS3.10 7.1). The head read for it also answers
-    ``is_directory_file`` when the File Meta group is plain (``directory_by_head``):
-    that answer is kept for the file's state, and the file is not opened again for it."""
+def _sniffed(path: str) -> list[bool | None]:
+    """[DICOM by content (PS3.10 7.1), a DICOMDIR]. The head read for the first also
+    answers the second when the File Meta group is plain (``directory_by_head``), else
+    None: ``is_directory_file`` asks pydicom when it needs the answer."""
     # checks import no input layer at load
     from conformance.inputs.detect import HEAD_SIZE, not_dicom_reason
 
@@ -155,14 +160,11 @@ def _sniffed(path: str) -> bool:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return False
+            return [False, False]
         head = f.read(_HEAD)
     if not_dicom_reason(head[:HEAD_SIZE], st.st_size) is not None:
-        return False
-    fast = directory_by_head(head)
-    if fast is not None:
-        _keep((_DIRECTORY, path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), fast)
-    return True
+        return [False, False]
+    return [True, directory_by_head(head)]
 
 
 def _is_directory_file(path: str) -> bool:

@@ -315,3 +315,22 @@ def test_the_head_and_pydicom_agree_on_odd_groups(uid: str, vr: bytes, value: by
     if fast is not None:
         with tempfile.TemporaryDirectory() as tmp:
             assert fast is _pydicom_says(data, Path(tmp))
+
+
+def test_a_file_gone_since_the_listing_is_left_out(tmp_path: Path, listings: list[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file removed (or made unreadable) between its stat and its read is none of the
+    file-set's: no OSError escapes to the DICOMDIR check (it was an internal-error)."""
+    shutil.copy(CT, tmp_path / "a.dcm")
+    shutil.copy(MR, tmp_path / "b.dcm")
+    real = file_set._sniffed
+
+    def racing(path: str) -> list[bool | None]:
+        if path.endswith("a.dcm"):
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return real(path)
+
+    monkeypatch.setattr(file_set, "_sniffed", racing)
+    entries = file_set.dicom_files(str(tmp_path))
+    assert [e[1] for e in entries] == ["b.dcm"]
+    assert [file_set.is_directory_file(e) for e in entries] == [False]
