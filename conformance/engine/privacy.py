@@ -167,16 +167,17 @@ def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None,
            known: Encodings | None = None) -> list[str]:
     """The value as messages might quote it: stored text (also decoded with the
     character set of ``items[-1]``, the data set holding it, under root ``items[0]``),
-    converted values, PN parts, each also without white space around it (pn-separator
-    quotes a name stripped so: 'Doe John\\t'); for a person's name (``pn``) typed
-    without "^", the form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``:
-    the character sets of the data sets already met."""
+    converted values, PN parts; for a person's name (``pn``), also without white space
+    around it (pn-separator quotes it so: 'Doe John\\t') and, typed without "^", in the
+    form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``: the character sets
+    of the data sets already met."""
     out: list[str] = []
     for text in _whole_texts(elem, items, known):
         out.append(text)
-        bare = text.strip()
-        if bare != text:
-            out.append(bare)
+        if pn:
+            bare = text.strip()
+            if bare != text:
+                out.append(bare)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
         if pn and "^" not in text:
@@ -210,15 +211,21 @@ def _whole_texts(elem: Any, items: list[Dataset] | None = None,
         # Messages quote the value as decoded ("Jürgen" under ISO_IR 192); every DICOM
         # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
         if items and (not raw.isascii() or b"\x1b" in raw):
+            # the value checks decode it without its padding: an escape sequence then
+            # ends the value and is taken out ('Doe\\x1b$B ' is quoted 'Doe')
+            bare = raw.rstrip(b"\x00 ")
             for encodings in _held_encodings(items, known):
                 if encodings == _DEFAULT and b"\x1b" not in raw:
                     continue  # Latin-1: the text itself
-                try:
-                    decoded = decode_bytes(raw, encodings, _DELIMITERS).strip(" \x00")
-                except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
-                    continue
-                if decoded != text:
-                    out += [decoded, *decoded.split("\\")]
+                for stored in (raw, bare) if bare != raw else (raw,):
+                    try:
+                        whole = decode_bytes(stored, encodings, _DELIMITERS)
+                    except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
+                        continue
+                    # stripped as here, and as decoded (a NUL before an escape stays)
+                    for decoded in dict.fromkeys((whole.strip(" \x00"), whole)):
+                        if decoded != text and decoded not in out:
+                            out += [decoded, *decoded.split("\\")]
         return out
     try:
         value = elem.value
