@@ -113,6 +113,9 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
+# VRs whose values hold no text in the character set (PS3.5 6.1.2.2: text VRs only)
+_BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SL", "SS", "SV", "UL", "US",
+                         "UV", "FL", "FD", "AT", "UN"})
 _CHARSET = 0x00080005
 _DEFAULT = ["iso8859"]
 _DELIMITERS = {0x5C, 0x5E, 0x3D}  # \ ^ =: where ISO 2022 escapes reset (PS3.5 6.1.2.5.3)
@@ -211,13 +214,14 @@ def _whole_texts(elem: Any, items: list[Dataset] | None = None,
         # Messages quote the value as decoded ("Jürgen" under ISO_IR 192); every DICOM
         # character set reads ASCII without escapes as ASCII (PS3.5 6.1).
         if items and (not raw.isascii() or b"\x1b" in raw):
-            # the value checks decode it without its padding: an escape sequence then
-            # ends the value and is taken out ('Doe\\x1b$B ' is quoted 'Doe')
-            bare = raw.rstrip(b"\x00 ")
+            # the value checks decode it without its padding (pn: NULs and spaces, the
+            # VR syntax: NULs): an escape sequence then ends the value and is taken out
+            # ('Doe\\x1b$B ' is quoted 'Doe')
+            forms = dict.fromkeys((raw, raw.rstrip(b"\x00"), raw.rstrip(b"\x00 ")))
             for encodings in _held_encodings(items, known):
                 if encodings == _DEFAULT and b"\x1b" not in raw:
                     continue  # Latin-1: the text itself
-                for stored in (raw, bare) if bare != raw else (raw,):
+                for stored in forms:
                     try:
                         whole = decode_bytes(stored, encodings, _DELIMITERS)
                     except Exception:  # noqa: BLE001 - undecodable: the latin-1 form stands
@@ -291,9 +295,12 @@ def identifying_values(ds: Dataset, standard: Any,
             if not ident:
                 continue
             vr = None
-            pn = (stored_vr(elem, items[-1]) if type(elem) is RawDataElement
-                  else elem.VR) == "PN"  # the VR the checks read it as
-            for text in _texts(elem, pn, items, known):
+            read_as = (stored_vr(elem, items[-1]) if type(elem) is RawDataElement
+                       else elem.VR)  # the VR the checks read it as
+            # a binary value is quoted as its bytes read as Latin-1, never decoded with
+            # the character set (a private binary value is seldom ASCII)
+            held = None if read_as in _BINARY_VRS else items
+            for text in _texts(elem, read_as == "PN", held, known):
                 if not text or text in found or not text.strip():
                     continue
                 if within is not None and text not in within and (

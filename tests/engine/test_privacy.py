@@ -179,18 +179,26 @@ def test_a_name_in_another_character_set_is_masked_as_decoded(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("name", ["chrSQEncoding.dcm", "chrSQEncoding1.dcm", "chrH31.dcm",
-                                  "chrX1.dcm", "chrFrenMulti.dcm", "CT_small.dcm"])
+                                  "chrX1.dcm", "chrFrenMulti.dcm", "CT_small.dcm", "names"])
 def test_character_sets_read_once_per_data_set_change_nothing(
-        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each data set's character sets are made once per reading (a private binary value
-    is not ASCII, and each asked for them): the values found are those of asking for
-    every value, items with a character set of their own included."""
+        name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each data set's character sets are made once per reading (each value beyond ASCII
+    asked for them): the values found are those of asking for every value, items with
+    a character set of their own included."""
     from conformance.engine import privacy
     from conformance.standard.loader import load_standard
 
     std = load_standard()
     charsets = {Path(f).name: f for f in get_charset_files()}
-    path = charsets[name] if name in charsets else pydicom_testdata(name)
+    if name == "names":  # three names beyond ASCII in one data set
+        ds = pydicom.dcmread(pydicom_testdata("CT_small.dcm"))
+        ds.SpecificCharacterSet = "ISO_IR 192"
+        for tag in (0x00100010, 0x00080090, 0x00081050):
+            ds.add_new(tag, "PN", "Jürgen^Müller".encode())
+        path = str(tmp_path / "names.dcm")
+        ds.save_as(path)
+    else:
+        path = charsets[name] if name in charsets else pydicom_testdata(name)
     once = privacy.identifying_values(pydicom.dcmread(path, force=True), std)
     asked: list[int] = []
     real = privacy._encodings
@@ -202,7 +210,8 @@ def test_character_sets_read_once_per_data_set_change_nothing(
     monkeypatch.setattr(privacy, "_held_encodings", each_time)
     every = privacy.identifying_values(pydicom.dcmread(path, force=True), std)
     assert once == every and once
-    if name == "CT_small.dcm":  # 36 private binary values
+    if name == "names":
+        assert "Müller" in once
         assert len(asked) > len(set(asked))  # the same data set asked again: memo used
 
 
