@@ -192,7 +192,7 @@ def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None,
 
 def _held_encodings(items: list[Dataset], known: Encodings | None) -> list[list[str]]:
     """``_encodings`` of the data set ``items[-1]``, made once per data set with
-    ``known`` (a private binary value is not ASCII: each one asked)."""
+    ``known`` (each of its text values beyond ASCII asks for them)."""
     holder = items[-1]
     hit = known.get(id(holder)) if known is not None else None
     if hit is not None and hit[0] is holder:
