@@ -104,13 +104,18 @@ _ITEM_STATE = frozenset({
 _new = object.__new__
 
 
+def _moved_raw(elem: RawDataElement, delta: int, patches: dict[int, bytes] | None
+               ) -> RawDataElement:
+    value = elem[3] if not patches else patches.get(id(elem), elem[3])
+    return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], value,
+                                          elem[4] + delta, *elem[5:]))
+
+
 def moved(elem: Any, delta: int, patches: dict[int, bytes] | None) -> Any:
     """A copy of a parsed element (and of everything in it) whose offsets are
     ``delta`` further into the file, values replaced by ``patches`` (``Template``)."""
     if type(elem) is RawDataElement:
-        value = elem[3] if not patches else patches.get(id(elem), elem[3])
-        return tuple.__new__(RawDataElement, (elem[0], elem[1], elem[2], value,
-                                              elem[4] + delta, *elem[5:]))
+        return _moved_raw(elem, delta, patches)
     if type(elem) is not DataElement or elem.VR != "SQ":
         raise NotCopyable
     state = elem.__dict__
@@ -145,17 +150,9 @@ def fresh_copy(item: Dataset, elements: dict[BaseTag, Any]) -> Dataset:
 
 
 def _moved_item(item: Dataset, delta: int, patches: dict[int, bytes] | None) -> Dataset:
-    # the raw elements (most of them) copied here, without a call of ``moved`` each
-    elements: dict[BaseTag, Any] = {}
-    new = tuple.__new__
-    for tag, e in item._dict.items():
-        if type(e) is RawDataElement:
-            elements[tag] = new(RawDataElement, (
-                e[0], e[1], e[2], e[3] if not patches else patches.get(id(e), e[3]),
-                e[4] + delta, *e[5:]))
-        else:
-            elements[tag] = moved(e, delta, patches)
-    copy = fresh_copy(item, elements)
+    copy = fresh_copy(item, {tag: _moved_raw(e, delta, patches) if type(e) is RawDataElement
+                              else moved(e, delta, patches)
+                              for tag, e in item._dict.items()})
     d = copy.__dict__
     if "seq_item_tell" in d:
         d["seq_item_tell"] += delta

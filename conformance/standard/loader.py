@@ -118,13 +118,7 @@ class Standard:
         if name not in self._data:
             with self._lock:
                 if name not in self._data:
-                    doc = None
-                    if name in precompiled.DOCS:
-                        pre = self._copies.precompiled()
-                        try:
-                            doc = pre.doc(name) if pre is not None else None
-                        except (EOFError, ValueError, TypeError):  # damaged: read the JSON
-                            doc = None
+                    doc = self._stored("doc", name) if name in precompiled.DOCS else None
                     if doc is None:
                         try:
                             doc = read_json(self.path, name, required=required)
@@ -132,6 +126,17 @@ class Standard:
                             raise self._failed(exc) from None
                     self._data[name] = doc
         return self._data[name]
+
+    def _stored(self, group: str, entry_id: str) -> Any | None:
+        """The entry ``group/entry_id`` of ``tables.marshal``; None when there is no
+        trusted file, no such entry, or the entry is damaged (the JSON still answers)."""
+        pre = self._copies.precompiled()
+        if pre is None:
+            return None
+        try:
+            return pre.get(group, entry_id)
+        except (EOFError, ValueError, TypeError):
+            return None
 
     def _section(self, name: str, key: str) -> Any:
         doc = self._file(name)
@@ -241,12 +246,8 @@ class Standard:
         found = self._tables.get(key)
         if found is not None:
             return found
-        pre = self._copies.precompiled() if "iods" not in self._data else None
-        if pre is not None:  # one IOD decoded, not the 143 of iods.json
-            try:
-                found = pre.get("iod", iod_id)
-            except (EOFError, ValueError, TypeError):  # damaged: the JSON still answers
-                found = None
+        if "iods" not in self._data:  # one IOD decoded, not the 143 of iods.json
+            found = self._stored("iod", iod_id)
         if found is None:
             found = self.iods.get(iod_id)
         if found is None:
@@ -288,15 +289,10 @@ class Standard:
         if found is not None:
             return found
         group = "modules" if kind == "module" else "macros"
-        pre = self._copies.precompiled() if "modules" not in self._data else None
-        if pre is not None:
-            try:
-                found = pre.get(group, table_id)
-            except (EOFError, ValueError, TypeError):  # damaged: the JSON still answers
-                found = None
-            if found is not None:
-                self._tables[key] = found
-                return found
+        found = self._stored(group, table_id) if "modules" not in self._data else None
+        if found is not None:
+            self._tables[key] = found
+            return found
         if "modules" in self._data or self._copies.archive() is None:
             found = self._section("modules", group).get(table_id)
         else:

@@ -182,3 +182,28 @@ def test_element_fields_are_the_schemas() -> None:
     element = load_schema("dictionary")["$defs"]["element"]
     assert set(precompiled.ELEMENT_FIELDS) == set(element["required"]) == set(
         element["properties"])
+
+
+def test_a_damaged_entry_is_read_from_the_json(build: Path) -> None:
+    """An entry whose bytes do not decode (the header still trusted) is answered from
+    the JSON, for an IOD, a module and a document alike."""
+    docs = {n: read_json(build, n) for n in precompiled.DOCS}
+    precompiled.write(build, read_json(build, "modules"), docs)
+    tables = precompiled.read(build)
+    assert tables is not None
+    iod_id = next(iter(docs["iods"]["iods"]))
+    module_id = next(iter(read_json(build, "modules")["modules"]))
+    data = bytearray((build / precompiled.NAME).read_bytes())
+    for key in (f"iod/{iod_id}", f"modules/{module_id}", "doc/vrs"):
+        data[tables.start + tables.index[key][0]] = 0xFF  # no marshal type code
+    tables.data.close()
+    (build / precompiled.NAME).write_bytes(bytes(data))
+    damaged = precompiled.read(build)
+    assert damaged is not None
+    with pytest.raises(ValueError):
+        damaged.get("iod", iod_id)
+    damaged.data.close()
+    std = Standard(build)
+    assert std.iod(iod_id) == docs["iods"]["iods"][iod_id]
+    assert std.module(module_id) == read_json(build, "modules")["modules"][module_id]
+    assert std._file("vrs") == docs["vrs"]
