@@ -152,19 +152,12 @@ def _sniffed(path: str) -> list[bool | None]:
     answers the second when the File Meta group is plain (``directory_by_head``), else
     None: ``is_directory_file`` asks pydicom when it needs the answer."""
     # checks import no input layer at load
-    from conformance.inputs.detect import HEAD_SIZE, not_dicom_reason
+    from conformance.inputs.detect import HEAD_SIZE, not_dicom_reason, read_head
 
-    # as ``detect.sniff`` reads: non-blocking, a regular file only (a FIFO put in the
-    # file's place cannot hang the read); an OSError propagates alike
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return [False, False]
-        head = f.read(_HEAD)
-    if not_dicom_reason(head[:HEAD_SIZE], st.st_size) is not None:
+    got = read_head(path, _HEAD)  # as the walk sniffs; an OSError propagates
+    if got is None or not_dicom_reason(got[0][:HEAD_SIZE], got[1]) is not None:
         return [False, False]
-    return [True, directory_by_head(head)]
+    return [True, directory_by_head(got[0])]
 
 
 def _is_directory_file(path: str) -> bool:

@@ -41,8 +41,9 @@ def not_dicom_reason(head: bytes, size: int) -> str | None:
     return "not DICOM (no 'DICM' prefix and no dataset start)"
 
 
-def sniff(path: str) -> str | None:
-    """``not_dicom_reason`` of the file at ``path`` (reads 132 bytes); OSError propagates.
+def read_head(path: str, size: int = HEAD_SIZE) -> tuple[bytes, int] | None:
+    """The first ``size`` bytes of the file at ``path`` and its size; None when it is not
+    a regular file. OSError propagates.
 
     Opened non-blocking and checked to be a regular file first, so a FIFO that replaced
     the file since the walk saw it cannot hang the read.
@@ -51,6 +52,13 @@ def sniff(path: str) -> str | None:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return "not a regular file"
-        head = f.read(HEAD_SIZE)
-    return not_dicom_reason(head, st.st_size)
+            return None
+        return f.read(size), st.st_size
+
+
+def sniff(path: str) -> str | None:
+    """``not_dicom_reason`` of the file at ``path`` (reads 132 bytes, ``read_head``)."""
+    got = read_head(path)
+    if got is None:
+        return "not a regular file"
+    return not_dicom_reason(*got)
