@@ -24,10 +24,13 @@ TERMS = ["", "ISO_IR 100", "ISO_IR 192", "ISO 2022 IR 87", "ISO 2022 IR 149", "G
          "ISO 2022 IR 100", "ISO_IR 13", "NOT A SET", "ISO 2022 IR 6", "ISO_IR 144"]
 PIECES = [b"^", b"=", b"\\", b"\x1b$B", b"\x1b(B", b"\x1b$)C", b"\x00", b"\t", b" ", b"\xe9",
           b"\xc3\xa9", b"\xcd\xf5", b"\x8e\xa1", b"\xff", b"\r\n", b"'", b'"', b"\x85", b"\xa0"]
-# identifying elements of several VRs (PS3.15 Table E.1-1)
+# identifying elements of several VRs (PS3.15 Table E.1-1), text a character set extends
+# and text of the default repertoire only (DA, UI, CS: read as stored bytes)
 ELEMENTS = [(0x00081050, "PN"), (0x00100010, "PN"), (0x00080090, "PN"), (0x00321032, "PN"),
             (0x00080080, "LO"), (0x00081040, "LO"), (0x00100020, "LO"), (0x00081030, "LO"),
-            (0x00101040, "LO"), (0x00080081, "ST"), (0x00104000, "LT")]
+            (0x00101040, "LO"), (0x00080081, "ST"), (0x00104000, "LT"), (0x00080050, "SH"),
+            (0x00100030, "DA"), (0x0020000D, "UI"), (0x00102203, "CS")]
+_EXTENDED = {"PN", "LO", "SH", "ST", "LT"}
 
 
 def campaign(seed: int, files: int) -> list[str]:
@@ -64,7 +67,9 @@ def campaign(seed: int, files: int) -> list[str]:
                                    "\\".join(rng.sample(TERMS, rng.randint(0, 3))))
                 ds.add_new(0x00081111, "SQ", Sequence([holder]))
             tag, vr = rng.choice(ELEMENTS)
-            holder.add_new(tag, vr, value)
+            # pydicom takes the bytes of a default-repertoire VR as text (Latin-1 writes
+            # them back unchanged)
+            holder.add_new(tag, vr, value if vr in _EXTENDED else value.decode("latin-1"))
             ds.save_as(path, enforce_file_format=True)
             shown = "\n".join(f.message for f in shown_v.validate(path).findings)
             masked = "\n".join(f.message for f in masked_v.validate(path).findings)

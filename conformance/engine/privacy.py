@@ -113,9 +113,28 @@ def _vr(elem: Any, tag: int) -> str | None:
 
 
 _PN_PARTS = re.compile(r"[\^=]")
-# VRs whose values hold no text in the character set (PS3.5 6.1.2.2: text VRs only)
-_BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SL", "SS", "SV", "UL", "US",
-                         "UV", "FL", "FD", "AT", "UN"})
+_CHARSET_TEXT = "(0008,0005)"
+# id(standard) -> (standard, the VRs whose values no character set decodes)
+_PLAIN_VRS: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _plain_vrs(standard: Any) -> frozenset[str]:
+    """The VRs of PS3.5 Table 6.2-1 whose character repertoire no Specific Character
+    Set (0008,0005) extends: binary VRs, and text of the default repertoire only (CS,
+    UI, DA ...). The value checks decode only the others (``_vrspec.VRSpec.extended``);
+    a VR the build's table does not list is decoded."""
+    hit = _PLAIN_VRS.get(id(standard))
+    if hit is not None and hit[0] is standard:
+        return hit[1]
+    try:
+        rows = standard.vrs
+    except Exception:  # noqa: BLE001 - a build without the table: every value decoded
+        rows = {}
+    plain = frozenset(vr for vr, row in (rows.items() if isinstance(rows, dict) else ())
+                      if isinstance(row, dict)
+                      and _CHARSET_TEXT not in str(row.get("repertoire") or ""))
+    _PLAIN_VRS[id(standard)] = (standard, plain)
+    return plain
 _CHARSET = 0x00080005
 _DEFAULT = ["iso8859"]
 _DELIMITERS = {0x5C, 0x5E, 0x3D}  # \ ^ =: where ISO 2022 escapes reset (PS3.5 6.1.2.5.3)
@@ -170,17 +189,16 @@ def _texts(elem: Any, pn: bool = False, items: list[Dataset] | None = None,
            known: Encodings | None = None) -> list[str]:
     """The value as messages might quote it: stored text (also decoded with the
     character set of ``items[-1]``, the data set holding it, under root ``items[0]``),
-    converted values, PN parts; for a person's name (``pn``), also without white space
-    around it (pn-separator quotes it so: 'Doe John\\t') and, typed without "^", in the
-    form pn-separator suggests ('Doe John' -> 'John^Doe'). ``known``: the character sets
-    of the data sets already met."""
+    converted values, each also without the white space around it (pydicom strips it
+    from a CS value, pn-separator from a name: 'Doe John\\t'), PN parts; for a person's
+    name (``pn``) typed without "^", the form pn-separator suggests ('Doe John' ->
+    'John^Doe'). ``known``: the character sets of the data sets already met."""
     out: list[str] = []
     for text in _whole_texts(elem, items, known):
         out.append(text)
-        if pn:
-            bare = text.strip()
-            if bare != text:
-                out.append(bare)
+        bare = text.strip()
+        if bare != text:
+            out.append(bare)
         if "^" in text or "=" in text:
             out += _PN_PARTS.split(text)
         if pn and "^" not in text:
@@ -256,6 +274,7 @@ def identifying_values(ds: Dataset, standard: Any,
     done = object()
     read: set[int] = set()  # the ``same`` numbers of the sequences read
     known: Encodings = {}
+    plain = _plain_vrs(standard)
 
     def visit(root: Dataset) -> None:
         # Depth first in stored order, with a stack of the items being read, not
@@ -297,9 +316,9 @@ def identifying_values(ds: Dataset, standard: Any,
             vr = None
             read_as = (stored_vr(elem, items[-1]) if type(elem) is RawDataElement
                        else elem.VR)  # the VR the checks read it as
-            # a binary value is quoted as its bytes read as Latin-1, never decoded with
-            # the character set (a private binary value is seldom ASCII)
-            held = None if read_as in _BINARY_VRS else items
+            # a value of a VR no character set extends is quoted as its bytes read as
+            # Latin-1, never decoded (a private binary value is seldom ASCII)
+            held = None if read_as in plain else items
             for text in _texts(elem, read_as == "PN", held, known):
                 if not text or text in found or not text.strip():
                     continue

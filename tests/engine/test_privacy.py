@@ -277,3 +277,25 @@ def test_a_name_quoted_as_the_checks_decode_it_is_masked(
         shown, masked = _shown_and_masked(ds, Path(tmp) / "n.dcm")
     for word in ("Qxzvbw", "Kjqpfy"):
         assert word not in masked, (word, masked)
+
+
+def test_values_decoded_for_masking_are_those_the_checks_decode() -> None:
+    """The VRs masking reads as stored bytes only are those whose repertoire PS3.5 Table
+    6.2-1 does not extend with (0008,0005), as ``VRSpec.extended`` reads the same rows;
+    a build without the table decodes every value."""
+    from conformance.checks.values._vrspec import specs
+    from conformance.engine.privacy import _plain_vrs
+    from conformance.standard.loader import load_standard
+
+    std = load_standard()
+    plain = _plain_vrs(std)
+    table = specs(std)
+    assert plain == {vr for vr in std.vrs if not table[vr].extended}
+    assert {"OB", "UN", "US", "CS", "UI"} <= plain and not plain & {"PN", "LO", "SH", "UT"}
+
+    class NoTable:
+        @property
+        def vrs(self) -> dict[str, object]:
+            raise KeyError("vrs")
+
+    assert _plain_vrs(NoTable()) == frozenset()
